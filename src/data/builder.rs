@@ -1,0 +1,289 @@
+//! Streaming column typing: each column starts untyped, becomes numeric, datetime or text on its
+//! first value, and is demoted to text if a later value disagrees. Only the typed values are
+//! kept, never the raw strings of numeric columns.
+
+use std::collections::HashMap;
+
+use super::{time, Column, ColumnType, Values, MISSING_CODE};
+
+/// Tokens read as a missing value (compared after trimming; case-sensitive list plus lowercase).
+const NA_TOKENS: &[&str] =
+    &["", "na", "n/a", "nan", "null", "none", "?", "-", "#n/a", "nil", "missing", "<na>"];
+
+/// Whether a trimmed token means "missing".
+pub fn is_na(s: &str) -> bool {
+    s.len() <= 7 && NA_TOKENS.iter().any(|t| t.eq_ignore_ascii_case(s))
+}
+
+const TRUE_TOKENS: &[&str] = &["true", "t", "yes", "y"];
+const FALSE_TOKENS: &[&str] = &["false", "f", "no", "n"];
+
+enum State {
+    Empty,
+    Numeric(Vec<f64>),
+    Datetime(Vec<f64>),
+    Text { codes: Vec<u32>, dict: HashMap<Box<str>, u32> },
+}
+
+/// Accumulates one column's values as rows stream by.
+pub struct ColumnBuilder {
+    state: State,
+    rows: usize,
+    missing: usize,
+    infinite: usize,
+}
+
+impl Default for ColumnBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ColumnBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        ColumnBuilder { state: State::Empty, rows: 0, missing: 0, infinite: 0 }
+    }
+
+    /// Append one raw field.
+    pub fn push(&mut self, raw: &str) {
+        let s = raw.trim();
+        self.rows += 1;
+        if is_na(s) {
+            self.missing += 1;
+            self.push_missing();
+            return;
+        }
+        let num = parse_number(s);
+        if let Some(x) = num {
+            if !x.is_finite() {
+                self.infinite += 1;
+                self.missing += 1;
+                self.push_missing();
+                return;
+            }
+        }
+        match &mut self.state {
+            State::Empty => {
+                let leading = self.rows - 1;
+                self.state = if let Some(x) = num {
+                    let mut v = vec![f64::NAN; leading];
+                    v.push(x);
+                    State::Numeric(v)
+                } else if let Some(t) = time::parse_iso(s) {
+                    let mut v = vec![f64::NAN; leading];
+                    v.push(t);
+                    State::Datetime(v)
+                } else {
+                    let mut codes = vec![MISSING_CODE; leading];
+                    let mut dict = HashMap::new();
+                    codes.push(intern(&mut dict, s));
+                    State::Text { codes, dict }
+                };
+            }
+            State::Numeric(v) => match num {
+                Some(x) => v.push(x),
+                None => {
+                    self.demote(|x| format_number(x));
+                    self.push_text(s);
+                }
+            },
+            State::Datetime(v) => match time::parse_iso(s) {
+                Some(t) => v.push(t),
+                None => {
+                    self.demote(time::format_iso);
+                    self.push_text(s);
+                }
+            },
+            State::Text { .. } => self.push_text(s),
+        }
+    }
+
+    fn push_missing(&mut self) {
+        match &mut self.state {
+            State::Empty => {}
+            State::Numeric(v) | State::Datetime(v) => v.push(f64::NAN),
+            State::Text { codes, .. } => codes.push(MISSING_CODE),
+        }
+    }
+
+    fn push_text(&mut self, s: &str) {
+        if let State::Text { codes, dict } = &mut self.state {
+            let c = intern(dict, s);
+            codes.push(c);
+        }
+    }
+
+    /// Turn a numeric or datetime column into text after a value of another type arrived.
+    fn demote(&mut self, fmt: impl Fn(f64) -> String) {
+        let values = match std::mem::replace(&mut self.state, State::Empty) {
+            State::Numeric(v) | State::Datetime(v) => v,
+            other => {
+                self.state = other;
+                return;
+            }
+        };
+        let mut dict = HashMap::new();
+        let codes = values
+            .iter()
+            .map(|&x| if x.is_nan() { MISSING_CODE } else { intern(&mut dict, &fmt(x)) })
+            .collect();
+        self.state = State::Text { codes, dict };
+    }
+
+    /// Number of infinite values read as missing.
+    pub fn infinite(&self) -> usize {
+        self.infinite
+    }
+
+    /// Finish typing and produce the column.
+    pub fn finish(self, name: String) -> Column {
+        let rows = self.rows;
+        let missing = self.missing;
+        let (ty, values) = match self.state {
+            State::Empty => (ColumnType::Numeric, Values::Numeric(vec![f64::NAN; rows])),
+            State::Numeric(v) => {
+                let boolean = v.iter().all(|&x| x.is_nan() || x == 0.0 || x == 1.0)
+                    && v.iter().any(|&x| x == 0.0)
+                    && v.iter().any(|&x| x == 1.0);
+                (if boolean { ColumnType::Boolean } else { ColumnType::Numeric }, Values::Numeric(v))
+            }
+            State::Datetime(v) => (ColumnType::Datetime, Values::Numeric(v)),
+            State::Text { codes, dict } => text_column(codes, dict, rows - missing),
+        };
+        Column { name, ty, values, missing }
+    }
+}
+
+fn text_column(codes: Vec<u32>, dict: HashMap<Box<str>, u32>, present: usize) -> (ColumnType, Values) {
+    let mut levels = vec![String::new(); dict.len()];
+    for (k, v) in dict {
+        levels[v as usize] = k.into_string();
+    }
+    let as_bool = |l: &str| {
+        let l = l.to_ascii_lowercase();
+        if TRUE_TOKENS.contains(&l.as_str()) {
+            Some(1.0)
+        } else if FALSE_TOKENS.contains(&l.as_str()) {
+            Some(0.0)
+        } else {
+            None
+        }
+    };
+    let bools: Option<Vec<f64>> = levels.iter().map(|l| as_bool(l)).collect();
+    if let Some(b) = bools {
+        if b.contains(&0.0) && b.contains(&1.0) {
+            let v = codes.iter().map(|&c| if c == MISSING_CODE { f64::NAN } else { b[c as usize] }).collect();
+            return (ColumnType::Boolean, Values::Numeric(v));
+        }
+    }
+    // Near-unique strings are identifiers or free text, not categories a model can use.
+    let ty = if present >= 20 && levels.len() as f64 >= 0.9 * present as f64 {
+        ColumnType::Identifier
+    } else {
+        ColumnType::Categorical
+    };
+    (ty, Values::Categorical { codes, levels })
+}
+
+fn intern(dict: &mut HashMap<Box<str>, u32>, s: &str) -> u32 {
+    if let Some(&c) = dict.get(s) {
+        return c;
+    }
+    let c = dict.len() as u32;
+    dict.insert(s.into(), c);
+    c
+}
+
+/// Parse a decimal number; rejects forms like "1_000" or hex that f64 parsing would reject anyway,
+/// and words such as "inf" unless spelled as a float ("inf", "-inf", "infinity" are accepted and
+/// then treated as missing by the caller).
+fn parse_number(s: &str) -> Option<f64> {
+    let first = s.as_bytes()[0];
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.' | b'i' | b'I')) {
+        return None;
+    }
+    s.parse::<f64>().ok()
+}
+
+/// Format a number the way a person would have written it in a CSV.
+fn format_number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(vals: &[&str]) -> Column {
+        let mut b = ColumnBuilder::new();
+        vals.iter().for_each(|v| b.push(v));
+        b.finish("c".into())
+    }
+
+    #[test]
+    fn numeric_with_na_tokens() {
+        let c = build(&["1", " 2.5 ", "NA", "", "?", "null", "NaN", "3e2"]);
+        assert_eq!(c.ty, ColumnType::Numeric);
+        assert_eq!(c.missing, 5);
+        let Values::Numeric(v) = &c.values else { panic!() };
+        assert_eq!(v[0], 1.0);
+        assert_eq!(v[7], 300.0);
+        assert!(v[2].is_nan());
+    }
+
+    #[test]
+    fn infinite_is_missing() {
+        let mut b = ColumnBuilder::new();
+        for v in ["1", "inf", "-Infinity", "2"] {
+            b.push(v);
+        }
+        assert_eq!(b.infinite(), 2);
+        assert_eq!(b.finish("x".into()).missing, 2);
+    }
+
+    #[test]
+    fn mixed_becomes_categorical_keeping_earlier_values() {
+        let c = build(&["", "1", "2", "abc", "1"]);
+        assert_eq!(c.ty, ColumnType::Categorical);
+        let Values::Categorical { codes, levels } = &c.values else { panic!() };
+        assert_eq!(codes[0], MISSING_CODE);
+        assert_eq!(codes[1], codes[4]);
+        assert_eq!(levels[codes[3] as usize], "abc");
+    }
+
+    #[test]
+    fn booleans_from_words_and_01() {
+        assert_eq!(build(&["yes", "no", "Yes", ""]).ty, ColumnType::Boolean);
+        assert_eq!(build(&["0", "1", "1"]).ty, ColumnType::Boolean);
+        assert_eq!(build(&["1", "1", "1"]).ty, ColumnType::Numeric);
+    }
+
+    #[test]
+    fn datetimes_and_demotion() {
+        let c = build(&["2020-01-01", "2020-01-02T10:00:00", "NA"]);
+        assert_eq!(c.ty, ColumnType::Datetime);
+        let c = build(&["2020-01-01", "later"]);
+        assert_eq!(c.ty, ColumnType::Categorical);
+        let Values::Categorical { levels, .. } = &c.values else { panic!() };
+        assert!(levels.contains(&"2020-01-01".to_string()));
+    }
+
+    #[test]
+    fn identifiers_are_near_unique_strings() {
+        let vals: Vec<String> = (0..30).map(|i| format!("cust-{i}")).collect();
+        let refs: Vec<&str> = vals.iter().map(String::as_str).collect();
+        assert_eq!(build(&refs).ty, ColumnType::Identifier);
+    }
+
+    #[test]
+    fn all_missing_is_numeric_all_nan() {
+        let c = build(&["", "NA"]);
+        assert_eq!(c.missing, 2);
+        assert_eq!(c.len(), 2);
+    }
+}

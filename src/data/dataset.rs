@@ -1,0 +1,342 @@
+//! Roles (target, time, group, ids, ignored) applied to a [`Frame`], producing the [`Dataset`]
+//! the engine audits.
+
+use super::{Column, ColumnType, Frame, Values, MISSING_CODE};
+use crate::error::{suggest, Error, Result};
+
+/// Fewest rows (with a target) worth auditing.
+pub const MIN_ROWS: usize = 10;
+/// A numeric target with more distinct values than this (or non-integers) is a regression target.
+const MAX_AUTO_CLASSES: usize = 20;
+/// Classification with more classes than this is refused (use --task regression).
+const MAX_CLASSES: usize = 200;
+
+/// What the user asked the task to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskChoice {
+    /// Decide from the target column.
+    #[default]
+    Auto,
+    /// Two classes.
+    Binary,
+    /// More than two classes.
+    Multiclass,
+    /// A numeric target.
+    Regression,
+}
+
+/// The learning task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Task {
+    /// Two classes.
+    Binary,
+    /// More than two classes.
+    Multiclass,
+    /// A numeric target.
+    Regression,
+}
+
+/// Column roles from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Roles {
+    /// The column to predict.
+    pub target: String,
+    /// Timestamp column (temporal checks; not a feature).
+    pub time: Option<String>,
+    /// Entity column (group checks; not a feature).
+    pub group: Option<String>,
+    /// Identifier columns (not features; checked for identifier leaks).
+    pub ids: Vec<String>,
+    /// Columns left out entirely.
+    pub ignore: Vec<String>,
+    /// Requested task.
+    pub task: TaskChoice,
+}
+
+/// The prediction target.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// Class index per row and class labels.
+    Classes { y: Vec<u32>, classes: Vec<String> },
+    /// Numeric values.
+    Values(Vec<f64>),
+}
+
+impl Target {
+    /// Number of classes (1 for regression).
+    pub fn n_classes(&self) -> usize {
+        match self {
+            Target::Classes { classes, .. } => classes.len(),
+            Target::Values(_) => 1,
+        }
+    }
+
+    /// Numeric view of the target per row (class index for classification).
+    pub fn as_f64(&self) -> Vec<f64> {
+        match self {
+            Target::Classes { y, .. } => y.iter().map(|&c| f64::from(c)).collect(),
+            Target::Values(v) => v.clone(),
+        }
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Target::Classes { y, .. } => y.len(),
+            Target::Values(v) => v.len(),
+        }
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A frame with roles assigned: what the audit runs on.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// Candidate features, in file order.
+    pub features: Vec<Column>,
+    /// Target column name.
+    pub target_name: String,
+    /// Target values (rows with a missing target are dropped).
+    pub target: Target,
+    /// The task.
+    pub task: Task,
+    /// Time column, if given.
+    pub time: Option<Column>,
+    /// Group column, if given.
+    pub group: Option<Column>,
+    /// Identifier columns given with `--id-col`.
+    pub ids: Vec<Column>,
+    /// Data rows in the file.
+    pub rows_total: usize,
+    /// Whether the rows are a `--max-rows` sample.
+    pub sampled: bool,
+    /// Notes for the report.
+    pub warnings: Vec<String>,
+}
+
+impl Dataset {
+    /// Rows used.
+    pub fn rows(&self) -> usize {
+        self.target.len()
+    }
+
+    /// Assign roles to a frame.
+    pub fn from_frame(mut frame: Frame, roles: &Roles) -> Result<Dataset> {
+        let names = frame.names();
+        let find = |col: &str, role: &str| -> Result<usize> {
+            names.iter().position(|n| n == col).ok_or_else(|| Error::UnknownColumn {
+                column: col.to_string(),
+                role: role.to_string(),
+                suggestion: suggest(col, &names),
+            })
+        };
+        let t_idx = find(&roles.target, "--target")?;
+        let time_idx = roles.time.as_deref().map(|c| find(c, "--time-col")).transpose()?;
+        let group_idx = roles.group.as_deref().map(|c| find(c, "--group-col")).transpose()?;
+        let id_idx = roles.ids.iter().map(|c| find(c, "--id-col")).collect::<Result<Vec<_>>>()?;
+        let ignore_idx = roles.ignore.iter().map(|c| find(c, "--ignore")).collect::<Result<Vec<_>>>()?;
+        for (i, role) in time_idx.iter().map(|&i| (i, "--time-col")).chain(group_idx.iter().map(|&i| (i, "--group-col"))) {
+            if i == t_idx {
+                return Err(Error::Usage(format!("column '{}' cannot be both --target and {role}", names[i])));
+            }
+        }
+        if let Some(i) = time_idx {
+            let c = &frame.columns[i];
+            if !matches!(c.ty, ColumnType::Datetime | ColumnType::Numeric) {
+                return Err(Error::Usage(format!(
+                    "--time-col '{}' is {:?}, not a date, timestamp or number",
+                    c.name, c.ty
+                )));
+            }
+        }
+
+        let target_col = &frame.columns[t_idx];
+        let keep: Vec<usize> = (0..frame.rows).filter(|&i| !target_col.is_missing(i)).collect();
+        if keep.is_empty() {
+            return Err(Error::BadTarget { column: roles.target.clone(), problem: "is missing in every row".into() });
+        }
+        let mut warnings = std::mem::take(&mut frame.warnings);
+        if keep.len() < frame.rows {
+            warnings.push(format!(
+                "{} rows with a missing target '{}' were left out",
+                frame.rows - keep.len(),
+                roles.target
+            ));
+            frame.columns = frame.columns.iter().map(|c| c.take(&keep)).collect();
+        }
+        let target_col = &frame.columns[t_idx];
+        let (target, task) = build_target(target_col, roles.task)?;
+        if keep.len() < MIN_ROWS {
+            return Err(Error::Data(format!(
+                "only {} rows have a target value; an audit needs at least {MIN_ROWS}",
+                keep.len()
+            )));
+        }
+
+        let mut features = Vec::new();
+        let mut ids = Vec::new();
+        let (mut time, mut group) = (None, None);
+        for (i, col) in frame.columns.into_iter().enumerate() {
+            if i == t_idx || ignore_idx.contains(&i) {
+                continue;
+            }
+            if Some(i) == time_idx {
+                time = Some(col);
+            } else if Some(i) == group_idx {
+                group = Some(col);
+            } else if id_idx.contains(&i) {
+                ids.push(col);
+            } else {
+                features.push(col);
+            }
+        }
+        if features.is_empty() {
+            return Err(Error::Data(format!(
+                "no feature columns left besides the target '{}' (check --ignore/--id-col)",
+                roles.target
+            )));
+        }
+        Ok(Dataset {
+            features,
+            target_name: roles.target.clone(),
+            target,
+            task,
+            time,
+            group,
+            ids,
+            rows_total: frame.rows_total,
+            sampled: frame.sampled,
+            warnings,
+        })
+    }
+}
+
+fn build_target(col: &Column, choice: TaskChoice) -> Result<(Target, Task)> {
+    let bad = |problem: String| Error::BadTarget { column: col.name.clone(), problem };
+    let distinct = col.distinct();
+    if distinct < 2 {
+        let only = match &col.values {
+            Values::Numeric(v) => v.iter().find(|x| !x.is_nan()).map(|x| x.to_string()).unwrap_or_default(),
+            Values::Categorical { codes, levels } => {
+                codes.iter().find(|&&c| c != MISSING_CODE).map(|&c| levels[c as usize].clone()).unwrap_or_default()
+            }
+        };
+        return Err(bad(format!("has only one value ('{only}'); there is nothing to predict")));
+    }
+    let task = match (choice, &col.values) {
+        (TaskChoice::Regression, Values::Categorical { .. }) => {
+            return Err(bad("is not numeric, so --task regression does not apply".into()))
+        }
+        (TaskChoice::Regression, _) => Task::Regression,
+        (TaskChoice::Binary, _) if distinct != 2 => {
+            return Err(bad(format!("has {distinct} classes, so --task binary does not apply")))
+        }
+        (TaskChoice::Binary, _) => Task::Binary,
+        (TaskChoice::Multiclass, _) => Task::Multiclass,
+        (TaskChoice::Auto, Values::Numeric(v)) => {
+            let integral = v.iter().all(|x| x.is_nan() || x.fract() == 0.0);
+            if col.ty == ColumnType::Boolean || (integral && distinct <= MAX_AUTO_CLASSES) {
+                if distinct == 2 {
+                    Task::Binary
+                } else {
+                    Task::Multiclass
+                }
+            } else {
+                Task::Regression
+            }
+        }
+        (TaskChoice::Auto, Values::Categorical { .. }) => {
+            if distinct == 2 {
+                Task::Binary
+            } else {
+                Task::Multiclass
+            }
+        }
+    };
+    if task == Task::Regression {
+        let Values::Numeric(v) = &col.values else { unreachable!("checked above") };
+        return Ok((Target::Values(v.clone()), task));
+    }
+    if distinct > MAX_CLASSES {
+        return Err(bad(format!(
+            "has {distinct} distinct values, too many classes (max {MAX_CLASSES}); pass --task regression for a numeric target"
+        )));
+    }
+    let (y, classes): (Vec<u32>, Vec<String>) = match &col.values {
+        Values::Numeric(v) => {
+            let mut uniq: Vec<f64> = v.clone();
+            uniq.sort_by(f64::total_cmp);
+            uniq.dedup();
+            let y = v.iter().map(|x| uniq.partition_point(|u| u < x) as u32).collect();
+            let fmt = |x: f64| if x.fract() == 0.0 { format!("{}", x as i64) } else { x.to_string() };
+            (y, uniq.into_iter().map(fmt).collect())
+        }
+        Values::Categorical { codes, levels } => {
+            let mut used: Vec<u32> = codes.clone();
+            used.sort_unstable();
+            used.dedup();
+            used.sort_by(|a, b| levels[*a as usize].cmp(&levels[*b as usize]));
+            let mut map = vec![0u32; levels.len()];
+            for (k, &c) in used.iter().enumerate() {
+                map[c as usize] = k as u32;
+            }
+            let y = codes.iter().map(|&c| map[c as usize]).collect();
+            (y, used.iter().map(|&c| levels[c as usize].clone()).collect())
+        }
+    };
+    let task = if classes.len() == 2 { Task::Binary } else { task };
+    Ok((Target::Classes { y, classes }, task))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::ColumnBuilder;
+
+    fn frame(cols: &[(&str, Vec<&str>)]) -> Frame {
+        let columns: Vec<Column> = cols
+            .iter()
+            .map(|(n, vals)| {
+                let mut b = ColumnBuilder::new();
+                vals.iter().for_each(|v| b.push(v));
+                b.finish(n.to_string())
+            })
+            .collect();
+        let rows = columns[0].len();
+        Frame { columns, rows, rows_total: rows, sampled: false, warnings: vec![] }
+    }
+
+    fn roles(t: &str) -> Roles {
+        Roles { target: t.into(), ..Default::default() }
+    }
+
+    #[test]
+    fn task_detection() {
+        let x: Vec<&str> = vec!["1"; 12];
+        let f = frame(&[("x", x.clone()), ("y", vec!["a", "b", "a", "b", "a", "b", "a", "b", "a", "b", "a", "b"])]);
+        assert_eq!(Dataset::from_frame(f, &roles("y")).unwrap().task, Task::Binary);
+        let ys: Vec<String> = (0..12).map(|i| format!("{}.5", i)).collect();
+        let f = frame(&[("x", x), ("y", ys.iter().map(String::as_str).collect())]);
+        assert_eq!(Dataset::from_frame(f, &roles("y")).unwrap().task, Task::Regression);
+    }
+
+    #[test]
+    fn constant_target_is_an_error() {
+        let f = frame(&[("x", vec!["1"; 12]), ("y", vec!["a"; 12])]);
+        let e = Dataset::from_frame(f, &roles("y")).unwrap_err().to_string();
+        assert!(e.contains("target column 'y' has only one value"), "{e}");
+    }
+
+    #[test]
+    fn unknown_column_suggests() {
+        let f = frame(&[("x", vec!["1"; 12]), ("label", vec!["a"; 12])]);
+        let e = Dataset::from_frame(f, &roles("lable")).unwrap_err().to_string();
+        assert!(e.contains("did you mean 'label'"), "{e}");
+    }
+}

@@ -1,0 +1,144 @@
+//! The data layer: reading CSV/TSV/gzip/Parquet into typed columns, assigning roles, sampling.
+//!
+//! Rows are streamed; only the typed columns (f64 or u32 codes plus a dictionary) stay in memory.
+
+mod builder;
+mod dataset;
+mod reader;
+pub mod sample;
+pub mod time;
+
+pub use builder::ColumnBuilder;
+pub use dataset::{Dataset, Roles, Target, Task, TaskChoice};
+pub use reader::{read_frame, ReadOptions};
+
+/// Code used in categorical columns for a missing value.
+pub const MISSING_CODE: u32 = u32::MAX;
+
+/// The inferred type of a column, as reported in `report.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnType {
+    /// Integers or floats.
+    Numeric,
+    /// Two values such as true/false, yes/no or 0/1.
+    Boolean,
+    /// Strings with repeated values; kept as codes plus a dictionary.
+    Categorical,
+    /// ISO-8601 dates or timestamps, stored as seconds since 1970-01-01.
+    Datetime,
+    /// Unique or near-unique strings: likely an identifier or free text.
+    Identifier,
+}
+
+/// Column storage.
+#[derive(Debug, Clone)]
+pub enum Values {
+    /// Numbers (also booleans as 0/1 and datetimes as epoch seconds); NaN means missing.
+    Numeric(Vec<f64>),
+    /// Codes into `levels`; [`MISSING_CODE`] means missing.
+    Categorical { codes: Vec<u32>, levels: Vec<String> },
+}
+
+/// One typed column.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// Header name.
+    pub name: String,
+    /// Inferred type.
+    pub ty: ColumnType,
+    /// The values.
+    pub values: Values,
+    /// Count of missing values.
+    pub missing: usize,
+}
+
+impl Column {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match &self.values {
+            Values::Numeric(v) => v.len(),
+            Values::Categorical { codes, .. } => codes.len(),
+        }
+    }
+
+    /// True when the column has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether row `i` is missing.
+    pub fn is_missing(&self, i: usize) -> bool {
+        match &self.values {
+            Values::Numeric(v) => v[i].is_nan(),
+            Values::Categorical { codes, .. } => codes[i] == MISSING_CODE,
+        }
+    }
+
+    /// Fraction of missing values.
+    pub fn missing_fraction(&self) -> f64 {
+        if self.is_empty() {
+            0.0
+        } else {
+            self.missing as f64 / self.len() as f64
+        }
+    }
+
+    /// Number of distinct non-missing values.
+    pub fn distinct(&self) -> usize {
+        match &self.values {
+            Values::Numeric(v) => {
+                let mut s: Vec<u64> = v.iter().filter(|x| !x.is_nan()).map(|x| x.to_bits()).collect();
+                s.sort_unstable();
+                s.dedup();
+                s.len()
+            }
+            Values::Categorical { codes, levels } => {
+                let mut seen = vec![false; levels.len()];
+                codes.iter().filter(|&&c| c != MISSING_CODE).for_each(|&c| seen[c as usize] = true);
+                seen.iter().filter(|&&b| b).count()
+            }
+        }
+    }
+
+    /// A copy holding only the given rows, in that order.
+    pub fn take(&self, rows: &[usize]) -> Column {
+        let values = match &self.values {
+            Values::Numeric(v) => Values::Numeric(rows.iter().map(|&i| v[i]).collect()),
+            Values::Categorical { codes, levels } => Values::Categorical {
+                codes: rows.iter().map(|&i| codes[i]).collect(),
+                levels: levels.clone(),
+            },
+        };
+        let mut c = Column { name: self.name.clone(), ty: self.ty, values, missing: 0 };
+        c.missing = (0..c.len()).filter(|&i| c.is_missing(i)).count();
+        c
+    }
+}
+
+/// A table of typed columns, as read from one file.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// Columns in file order.
+    pub columns: Vec<Column>,
+    /// Rows held (after sampling).
+    pub rows: usize,
+    /// Data rows in the file.
+    pub rows_total: usize,
+    /// Whether `rows < rows_total` because of `--max-rows`.
+    pub sampled: bool,
+    /// Non-fatal observations made while reading (e.g. infinite values treated as missing).
+    pub warnings: Vec<String>,
+}
+
+impl Frame {
+    /// Column names in order.
+    pub fn names(&self) -> Vec<String> {
+        self.columns.iter().map(|c| c.name.clone()).collect()
+    }
+
+    /// Index of a column by exact name.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+}

@@ -1,0 +1,331 @@
+//! File readers: CSV/TSV (optionally gzip-compressed) and Parquet, streamed row by row into
+//! column builders (or into the sampler when `--max-rows` is set).
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use super::builder::ColumnBuilder;
+use super::sample::Sampler;
+use super::Frame;
+use crate::error::{suggest, Error, Result};
+
+/// How to read an input file.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Field delimiter; sniffed from the header line when `None`.
+    pub delimiter: Option<u8>,
+    /// Keep at most this many rows (reproducible sample).
+    pub max_rows: Option<usize>,
+    /// Seed for the sample.
+    pub seed: u64,
+    /// Column whose raw values define strata for the sample (the target).
+    pub stratify_by: Option<String>,
+}
+
+enum Format {
+    Delimited { gzip: bool, tab: bool },
+    Parquet,
+}
+
+fn format_of(path: &Path) -> Result<Format> {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let (stem, gzip) = match name.strip_suffix(".gz") {
+        Some(s) => (s.to_string(), true),
+        None => (name.clone(), false),
+    };
+    let ext = Path::new(&stem).extension().map(|e| e.to_string_lossy().to_string()).unwrap_or_default();
+    match ext.as_str() {
+        "csv" | "txt" | "dat" => Ok(Format::Delimited { gzip, tab: false }),
+        "tsv" | "tab" => Ok(Format::Delimited { gzip, tab: true }),
+        "parquet" | "pq" if !gzip => Ok(Format::Parquet),
+        _ => Err(Error::UnsupportedExtension {
+            path: path.to_path_buf(),
+            ext: if name.contains('.') { name[name.find('.').unwrap_or(0)..].to_string() } else { "(none)".into() },
+        }),
+    }
+}
+
+/// Read a whole file into typed columns.
+pub fn read_frame(path: &Path, opts: &ReadOptions) -> Result<Frame> {
+    let format = format_of(path)?;
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.is_dir() {
+        return Err(Error::Malformed { path: path.into(), message: "is a directory, not a data file".into() });
+    }
+    let mut sink = Sink::new(path, opts);
+    match format {
+        Format::Delimited { gzip, tab } => read_delimited(path, gzip, tab, opts, &mut sink)?,
+        Format::Parquet => read_parquet(path, &mut sink)?,
+    }
+    sink.finish()
+}
+
+/// Receives the header and rows from any reader; types columns or samples.
+struct Sink {
+    path: PathBuf,
+    headers: Vec<String>,
+    builders: Vec<ColumnBuilder>,
+    sampler: Option<Sampler>,
+    stratify_by: Option<String>,
+    stratum_idx: Option<usize>,
+    rows: u64,
+}
+
+impl Sink {
+    fn new(path: &Path, opts: &ReadOptions) -> Self {
+        Sink {
+            path: path.to_path_buf(),
+            headers: Vec::new(),
+            builders: Vec::new(),
+            sampler: opts.max_rows.map(|m| Sampler::new(m, opts.seed)),
+            stratify_by: opts.stratify_by.clone(),
+            stratum_idx: None,
+            rows: 0,
+        }
+    }
+
+    fn header(&mut self, names: Vec<String>) -> Result<()> {
+        let mut seen = std::collections::HashSet::new();
+        let mut headers = Vec::with_capacity(names.len());
+        for (i, n) in names.into_iter().enumerate() {
+            let n = n.trim().to_string();
+            let n = if n.is_empty() { format!("column_{}", i + 1) } else { n };
+            if !seen.insert(n.clone()) {
+                return Err(Error::DuplicateColumn { path: self.path.clone(), column: n });
+            }
+            headers.push(n);
+        }
+        if let Some(t) = &self.stratify_by {
+            // Fail before streaming a large file when the target does not exist.
+            match headers.iter().position(|h| h == t) {
+                Some(i) => self.stratum_idx = Some(i),
+                None => {
+                    return Err(Error::UnknownColumn {
+                        column: t.clone(),
+                        role: "--target".into(),
+                        suggestion: suggest(t, &headers),
+                    })
+                }
+            }
+        }
+        self.builders = (0..headers.len()).map(|_| ColumnBuilder::new()).collect();
+        self.headers = headers;
+        Ok(())
+    }
+
+    fn row(&mut self, line: u64, fields: &[&str]) -> Result<()> {
+        if fields.len() != self.headers.len() {
+            return Err(Error::RaggedRow {
+                path: self.path.clone(),
+                line,
+                expected: self.headers.len(),
+                found: fields.len(),
+            });
+        }
+        self.rows += 1;
+        match &mut self.sampler {
+            Some(s) => {
+                let stratum = self.stratum_idx.map_or("", |i| fields[i]);
+                s.offer(stratum, fields.iter().map(|f| f.to_string()).collect());
+            }
+            None => self.builders.iter_mut().zip(fields).for_each(|(b, f)| b.push(f)),
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Frame> {
+        if self.headers.is_empty() {
+            return Err(Error::EmptyFile { path: self.path });
+        }
+        if self.rows == 0 {
+            return Err(Error::HeaderOnly { path: self.path });
+        }
+        let rows_total = self.rows as usize;
+        let mut sampled = false;
+        if let Some(s) = self.sampler.take() {
+            let kept = s.finish();
+            sampled = kept.len() < rows_total;
+            for r in &kept {
+                self.builders.iter_mut().zip(r).for_each(|(b, f)| b.push(f));
+            }
+        }
+        let mut warnings = Vec::new();
+        let columns: Vec<_> = self
+            .builders
+            .into_iter()
+            .zip(self.headers)
+            .map(|(b, name)| {
+                if b.infinite() > 0 {
+                    warnings.push(format!("column '{name}': {} infinite values treated as missing", b.infinite()));
+                }
+                b.finish(name)
+            })
+            .collect();
+        let rows = columns.first().map_or(0, |c| c.len());
+        Ok(Frame { columns, rows, rows_total, sampled, warnings })
+    }
+}
+
+fn open(path: &Path) -> Result<File> {
+    File::open(path).map_err(|e| Error::io(path, e))
+}
+
+/// Map an I/O error during streaming to a message naming what is wrong with the file.
+fn stream_error(path: &Path, gzip: bool, e: &std::io::Error) -> Error {
+    let message = if gzip {
+        format!("corrupt or truncated gzip stream ({e})")
+    } else {
+        format!("read failed ({e})")
+    };
+    Error::Malformed { path: path.to_path_buf(), message }
+}
+
+fn read_delimited(path: &Path, gzip: bool, tab: bool, opts: &ReadOptions, sink: &mut Sink) -> Result<()> {
+    let file = open(path)?;
+    let inner: Box<dyn Read> =
+        if gzip { Box::new(flate2::read::MultiGzDecoder::new(file)) } else { Box::new(file) };
+    let mut reader = BufReader::with_capacity(1 << 16, inner);
+    let head = reader.fill_buf().map_err(|e| stream_error(path, gzip, &e))?;
+    let bom = head.starts_with(b"\xEF\xBB\xBF");
+    let start = if bom { 3 } else { 0 };
+    if head[start..].iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(Error::EmptyFile { path: path.into() });
+    }
+    let delimiter = match opts.delimiter {
+        Some(d) => d,
+        None if tab => b'\t',
+        None => sniff_delimiter(&head[start..]),
+    };
+    if bom {
+        reader.consume(3);
+    }
+    let mut csv = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(reader);
+    let mut record = csv::ByteRecord::new();
+    let mut first = true;
+    loop {
+        let more = csv.read_byte_record(&mut record).map_err(|e| match e.kind() {
+            csv::ErrorKind::Io(io) => stream_error(path, gzip, io),
+            _ => Error::Malformed { path: path.into(), message: e.to_string() },
+        })?;
+        if !more {
+            break;
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        if record.as_slice().contains(&0) {
+            return Err(Error::Undecodable {
+                path: path.into(),
+                line,
+                what: "contains a NUL byte (is this a binary file?)".into(),
+            });
+        }
+        let mut fields: Vec<&str> = Vec::with_capacity(record.len());
+        for f in record.iter() {
+            let s = std::str::from_utf8(f).map_err(|_| Error::Undecodable {
+                path: path.into(),
+                line,
+                what: "invalid UTF-8 (re-save the file as UTF-8)".into(),
+            })?;
+            fields.push(s);
+        }
+        if first {
+            sink.header(fields.iter().map(|s| s.to_string()).collect())?;
+            first = false;
+        } else if !(fields.len() == 1 && fields[0].trim().is_empty() && sink.headers.len() > 1) {
+            sink.row(line, &fields)?;
+        }
+    }
+    Ok(())
+}
+
+/// Pick the delimiter that splits the first line into the most fields, ignoring quoted text.
+fn sniff_delimiter(head: &[u8]) -> u8 {
+    let candidates = [b',', b'\t', b';', b'|'];
+    let mut counts = [0usize; 4];
+    let mut quoted = false;
+    for &b in head {
+        if !quoted && (b == b'\n' || b == b'\r') {
+            break;
+        }
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            if let Some(i) = candidates.iter().position(|&c| c == b) {
+                counts[i] += 1;
+            }
+        }
+    }
+    let (best, n) = counts.iter().enumerate().max_by_key(|&(i, n)| (*n, std::cmp::Reverse(i))).unwrap_or((0, &0));
+    if *n == 0 {
+        b','
+    } else {
+        candidates[best]
+    }
+}
+
+#[cfg(feature = "parquet")]
+fn read_parquet(path: &Path, sink: &mut Sink) -> Result<()> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let bad = |e: parquet::errors::ParquetError| Error::Malformed {
+        path: path.into(),
+        message: format!("not a readable Parquet file ({e})"),
+    };
+    let reader = SerializedFileReader::new(open(path)?).map_err(bad)?;
+    let schema = reader.metadata().file_metadata().schema_descr_ptr();
+    let names: Vec<String> = schema.root_schema().get_fields().iter().map(|f| f.name().to_string()).collect();
+    sink.header(names)?;
+    let rows = reader.get_row_iter(None).map_err(bad)?;
+    let mut strings: Vec<String> = Vec::new();
+    for (i, row) in rows.enumerate() {
+        let row = row.map_err(bad)?;
+        strings.clear();
+        strings.extend(row.get_column_iter().map(|(_, f)| field_to_string(f)));
+        let refs: Vec<&str> = strings.iter().map(String::as_str).collect();
+        sink.row(i as u64 + 1, &refs)?;
+    }
+    Ok(())
+}
+
+#[cfg(feature = "parquet")]
+fn field_to_string(f: &parquet::record::Field) -> String {
+    use parquet::record::Field;
+    match f {
+        Field::Null => String::new(),
+        Field::Str(s) => s.clone(),
+        Field::Date(d) => super::time::format_iso(f64::from(*d) * 86_400.0),
+        Field::TimestampMillis(ms) => super::time::format_iso(*ms as f64 / 1e3),
+        Field::TimestampMicros(us) => super::time::format_iso(*us as f64 / 1e6),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(not(feature = "parquet"))]
+fn read_parquet(path: &Path, _sink: &mut Sink) -> Result<()> {
+    Err(Error::Malformed { path: path.into(), message: "this build has no Parquet support (feature 'parquet')".into() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_delimiters() {
+        assert_eq!(sniff_delimiter(b"a,b,c\n1,2,3"), b',');
+        assert_eq!(sniff_delimiter(b"a;b;c\n"), b';');
+        assert_eq!(sniff_delimiter(b"a\tb\n"), b'\t');
+        assert_eq!(sniff_delimiter(b"\"x,y\";b\n"), b';');
+        assert_eq!(sniff_delimiter(b"single\n"), b',');
+    }
+
+    #[test]
+    fn formats_by_extension() {
+        assert!(matches!(format_of(Path::new("a.csv.gz")), Ok(Format::Delimited { gzip: true, tab: false })));
+        assert!(matches!(format_of(Path::new("a.TSV")), Ok(Format::Delimited { gzip: false, tab: true })));
+        assert!(matches!(format_of(Path::new("a.parquet")), Ok(Format::Parquet)));
+        assert!(format_of(Path::new("a.xlsx")).is_err());
+    }
+}

@@ -1,0 +1,121 @@
+//! One error type for the library. Every variant names the file, column or line a user needs
+//! to fix the problem; the binary prints it as a single line and exits 2.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in an audit, each naming what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input file does not exist.
+    #[error("{}: no such file", path.display())]
+    FileNotFound { path: PathBuf },
+    /// Reading or opening failed for another reason.
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    /// The file has no bytes (or only whitespace).
+    #[error("{}: file is empty", path.display())]
+    EmptyFile { path: PathBuf },
+    /// A header line but no data rows.
+    #[error("{}: header only, no data rows", path.display())]
+    HeaderOnly { path: PathBuf },
+    /// A data row with the wrong number of fields.
+    #[error("{}: line {line}: expected {expected} fields, found {found}", path.display())]
+    RaggedRow { path: PathBuf, line: u64, expected: usize, found: usize },
+    /// Bytes that are not UTF-8, a NUL byte, or other undecodable content.
+    #[error("{}: line {line}: {what}", path.display())]
+    Undecodable { path: PathBuf, line: u64, what: String },
+    /// A structural problem in the file (bad gzip stream, corrupt Parquet, bad quoting, ...).
+    #[error("{}: {message}", path.display())]
+    Malformed { path: PathBuf, message: String },
+    /// The file extension is not one we read.
+    #[error("{}: unsupported file type '{ext}' (expected .csv, .tsv, .txt, .csv.gz, .tsv.gz or .parquet)", path.display())]
+    UnsupportedExtension { path: PathBuf, ext: String },
+    /// Two columns share a name, so roles would be ambiguous.
+    #[error("{}: duplicate column name '{column}'", path.display())]
+    DuplicateColumn { path: PathBuf, column: String },
+    /// A column named on the command line or in the config does not exist.
+    #[error("unknown column '{column}' given to {role}{suggestion}")]
+    UnknownColumn { column: String, role: String, suggestion: String },
+    /// The target cannot be learned from (one class, all missing, ...).
+    #[error("target column '{column}' {problem}")]
+    BadTarget { column: String, problem: String },
+    /// A model file that cannot be loaded.
+    #[error("{}: {message}", path.display())]
+    Model { path: PathBuf, message: String },
+    /// The config file is unreadable or has unknown keys.
+    #[error("{}: config: {message}", path.display())]
+    Config { path: PathBuf, message: String },
+    /// The output directory cannot be created or written.
+    #[error("{}: cannot write report: {message}", path.display())]
+    Output { path: PathBuf, message: String },
+    /// Invalid combination of options or values.
+    #[error("{0}")]
+    Usage(String),
+    /// Not enough usable data to audit.
+    #[error("{0}")]
+    Data(String),
+}
+
+/// Library result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Wrap an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        let path = path.into();
+        if source.kind() == std::io::ErrorKind::NotFound {
+            Error::FileNotFound { path }
+        } else {
+            Error::Io { path, source }
+        }
+    }
+}
+
+/// Closest name among `candidates` to `name`, formatted as a hint (" (did you mean 'x'?)"),
+/// or the list of available columns when nothing is close.
+pub fn suggest(name: &str, candidates: &[String]) -> String {
+    let lower = name.to_lowercase();
+    let best = candidates
+        .iter()
+        .map(|c| (levenshtein(&lower, &c.to_lowercase()), c))
+        .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+    match best {
+        Some((d, c)) if d <= (name.chars().count().max(3) / 2).max(2) => {
+            format!(" (did you mean '{c}'?)")
+        }
+        _ => {
+            let mut shown: Vec<&str> = candidates.iter().take(12).map(String::as_str).collect();
+            if candidates.len() > 12 {
+                shown.push("...");
+            }
+            format!(" (available: {})", shown.join(", "))
+        }
+    }
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_name() {
+        let cols = vec!["income".to_string(), "default".to_string()];
+        assert_eq!(suggest("defualt", &cols), " (did you mean 'default'?)");
+        assert!(suggest("zzzzzzzz", &cols).starts_with(" (available: income, default"));
+    }
+}

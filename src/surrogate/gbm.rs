@@ -1,0 +1,578 @@
+//! Histogram gradient boosting over the shared [`BinnedMatrix`]: binary (logistic), multiclass
+//! (softmax, one tree per class per round) and regression (squared error).
+//!
+//! Why our own rather than a crate: every refit in an audit (per fold, per dropped feature, per
+//! cluster) trains on a *subset of features and rows of one matrix*. Here that is a list of
+//! feature indices and a list of row indices, with no copy and no per-fit setup. Splits are
+//! stored as a 256-bit set of the bins that go left, so ordered features, categories (LightGBM-
+//! style gradient-sorted partitions) and missing values (bin 0, sent to whichever side helps)
+//! share one representation. Histograms are built per feature in parallel and each feature's
+//! histogram is summed in row order, so results are identical for any thread count.
+
+use rayon::prelude::*;
+
+use super::binned::{BinKind, BinnedMatrix};
+use super::{Fitted, Labels, Predictions, Surrogate};
+use crate::data::sample::splitmix64;
+
+/// Hyperparameters of the booster.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct GbmParams {
+    /// Maximum boosting rounds.
+    pub max_trees: usize,
+    /// Shrinkage.
+    pub learning_rate: f64,
+    /// Maximum tree depth.
+    pub max_depth: usize,
+    /// Minimum rows in a leaf.
+    pub min_leaf: usize,
+    /// L2 regularisation on leaf values.
+    pub lambda: f64,
+    /// Stop after this many rounds without validation improvement.
+    pub early_stopping: usize,
+    /// Fraction of training rows held back for early stopping.
+    pub validation_fraction: f64,
+}
+
+impl Default for GbmParams {
+    fn default() -> Self {
+        GbmParams {
+            max_trees: 200,
+            learning_rate: 0.1,
+            max_depth: 6,
+            min_leaf: 10,
+            lambda: 1.0,
+            early_stopping: 15,
+            validation_fraction: 0.15,
+        }
+    }
+}
+
+impl GbmParams {
+    /// A cheaper configuration for the many refits of drop-column importance.
+    pub fn light() -> Self {
+        GbmParams { max_trees: 80, learning_rate: 0.2, max_depth: 4, ..Default::default() }
+    }
+}
+
+/// The gradient-boosting surrogate.
+#[derive(Debug, Clone, Default)]
+pub struct Gbm {
+    /// Hyperparameters.
+    pub params: GbmParams,
+}
+
+#[derive(Debug, Clone)]
+enum Node {
+    Split { feature: u32, left_bins: [u64; 4], left: u32, right: u32 },
+    Leaf(f64),
+}
+
+#[derive(Debug, Clone)]
+struct Tree {
+    nodes: Vec<Node>,
+}
+
+impl Tree {
+    #[inline]
+    fn predict_row(&self, cols: &[&[u8]], r: usize) -> f64 {
+        let mut i = 0usize;
+        loop {
+            match &self.nodes[i] {
+                Node::Leaf(v) => return *v,
+                Node::Split { feature, left_bins, left, right } => {
+                    let b = cols[*feature as usize][r];
+                    let goes_left = (left_bins[(b >> 6) as usize] >> (b & 63)) & 1 == 1;
+                    i = if goes_left { *left } else { *right } as usize;
+                }
+            }
+        }
+    }
+}
+
+/// A fitted booster.
+#[derive(Debug, Clone)]
+pub struct GbmModel {
+    /// Trees in round-major order: round r, class k is `trees[r * k_out + k]`.
+    trees: Vec<Tree>,
+    k_out: usize,
+    base: Vec<f64>,
+    classification: bool,
+}
+
+impl GbmModel {
+    /// Boosting rounds kept after early stopping.
+    pub fn rounds(&self) -> usize {
+        self.trees.len() / self.k_out
+    }
+
+    fn margins(&self, cols: &[&[u8]], rows: &[u32]) -> Vec<f64> {
+        let k = self.k_out;
+        let mut out = vec![0.0; rows.len() * k];
+        out.par_chunks_mut(k * 256).enumerate().for_each(|(chunk, buf)| {
+            let start = chunk * 256;
+            for (j, o) in buf.chunks_mut(k).enumerate() {
+                let r = rows[start + j] as usize;
+                o.copy_from_slice(&self.base);
+                for (t, tree) in self.trees.iter().enumerate() {
+                    o[t % k] += tree.predict_row(cols, r);
+                }
+            }
+        });
+        out
+    }
+}
+
+impl Fitted for GbmModel {
+    fn predict(&self, cols: &[&[u8]], rows: &[u32]) -> Predictions {
+        let m = self.margins(cols, rows);
+        if !self.classification {
+            return Predictions { width: 1, values: m };
+        }
+        if self.k_out == 1 {
+            let values = m.iter().flat_map(|&z| {
+                let p = sigmoid(z);
+                [1.0 - p, p]
+            });
+            return Predictions { width: 2, values: values.collect() };
+        }
+        let mut values = m;
+        values.chunks_mut(self.k_out).for_each(softmax_in_place);
+        Predictions { width: self.k_out, values }
+    }
+}
+
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+fn softmax_in_place(z: &mut [f64]) {
+    let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut sum = 0.0;
+    z.iter_mut().for_each(|v| {
+        *v = (*v - max).exp();
+        sum += *v;
+    });
+    z.iter_mut().for_each(|v| *v /= sum);
+}
+
+#[derive(Clone, Copy, Default)]
+struct Cell {
+    g: f64,
+    h: f64,
+    n: u32,
+}
+
+/// A best split candidate for one node.
+struct Candidate {
+    gain: f64,
+    feature: usize,
+    left_bins: [u64; 4],
+}
+
+struct Grower<'a> {
+    cols: Vec<&'a [u8]>,
+    features: &'a [usize],
+    n_bins: &'a [usize],
+    kinds: &'a [BinKind],
+    params: &'a GbmParams,
+    grad: &'a [f64],
+    hess: &'a [f64],
+}
+
+impl Grower<'_> {
+    fn histogram(&self, rows: &[u32]) -> Vec<Cell> {
+        let mut hist = vec![Cell::default(); self.features.len() * 256];
+        let work = rows.len() * self.features.len();
+        let fill = |(fi, h): (usize, &mut [Cell])| {
+            let col = self.cols[self.features[fi]];
+            for &r in rows {
+                let r = r as usize;
+                let c = &mut h[col[r] as usize];
+                c.g += self.grad[r];
+                c.h += self.hess[r];
+                c.n += 1;
+            }
+        };
+        if work > 50_000 {
+            hist.par_chunks_mut(256).enumerate().for_each(fill);
+        } else {
+            hist.chunks_mut(256).enumerate().for_each(fill);
+        }
+        hist
+    }
+
+    fn best_split(&self, hist: &[Cell], total: Cell) -> Option<Candidate> {
+        let lambda = self.params.lambda;
+        let min_leaf = self.params.min_leaf as u32;
+        let parent = total.g * total.g / (total.h + lambda);
+        let score = |l: Cell| {
+            let rg = total.g - l.g;
+            let rh = total.h - l.h;
+            l.g * l.g / (l.h + lambda) + rg * rg / (rh + lambda) - parent
+        };
+        let ok = |l: Cell| l.n >= min_leaf && total.n - l.n >= min_leaf && l.h > 1e-6 && total.h - l.h > 1e-6;
+        let mut best: Option<Candidate> = None;
+        for (fi, &f) in self.features.iter().enumerate() {
+            let h = &hist[fi * 256..fi * 256 + self.n_bins[f]];
+            let mut consider = |gain: f64, bins: &[usize]| {
+                if gain > 1e-9 && best.as_ref().is_none_or(|b| gain > b.gain) {
+                    let mut set = [0u64; 4];
+                    bins.iter().for_each(|&b| set[b >> 6] |= 1 << (b & 63));
+                    best = Some(Candidate { gain, feature: f, left_bins: set });
+                }
+            };
+            match self.kinds[f] {
+                BinKind::Ordered => {
+                    // Missing (bin 0) goes right first, then left; thresholds scan bins in order.
+                    for missing_left in [false, true] {
+                        let mut l = if missing_left { h[0] } else { Cell::default() };
+                        let mut best_t = None;
+                        let mut best_gain = 0.0;
+                        for (b, c) in h.iter().enumerate().skip(1).take(h.len().saturating_sub(2)) {
+                            l.g += c.g;
+                            l.h += c.h;
+                            l.n += c.n;
+                            if ok(l) {
+                                let gain = score(l);
+                                if gain > best_gain {
+                                    best_gain = gain;
+                                    best_t = Some(b);
+                                }
+                            }
+                        }
+                        if let Some(t) = best_t {
+                            let mut bins: Vec<usize> = (1..=t).collect();
+                            if missing_left {
+                                bins.push(0);
+                            }
+                            consider(best_gain, &bins);
+                        }
+                    }
+                }
+                BinKind::Categorical => {
+                    // Sort present categories by gradient ratio; the best split is a prefix.
+                    let mut order: Vec<usize> = (0..h.len()).filter(|&b| h[b].n > 0).collect();
+                    if order.len() < 2 {
+                        continue;
+                    }
+                    order.sort_by(|&a, &b| {
+                        let ra = h[a].g / (h[a].h + lambda);
+                        let rb = h[b].g / (h[b].h + lambda);
+                        ra.total_cmp(&rb).then(a.cmp(&b))
+                    });
+                    let mut l = Cell::default();
+                    let mut best_k = None;
+                    let mut best_gain = 0.0;
+                    for (k, &b) in order.iter().enumerate().take(order.len() - 1) {
+                        l.g += h[b].g;
+                        l.h += h[b].h;
+                        l.n += h[b].n;
+                        if ok(l) {
+                            let gain = score(l);
+                            if gain > best_gain {
+                                best_gain = gain;
+                                best_k = Some(k);
+                            }
+                        }
+                    }
+                    if let Some(k) = best_k {
+                        consider(best_gain, &order[..=k]);
+                    }
+                }
+            }
+        }
+        best
+    }
+
+    /// Grow a subtree over `rows` (reordered in place), appending nodes; returns its index.
+    fn grow(&self, nodes: &mut Vec<Node>, rows: &mut [u32], hist: Vec<Cell>, depth: usize) -> u32 {
+        let idx = nodes.len() as u32;
+        let total = {
+            let f0 = 0;
+            let h = &hist[f0 * 256..f0 * 256 + 256];
+            h.iter().fold(Cell::default(), |a, c| Cell { g: a.g + c.g, h: a.h + c.h, n: a.n + c.n })
+        };
+        let leaf = -total.g / (total.h + self.params.lambda) * self.params.learning_rate;
+        if depth >= self.params.max_depth || rows.len() < 2 * self.params.min_leaf {
+            nodes.push(Node::Leaf(leaf));
+            return idx;
+        }
+        let Some(split) = self.best_split(&hist, total) else {
+            nodes.push(Node::Leaf(leaf));
+            return idx;
+        };
+        let col = self.cols[split.feature];
+        let in_left = |r: u32| {
+            let b = col[r as usize];
+            (split.left_bins[(b >> 6) as usize] >> (b & 63)) & 1 == 1
+        };
+        let n_left = stable_partition(rows, in_left);
+        let (lrows, rrows) = rows.split_at_mut(n_left);
+        // Build the smaller child's histogram and derive the larger by subtraction.
+        let (small_is_left, small) = if lrows.len() <= rrows.len() { (true, &*lrows) } else { (false, &*rrows) };
+        let small_hist = self.histogram(small);
+        let mut large_hist = hist;
+        large_hist.iter_mut().zip(&small_hist).for_each(|(p, s)| {
+            p.g -= s.g;
+            p.h -= s.h;
+            p.n -= s.n;
+        });
+        let (lh, rh) = if small_is_left { (small_hist, large_hist) } else { (large_hist, small_hist) };
+        nodes.push(Node::Leaf(0.0));
+        let left = self.grow(nodes, lrows, lh, depth + 1);
+        let right = self.grow(nodes, rrows, rh, depth + 1);
+        nodes[idx as usize] =
+            Node::Split { feature: split.feature as u32, left_bins: split.left_bins, left, right };
+        idx
+    }
+}
+
+/// Stable in-place partition; returns how many rows satisfy `pred` (now at the front).
+fn stable_partition(rows: &mut [u32], pred: impl Fn(u32) -> bool) -> usize {
+    let mut right = Vec::with_capacity(rows.len() / 2);
+    let mut w = 0;
+    for i in 0..rows.len() {
+        let r = rows[i];
+        if pred(r) {
+            rows[w] = r;
+            w += 1;
+        } else {
+            right.push(r);
+        }
+    }
+    rows[w..].copy_from_slice(&right);
+    w
+}
+
+/// Loss gradients for the current margins.
+fn gradients(labels: &Labels, margins: &[f64], k_out: usize, rows: &[u32], grad: &mut [Vec<f64>], hess: &mut [Vec<f64>]) {
+    for &r in rows {
+        let r = r as usize;
+        match labels {
+            Labels::Values(y) => {
+                grad[0][r] = margins[r] - y[r];
+                hess[0][r] = 1.0;
+            }
+            Labels::Classes { y, .. } if k_out == 1 => {
+                let p = sigmoid(margins[r]);
+                grad[0][r] = p - f64::from(y[r]);
+                hess[0][r] = (p * (1.0 - p)).max(1e-6);
+            }
+            Labels::Classes { y, .. } => {
+                let mut p = margins[r * k_out..(r + 1) * k_out].to_vec();
+                softmax_in_place(&mut p);
+                for k in 0..k_out {
+                    let t = if y[r] as usize == k { 1.0 } else { 0.0 };
+                    grad[k][r] = p[k] - t;
+                    hess[k][r] = (p[k] * (1.0 - p[k])).max(1e-6);
+                }
+            }
+        }
+    }
+}
+
+fn loss(labels: &Labels, margins: &[f64], k_out: usize, rows: &[u32]) -> f64 {
+    let mut s = 0.0;
+    for &r in rows {
+        let r = r as usize;
+        s += match labels {
+            Labels::Values(y) => (margins[r] - y[r]).powi(2),
+            Labels::Classes { y, .. } if k_out == 1 => {
+                let p = sigmoid(margins[r]).clamp(1e-15, 1.0 - 1e-15);
+                if y[r] == 1 {
+                    -p.ln()
+                } else {
+                    -(1.0 - p).ln()
+                }
+            }
+            Labels::Classes { y, .. } => {
+                let mut p = margins[r * k_out..(r + 1) * k_out].to_vec();
+                softmax_in_place(&mut p);
+                -p[y[r] as usize].max(1e-15).ln()
+            }
+        };
+    }
+    s / rows.len().max(1) as f64
+}
+
+impl Gbm {
+    /// Fit a booster on `train` rows using only `features`.
+    pub fn fit_model(&self, x: &BinnedMatrix, labels: &Labels, train: &[u32], features: &[usize], seed: u64) -> GbmModel {
+        let p = &self.params;
+        let (k_out, classification) = match labels {
+            Labels::Classes { k, .. } => (if *k == 2 { 1 } else { *k }, true),
+            Labels::Values(_) => (1, false),
+        };
+        // Hold back a seeded slice of the training rows for early stopping.
+        let mut shuffled: Vec<u32> = train.to_vec();
+        shuffled.sort_by_key(|&r| splitmix64(seed ^ u64::from(r).wrapping_mul(0x2545_F491_4F6C_DD1D)));
+        let n_valid = if train.len() >= 100 { (train.len() as f64 * p.validation_fraction) as usize } else { 0 };
+        let (valid, fit_rows) = shuffled.split_at(n_valid);
+        let mut fit_rows = fit_rows.to_vec();
+        fit_rows.sort_unstable();
+        let base = base_score(labels, &fit_rows, k_out);
+        let n = x.rows;
+        let mut margins = vec![0.0; n * k_out];
+        for r in fit_rows.iter().chain(valid) {
+            let r = *r as usize;
+            margins[r * k_out..(r + 1) * k_out].copy_from_slice(&base);
+        }
+        let mut grad = vec![vec![0.0; n]; k_out];
+        let mut hess = vec![vec![0.0; n]; k_out];
+        let mut trees: Vec<Tree> = Vec::new();
+        let mut best = (f64::INFINITY, 0usize);
+        let view = x.view();
+        let features: Vec<usize> = features.iter().copied().filter(|&f| x.n_bins[f] > 2).collect();
+        let mut work = fit_rows.clone();
+        for round in 0..p.max_trees {
+            gradients(labels, &margins, k_out, &fit_rows, &mut grad, &mut hess);
+            for k in 0..k_out {
+                let grower = Grower {
+                    cols: view.clone(),
+                    features: &features,
+                    n_bins: &x.n_bins,
+                    kinds: &x.kinds,
+                    params: p,
+                    grad: &grad[k],
+                    hess: &hess[k],
+                };
+                work.copy_from_slice(&fit_rows);
+                let tree = if features.is_empty() {
+                    let g: f64 = fit_rows.iter().map(|&r| grad[k][r as usize]).sum();
+                    let h: f64 = fit_rows.iter().map(|&r| hess[k][r as usize]).sum();
+                    Tree { nodes: vec![Node::Leaf(-g / (h + p.lambda) * p.learning_rate)] }
+                } else {
+                    let hist = grower.histogram(&work);
+                    let mut nodes = Vec::new();
+                    grower.grow(&mut nodes, &mut work, hist, 0);
+                    Tree { nodes }
+                };
+                for &r in fit_rows.iter().chain(valid) {
+                    let r = r as usize;
+                    margins[r * k_out + k] += tree.predict_row(&view, r);
+                }
+                trees.push(tree);
+            }
+            if !valid.is_empty() {
+                let l = loss(labels, &margins, k_out, valid);
+                if l < best.0 - 1e-12 {
+                    best = (l, round + 1);
+                } else if round + 1 - best.1 >= p.early_stopping {
+                    break;
+                }
+            } else {
+                best.1 = round + 1;
+            }
+        }
+        trees.truncate(best.1.max(1) * k_out);
+        GbmModel { trees, k_out, base, classification }
+    }
+}
+
+fn base_score(labels: &Labels, rows: &[u32], k_out: usize) -> Vec<f64> {
+    let n = rows.len().max(1) as f64;
+    match labels {
+        Labels::Values(y) => vec![rows.iter().map(|&r| y[r as usize]).sum::<f64>() / n],
+        Labels::Classes { y, k } => {
+            let mut counts = vec![0.0; *k];
+            rows.iter().for_each(|&r| counts[y[r as usize] as usize] += 1.0);
+            let prior: Vec<f64> = counts.iter().map(|c| ((c + 0.5) / (n + 0.5 * *k as f64)).clamp(1e-6, 1.0 - 1e-6)).collect();
+            if k_out == 1 {
+                vec![(prior[1] / prior[0]).ln()]
+            } else {
+                prior.iter().map(|p| p.ln()).collect()
+            }
+        }
+    }
+}
+
+impl Surrogate for Gbm {
+    fn name(&self) -> &'static str {
+        "gbm"
+    }
+
+    fn fit(&self, x: &BinnedMatrix, labels: &Labels, train: &[u32], features: &[usize], seed: u64) -> crate::Result<Box<dyn Fitted>> {
+        Ok(Box::new(self.fit_model(x, labels, train, features, seed)))
+    }
+
+    fn light(&self) -> Box<dyn Surrogate> {
+        Box::new(Gbm { params: GbmParams::light() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::ColumnBuilder;
+
+    fn matrix(cols: &[Vec<f64>]) -> BinnedMatrix {
+        let columns: Vec<_> = cols
+            .iter()
+            .map(|v| {
+                let mut b = ColumnBuilder::new();
+                v.iter().for_each(|x| b.push(&if x.is_nan() { String::new() } else { x.to_string() }));
+                b.finish("x".into())
+            })
+            .collect();
+        BinnedMatrix::from_columns(&columns)
+    }
+
+    #[test]
+    fn learns_a_threshold_and_missingness() {
+        let n = 2000;
+        let x0: Vec<f64> = (0..n).map(|i| (i % 100) as f64).collect();
+        let x1: Vec<f64> = (0..n).map(|i| if i % 3 == 0 { f64::NAN } else { 1.0 + (i % 7) as f64 }).collect();
+        let y: Vec<u32> = (0..n).map(|i| u32::from(x0[i] > 50.0 || x1[i].is_nan())).collect();
+        let m = matrix(&[x0, x1]);
+        let rows: Vec<u32> = (0..n as u32).collect();
+        let labels = Labels::Classes { y: &y, k: 2 };
+        let model = Gbm::default().fit_model(&m, &labels, &rows, &[0, 1], 1);
+        let pred = model.predict(&m.view(), &rows);
+        let errors = (0..n).filter(|&i| (pred.values[i * 2 + 1] > 0.5) != (y[i] == 1)).count();
+        assert!(errors < n / 100, "{errors} errors");
+    }
+
+    #[test]
+    fn regression_and_multiclass_fit() {
+        let n = 1500;
+        let x0: Vec<f64> = (0..n).map(|i| (i % 50) as f64).collect();
+        let yr: Vec<f64> = x0.iter().map(|x| 3.0 * x).collect();
+        let m = matrix(&[x0.clone()]);
+        let rows: Vec<u32> = (0..n as u32).collect();
+        let model = Gbm::default().fit_model(&m, &Labels::Values(&yr), &rows, &[0], 2);
+        let p = model.predict(&m.view(), &rows);
+        let mse: f64 = p.values.iter().zip(&yr).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / n as f64;
+        assert!(mse < 10.0, "mse {mse}");
+        let yc: Vec<u32> = x0.iter().map(|&x| (x as u32) / 17).collect();
+        let model = Gbm::default().fit_model(&m, &Labels::Classes { y: &yc, k: 3 }, &rows, &[0], 3);
+        let p = model.predict(&m.view(), &rows);
+        assert_eq!(p.width, 3);
+        let acc = (0..n).filter(|&i| {
+            let row = &p.values[i * 3..i * 3 + 3];
+            let arg = (0..3).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap();
+            arg as u32 == yc[i]
+        }).count();
+        assert!(acc > n * 97 / 100);
+    }
+
+    #[test]
+    fn categorical_partition_split() {
+        // Category codes scattered so that no ordered threshold separates the classes.
+        let n = 1200;
+        let cats = ["d", "a", "e", "b", "f", "c"];
+        let mut b = ColumnBuilder::new();
+        let mut y = Vec::new();
+        for i in 0..n {
+            let c = cats[i % 6];
+            b.push(c);
+            y.push(u32::from(matches!(c, "a" | "b" | "c")));
+        }
+        let m = BinnedMatrix::from_columns(&[b.finish("c".into())]);
+        let rows: Vec<u32> = (0..n as u32).collect();
+        let params = GbmParams { max_depth: 1, max_trees: 30, ..Default::default() };
+        let model = Gbm { params }.fit_model(&m, &Labels::Classes { y: &y, k: 2 }, &rows, &[0], 4);
+        let p = model.predict(&m.view(), &rows);
+        assert!((0..n).all(|i| (p.values[i * 2 + 1] > 0.5) == (y[i] == 1)));
+    }
+}

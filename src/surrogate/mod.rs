@@ -1,0 +1,94 @@
+//! Surrogate models behind one [`Surrogate`] trait. Every surrogate reads the shared
+//! [`BinnedMatrix`] through row and feature index lists, so importances never copy the data.
+//! The adapter files are the only code that sees linfa or smartcore types.
+
+pub mod binned;
+mod forest;
+pub mod gbm;
+mod tree;
+
+pub use binned::BinnedMatrix;
+pub use forest::Forest;
+pub use gbm::{Gbm, GbmParams};
+pub use tree::Tree;
+
+/// Training labels.
+#[derive(Debug, Clone, Copy)]
+pub enum Labels<'a> {
+    /// Class index per row and the number of classes.
+    Classes { y: &'a [u32], k: usize },
+    /// Regression values per row.
+    Values(&'a [f64]),
+}
+
+/// Model outputs for a list of rows: class probabilities (`width` = classes) or values (`width` = 1).
+#[derive(Debug, Clone)]
+pub struct Predictions {
+    /// Values per row.
+    pub width: usize,
+    /// Row-major values.
+    pub values: Vec<f64>,
+}
+
+impl Predictions {
+    /// Hard labels to probabilities (one-hot), for models without `predict_proba`.
+    pub fn one_hot(labels: impl Iterator<Item = usize>, k: usize) -> Self {
+        let mut values = Vec::new();
+        for l in labels {
+            let start = values.len();
+            values.resize(start + k, 0.0);
+            if l < k {
+                values[start + l] = 1.0;
+            }
+        }
+        Predictions { width: k, values }
+    }
+}
+
+/// A fitted model that predicts rows of a (possibly partly permuted) binned matrix.
+pub trait Fitted: Send + Sync {
+    /// Predict `rows`, reading feature `f` of row `r` as `cols[f][r]`.
+    fn predict(&self, cols: &[&[u8]], rows: &[u32]) -> Predictions;
+}
+
+/// A model family that can be fitted on any subset of rows and features of the matrix.
+pub trait Surrogate: Send + Sync {
+    /// Short name used in reports and on the command line.
+    fn name(&self) -> &'static str;
+    /// Fit on `train` rows using only `features`.
+    fn fit(&self, x: &BinnedMatrix, labels: &Labels, train: &[u32], features: &[usize], seed: u64) -> crate::Result<Box<dyn Fitted>>;
+    /// A cheaper configuration for the many drop-column refits.
+    fn light(&self) -> Box<dyn Surrogate>;
+}
+
+/// Which surrogate family to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SurrogateKind {
+    /// Histogram gradient boosting (fast, default).
+    #[default]
+    Gbm,
+    /// One decision tree (linfa-trees for classes, smartcore for regression).
+    Tree,
+    /// smartcore random forest, 20 trees (slow on large data).
+    Forest,
+}
+
+impl SurrogateKind {
+    /// Instantiate the surrogate.
+    pub fn build(self) -> Box<dyn Surrogate> {
+        match self {
+            SurrogateKind::Gbm => Box::new(Gbm::default()),
+            SurrogateKind::Tree => Box::new(Tree { max_depth: 8 }),
+            SurrogateKind::Forest => Box::new(Forest { n_trees: 20, max_depth: 12 }),
+        }
+    }
+}
+
+/// Dense row-major f64 copy of the selected rows and features (bin indices as ordinal values),
+/// for crates that need their own matrix type. Missing (bin 0) sorts below every value.
+fn dense(cols: &[&[u8]], rows: &[u32], features: &[usize]) -> Vec<Vec<f64>> {
+    rows.iter()
+        .map(|&r| features.iter().map(|&f| f64::from(cols[f][r as usize])).collect())
+        .collect()
+}
