@@ -5,3 +5,10 @@ pub mod error;
 pub mod surrogate;
 
 pub use error::{Error, Result};
+pub mod importance;
+pub mod checks;
+pub mod report;
+pub mod audit;
+pub mod demo;
+pub mod cli;
+pub mod commands;

@@ -229,6 +229,11 @@ impl Grower<'_> {
                         let mut l = if missing_left { h[0] } else { Cell::default() };
                         let mut best_t = None;
                         let mut best_gain = 0.0;
+                        // Missing left with no present bin is the "missing vs present" split.
+                        if missing_left && ok(l) {
+                            best_gain = score(l);
+                            best_t = Some(0);
+                        }
                         for (b, c) in h.iter().enumerate().skip(1).take(h.len().saturating_sub(2)) {
                             l.g += c.g;
                             l.h += c.h;
@@ -423,7 +428,7 @@ impl Gbm {
         let mut trees: Vec<Tree> = Vec::new();
         let mut best = (f64::INFINITY, 0usize);
         let view = x.view();
-        let features: Vec<usize> = features.iter().copied().filter(|&f| x.n_bins[f] > 2).collect();
+        let features: Vec<usize> = features.iter().copied().filter(|&f| x.n_bins[f] >= 2).collect();
         let mut work = fit_rows.clone();
         for round in 0..p.max_trees {
             gradients(labels, &margins, k_out, &fit_rows, &mut grad, &mut hess);

@@ -1,0 +1,310 @@
+//! The audit pipeline: dataset -> binned matrix -> single-feature power -> surrogate run with
+//! permutation and drop-column importance -> checks -> iterative peeling -> [`Report`].
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde_json::json;
+
+use crate::checks::{self, Context, Thresholds};
+use crate::data::{ColumnType, Dataset, Target};
+use crate::error::{Error, Result};
+use crate::importance::{self, folds, metrics::round6, EngineSettings, ModelRun};
+use crate::report::{
+    ClusterInfo, DatasetInfo, FeatureInfo, Finding, ModelInfo, PeelStep, PermutationInfo, PowerInfo, Ranks, Report,
+    Severity, Tool, SCHEMA_VERSION,
+};
+use crate::surrogate::{BinnedMatrix, Labels, SurrogateKind};
+
+/// Everything that shapes an audit besides the data.
+#[derive(Debug, Clone)]
+pub struct AuditSettings {
+    /// Seed for folds, sampling and models.
+    pub seed: u64,
+    /// Surrogate family.
+    pub surrogate: SurrogateKind,
+    /// Engine settings.
+    pub engine: EngineSettings,
+    /// Detection thresholds.
+    pub thresholds: Thresholds,
+    /// Features known to be legitimate: no findings are reported on them.
+    pub allow: Vec<String>,
+    /// Refit without flagged features to find leaks hidden behind them.
+    pub peel: bool,
+    /// `--max-rows`, recorded in the settings.
+    pub max_rows: Option<usize>,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        AuditSettings {
+            seed: 42,
+            surrogate: SurrogateKind::Gbm,
+            engine: EngineSettings::default(),
+            thresholds: Thresholds::default(),
+            allow: Vec::new(),
+            peel: true,
+            max_rows: None,
+        }
+    }
+}
+
+/// Where the data came from, for the report.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Path or "demo".
+    pub path: String,
+    /// Columns in the file.
+    pub columns: usize,
+}
+
+/// Run the whole audit and build the report. `phase` is called as each phase starts.
+pub fn audit(ds: &Dataset, settings: &AuditSettings, source: &Source, phase: &dyn Fn(&str)) -> Result<Report> {
+    let mut timings = BTreeMap::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &str, timings: &mut BTreeMap<String, f64>| {
+        timings.insert(name.to_string(), round6(clock.elapsed().as_secs_f64()));
+        clock = Instant::now();
+    };
+    phase("binning features");
+    let x = BinnedMatrix::from_columns(&ds.features);
+    let target_f64;
+    let labels = match &ds.target {
+        Target::Classes { y, classes } => Labels::Classes { y, k: classes.len() },
+        Target::Values(v) => {
+            target_f64 = v.clone();
+            Labels::Values(&target_f64)
+        }
+    };
+    let k = settings.engine.folds.clamp(2, ds.rows());
+    let fold_of = folds::assign(&labels, ds.rows(), k, settings.seed);
+    let engine = EngineSettings { folds: k, ..settings.engine.clone() };
+    lap("binning", &mut timings);
+
+    phase("single-feature power");
+    let powers = importance::single_feature_powers(&x, &labels, &fold_of, k);
+    lap("single_feature_power", &mut timings);
+
+    phase("surrogate, permutation and drop-column importance");
+    let model_features: Vec<usize> = (0..x.features())
+        .filter(|&f| ds.features[f].ty != ColumnType::Identifier && varies(&x, f))
+        .collect();
+    if model_features.is_empty() {
+        return Err(Error::Data("no feature varies (every column is constant, missing or an identifier)".into()));
+    }
+    let surrogate = settings.surrogate.build();
+    let run = importance::run_model(surrogate.as_ref(), &x, &labels, &fold_of, &model_features, &engine, settings.seed, true)?;
+    lap("importance", &mut timings);
+
+    phase("checks");
+    let t = &settings.thresholds;
+    let ctx = Context { ds, x: &x, labels, folds: &fold_of, k, powers: &powers, run: &run, t };
+    let mut findings = checks::run_all(&ctx);
+    lap("checks", &mut timings);
+
+    let mut peeling = Vec::new();
+    if settings.peel {
+        phase("iterative peeling");
+        peel(&ctx, surrogate.as_ref(), &engine, settings, &model_features, &mut findings, &mut peeling)?;
+        lap("peeling", &mut timings);
+    }
+
+    let mut warnings = ds.warnings.clone();
+    if !settings.allow.is_empty() {
+        let before = findings.len();
+        findings.retain(|f| !f.features.iter().any(|n| settings.allow.contains(n)) && !f.feature.as_ref().is_some_and(|n| settings.allow.contains(n)));
+        if findings.len() < before {
+            warnings.push(format!(
+                "{} findings on allowed features ({}) were not reported",
+                before - findings.len(),
+                settings.allow.join(", ")
+            ));
+        }
+    }
+    checks::sort(&mut findings);
+
+    let report = Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool { name: "leakhound".into(), version: env!("CARGO_PKG_VERSION").into() },
+        dataset: DatasetInfo {
+            path: source.path.clone(),
+            rows: ds.rows_total,
+            rows_used: ds.rows(),
+            columns: source.columns,
+            target: ds.target_name.clone(),
+            task: ds.task,
+            classes: match &ds.target {
+                Target::Classes { classes, .. } => classes.clone(),
+                Target::Values(_) => Vec::new(),
+            },
+            sampled: ds.sampled,
+        },
+        settings: json!({
+            "seed": settings.seed,
+            "surrogate": settings.surrogate,
+            "engine": engine,
+            "thresholds": settings.thresholds,
+            "allow": settings.allow,
+            "peel": settings.peel,
+            "max_rows": settings.max_rows,
+        }),
+        model: ModelInfo {
+            surrogate: surrogate.name().into(),
+            features_used: model_features.len(),
+            out_of_fold: run.oof.clone(),
+            holdout: run.holdout.clone(),
+            permutation_rows: run.permutation_rows,
+            drop_column_rows: run.drop_column_rows,
+            drop_column_base_skill: round6(run.drop_column_base),
+        },
+        features: feature_table(ds, &x, &powers, &run, &findings),
+        clusters: run
+            .clusters
+            .iter()
+            .map(|(m, imp)| ClusterInfo {
+                features: m.iter().map(|&f| ds.features[f].name.clone()).collect(),
+                permutation_importance: PermutationInfo { mean: round6(imp.permutation_mean), std: round6(imp.permutation_std) },
+                drop_column_importance: round6(imp.drop_column),
+                importance_share: round6(imp.share),
+            })
+            .collect(),
+        findings,
+        peeling,
+        warnings,
+        timings,
+    };
+    Ok(report)
+}
+
+/// Whether a binned feature takes more than one value (counting "missing" as a value).
+fn varies(x: &BinnedMatrix, f: usize) -> bool {
+    let col = &x.cols[f];
+    col.iter().any(|&b| b != col[0])
+}
+
+/// Iterative peeling: refit without every feature flagged `high` or above, and look at what the
+/// model leans on then. A model that still scores implausibly well is relying on a leak spread
+/// over several columns; name that set and peel again.
+fn peel(
+    ctx: &Context,
+    surrogate: &dyn crate::surrogate::Surrogate,
+    engine: &EngineSettings,
+    settings: &AuditSettings,
+    model_features: &[usize],
+    findings: &mut Vec<Finding>,
+    steps: &mut Vec<PeelStep>,
+) -> Result<()> {
+    let t = ctx.t;
+    let name_of = |f: usize| ctx.ds.features[f].name.clone();
+    let mut removed: Vec<usize> = model_features
+        .iter()
+        .copied()
+        .filter(|&f| findings.iter().any(|fd| fd.severity >= Severity::High && fd.feature.as_deref() == Some(&ctx.ds.features[f].name)))
+        .collect();
+    for _ in 0..t.max_peel_rounds {
+        if removed.is_empty() {
+            return Ok(());
+        }
+        let remaining: Vec<usize> = model_features.iter().copied().filter(|f| !removed.contains(f)).collect();
+        if remaining.is_empty() {
+            return Ok(());
+        }
+        let run: ModelRun = importance::run_model(surrogate, ctx.x, &ctx.labels, ctx.folds, &remaining, engine, settings.seed ^ 0x5EE1, false)?;
+        let top = checks::suspicious::responsible(ctx, &run.importance);
+        steps.push(PeelStep {
+            removed: removed.iter().map(|&f| name_of(f)).collect(),
+            out_of_fold: run.oof.clone(),
+            top_features: top.clone(),
+        });
+        let (metric, score) = checks::suspicious::headline(&run.oof);
+        if score < t.suspicious_score || top.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<String> = top.iter().map(|(n, _)| n.clone()).collect();
+        let mut fd = checks::finding(
+            None,
+            "multi_feature_leak",
+            Severity::High,
+            format!(
+                "Even without {}, the surrogate scores {metric} {score:.4} out of fold by combining {}: together these columns reconstruct the target.",
+                steps.last().map(|s| s.removed.join(", ")).unwrap_or_default(),
+                names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
+            ),
+            json!({
+                "metric": metric,
+                "value": score,
+                "removed_before": steps.last().map(|s| s.removed.clone()),
+                "features": top,
+                "round": steps.len(),
+            }),
+        );
+        fd.features = names.clone();
+        findings.push(fd);
+        for n in names {
+            if let Some(f) = ctx.ds.features.iter().position(|c| c.name == n) {
+                if !removed.contains(&f) {
+                    removed.push(f);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn feature_table(
+    ds: &Dataset,
+    x: &BinnedMatrix,
+    powers: &[importance::Power],
+    run: &ModelRun,
+    findings: &[Finding],
+) -> Vec<FeatureInfo> {
+    let rank = |vals: Vec<(usize, f64)>| -> BTreeMap<usize, usize> {
+        let mut v = vals;
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.into_iter().enumerate().map(|(i, (f, _))| (f, i + 1)).collect()
+    };
+    let modelled = |f: usize| run.importance[f].as_ref();
+    let perm_rank = rank((0..x.features()).filter_map(|f| modelled(f).map(|i| (f, i.permutation_mean))).collect());
+    let drop_rank = rank((0..x.features()).filter_map(|f| modelled(f).map(|i| (f, i.drop_column))).collect());
+    let power_rank = rank((0..x.features()).map(|f| (f, powers[f].power)).collect());
+    let mut table: Vec<FeatureInfo> = ds
+        .features
+        .iter()
+        .enumerate()
+        .map(|(f, col)| {
+            let imp = modelled(f);
+            FeatureInfo {
+                name: col.name.clone(),
+                ty: col.ty,
+                missing_fraction: round6(col.missing_fraction()),
+                distinct: col.distinct(),
+                modelled: imp.is_some(),
+                single_feature_power: PowerInfo {
+                    power: round6(powers[f].power),
+                    metric: powers[f].metric.to_string(),
+                    value: round6(powers[f].value),
+                },
+                permutation_importance: imp.map(|i| PermutationInfo { mean: round6(i.permutation_mean), std: round6(i.permutation_std) }),
+                drop_column_importance: imp.map(|i| round6(i.drop_column)),
+                importance_share: imp.map_or(0.0, |i| round6(i.share)),
+                ranks: Ranks {
+                    permutation: perm_rank.get(&f).copied(),
+                    drop_column: drop_rank.get(&f).copied(),
+                    single_feature_power: power_rank[&f],
+                },
+                severity: findings
+                    .iter()
+                    .filter(|fd| fd.feature.as_deref() == Some(col.name.as_str()) || fd.features.contains(&col.name))
+                    .map(|fd| fd.severity)
+                    .max(),
+            }
+        })
+        .collect();
+    table.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.single_feature_power.power.total_cmp(&a.single_feature_power.power))
+            .then(a.name.cmp(&b.name))
+    });
+    table
+}

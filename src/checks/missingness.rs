@@ -1,0 +1,93 @@
+//! `missingness_leak`: whether a value is missing predicts the target (a field filled in only
+//! after the outcome). Reported even when the present values carry no signal; PPS-style tools
+//! drop missing rows and cannot see it.
+
+use serde_json::json;
+
+use super::{finding, noise_floor, pct, r4, Check, Context};
+use crate::importance::single_feature;
+use crate::report::{Finding, Severity};
+use crate::surrogate::Labels;
+
+/// The check.
+pub struct Missingness;
+
+impl Check for Missingness {
+    fn run(&self, ctx: &Context) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let n = ctx.rows();
+        for (f, col) in ctx.ds.features.iter().enumerate() {
+            let missing = col.missing;
+            if missing < 5 || missing + 5 > n {
+                continue;
+            }
+            let indicator: Vec<u8> = ctx.x.cols[f].iter().map(|&b| u8::from(b != 0)).collect();
+            let p = single_feature::power(&indicator, 2, false, &ctx.labels, ctx.folds, ctx.k);
+            let floor = noise_floor(2 * missing.min(n - missing));
+            let t = ctx.t.missingness_power;
+            let severity = if p.power >= 0.5 && p.power > floor {
+                Severity::High
+            } else if p.power >= t && p.power > floor {
+                Severity::Medium
+            } else if p.power >= t / 2.0 && p.power > floor {
+                Severity::Low
+            } else {
+                continue;
+            };
+            let name = ctx.name(f);
+            let mut evidence = json!({
+                "missing_fraction": r4(missing as f64 / n as f64),
+                "indicator_power": r4(p.power),
+                "metric": p.metric,
+                "metric_value": r4(p.value),
+                "values_power": r4(ctx.powers[f].power),
+            });
+            let detail = match ctx.labels {
+                Labels::Classes { y, k } => {
+                    let mut miss = vec![0.0f64; k];
+                    let mut tot = vec![0.0f64; k];
+                    for (r, &b) in ctx.x.cols[f].iter().enumerate() {
+                        tot[y[r] as usize] += 1.0;
+                        if b == 0 {
+                            miss[y[r] as usize] += 1.0;
+                        }
+                    }
+                    let rates: Vec<f64> = (0..k).map(|c| r4(miss[c] / tot[c].max(1.0))).collect();
+                    let classes = match &ctx.ds.target {
+                        crate::data::Target::Classes { classes, .. } => classes.clone(),
+                        crate::data::Target::Values(_) => Vec::new(),
+                    };
+                    let text: Vec<String> = classes.iter().zip(&rates).map(|(c, r)| format!("{} when '{c}'", pct(*r))).collect();
+                    evidence["missing_rate_by_class"] = json!(classes.iter().cloned().zip(rates).collect::<std::collections::BTreeMap<_, _>>());
+                    format!("it is missing in {}", text.join(", "))
+                }
+                Labels::Values(y) => {
+                    let (mut sm, mut nm, mut sp, mut np) = (0.0, 0.0, 0.0, 0.0);
+                    for (r, &b) in ctx.x.cols[f].iter().enumerate() {
+                        if b == 0 {
+                            sm += y[r];
+                            nm += 1.0;
+                        } else {
+                            sp += y[r];
+                            np += 1.0;
+                        }
+                    }
+                    evidence["target_mean_missing"] = json!(r4(sm / nm));
+                    evidence["target_mean_present"] = json!(r4(sp / np));
+                    format!("the mean target is {:.3} when missing and {:.3} when present", sm / nm, sp / np)
+                }
+            };
+            out.push(finding(
+                Some(name),
+                "missingness_leak",
+                severity,
+                format!(
+                    "Whether '{name}' is missing predicts '{}' (indicator power {:.2}): {detail}; a field filled only after the outcome looks like this.",
+                    ctx.ds.target_name, p.power
+                ),
+                evidence,
+            ));
+        }
+        out
+    }
+}

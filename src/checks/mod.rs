@@ -1,0 +1,159 @@
+//! Leak checks. Each [`Check`] turns the computed evidence into findings and never prints;
+//! [`run_all`] runs the registry and then lets independent signals on the same feature
+//! corroborate each other (the only way a finding becomes `critical`).
+
+mod dominance;
+mod identifier;
+mod missingness;
+mod near_perfect;
+mod proxy;
+mod segment;
+pub mod suspicious;
+pub mod thresholds;
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use crate::data::Dataset;
+use crate::importance::{ModelRun, Power};
+use crate::report::{Finding, Severity};
+use crate::surrogate::{BinnedMatrix, Labels};
+pub use thresholds::{noise_floor, Thresholds};
+
+/// Everything a check may look at.
+pub struct Context<'a> {
+    /// The dataset.
+    pub ds: &'a Dataset,
+    /// Binned features (same order as `ds.features`).
+    pub x: &'a BinnedMatrix,
+    /// Labels.
+    pub labels: Labels<'a>,
+    /// Fold per row.
+    pub folds: &'a [u8],
+    /// Number of folds.
+    pub k: usize,
+    /// Single-feature power per feature.
+    pub powers: &'a [Power],
+    /// The full surrogate run.
+    pub run: &'a ModelRun,
+    /// Thresholds.
+    pub t: &'a Thresholds,
+}
+
+impl Context<'_> {
+    /// Feature name.
+    pub fn name(&self, f: usize) -> &str {
+        &self.ds.features[f].name
+    }
+
+    /// Rows audited.
+    pub fn rows(&self) -> usize {
+        self.x.rows
+    }
+}
+
+/// One leak signature.
+pub trait Check: Sync {
+    /// Findings for this dataset.
+    fn run(&self, ctx: &Context) -> Vec<Finding>;
+}
+
+/// All checks, in report order.
+pub fn registry() -> Vec<Box<dyn Check>> {
+    vec![
+        Box::new(near_perfect::NearPerfect),
+        Box::new(dominance::Dominance),
+        Box::new(segment::PureSegment),
+        Box::new(missingness::Missingness),
+        Box::new(proxy::TargetProxy),
+        Box::new(identifier::Identifier),
+        Box::new(suspicious::SuspiciousPerformance),
+    ]
+}
+
+/// Kinds that count as an independent second signal for a near-perfect predictor.
+const CORROBORATING: &[&str] =
+    &["dominant_feature", "pure_segment", "missingness_leak", "identifier_leak", "target_proxy"];
+
+/// Run every check, then upgrade near-perfect predictors that another signal corroborates.
+pub fn run_all(ctx: &Context) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = registry().iter().flat_map(|c| c.run(ctx)).collect();
+    corroborate(&mut findings);
+    sort(&mut findings);
+    findings
+}
+
+/// Near-perfect power plus an independent signal (dominance, a point-defined pure segment, a
+/// missingness, identifier or proxy pattern) is what a legitimate feature does not produce:
+/// only that combination is `critical`.
+pub fn corroborate(findings: &mut [Finding]) {
+    let mut support: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in findings.iter() {
+        let strong = f.severity >= Severity::Medium
+            && CORROBORATING.contains(&f.kind.as_str())
+            && !(f.kind == "pure_segment" && f.evidence.get("point_defined") != Some(&Value::Bool(true)));
+        if let (true, Some(name)) = (strong, &f.feature) {
+            support.entry(name.clone()).or_default().push(f.kind.clone());
+        }
+    }
+    for f in findings.iter_mut() {
+        if f.kind != "near_perfect_predictor" {
+            continue;
+        }
+        if let Some(kinds) = f.feature.as_ref().and_then(|n| support.get(n)) {
+            f.severity = Severity::Critical;
+            f.evidence.insert("corroborated_by".into(), json!(kinds));
+            f.message.push_str(&format!(" Corroborated by: {}.", kinds.join(", ").replace('_', " ")));
+        }
+    }
+}
+
+/// Most severe first, then by kind and feature for a stable order.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity.cmp(&a.severity).then_with(|| a.kind.cmp(&b.kind)).then_with(|| a.feature.cmp(&b.feature))
+    });
+}
+
+/// Build a finding.
+pub fn finding(feature: Option<&str>, kind: &str, severity: Severity, message: String, evidence: Value) -> Finding {
+    let evidence = match evidence {
+        Value::Object(m) => m.into_iter().collect(),
+        _ => BTreeMap::new(),
+    };
+    Finding {
+        feature: feature.map(str::to_string),
+        features: feature.map(|f| vec![f.to_string()]).unwrap_or_default(),
+        kind: kind.to_string(),
+        severity,
+        message,
+        evidence,
+    }
+}
+
+/// Round for evidence.
+pub fn r4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+/// Percent string.
+pub fn pct(x: f64) -> String {
+    let p = x * 100.0;
+    if p > 0.0 && p < 0.1 {
+        "<0.1%".into()
+    } else if p >= 99.95 && p < 100.0 {
+        ">99.9%".into()
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+/// Human-readable description of a power value in the task's metric.
+pub fn describe_power(p: &Power) -> String {
+    match p.metric {
+        "r2" => format!("R² {:.3}", p.value),
+        "macro_auc" => format!("macro AUC {:.3}", p.value),
+        _ => format!("AUC {:.3}", p.value),
+    }
+}

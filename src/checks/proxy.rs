@@ -1,0 +1,102 @@
+//! `target_proxy`: a categorical or high-cardinality column whose categories map (almost)
+//! one-to-one to target values out of fold: codes, encodings, label copies with a few flips.
+
+use serde_json::json;
+
+use super::{describe_power, finding, pct, r4, Check, Context};
+use crate::data::ColumnType;
+use crate::report::{Finding, Severity};
+use crate::surrogate::Labels;
+
+/// The check.
+pub struct TargetProxy;
+
+/// Majority share within a category for it to count as mapping to one target value: a label copy
+/// with a few flipped rows still maps one-to-one.
+const PROXY_LEVEL_PURITY: f64 = 0.9;
+
+impl Check for TargetProxy {
+    fn run(&self, ctx: &Context) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let t = ctx.t;
+        for (f, col) in ctx.ds.features.iter().enumerate() {
+            if !matches!(col.ty, ColumnType::Categorical | ColumnType::Identifier) || ctx.x.n_bins[f] < 4 {
+                continue;
+            }
+            let p = &ctx.powers[f];
+            if p.power < t.strong_power {
+                continue;
+            }
+            let nb = ctx.x.n_bins[f];
+            // Share of rows in levels (with >= 2 rows) whose target is (almost) constant.
+            let (pure_rows, levels) = match ctx.labels {
+                Labels::Classes { y, k } => {
+                    let mut counts = vec![0.0; nb * k];
+                    for (r, &b) in ctx.x.cols[f].iter().enumerate() {
+                        counts[b as usize * k + y[r] as usize] += 1.0;
+                    }
+                    let mut pure = 0.0;
+                    let mut levels = 0;
+                    for b in 0..nb {
+                        let c = &counts[b * k..(b + 1) * k];
+                        let tot: f64 = c.iter().sum();
+                        if tot >= 2.0 {
+                            levels += 1;
+                            if c.iter().copied().fold(0.0, f64::max) / tot >= PROXY_LEVEL_PURITY {
+                                pure += tot;
+                            }
+                        }
+                    }
+                    (pure, levels)
+                }
+                Labels::Values(y) => {
+                    let mean = y.iter().sum::<f64>() / y.len() as f64;
+                    let sd = (y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / y.len() as f64).sqrt();
+                    let mut s = vec![(0.0, 0.0, 0.0); nb];
+                    for (r, &b) in ctx.x.cols[f].iter().enumerate() {
+                        let e = &mut s[b as usize];
+                        e.0 += 1.0;
+                        e.1 += y[r];
+                        e.2 += y[r] * y[r];
+                    }
+                    let mut pure = 0.0;
+                    let mut levels = 0;
+                    for &(c, s1, s2) in &s {
+                        if c >= 2.0 {
+                            levels += 1;
+                            let var = (s2 / c - (s1 / c).powi(2)).max(0.0);
+                            if var.sqrt() <= 0.05 * sd {
+                                pure += c;
+                            }
+                        }
+                    }
+                    (pure, levels)
+                }
+            };
+            let share = pure_rows / ctx.rows() as f64;
+            if share < t.proxy_pure_share || levels < 3 {
+                continue;
+            }
+            let name = ctx.name(f);
+            out.push(finding(
+                Some(name),
+                "target_proxy",
+                Severity::High,
+                format!(
+                    "The {levels} categories of '{name}' map almost one-to-one to '{}': {} of rows sit in categories with a single target value, and it predicts the target out of fold ({}); an encoding or copy of the label looks like this.",
+                    ctx.ds.target_name,
+                    pct(share),
+                    describe_power(p)
+                ),
+                json!({
+                    "levels": levels,
+                    "rows_in_pure_levels": r4(share),
+                    "single_feature_power": r4(p.power),
+                    "metric": p.metric,
+                    "metric_value": r4(p.value),
+                }),
+            ));
+        }
+        out
+    }
+}

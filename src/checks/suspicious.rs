@@ -1,0 +1,64 @@
+//! `suspicious_performance`: the full surrogate scores far above what real data usually allows.
+
+use serde_json::json;
+
+use super::{finding, pct, r4, Check, Context};
+use crate::report::{Finding, Severity};
+
+/// The check.
+pub struct SuspiciousPerformance;
+
+/// The out-of-fold headline score and its name, for any task.
+pub fn headline(oof: &std::collections::BTreeMap<String, f64>) -> (&'static str, f64) {
+    for key in ["roc_auc", "macro_auc", "r2"] {
+        if let Some(v) = oof.get(key) {
+            let name = match key {
+                "roc_auc" => "roc_auc",
+                "macro_auc" => "macro_auc",
+                _ => "r2",
+            };
+            return (name, *v);
+        }
+    }
+    ("skill", oof.get("skill").copied().unwrap_or(0.0))
+}
+
+/// Features that together carry 90% of the importance (at most five), with their shares.
+pub fn responsible(ctx: &Context, importance: &[Option<crate::importance::Importance>]) -> Vec<(String, f64)> {
+    let mut by_share: Vec<(usize, f64)> =
+        importance.iter().enumerate().filter_map(|(f, i)| i.map(|i| (f, i.share))).collect();
+    by_share.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut acc = 0.0;
+    let mut out = Vec::new();
+    for (f, s) in by_share {
+        if acc >= 0.9 || out.len() >= 5 || s <= 0.0 {
+            break;
+        }
+        acc += s;
+        out.push((ctx.name(f).to_string(), r4(s)));
+    }
+    out
+}
+
+impl Check for SuspiciousPerformance {
+    fn run(&self, ctx: &Context) -> Vec<Finding> {
+        let (metric, score) = headline(&ctx.run.oof);
+        if score < ctx.t.suspicious_score {
+            return Vec::new();
+        }
+        let resp = responsible(ctx, &ctx.run.importance);
+        let names: Vec<String> = resp.iter().map(|(n, s)| format!("'{n}' ({})", pct(*s))).collect();
+        let mut fd = finding(
+            None,
+            "suspicious_performance",
+            Severity::High,
+            format!(
+                "The surrogate scores {metric} {score:.4} out of fold, more than real data usually allows; it relies on {}.",
+                names.join(", ")
+            ),
+            json!({ "metric": metric, "value": score, "threshold": ctx.t.suspicious_score, "responsible": resp }),
+        );
+        fd.features = resp.into_iter().map(|(n, _)| n).collect();
+        vec![fd]
+    }
+}

@@ -1,0 +1,108 @@
+//! Every detection threshold in one place, with the reasoning behind each. All are overridable
+//! from the command line (`--threshold KEY=VALUE`) and from `leakhound.toml`, and recorded in
+//! `report.json` under `settings.thresholds`.
+
+use serde::{Deserialize, Serialize};
+
+/// Detection thresholds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Thresholds {
+    /// Single-feature power at which a feature is "near-perfect" (binary: AUC >= 0.99).
+    /// Legitimate features rarely predict a real outcome this well alone.
+    pub near_perfect_power: f64,
+    /// Power at which a feature is a "strong predictor, review" (medium).
+    pub strong_power: f64,
+    /// Share of permutation importance above which one feature (or cluster) dominates.
+    pub dominant_share: f64,
+    /// Fraction of the model's skill lost without the feature for it to be dominant.
+    pub dominant_collapse: f64,
+    /// Smallest share of rows a pure segment must cover.
+    pub segment_min_support: f64,
+    /// Smallest number of rows a pure segment must cover.
+    pub segment_min_rows: usize,
+    /// Majority-class share inside a segment for it to be pure.
+    pub segment_purity: f64,
+    /// Missing-indicator power for a missingness leak (high at 0.5, medium at this).
+    pub missingness_power: f64,
+    /// Power at which an identifier-like column is flagged (high at 0.5).
+    pub identifier_power: f64,
+    /// Share of rows in (almost) single-class categories for a target proxy.
+    pub proxy_pure_share: f64,
+    /// Out-of-fold score (AUC, macro-AUC or R²) that real data rarely allows.
+    pub suspicious_score: f64,
+    /// Rounds of iterative peeling at most.
+    pub max_peel_rounds: usize,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            near_perfect_power: 0.98,
+            strong_power: 0.85,
+            dominant_share: 0.5,
+            dominant_collapse: 0.5,
+            segment_min_support: 0.05,
+            segment_min_rows: 30,
+            segment_purity: 0.99,
+            missingness_power: 0.3,
+            identifier_power: 0.3,
+            proxy_pure_share: 0.9,
+            suspicious_score: 0.99,
+            max_peel_rounds: 3,
+        }
+    }
+}
+
+impl Thresholds {
+    /// Set one threshold by name from a string value.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let mut v = serde_json::to_value(&*self).map_err(|e| e.to_string())?;
+        let obj = v.as_object_mut().ok_or("thresholds are not an object")?;
+        if !obj.contains_key(key) {
+            let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+            return Err(format!("unknown threshold '{key}' (known: {})", keys.join(", ")));
+        }
+        let slot = obj.get_mut(key).ok_or("unknown threshold")?;
+        let parsed: f64 = value.parse().map_err(|_| format!("threshold '{key}' needs a number, got '{value}'"))?;
+        *slot = if slot.is_u64() {
+            if parsed < 0.0 || parsed.fract() != 0.0 {
+                return Err(format!("threshold '{key}' needs a whole number, got '{value}'"));
+            }
+            serde_json::json!(parsed as u64)
+        } else {
+            serde_json::json!(parsed)
+        };
+        *self = serde_json::from_value(v).map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+/// Power a feature with no signal can reach by chance on `n` rows (about four standard errors
+/// of the normalised AUC), so small datasets do not raise alarms on noise.
+pub fn noise_floor(n: usize) -> f64 {
+    let n = n.max(4) as f64;
+    (8.0 * ((n + 1.0) / (3.0 * n * n)).sqrt()).min(1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_by_name() {
+        let mut t = Thresholds::default();
+        t.set("near_perfect_power", "0.9").unwrap();
+        assert_eq!(t.near_perfect_power, 0.9);
+        t.set("segment_min_rows", "10").unwrap();
+        assert_eq!(t.segment_min_rows, 10);
+        assert!(t.set("nope", "1").unwrap_err().contains("unknown threshold"));
+        assert!(t.set("segment_min_rows", "1.5").is_err());
+    }
+
+    #[test]
+    fn noise_floor_shrinks_with_n() {
+        assert!(noise_floor(150) > 0.3);
+        assert!(noise_floor(100_000) < 0.02);
+    }
+}

@@ -1,0 +1,96 @@
+//! One file per subcommand: arguments -> validated settings -> library -> outcome.
+
+pub mod audit;
+pub mod demo;
+
+use std::io::IsTerminal;
+
+use crate::cli::{FailOn, OutputArgs};
+use crate::error::Result;
+use crate::report::{self, Report};
+
+/// What a command ended with, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// No finding at or above `--fail-on`.
+    Clean,
+    /// A finding at or above `--fail-on`.
+    Failed,
+}
+
+/// Phase messages on stderr (a spinner on a TTY; nothing with `--quiet` or when piped).
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    /// A progress reporter honouring `--quiet` and non-TTY stderr.
+    pub fn new(quiet: bool) -> Self {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let b = indicatif::ProgressBar::new_spinner();
+            b.enable_steady_tick(std::time::Duration::from_millis(120));
+            b
+        });
+        Progress { bar }
+    }
+
+    /// Show the current phase.
+    pub fn phase(&self, msg: &str) {
+        if let Some(b) = &self.bar {
+            b.set_message(msg.to_string());
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// Configure the global thread pool from `--threads`.
+pub fn init_threads(threads: Option<usize>) -> Result<()> {
+    if let Some(n) = threads {
+        if n == 0 {
+            return Err(crate::Error::Usage("--threads must be at least 1".into()));
+        }
+        // Ignore "already initialised" (tests call commands several times in one process).
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+    }
+    Ok(())
+}
+
+/// Write the report files and print the summary (or JSON); decide the outcome.
+pub fn deliver(report: &Report, out: &OutputArgs) -> Result<Outcome> {
+    let json = report::json::render(report);
+    report::write::write_atomic(&out.out, "report.json", json.as_bytes())?;
+    let text = if out.json {
+        json
+    } else {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        format!(
+            "{}\nreport written to {}\n",
+            report::terminal::render(report, color),
+            out.out.join("report.json").display()
+        )
+    };
+    print_stdout(&text)?;
+    Ok(match out.fail_on {
+        FailOn::At(s) if report.max_severity().is_some_and(|m| m >= s) => Outcome::Failed,
+        _ => Outcome::Clean,
+    })
+}
+
+/// Print to stdout; a closed pipe (`| head`) is not an error.
+pub fn print_stdout(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut lock = std::io::stdout().lock();
+    match lock.write_all(text.as_bytes()).and_then(|_| lock.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(crate::Error::Output { path: "stdout".into(), message: e.to_string() })
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,139 @@
+//! The built-in demo: loan applications with a `default` target, legitimately strong features,
+//! and planted leaks of several kinds, so `leakhound demo` shows what the tool finds.
+//!
+//! Planted leaks: `days_in_collections` (recorded after default: zero until the outcome),
+//! `last_payment_missing_reason`... see [`COLUMNS`]. Legitimate strong features: `credit_score`,
+//! `debt_ratio`, `late_payments_12m`.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::data::{ColumnBuilder, Frame};
+
+/// The demo's columns with what each one is, for the README and `demo --help`.
+pub const COLUMNS: &[(&str, &str)] = &[
+    ("application_id", "LEAK (identifier): ids assigned after sorting applications by outcome"),
+    ("age", "legitimate"),
+    ("income", "legitimate"),
+    ("employment_years", "legitimate"),
+    ("debt_ratio", "legitimate, strong"),
+    ("credit_score", "legitimate, strong"),
+    ("late_payments_12m", "legitimate, strong"),
+    ("loan_amount", "legitimate"),
+    ("region", "legitimate categorical"),
+    ("home_owner", "legitimate boolean"),
+    ("days_in_collections", "LEAK (post-outcome): zero unless the loan defaulted"),
+    ("recovery_agent_notes_len", "LEAK (missingness): filled in only for most defaulted loans, values are noise"),
+    ("risk_code_final", "LEAK (target proxy): a re-coded copy of the label with 2% flips"),
+    ("marketing_channel", "noise"),
+    ("default", "target"),
+];
+
+fn normal(rng: &mut ChaCha8Rng) -> f64 {
+    let u1: f64 = rng.gen_range(f64::EPSILON..1.0);
+    let u2: f64 = rng.gen();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+/// Generate the demo table as (header, rows of strings).
+pub fn generate(n: usize, seed: u64) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let regions = ["north", "south", "east", "west", "central"];
+    let channels = ["web", "branch", "partner", "phone"];
+    struct Row {
+        v: Vec<String>,
+        default: bool,
+        key: f64,
+    }
+    let mut rows: Vec<Row> = (0..n)
+        .map(|_| {
+            let age = (18.0 + 47.0 * rng.gen::<f64>()).round();
+            let income = (10.8 + 0.5 * normal(&mut rng)).exp().round();
+            let employment = ((age - 18.0) * rng.gen::<f64>()).round();
+            let debt_ratio = (0.35 + 0.15 * normal(&mut rng)).clamp(0.0, 1.5);
+            let credit_score = (680.0 + 70.0 * normal(&mut rng)).clamp(300.0, 850.0).round();
+            let late = {
+                let lam = 0.3 + 2.0 * (1.0 - (credit_score - 300.0) / 550.0);
+                let mut k = 0;
+                let mut p = (-lam as f64).exp();
+                let mut s = p;
+                let u: f64 = rng.gen();
+                while u > s && k < 12 {
+                    k += 1;
+                    p *= lam / k as f64;
+                    s += p;
+                }
+                k
+            };
+            let loan = (5_000.0 + 30_000.0 * rng.gen::<f64>()).round();
+            let region = regions[rng.gen_range(0..regions.len())];
+            let home = rng.gen_bool(0.45);
+            let z = -1.9 - 0.018 * (credit_score - 680.0) + 4.0 * (debt_ratio - 0.35) + 0.35 * late as f64
+                - 0.4 * (income.ln() - 10.8)
+                - 0.03 * employment
+                + 0.4 * (loan / income - 0.4)
+                + if region == "south" { 0.3 } else { 0.0 }
+                - if home { 0.2 } else { 0.0 }
+                + 0.5 * normal(&mut rng);
+            let default = rng.gen::<f64>() < 1.0 / (1.0 + (-z).exp());
+            let days = if default || rng.gen_bool(0.005) { rng.gen_range(15..400).to_string() } else { "0".into() };
+            let notes = if (default && rng.gen_bool(0.8)) || (!default && rng.gen_bool(0.02)) {
+                rng.gen_range(20..2000).to_string()
+            } else {
+                String::new()
+            };
+            let flipped = if rng.gen_bool(0.02) { !default } else { default };
+            let code = if flipped { format!("D{:02}", rng.gen_range(1..=8)) } else { format!("R{:02}", rng.gen_range(1..=12)) };
+            let channel = channels[rng.gen_range(0..channels.len())];
+            let v = vec![
+                String::new(), // application_id, assigned below
+                format!("{age}"),
+                format!("{income}"),
+                format!("{employment}"),
+                format!("{debt_ratio:.3}"),
+                format!("{credit_score}"),
+                format!("{late}"),
+                format!("{loan}"),
+                region.to_string(),
+                if home { "yes" } else { "no" }.to_string(),
+                days,
+                notes,
+                code,
+                channel.to_string(),
+                if default { "1" } else { "0" }.to_string(),
+            ];
+            Row { v, default, key: rng.gen() }
+        })
+        .collect();
+    // Ids assigned after sorting by outcome (the leak), then rows shuffled so file order is clean.
+    rows.sort_by(|a, b| a.default.cmp(&b.default).then(a.key.total_cmp(&b.key)));
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.v[0] = format!("{}", 100_000 + i);
+    }
+    rows.sort_by(|a, b| a.key.total_cmp(&b.key));
+    let header = COLUMNS.iter().map(|(c, _)| c.to_string()).collect();
+    (header, rows.into_iter().map(|r| r.v).collect())
+}
+
+/// The demo as a typed frame.
+pub fn frame(n: usize, seed: u64) -> Frame {
+    let (header, rows) = generate(n, seed);
+    let mut builders: Vec<ColumnBuilder> = header.iter().map(|_| ColumnBuilder::new()).collect();
+    for r in &rows {
+        builders.iter_mut().zip(r).for_each(|(b, v)| b.push(v));
+    }
+    let columns: Vec<_> = builders.into_iter().zip(header).map(|(b, h)| b.finish(h)).collect();
+    Frame { columns, rows: n, rows_total: n, sampled: false, warnings: Vec::new() }
+}
+
+/// The demo as CSV text.
+pub fn csv(n: usize, seed: u64) -> String {
+    let (header, rows) = generate(n, seed);
+    let mut out = header.join(",");
+    out.push('\n');
+    for r in rows {
+        out.push_str(&r.join(","));
+        out.push('\n');
+    }
+    out
+}

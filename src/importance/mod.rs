@@ -1,0 +1,191 @@
+//! The three importances and the surrogate's scores, as pure functions of the binned data,
+//! the labels, the folds and the seed.
+
+pub mod clusters;
+pub mod drop_column;
+pub mod folds;
+pub mod metrics;
+pub mod permutation;
+pub mod single_feature;
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+
+use crate::error::Result;
+use crate::surrogate::{BinnedMatrix, Labels, Predictions, Surrogate};
+pub use single_feature::Power;
+
+/// Settings of the importance engine (all recorded in `report.json`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct EngineSettings {
+    /// Cross-validation folds.
+    pub folds: usize,
+    /// Permutation repeats.
+    pub repeats: usize,
+    /// Held-out rows used for permutation importance, at most, over all folds.
+    pub permutation_rows: usize,
+    /// Training rows used for each drop-column refit, at most.
+    pub drop_column_rows: usize,
+    /// |rank correlation| at which features form a cluster.
+    pub cluster_threshold: f64,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        EngineSettings { folds: 5, repeats: 5, permutation_rows: 20_000, drop_column_rows: 20_000, cluster_threshold: 0.9 }
+    }
+}
+
+/// Importance of one feature (or one cluster) in one model run.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Importance {
+    /// Mean skill drop when permuted.
+    pub permutation_mean: f64,
+    /// Standard deviation over repeats.
+    pub permutation_std: f64,
+    /// Skill drop when dropped and refitted.
+    pub drop_column: f64,
+    /// Share of the total (positive) permutation importance.
+    pub share: f64,
+}
+
+/// One model run over a set of features: scores and importances.
+#[derive(Debug, Clone)]
+pub struct ModelRun {
+    /// Feature indices the model used.
+    pub features: Vec<usize>,
+    /// Out-of-fold metrics over all rows.
+    pub oof: BTreeMap<String, f64>,
+    /// Metrics on the first fold held out.
+    pub holdout: BTreeMap<String, f64>,
+    /// Importance per matrix feature (None when not in `features`).
+    pub importance: Vec<Option<Importance>>,
+    /// Clusters of correlated features and their joint importance.
+    pub clusters: Vec<(Vec<usize>, Importance)>,
+    /// Skill of the light model used as the drop-column baseline.
+    pub drop_column_base: f64,
+    /// Training rows in each drop-column refit.
+    pub drop_column_rows: usize,
+    /// Held-out rows used for permutation importance.
+    pub permutation_rows: usize,
+    /// Out-of-fold predictions, per row.
+    pub oof_predictions: Predictions,
+}
+
+/// Fit the surrogate per fold, score it out of fold, and compute permutation and drop-column
+/// importance for `features` and their correlated clusters.
+pub fn run_model(
+    surrogate: &dyn Surrogate,
+    x: &BinnedMatrix,
+    labels: &Labels,
+    fold_of: &[u8],
+    features: &[usize],
+    settings: &EngineSettings,
+    seed: u64,
+    with_drop_column: bool,
+) -> Result<ModelRun> {
+    let k = settings.folds;
+    let clusters = clusters::correlated_clusters(x, features, settings.cluster_threshold);
+    let mut groups: Vec<Vec<usize>> = features.iter().map(|&f| vec![f]).collect();
+    groups.extend(clusters.iter().cloned());
+    let per_fold_perm_rows = (settings.permutation_rows / k).max(1);
+    type FoldOut = (Vec<u32>, Predictions, Vec<Vec<f64>>, usize);
+    let fold_results: Vec<FoldOut> = (0..k as u8)
+        .into_par_iter()
+        .map(|f| {
+            let (train, test) = folds::split(fold_of, f);
+            let fold_seed = seed ^ (u64::from(f) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let model = surrogate.fit(x, labels, &train, features, fold_seed)?;
+            let pred = model.predict(&x.view(), &test);
+            let perm_rows = folds::subsample(&test, per_fold_perm_rows, fold_seed);
+            let drops = permutation::permutation(model.as_ref(), x, labels, &perm_rows, &groups, settings.repeats, fold_seed);
+            Ok((test, pred, drops, perm_rows.len()))
+        })
+        .collect::<Result<_>>()?;
+
+    // Out-of-fold predictions in row order.
+    let width = fold_results[0].1.width;
+    let mut oof = Predictions { width, values: vec![0.0; x.rows * width] };
+    for (test, pred, _, _) in &fold_results {
+        for (i, &r) in test.iter().enumerate() {
+            oof.values[r as usize * width..(r as usize + 1) * width]
+                .copy_from_slice(&pred.values[i * width..(i + 1) * width]);
+        }
+    }
+    let all: Vec<u32> = (0..x.rows as u32).collect();
+    let oof_metrics = metrics::summary(labels, &oof, &all);
+    let holdout = metrics::summary(labels, &fold_results[0].1, &fold_results[0].0);
+
+    // Permutation: average over folds per repeat, then mean and std over repeats.
+    let perm: Vec<(f64, f64)> = (0..groups.len())
+        .map(|g| {
+            let per_rep: Vec<f64> = (0..settings.repeats)
+                .map(|r| fold_results.iter().map(|fr| fr.2[g][r]).sum::<f64>() / k as f64)
+                .collect();
+            let mean = per_rep.iter().sum::<f64>() / per_rep.len() as f64;
+            let var = per_rep.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / per_rep.len().max(2).saturating_sub(1) as f64;
+            (mean, var.sqrt())
+        })
+        .collect();
+    let permutation_rows = fold_results.iter().map(|fr| fr.3).sum();
+
+    // Drop-column on the first fold with a light configuration and a row sample.
+    let (train0, test0) = folds::split(fold_of, 0);
+    let train0 = folds::subsample(&train0, settings.drop_column_rows, seed ^ 0xD0);
+    let test0 = folds::subsample(&test0, settings.permutation_rows, seed ^ 0xD1);
+    let light = surrogate.light();
+    let (drop_base, drops) = if with_drop_column {
+        drop_column::drop_column(light.as_ref(), x, labels, &train0, &test0, features, &groups, seed)?
+    } else {
+        (f64::NAN, vec![f64::NAN; groups.len()])
+    };
+
+    let total: f64 = perm[..features.len()].iter().map(|p| p.0.max(0.0)).sum();
+    let share = |v: f64| if total > 0.0 { v.max(0.0) / total } else { 0.0 };
+    let mut importance = vec![None; x.features()];
+    for (i, &f) in features.iter().enumerate() {
+        importance[f] = Some(Importance {
+            permutation_mean: perm[i].0,
+            permutation_std: perm[i].1,
+            drop_column: drops[i],
+            share: share(perm[i].0),
+        });
+    }
+    let clusters = clusters
+        .into_iter()
+        .enumerate()
+        .map(|(c, members)| {
+            let g = features.len() + c;
+            let imp = Importance {
+                permutation_mean: perm[g].0,
+                permutation_std: perm[g].1,
+                drop_column: drops[g],
+                share: share(perm[g].0).min(1.0),
+            };
+            (members, imp)
+        })
+        .collect();
+    Ok(ModelRun {
+        features: features.to_vec(),
+        oof: oof_metrics,
+        holdout,
+        importance,
+        clusters,
+        drop_column_base: drop_base,
+        drop_column_rows: train0.len(),
+        permutation_rows,
+        oof_predictions: oof,
+    })
+}
+
+/// Single-feature power of every feature of the matrix.
+pub fn single_feature_powers(x: &BinnedMatrix, labels: &Labels, fold_of: &[u8], k: usize) -> Vec<Power> {
+    (0..x.features())
+        .into_par_iter()
+        .map(|f| {
+            let ordered = x.kinds[f] == crate::surrogate::binned::BinKind::Ordered;
+            single_feature::power(&x.cols[f], x.n_bins[f], ordered, labels, fold_of, k)
+        })
+        .collect()
+}

@@ -1,0 +1,239 @@
+//! The `Report`: the one contract between the checks that compute and the renderers that
+//! format. It is `Serialize + Deserialize` so `compare` can read reports back.
+//!
+//! # JSON format (`report.json`, `schema_version` 1)
+//! - `schema_version`: integer, 1.
+//! - `tool`: `{name, version}`.
+//! - `dataset`: `{path, rows, rows_used, columns, target, task, classes, sampled}`.
+//! - `settings`: the seed, surrogate, engine settings and every threshold used.
+//! - `model`: the surrogate's out-of-fold and holdout metrics and the sample sizes behind them.
+//! - `features`: one object per feature: `name`, `type`, `missing_fraction`, `distinct`,
+//!   `single_feature_power` `{power, metric, value}`, `permutation_importance` `{mean, std}`,
+//!   `drop_column_importance`, `importance_share`, `ranks`, `severity` (worst finding or null).
+//! - `clusters`: groups of correlated features and their joint importances.
+//! - `findings`: `{feature, features, kind, severity, message, evidence}`, most severe first.
+//! - `peeling`: the refits without flagged features (iterative peeling), in order.
+//! - `warnings`: non-fatal notes. `timings`: seconds per phase (the only non-deterministic part).
+
+pub mod json;
+pub mod terminal;
+pub mod write;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::{ColumnType, Task};
+
+/// Current report schema version.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How sure we are that a finding is a leak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth a look.
+    Low,
+    /// Review before trusting the model.
+    Medium,
+    /// Probably a leak.
+    High,
+    /// Almost certainly a leak.
+    Critical,
+}
+
+impl Severity {
+    /// Lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// One thing the audit found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The feature concerned, or null for dataset-level findings.
+    pub feature: Option<String>,
+    /// All features involved (one for single-feature findings; several for multi-feature leaks).
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// snake_case kind, e.g. `near_perfect_predictor`.
+    pub kind: String,
+    /// Severity.
+    pub severity: Severity,
+    /// One sentence a person understands.
+    pub message: String,
+    /// The numbers behind it.
+    pub evidence: BTreeMap<String, serde_json::Value>,
+}
+
+/// Tool identification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    /// "leakhound".
+    pub name: String,
+    /// Crate version.
+    pub version: String,
+}
+
+/// What was audited.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetInfo {
+    /// Input path (or "demo").
+    pub path: String,
+    /// Data rows in the file.
+    pub rows: usize,
+    /// Rows audited (after sampling and dropping rows without a target).
+    pub rows_used: usize,
+    /// Columns in the file.
+    pub columns: usize,
+    /// Target column.
+    pub target: String,
+    /// Task.
+    pub task: Task,
+    /// Class labels (classification only).
+    pub classes: Vec<String>,
+    /// Whether rows were sampled with `--max-rows`.
+    pub sampled: bool,
+}
+
+/// Surrogate scores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// Surrogate family.
+    pub surrogate: String,
+    /// Features the surrogate used.
+    pub features_used: usize,
+    /// Out-of-fold metrics over all rows.
+    pub out_of_fold: BTreeMap<String, f64>,
+    /// Metrics on the first fold held out.
+    pub holdout: BTreeMap<String, f64>,
+    /// Held-out rows behind permutation importance.
+    pub permutation_rows: usize,
+    /// Training rows per drop-column refit (a stratified sample when smaller than the data).
+    pub drop_column_rows: usize,
+    /// Skill of the drop-column baseline refit.
+    pub drop_column_base_skill: f64,
+}
+
+/// Single-feature power as reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PowerInfo {
+    /// Normalised to [0, 1].
+    pub power: f64,
+    /// Raw metric name.
+    pub metric: String,
+    /// Raw metric value.
+    pub value: f64,
+}
+
+/// Permutation importance as reported.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PermutationInfo {
+    /// Mean skill drop.
+    pub mean: f64,
+    /// Standard deviation over repeats.
+    pub std: f64,
+}
+
+/// Ranks (1 = most important) under each method.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct Ranks {
+    /// By permutation importance.
+    pub permutation: Option<usize>,
+    /// By drop-column importance.
+    pub drop_column: Option<usize>,
+    /// By single-feature power.
+    pub single_feature_power: usize,
+}
+
+/// One feature's row in the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureInfo {
+    /// Column name.
+    pub name: String,
+    /// Inferred type.
+    #[serde(rename = "type")]
+    pub ty: ColumnType,
+    /// Fraction missing.
+    pub missing_fraction: f64,
+    /// Distinct non-missing values.
+    pub distinct: usize,
+    /// Whether the surrogate used it (identifiers are audited but not modelled).
+    pub modelled: bool,
+    /// Power alone.
+    pub single_feature_power: PowerInfo,
+    /// Permutation importance (null when not modelled).
+    pub permutation_importance: Option<PermutationInfo>,
+    /// Drop-column importance (null when not modelled).
+    pub drop_column_importance: Option<f64>,
+    /// Share of total permutation importance.
+    pub importance_share: f64,
+    /// Ranks.
+    pub ranks: Ranks,
+    /// Worst finding severity on this feature.
+    pub severity: Option<Severity>,
+}
+
+/// A cluster of correlated features.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterInfo {
+    /// Member feature names.
+    pub features: Vec<String>,
+    /// Joint permutation importance.
+    pub permutation_importance: PermutationInfo,
+    /// Joint drop-column importance.
+    pub drop_column_importance: f64,
+    /// Joint share.
+    pub importance_share: f64,
+}
+
+/// One refit of iterative peeling.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeelStep {
+    /// Features removed so far.
+    pub removed: Vec<String>,
+    /// Out-of-fold metrics of the refit.
+    pub out_of_fold: BTreeMap<String, f64>,
+    /// Features it leans on most (name, share).
+    pub top_features: Vec<(String, f64)>,
+}
+
+/// The full audit report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Schema version.
+    pub schema_version: u32,
+    /// Tool.
+    pub tool: Tool,
+    /// Dataset.
+    pub dataset: DatasetInfo,
+    /// Settings and thresholds.
+    pub settings: serde_json::Value,
+    /// Surrogate scores.
+    pub model: ModelInfo,
+    /// Features, most suspicious first.
+    pub features: Vec<FeatureInfo>,
+    /// Correlated clusters.
+    pub clusters: Vec<ClusterInfo>,
+    /// Findings, most severe first.
+    pub findings: Vec<Finding>,
+    /// Iterative peeling chain.
+    pub peeling: Vec<PeelStep>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+    /// Seconds per phase.
+    pub timings: BTreeMap<String, f64>,
+}
+
+impl Report {
+    /// Worst severity among findings.
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
