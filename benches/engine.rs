@@ -1,1 +1,61 @@
-fn main(){}
+//! Engine benchmarks on seeded synthetic data: one GBM fit, permutation importance,
+//! drop-column importance, single-feature power and a full audit, over sizes.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use leakhound::audit::{audit, AuditSettings, Source};
+use leakhound::data::{Dataset, Roles, Target, Task};
+use leakhound::importance::{folds, single_feature_powers, EngineSettings};
+use leakhound::surrogate::{BinnedMatrix, Gbm, Labels, Surrogate};
+use leakhound::synth::{generate, Plant};
+
+fn dataset(n: usize) -> Dataset {
+    let s = generate(Plant::PostOutcome, Task::Binary, n, 1);
+    Dataset::from_frame(s.frame(), &Roles { target: "y".into(), ..Default::default() }).expect("dataset")
+}
+
+fn labels(ds: &Dataset) -> (Vec<u32>, usize) {
+    match &ds.target {
+        Target::Classes { y, classes } => (y.clone(), classes.len()),
+        Target::Values(_) => unreachable!("binary"),
+    }
+}
+
+fn engine(c: &mut Criterion) {
+    let mut g = c.benchmark_group("engine");
+    g.sample_size(10);
+    for n in [2_000usize, 10_000, 100_000] {
+        let ds = dataset(n);
+        let x = BinnedMatrix::from_columns(&ds.features);
+        let (y, k) = labels(&ds);
+        let l = Labels::Classes { y: &y, k };
+        let rows: Vec<u32> = (0..n as u32).collect();
+        let feats: Vec<usize> = (0..x.features()).collect();
+        let f = folds::assign(&l, n, 5, 1);
+        g.bench_with_input(BenchmarkId::new("gbm_fit", n), &n, |b, _| {
+            b.iter(|| Gbm::default().fit_model(&x, &l, &rows, &feats, 1))
+        });
+        g.bench_with_input(BenchmarkId::new("single_feature_power", n), &n, |b, _| {
+            b.iter(|| single_feature_powers(&x, &l, &f, 5))
+        });
+        let model = Gbm::default().fit(&x, &l, &rows, &feats, 1).expect("fit");
+        let groups: Vec<Vec<usize>> = feats.iter().map(|&f| vec![f]).collect();
+        let held = folds::subsample(&rows, 4_000, 1);
+        g.bench_with_input(BenchmarkId::new("permutation", n), &n, |b, _| {
+            b.iter(|| leakhound::importance::permutation::permutation(model.as_ref(), &x, &l, &held, &groups, 5, 1))
+        });
+        let (train, test) = folds::split(&f, 0);
+        let train = folds::subsample(&train, EngineSettings::default().drop_column_rows, 1);
+        g.bench_with_input(BenchmarkId::new("drop_column", n), &n, |b, _| {
+            let light = Gbm::default().light();
+            b.iter(|| leakhound::importance::drop_column::drop_column(light.as_ref(), &x, &l, &train, &test, &feats, &groups, 1))
+        });
+        g.bench_with_input(BenchmarkId::new("full_audit", n), &n, |b, _| {
+            let src = Source { path: "bench".into(), columns: 0 };
+            b.iter(|| audit(&ds, &AuditSettings::default(), &src, &|_| {}))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, engine);
+criterion_main!(benches);

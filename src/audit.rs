@@ -16,6 +16,11 @@ use crate::report::{
 };
 use crate::surrogate::{BinnedMatrix, Labels, SurrogateKind};
 
+/// Share of a peeled model's importance that makes a column part of a multi-feature leak ...
+const SYNERGY_SHARE: f64 = 0.1;
+/// ... when its own single-feature power stays below this.
+const SYNERGY_MAX_POWER: f64 = 0.5;
+
 /// Everything that shapes an audit besides the data.
 #[derive(Debug, Clone)]
 pub struct AuditSettings {
@@ -209,7 +214,9 @@ fn peel(
         if remaining.is_empty() {
             return Ok(());
         }
-        let run: ModelRun = importance::run_model(surrogate, ctx.x, &ctx.labels, ctx.folds, &remaining, engine, settings.seed ^ 0x5EE1, false)?;
+        // Only the importance shares matter here: fewer repeats, no drop-column refits.
+        let light = EngineSettings { repeats: engine.repeats.min(2), ..engine.clone() };
+        let run: ModelRun = importance::run_model(surrogate, ctx.x, &ctx.labels, ctx.folds, &remaining, &light, settings.seed ^ 0x5EE1, false)?;
         let top = checks::suspicious::responsible(ctx, &run.importance);
         steps.push(PeelStep {
             removed: removed.iter().map(|&f| name_of(f)).collect(),
@@ -220,7 +227,22 @@ fn peel(
         if score < t.suspicious_score || top.is_empty() {
             return Ok(());
         }
-        let names: Vec<String> = top.iter().map(|(n, _)| n.clone()).collect();
+        // The reconstruct-the-target signature: in a near-perfect model, columns carrying a large
+        // share of the importance while predicting little alone (they only work together).
+        let synergy: Vec<(String, f64, f64)> = run
+            .importance
+            .iter()
+            .enumerate()
+            .filter_map(|(f, imp)| imp.map(|i| (f, i.share)))
+            .filter(|&(f, share)| share >= SYNERGY_SHARE && ctx.powers[f].power < SYNERGY_MAX_POWER)
+            .map(|(f, share)| (name_of(f), checks::r4(share), checks::r4(ctx.powers[f].power)))
+            .collect();
+        if synergy.len() < 2 {
+            return Ok(());
+        }
+        let names: Vec<String> = synergy.iter().map(|s| s.0.clone()).collect();
+        let set_power = checks::suspicious::model_power(&ctx.labels, &run);
+        let members_best = synergy.iter().map(|s| s.2).fold(0.0, f64::max);
         let mut fd = checks::finding(
             None,
             "multi_feature_leak",
@@ -234,7 +256,10 @@ fn peel(
                 "metric": metric,
                 "value": score,
                 "removed_before": steps.last().map(|s| s.removed.clone()),
-                "features": top,
+                "best_single_member_power": checks::r4(members_best),
+                "set_power": checks::r4(set_power),
+                "features": synergy,
+                "top_features": top,
                 "round": steps.len(),
             }),
         );

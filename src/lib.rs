@@ -12,3 +12,4 @@ pub mod audit;
 pub mod demo;
 pub mod cli;
 pub mod commands;
+pub mod synth;

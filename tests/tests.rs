@@ -1,1 +1,7 @@
+//! All integration tests in one binary (one file per theme).
 
+mod common;
+
+mod clean_data;
+mod cli;
+mod planted;

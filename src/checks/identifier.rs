@@ -114,8 +114,10 @@ impl Check for Identifier {
         // Row order as a pseudo-feature.
         let order = key_power(ctx, (0..n).map(|i| i as f64).collect());
         let sorted_by_time = ctx.ds.time.is_some();
+        // A file sorted by outcome is a data-preparation hazard, not a leak in a feature (an
+        // index column derived from it is caught above), so it is never graded above medium.
         let severity = if order.power >= 0.9 {
-            Some(Severity::High)
+            Some(Severity::Medium)
         } else if order.power >= ctx.t.identifier_power.max(floor) && !sorted_by_time {
             Some(Severity::Low)
         } else {

@@ -5,9 +5,39 @@
 use serde_json::json;
 
 use super::{finding, noise_floor, pct, r4, Check, Context};
-use crate::importance::single_feature;
+use crate::importance::metrics::roc_auc;
+use crate::importance::Power;
 use crate::report::{Finding, Severity};
+use crate::surrogate::binned::MISSING_BIN;
 use crate::surrogate::Labels;
+
+/// How well "is missing" separates the target: |2·AUC − 1| of the indicator against the best
+/// single class (one-vs-rest), or against the target's ranks for regression. One parameter, so
+/// no folds are needed; the noise floor guards small samples.
+pub fn indicator_power(missing: &[bool], labels: &Labels) -> Power {
+    let score: Vec<f64> = missing.iter().map(|&m| f64::from(u8::from(m))).collect();
+    match labels {
+        Labels::Values(y) => {
+            let auc = roc_auc(y, missing);
+            Power { power: (2.0 * auc - 1.0).abs(), metric: "roc_auc", value: auc }
+        }
+        Labels::Classes { y, k } => {
+            let mut best = Power { power: 0.0, metric: "roc_auc", value: 0.5 };
+            for c in 0..*k as u32 {
+                let pos: Vec<bool> = y.iter().map(|&t| t == c).collect();
+                let auc = roc_auc(&score, &pos);
+                let power = (2.0 * auc - 1.0).abs();
+                if power > best.power {
+                    best = Power { power, metric: "roc_auc", value: auc };
+                }
+                if *k == 2 {
+                    break;
+                }
+            }
+            best
+        }
+    }
+}
 
 /// The check.
 pub struct Missingness;
@@ -21,8 +51,8 @@ impl Check for Missingness {
             if missing < 5 || missing + 5 > n {
                 continue;
             }
-            let indicator: Vec<u8> = ctx.x.cols[f].iter().map(|&b| u8::from(b != 0)).collect();
-            let p = single_feature::power(&indicator, 2, false, &ctx.labels, ctx.folds, ctx.k);
+            let missing_mask: Vec<bool> = ctx.x.cols[f].iter().map(|&b| b == MISSING_BIN).collect();
+            let p = indicator_power(&missing_mask, &ctx.labels);
             let floor = noise_floor(2 * missing.min(n - missing));
             let t = ctx.t.missingness_power;
             let severity = if p.power >= 0.5 && p.power > floor {

@@ -34,10 +34,12 @@ impl Check for NearPerfect {
                     evidence,
                 ));
             } else if p.power >= ctx.t.strong_power {
+                // Halfway to near-perfect is worth a review; below that, a note.
+                let midway = (ctx.t.strong_power + ctx.t.near_perfect_power) / 2.0;
                 out.push(finding(
                     Some(name),
                     "strong_predictor",
-                    Severity::Medium,
+                    if p.power >= midway { Severity::Medium } else { Severity::Low },
                     format!(
                         "'{name}' alone is a strong predictor ({}); likely legitimate, but confirm it is known at prediction time.",
                         describe_power(p)

@@ -83,7 +83,7 @@ impl Check for TargetProxy {
                 "target_proxy",
                 Severity::High,
                 format!(
-                    "The {levels} categories of '{name}' map almost one-to-one to '{}': {} of rows sit in categories with a single target value, and it predicts the target out of fold ({}); an encoding or copy of the label looks like this.",
+                    "The {levels} categories of '{name}' map almost one-to-one to '{}': {} of rows sit in categories where one target value makes up 90% or more, and it predicts the target out of fold ({}); an encoding or copy of the label looks like this.",
                     ctx.ds.target_name,
                     pct(share),
                     describe_power(p)

@@ -86,7 +86,10 @@ impl PureSegment {
 
 impl Check for PureSegment {
     fn run(&self, ctx: &Context) -> Vec<Finding> {
-        let Labels::Classes { y, k } = ctx.labels else { return Vec::new() };
+        let (y, k) = match ctx.labels {
+            Labels::Classes { y, k } => (y, k),
+            Labels::Values(v) => return regression_segments(ctx, v),
+        };
         let n = ctx.rows() as f64;
         let mut totals = vec![0.0; k];
         y.iter().for_each(|&c| totals[c as usize] += 1.0);
@@ -124,17 +127,19 @@ impl Check for PureSegment {
                 let purity = top / rows;
                 let base = totals[class] / n;
                 let outside = (totals[class] - top) / (n - rows);
-                if purity < t.segment_purity || base > 0.9 || outside > t.segment_purity - 0.1 {
+                let is_point = match shape {
+                    Shape::Bin(b) | Shape::AllBut(b) => Self::single_value(ctx, f, b),
+                    Shape::Interval(..) => false,
+                };
+                // A post-outcome field may lag for a few rows; a smooth tail has no such excuse.
+                let needed = if is_point { t.segment_point_purity } else { t.segment_purity };
+                if purity < needed || base > 0.9 || outside > purity - 0.1 {
                     continue;
                 }
                 let better = match &best {
                     None => true,
                     // Larger support wins; on a tie prefer the interval (the less suspicious reading).
                     Some(b) => rows > b.rows || (rows == b.rows && matches!(shape, Shape::Interval(..))),
-                };
-                let is_point = match shape {
-                    Shape::Bin(b) | Shape::AllBut(b) => Self::single_value(ctx, f, b),
-                    Shape::Interval(..) => false,
                 };
                 if is_point {
                     points.push(Segment { shape, rows, class, purity });
@@ -167,10 +172,21 @@ impl Check for PureSegment {
             let desc = Self::describe(ctx, f, seg.shape);
             let support = seg.rows / n;
             let base = totals[seg.class] / n;
+            let severity = if !point {
+                Severity::Low
+            } else if (seg.purity >= t.segment_purity && support >= 2.0 * t.segment_min_support)
+                || support >= 4.0 * t.segment_min_support
+            {
+                // One exact value pinning the class over a tenth of the rows (or over a fifth
+                // with a little lag) is a rule no measured quantity obeys by nature.
+                Severity::High
+            } else {
+                Severity::Medium
+            };
             out.push(finding(
                 Some(ctx.name(f)),
                 "pure_segment",
-                if point { Severity::Medium } else { Severity::Low },
+                severity,
                 format!(
                     "When {desc} ({} of rows), '{}' is '{class_label}' in {} of them, against {} overall{}.",
                     pct(support),
@@ -192,4 +208,86 @@ impl Check for PureSegment {
         }
         out
     }
+}
+
+/// Regression: a single value (or everything but one value) of a feature that marks exactly
+/// where the target lies, e.g. `expenditure = 0` exactly when the target is below a threshold.
+fn regression_segments(ctx: &Context, y: &[f64]) -> Vec<Finding> {
+    let n = y.len();
+    let t = ctx.t;
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| y[a].total_cmp(&y[b]));
+    let mut out = Vec::new();
+    for f in 0..ctx.x.features() {
+        let nb = ctx.x.n_bins[f];
+        let col = &ctx.x.cols[f];
+        let mut counts = vec![0usize; nb];
+        col.iter().for_each(|&b| counts[b as usize] += 1);
+        let missing = counts[0];
+        let mut best: Option<(Shape, f64, f64, f64)> = None;
+        for b in 0..nb {
+            if !PureSegment::single_value(ctx, f, b) {
+                continue;
+            }
+            let shapes = if b == 0 || ctx.x.kinds[f] == BinKind::Categorical { vec![Shape::Bin(b)] } else { vec![Shape::Bin(b), Shape::AllBut(b)] };
+            for shape in shapes {
+                let inside = |bin: u8| match shape {
+                    Shape::Bin(b) => bin as usize == b,
+                    Shape::AllBut(b) => bin != 0 && bin as usize != b,
+                    Shape::Interval(..) => false,
+                };
+                let rows = match shape {
+                    Shape::Bin(b) => counts[b],
+                    _ => n - missing - counts[b],
+                };
+                if rows < t.segment_min_rows || (rows as f64) < t.segment_min_support * n as f64 || rows == n {
+                    continue;
+                }
+                // Best threshold on y separating inside from outside, either direction.
+                let mut below_in = 0usize;
+                let mut best_acc = 0.0f64;
+                let mut cut = f64::NAN;
+                for (i, &r) in order.iter().enumerate() {
+                    if inside(col[r]) {
+                        below_in += 1;
+                    }
+                    let below = i + 1;
+                    let acc_low = (below_in + (n - below) - (rows - below_in)) as f64 / n as f64;
+                    let acc = acc_low.max(1.0 - acc_low);
+                    if acc > best_acc {
+                        best_acc = acc;
+                        cut = y[r];
+                    }
+                }
+                if best_acc >= t.segment_purity && best.as_ref().is_none_or(|bb| rows as f64 > bb.1) {
+                    best = Some((shape, rows as f64, best_acc, cut));
+                }
+            }
+        }
+        let Some((shape, rows, acc, cut)) = best else { continue };
+        let desc = PureSegment::describe(ctx, f, shape);
+        let support = rows / n as f64;
+        let severity = if acc >= t.segment_purity && support >= 2.0 * t.segment_min_support { Severity::High } else { Severity::Medium };
+        out.push(finding(
+            Some(ctx.name(f)),
+            "pure_segment",
+            severity,
+            format!(
+                "{desc} ({} of rows) marks almost exactly which side of {} '{}' falls on ({} of rows agree); a value set only once the outcome is known looks like this.",
+                pct(support),
+                fmt_num(cut),
+                ctx.ds.target_name,
+                pct(acc)
+            ),
+            json!({
+                "segment": desc,
+                "support": r4(support),
+                "rows": rows as u64,
+                "agreement": r4(acc),
+                "target_threshold": cut,
+                "point_defined": true,
+            }),
+        ));
+    }
+    out
 }

@@ -23,6 +23,11 @@ pub fn headline(oof: &std::collections::BTreeMap<String, f64>) -> (&'static str,
     ("skill", oof.get("skill").copied().unwrap_or(0.0))
 }
 
+/// The full model's out-of-fold power on the same normalised scale as single-feature power.
+pub fn model_power(labels: &crate::surrogate::Labels, run: &crate::importance::ModelRun) -> f64 {
+    crate::importance::single_feature::score(labels, &run.oof_predictions).power
+}
+
 /// Features that together carry 90% of the importance (at most five), with their shares.
 pub fn responsible(ctx: &Context, importance: &[Option<crate::importance::Importance>]) -> Vec<(String, f64)> {
     let mut by_share: Vec<(usize, f64)> =
@@ -48,15 +53,32 @@ impl Check for SuspiciousPerformance {
         }
         let resp = responsible(ctx, &ctx.run.importance);
         let names: Vec<String> = resp.iter().map(|(n, s)| format!("'{n}' ({})", pct(*s))).collect();
+        // A near-perfect score carried by one feature (or with a near-perfect feature in the data)
+        // is a leak's shape; the same score spread over many features is an easy problem.
+        let top_share = resp.first().map_or(0.0, |r| r.1);
+        let near_perfect_feature = ctx.powers.iter().any(|p| p.power >= ctx.t.near_perfect_power);
+        let concentrated = top_share >= ctx.t.dominant_share || near_perfect_feature;
+        let (severity, reading) = if concentrated {
+            (Severity::High, "more than real data usually allows")
+        } else {
+            (Severity::Low, "spread over several features, which fits a genuinely easy problem; check how the data was split")
+        };
         let mut fd = finding(
             None,
             "suspicious_performance",
-            Severity::High,
+            severity,
             format!(
-                "The surrogate scores {metric} {score:.4} out of fold, more than real data usually allows; it relies on {}.",
+                "The surrogate scores {metric} {score:.4} out of fold, {reading}; it relies on {}.",
                 names.join(", ")
             ),
-            json!({ "metric": metric, "value": score, "threshold": ctx.t.suspicious_score, "responsible": resp }),
+            json!({
+                "metric": metric,
+                "value": score,
+                "threshold": ctx.t.suspicious_score,
+                "responsible": resp,
+                "top_share": top_share,
+                "concentrated": concentrated,
+            }),
         );
         fd.features = resp.into_iter().map(|(n, _)| n).collect();
         vec![fd]

@@ -11,7 +11,8 @@ pub struct Thresholds {
     /// Single-feature power at which a feature is "near-perfect" (binary: AUC >= 0.99).
     /// Legitimate features rarely predict a real outcome this well alone.
     pub near_perfect_power: f64,
-    /// Power at which a feature is a "strong predictor, review" (medium).
+    /// Power at which a feature is a "strong predictor, review" (low; medium halfway to
+    /// near-perfect).
     pub strong_power: f64,
     /// Share of permutation importance above which one feature (or cluster) dominates.
     pub dominant_share: f64,
@@ -23,6 +24,9 @@ pub struct Thresholds {
     pub segment_min_rows: usize,
     /// Majority-class share inside a segment for it to be pure.
     pub segment_purity: f64,
+    /// Majority-class share for a segment defined by one exact value (or all but one value):
+    /// looser than `segment_purity` because post-outcome fields lag for a few rows.
+    pub segment_point_purity: f64,
     /// Missing-indicator power for a missingness leak (high at 0.5, medium at this).
     pub missingness_power: f64,
     /// Power at which an identifier-like column is flagged (high at 0.5).
@@ -39,12 +43,13 @@ impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
             near_perfect_power: 0.98,
-            strong_power: 0.85,
+            strong_power: 0.9,
             dominant_share: 0.5,
             dominant_collapse: 0.5,
             segment_min_support: 0.05,
             segment_min_rows: 30,
             segment_purity: 0.99,
+            segment_point_purity: 0.97,
             missingness_power: 0.3,
             identifier_power: 0.3,
             proxy_pure_share: 0.9,

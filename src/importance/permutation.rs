@@ -3,6 +3,8 @@
 
 use rayon::prelude::*;
 
+use crate::surrogate::Variant;
+
 use super::metrics::skill;
 use crate::data::sample::splitmix64;
 use crate::surrogate::{BinnedMatrix, Fitted, Labels};
@@ -19,14 +21,15 @@ pub fn permutation(
 ) -> Vec<Vec<f64>> {
     let view = x.view();
     let base = skill(labels, &model.predict(&view, rows), rows);
-    groups
+    // Permuted copies of each group's columns, per repeat.
+    let copies: Vec<Vec<Vec<Vec<u8>>>> = groups
         .par_iter()
         .enumerate()
         .map(|(gi, group)| {
             (0..repeats)
                 .map(|rep| {
                     let perm = shuffled(rows.len(), seed ^ splitmix64((gi as u64) << 20 | rep as u64));
-                    let copies: Vec<Vec<u8>> = group
+                    group
                         .iter()
                         .map(|&f| {
                             let mut c = x.cols[f].clone();
@@ -35,15 +38,25 @@ pub fn permutation(
                             }
                             c
                         })
-                        .collect();
-                    let mut v = view.clone();
-                    for (&f, c) in group.iter().zip(&copies) {
-                        v[f] = c;
-                    }
-                    base - skill(labels, &model.predict(&v, rows), rows)
+                        .collect()
                 })
                 .collect()
         })
+        .collect();
+    let mut variants = Vec::with_capacity(groups.len() * repeats);
+    for (group, reps) in groups.iter().zip(&copies) {
+        for cs in reps {
+            let mut cols = view.clone();
+            for (&f, c) in group.iter().zip(cs) {
+                cols[f] = c;
+            }
+            variants.push(Variant { changed: group, cols });
+        }
+    }
+    let preds = model.predict_variants(&view, &variants, rows);
+    preds
+        .chunks(repeats)
+        .map(|reps| reps.iter().map(|p| base - skill(labels, p, rows)).collect())
         .collect()
 }
 

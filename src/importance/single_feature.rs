@@ -8,11 +8,13 @@ use super::metrics::{accuracy_f1, argmax, macro_auc, r2, roc_auc};
 use crate::surrogate::{Labels, Predictions};
 
 /// Pseudo-count pulling sparse bins towards the prior.
-const SMOOTHING: f64 = 2.0;
+const SMOOTHING: f64 = 1.0;
 /// Most coarse bins for an ordered feature.
 const MAX_COARSE: usize = 64;
 /// Rows per coarse bin at least (so small data is not over-fitted by fine bins).
 const MIN_ROWS_PER_BIN: usize = 25;
+/// Rows on each side before a change of majority class may cut a coarse bin.
+const MIN_SIDE: usize = 3;
 
 /// Out-of-fold power of one feature.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -25,25 +27,52 @@ pub struct Power {
     pub value: f64,
 }
 
-/// Map fine bins to coarse bins (ordered features only; bin 0, missing, stays alone).
-fn coarse_map(bins: &[u8], n_bins: usize, ordered: bool) -> (Vec<u16>, usize) {
+/// Map fine bins to coarse bins for one fold, from its training rows only (bin 0, missing,
+/// stays alone). Consecutive bins of an ordered feature merge until they hold enough rows, but
+/// never across a change of majority class: a sharp boundary must not be blurred into one bin.
+fn coarse_map(bins: &[u8], n_bins: usize, ordered: bool, labels: &Labels, train: impl Iterator<Item = usize>) -> (Vec<u16>, usize) {
     if !ordered {
         return ((0..n_bins as u16).collect(), n_bins);
     }
+    let k = match labels {
+        Labels::Classes { k, .. } => *k,
+        Labels::Values(_) => 0,
+    };
     let mut counts = vec![0usize; n_bins];
-    bins.iter().for_each(|&b| counts[b as usize] += 1);
+    let mut class_counts = vec![0usize; n_bins * k];
+    for r in train {
+        let b = bins[r] as usize;
+        counts[b] += 1;
+        if let Labels::Classes { y, .. } = labels {
+            class_counts[b * k + y[r] as usize] += 1;
+        }
+    }
+    let majority = |cc: &[usize]| (0..cc.len()).max_by_key(|&c| (cc[c], std::cmp::Reverse(c))).unwrap_or(0);
     let present: usize = counts[1..].iter().sum();
     let target = (present / MIN_ROWS_PER_BIN).clamp(2, MAX_COARSE);
     let per_bin = (present / target).max(1);
     let mut map = vec![0u16; n_bins];
     let mut cur = 1u16;
     let mut acc = 0;
+    let mut acc_classes = vec![0usize; k];
     for b in 1..n_bins {
+        if k > 0 && acc >= MIN_SIDE && counts[b] >= MIN_SIDE {
+            let next = &class_counts[b * k..(b + 1) * k];
+            if majority(next) != majority(&acc_classes) {
+                cur += 1;
+                acc = 0;
+                acc_classes.iter_mut().for_each(|c| *c = 0);
+            }
+        }
         map[b] = cur;
         acc += counts[b];
+        if k > 0 {
+            acc_classes.iter_mut().zip(&class_counts[b * k..(b + 1) * k]).for_each(|(a, c)| *a += c);
+        }
         if acc >= per_bin {
             cur += 1;
             acc = 0;
+            acc_classes.iter_mut().for_each(|c| *c = 0);
         }
     }
     (map, cur as usize + 1)
@@ -51,7 +80,6 @@ fn coarse_map(bins: &[u8], n_bins: usize, ordered: bool) -> (Vec<u16>, usize) {
 
 /// Power of a binned feature under the given folds.
 pub fn power(bins: &[u8], n_bins: usize, ordered: bool, labels: &Labels, folds: &[u8], k_folds: usize) -> Power {
-    let (map, nc) = coarse_map(bins, n_bins, ordered);
     let n = bins.len();
     let width = match labels {
         Labels::Classes { k, .. } => *k,
@@ -59,6 +87,7 @@ pub fn power(bins: &[u8], n_bins: usize, ordered: bool, labels: &Labels, folds: 
     };
     let mut pred = vec![0.0; n * width];
     for f in 0..k_folds as u8 {
+        let (map, nc) = coarse_map(bins, n_bins, ordered, labels, (0..n).filter(|&r| folds[r] != f));
         // Per coarse bin: class counts (or sum) and row count, from the training folds.
         let mut stats = vec![0.0; nc * width];
         let mut count = vec![0.0; nc];

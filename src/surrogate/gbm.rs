@@ -12,7 +12,7 @@
 use rayon::prelude::*;
 
 use super::binned::{BinKind, BinnedMatrix};
-use super::{Fitted, Labels, Predictions, Surrogate};
+use super::{Fitted, Labels, Predictions, Surrogate, Variant};
 use crate::data::sample::splitmix64;
 
 /// Hyperparameters of the booster.
@@ -37,7 +37,7 @@ pub struct GbmParams {
 impl Default for GbmParams {
     fn default() -> Self {
         GbmParams {
-            max_trees: 200,
+            max_trees: 100,
             learning_rate: 0.1,
             max_depth: 6,
             min_leaf: 10,
@@ -74,6 +74,10 @@ struct Tree {
 }
 
 impl Tree {
+    fn uses_any(&self, features: &[usize]) -> bool {
+        self.nodes.iter().any(|n| matches!(n, Node::Split { feature, .. } if features.contains(&(*feature as usize))))
+    }
+
     #[inline]
     fn predict_row(&self, cols: &[&[u8]], r: usize) -> f64 {
         let mut i = 0usize;
@@ -107,25 +111,31 @@ impl GbmModel {
     }
 
     fn margins(&self, cols: &[&[u8]], rows: &[u32]) -> Vec<f64> {
+        let all: Vec<usize> = (0..self.trees.len()).collect();
+        let mut out = self.tree_sum(cols, rows, &all);
+        for o in out.chunks_mut(self.k_out) {
+            o.iter_mut().zip(&self.base).for_each(|(v, b)| *v += b);
+        }
+        out
+    }
+
+    /// Sum of the given trees' outputs per row and class (no base score).
+    fn tree_sum(&self, cols: &[&[u8]], rows: &[u32], trees: &[usize]) -> Vec<f64> {
         let k = self.k_out;
         let mut out = vec![0.0; rows.len() * k];
         out.par_chunks_mut(k * 256).enumerate().for_each(|(chunk, buf)| {
             let start = chunk * 256;
             for (j, o) in buf.chunks_mut(k).enumerate() {
                 let r = rows[start + j] as usize;
-                o.copy_from_slice(&self.base);
-                for (t, tree) in self.trees.iter().enumerate() {
-                    o[t % k] += tree.predict_row(cols, r);
+                for &t in trees {
+                    o[t % k] += self.trees[t].predict_row(cols, r);
                 }
             }
         });
         out
     }
-}
 
-impl Fitted for GbmModel {
-    fn predict(&self, cols: &[&[u8]], rows: &[u32]) -> Predictions {
-        let m = self.margins(cols, rows);
+    fn to_predictions(&self, m: Vec<f64>) -> Predictions {
         if !self.classification {
             return Predictions { width: 1, values: m };
         }
@@ -139,6 +149,46 @@ impl Fitted for GbmModel {
         let mut values = m;
         values.chunks_mut(self.k_out).for_each(softmax_in_place);
         Predictions { width: self.k_out, values }
+    }
+}
+
+impl Fitted for GbmModel {
+    fn predict(&self, cols: &[&[u8]], rows: &[u32]) -> Predictions {
+        self.to_predictions(self.margins(cols, rows))
+    }
+
+    /// Only trees that split on a changed feature can change their output: re-predict those,
+    /// against each tree's cached output on the original rows.
+    fn predict_variants(&self, cols: &[&[u8]], variants: &[Variant], rows: &[u32]) -> Vec<Predictions> {
+        let k = self.k_out;
+        let per_tree: Vec<Vec<f64>> = self
+            .trees
+            .par_iter()
+            .map(|t| rows.iter().map(|&r| t.predict_row(cols, r as usize)).collect())
+            .collect();
+        let mut base = vec![0.0; rows.len() * k];
+        for (i, o) in base.chunks_mut(k).enumerate() {
+            o.copy_from_slice(&self.base);
+            for (t, out) in per_tree.iter().enumerate() {
+                o[t % k] += out[i];
+            }
+        }
+        variants
+            .par_iter()
+            .map(|v| {
+                let affected: Vec<usize> = (0..self.trees.len()).filter(|&t| self.trees[t].uses_any(v.changed)).collect();
+                let mut m = self.tree_sum(&v.cols, rows, &affected);
+                for (i, o) in m.chunks_mut(k).enumerate() {
+                    for c in 0..k {
+                        o[c] += base[i * k + c];
+                    }
+                    for &t in &affected {
+                        o[t % k] -= per_tree[t][i];
+                    }
+                }
+                self.to_predictions(m)
+            })
+            .collect()
     }
 }
 
@@ -225,7 +275,9 @@ impl Grower<'_> {
             match self.kinds[f] {
                 BinKind::Ordered => {
                     // Missing (bin 0) goes right first, then left; thresholds scan bins in order.
-                    for missing_left in [false, true] {
+                    // Sending missing rows left only differs when the node has some.
+                    let directions: &[bool] = if h[0].n > 0 { &[false, true] } else { &[false] };
+                    for &missing_left in directions {
                         let mut l = if missing_left { h[0] } else { Cell::default() };
                         let mut best_t = None;
                         let mut best_gain = 0.0;
@@ -235,6 +287,9 @@ impl Grower<'_> {
                             best_t = Some(0);
                         }
                         for (b, c) in h.iter().enumerate().skip(1).take(h.len().saturating_sub(2)) {
+                            if c.n == 0 {
+                                continue;
+                            }
                             l.g += c.g;
                             l.h += c.h;
                             l.n += c.n;
@@ -290,19 +345,25 @@ impl Grower<'_> {
         best
     }
 
+    /// Gradient sums over rows.
+    fn totals(&self, rows: &[u32]) -> Cell {
+        rows.iter().fold(Cell::default(), |a, &r| Cell { g: a.g + self.grad[r as usize], h: a.h + self.hess[r as usize], n: a.n + 1 })
+    }
+
+    fn can_split(&self, rows: usize, depth: usize) -> bool {
+        depth < self.params.max_depth && rows >= 2 * self.params.min_leaf
+    }
+
     /// Grow a subtree over `rows` (reordered in place), appending nodes; returns its index.
-    fn grow(&self, nodes: &mut Vec<Node>, rows: &mut [u32], hist: Vec<Cell>, depth: usize) -> u32 {
+    /// `hist` is present exactly when the node may split.
+    fn grow(&self, nodes: &mut Vec<Node>, rows: &mut [u32], hist: Option<Vec<Cell>>, depth: usize) -> u32 {
         let idx = nodes.len() as u32;
-        let total = {
-            let f0 = 0;
-            let h = &hist[f0 * 256..f0 * 256 + 256];
-            h.iter().fold(Cell::default(), |a, c| Cell { g: a.g + c.g, h: a.h + c.h, n: a.n + c.n })
-        };
+        let total = self.totals(rows);
         let leaf = -total.g / (total.h + self.params.lambda) * self.params.learning_rate;
-        if depth >= self.params.max_depth || rows.len() < 2 * self.params.min_leaf {
+        let Some(hist) = hist.filter(|_| self.can_split(rows.len(), depth)) else {
             nodes.push(Node::Leaf(leaf));
             return idx;
-        }
+        };
         let Some(split) = self.best_split(&hist, total) else {
             nodes.push(Node::Leaf(leaf));
             return idx;
@@ -314,16 +375,24 @@ impl Grower<'_> {
         };
         let n_left = stable_partition(rows, in_left);
         let (lrows, rrows) = rows.split_at_mut(n_left);
-        // Build the smaller child's histogram and derive the larger by subtraction.
-        let (small_is_left, small) = if lrows.len() <= rrows.len() { (true, &*lrows) } else { (false, &*rrows) };
-        let small_hist = self.histogram(small);
-        let mut large_hist = hist;
-        large_hist.iter_mut().zip(&small_hist).for_each(|(p, s)| {
-            p.g -= s.g;
-            p.h -= s.h;
-            p.n -= s.n;
-        });
-        let (lh, rh) = if small_is_left { (small_hist, large_hist) } else { (large_hist, small_hist) };
+        let (lh, rh) = if self.can_split(lrows.len(), depth + 1) || self.can_split(rrows.len(), depth + 1) {
+            // Build the smaller child's histogram and derive the larger by subtraction.
+            let small_is_left = lrows.len() <= rrows.len();
+            let small_hist = self.histogram(if small_is_left { lrows } else { rrows });
+            let mut large_hist = hist;
+            large_hist.iter_mut().zip(&small_hist).for_each(|(p, s)| {
+                p.g -= s.g;
+                p.h -= s.h;
+                p.n -= s.n;
+            });
+            if small_is_left {
+                (Some(small_hist), Some(large_hist))
+            } else {
+                (Some(large_hist), Some(small_hist))
+            }
+        } else {
+            (None, None)
+        };
         nodes.push(Node::Leaf(0.0));
         let left = self.grow(nodes, lrows, lh, depth + 1);
         let right = self.grow(nodes, rrows, rh, depth + 1);
@@ -450,7 +519,7 @@ impl Gbm {
                 } else {
                     let hist = grower.histogram(&work);
                     let mut nodes = Vec::new();
-                    grower.grow(&mut nodes, &mut work, hist, 0);
+                    grower.grow(&mut nodes, &mut work, Some(hist), 0);
                     Tree { nodes }
                 };
                 for &r in fit_rows.iter().chain(valid) {

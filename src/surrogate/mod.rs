@@ -2,6 +2,8 @@
 //! [`BinnedMatrix`] through row and feature index lists, so importances never copy the data.
 //! The adapter files are the only code that sees linfa or smartcore types.
 
+use rayon::prelude::*;
+
 pub mod binned;
 mod forest;
 pub mod gbm;
@@ -45,10 +47,25 @@ impl Predictions {
     }
 }
 
+/// Columns with some features replaced (e.g. permuted).
+pub struct Variant<'a> {
+    /// The replaced features.
+    pub changed: &'a [usize],
+    /// All columns, with the replacements.
+    pub cols: Vec<&'a [u8]>,
+}
+
 /// A fitted model that predicts rows of a (possibly partly permuted) binned matrix.
 pub trait Fitted: Send + Sync {
     /// Predict `rows`, reading feature `f` of row `r` as `cols[f][r]`.
     fn predict(&self, cols: &[&[u8]], rows: &[u32]) -> Predictions;
+
+    /// Predict several variants of `cols`, each differing from it only in its `changed`
+    /// features (permutation importance). Models that can skip unaffected parts override this.
+    fn predict_variants(&self, cols: &[&[u8]], variants: &[Variant], rows: &[u32]) -> Vec<Predictions> {
+        let _ = cols;
+        variants.par_iter().map(|v| self.predict(&v.cols, rows)).collect()
+    }
 }
 
 /// A model family that can be fitted on any subset of rows and features of the matrix.

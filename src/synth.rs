@@ -1,0 +1,262 @@
+//! Seeded generator of datasets with planted leaks of every kind, plus legitimate decoys (a
+//! strong feature, a correlated pair, a categorical, noise). Used by the tests that measure
+//! recall and false alarms, and by the benchmarks.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::data::{ColumnBuilder, Frame, Task};
+
+/// Kinds of planted leak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plant {
+    /// A copy of the target with noise (recorded after the outcome).
+    PostOutcome,
+    /// Zero until the outcome happens: the "expenditure" signature.
+    ZeroUntilOutcome,
+    /// Filled in only after the outcome; the values themselves are noise.
+    Missingness,
+    /// Category codes that encode the label, with 2% flips.
+    TargetProxy,
+    /// Ids assigned after sorting by the target.
+    Identifier,
+    /// A noisy but dominant copy of the target signal.
+    Dominant,
+    /// Two columns carrying the same leak (e.g. spending and spending share).
+    CorrelatedPair,
+    /// A column that reconstructs the target together with a legitimate input, hidden behind a
+    /// stronger post-outcome leak.
+    MultiFeature,
+    /// No leak at all.
+    None,
+}
+
+/// All plants with leaks.
+pub const ALL: &[Plant] = &[
+    Plant::PostOutcome,
+    Plant::ZeroUntilOutcome,
+    Plant::Missingness,
+    Plant::TargetProxy,
+    Plant::Identifier,
+    Plant::Dominant,
+    Plant::CorrelatedPair,
+    Plant::MultiFeature,
+];
+
+/// A generated dataset and what was planted in it.
+#[derive(Debug, Clone)]
+pub struct Synthetic {
+    /// Column names (the target is `y`).
+    pub header: Vec<String>,
+    /// Rows of raw strings.
+    pub rows: Vec<Vec<String>>,
+    /// Leaking columns with the finding kinds that correctly describe each.
+    pub leaks: Vec<(String, Vec<&'static str>)>,
+    /// Legitimate columns (must never be `critical`).
+    pub decoys: Vec<String>,
+}
+
+impl Synthetic {
+    /// As a typed frame.
+    pub fn frame(&self) -> Frame {
+        let mut b: Vec<ColumnBuilder> = self.header.iter().map(|_| ColumnBuilder::new()).collect();
+        for r in &self.rows {
+            b.iter_mut().zip(r).for_each(|(b, v)| b.push(v));
+        }
+        let columns: Vec<_> = b.into_iter().zip(&self.header).map(|(b, h)| b.finish(h.clone())).collect();
+        let n = self.rows.len();
+        Frame { columns, rows: n, rows_total: n, sampled: false, warnings: Vec::new() }
+    }
+
+    /// As CSV text.
+    pub fn csv(&self) -> String {
+        let mut s = self.header.join(",");
+        s.push('\n');
+        for r in &self.rows {
+            s.push_str(&r.join(","));
+            s.push('\n');
+        }
+        s
+    }
+}
+
+fn normal(rng: &mut ChaCha8Rng) -> f64 {
+    let u1: f64 = rng.gen_range(f64::EPSILON..1.0);
+    let u2: f64 = rng.gen();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+fn num(x: f64) -> String {
+    format!("{x:.5}")
+}
+
+/// Generate `n` rows with `plant` for `task`.
+pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5EED);
+    let cats = ["red", "green", "blue", "amber"];
+    // Legitimate structure.
+    let mut base: Vec<Vec<f64>> = Vec::with_capacity(n);
+    let mut latent = Vec::with_capacity(n);
+    let mut cat_idx = Vec::with_capacity(n);
+    for _ in 0..n {
+        let strong = normal(&mut rng);
+        let x1 = normal(&mut rng);
+        let x2 = normal(&mut rng);
+        let c1 = normal(&mut rng);
+        let c2 = c1 + 0.1 * normal(&mut rng);
+        let noise = normal(&mut rng);
+        let big = 3.0 * normal(&mut rng);
+        let ci = rng.gen_range(0..cats.len());
+        let legit = 1.5 * strong + 0.5 * x1 - 0.4 * x2 + 0.3 * c1 + [0.0, 0.3, -0.3, 0.5][ci] + 0.8 * normal(&mut rng);
+        // For a dominant leak, the target is driven by a cause no legitimate column observes.
+        let hidden = normal(&mut rng);
+        let z = if plant == Plant::Dominant { 0.4 * legit + 3.0 * hidden } else { legit };
+        base.push(vec![strong, x1, x2, c1, c2, noise, big, hidden]);
+        latent.push(z);
+        cat_idx.push(ci);
+    }
+    // Target from the latent score.
+    let mut sorted = latent.clone();
+    sorted.sort_by(f64::total_cmp);
+    let q = |p: f64| sorted[((n as f64 * p) as usize).min(n - 1)];
+    let y: Vec<f64> = match task {
+        Task::Binary => latent.iter().map(|&z| f64::from(u8::from(z > q(0.7)))).collect(),
+        Task::Multiclass => latent.iter().map(|&z| if z < q(0.4) { 0.0 } else if z < q(0.75) { 1.0 } else { 2.0 }).collect(),
+        Task::Regression => latent.clone(),
+    };
+    let classification = task != Task::Regression;
+    let y_sd = {
+        let m = y.iter().sum::<f64>() / n as f64;
+        (y.iter().map(|v| (v - m).powi(2)).sum::<f64>() / n as f64).sqrt()
+    };
+    let high_y = q(0.7);
+
+    let mut header: Vec<String> =
+        ["strong", "x1", "x2", "corr_a", "corr_b", "noise", "spread", "colour"].iter().map(|s| s.to_string()).collect();
+    let decoys = header.clone();
+    let mut leaks: Vec<(String, Vec<&'static str>)> = Vec::new();
+    let mut extra: Vec<Vec<String>> = vec![Vec::new(); n];
+    let np = "near_perfect_predictor";
+    match plant {
+        Plant::None => {}
+        Plant::PostOutcome | Plant::MultiFeature => {
+            header.push("outcome_code".into());
+            leaks.push(("outcome_code".into(), vec![np, "target_proxy", "dominant_feature"]));
+            for i in 0..n {
+                let v = if classification { y[i] * 10.0 + normal(&mut rng) } else { y[i] + 0.03 * y_sd * normal(&mut rng) };
+                extra[i].push(num(v));
+            }
+            if plant == Plant::MultiFeature && task == Task::Binary {
+                // settle_gap - spread/... reconstructs y with `spread` (a legitimate input).
+                header.push("settle_gap".into());
+                leaks.push(("settle_gap".into(), vec!["multi_feature_leak"]));
+                for i in 0..n {
+                    let sign = if y[i] > 0.5 { 1.0 } else { -1.0 };
+                    extra[i].push(num(base[i][6] + sign * rng.gen_range(0.5..1.5)));
+                }
+            }
+        }
+        Plant::ZeroUntilOutcome => {
+            header.push("expenditure".into());
+            leaks.push(("expenditure".into(), vec![np, "pure_segment", "missingness_leak"]));
+            for i in 0..n {
+                let active = if classification { y[i] > 0.5 } else { y[i] > high_y };
+                let v = if active && rng.gen_bool(0.99) || !active && rng.gen_bool(0.002) {
+                    (4.0 + normal(&mut rng)).exp()
+                } else {
+                    0.0
+                };
+                extra[i].push(num(v));
+            }
+        }
+        Plant::Missingness => {
+            header.push("followup_score".into());
+            leaks.push(("followup_score".into(), vec!["missingness_leak"]));
+            for i in 0..n {
+                let positive = match task {
+                    Task::Binary => y[i] > 0.5,
+                    Task::Multiclass => y[i] > 1.5,
+                    Task::Regression => y[i] > high_y,
+                };
+                let missing = if positive { rng.gen_bool(0.85) } else { rng.gen_bool(0.02) };
+                extra[i].push(if missing { String::new() } else { num(normal(&mut rng)) });
+            }
+        }
+        Plant::TargetProxy => {
+            header.push("status_code".into());
+            leaks.push(("status_code".into(), vec!["target_proxy", np]));
+            for i in 0..n {
+                let code = if classification {
+                    let cls = if rng.gen_bool(0.02) { rng.gen_range(0..3) as f64 } else { y[i] };
+                    format!("{}{:02}", ["A", "B", "C"][cls as usize], rng.gen_range(1..=12))
+                } else {
+                    // 100 quantile buckets of the target.
+                    let b = sorted.partition_point(|&s| s < y[i]) * 100 / n;
+                    format!("Q{b:03}")
+                };
+                extra[i].push(code);
+            }
+        }
+        Plant::Identifier => {
+            header.push("record_id".into());
+            leaks.push(("record_id".into(), vec!["identifier_leak", np]));
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_by(|&a, &b| y[a].total_cmp(&y[b]).then(a.cmp(&b)));
+            let mut id = vec![0usize; n];
+            for (k, &i) in order.iter().enumerate() {
+                id[i] = 50_000 + k;
+            }
+            for i in 0..n {
+                extra[i].push(id[i].to_string());
+            }
+        }
+        Plant::Dominant => {
+            header.push("risk_estimate".into());
+            leaks.push(("risk_estimate".into(), vec!["dominant_feature", np]));
+            for i in 0..n {
+                extra[i].push(num(3.0 * base[i][7] + 0.3 * normal(&mut rng)));
+            }
+        }
+        Plant::CorrelatedPair => {
+            header.push("spending".into());
+            header.push("spending_share".into());
+            leaks.push(("spending".into(), vec![np, "dominant_feature", "pure_segment"]));
+            leaks.push(("spending_share".into(), vec![np, "dominant_feature", "pure_segment"]));
+            for i in 0..n {
+                let s = if classification { y[i] * 100.0 + 5.0 * normal(&mut rng) + 20.0 } else { 50.0 + 10.0 * y[i] / y_sd + 0.2 * normal(&mut rng) };
+                let share = s / (s.abs() + 100.0) + 0.0005 * normal(&mut rng);
+                extra[i].push(num(s));
+                extra[i].push(num(share));
+            }
+        }
+    }
+    header.push("y".into());
+    let rows = (0..n)
+        .map(|i| {
+            let b = &base[i];
+            let mut r: Vec<String> = b[..7].iter().map(|&v| num(v)).collect();
+            r.push(cats[cat_idx[i]].to_string());
+            r.extend(extra[i].drain(..));
+            r.push(if classification { format!("{}", y[i] as i64) } else { num(y[i]) });
+            r
+        })
+        .collect();
+    Synthetic { header, rows, leaks, decoys }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes planted datasets for manual inspection: `LEAKHOUND_SYNTH_DIR=/tmp/x cargo test synth::tests::write`.
+    #[test]
+    fn write() {
+        let Some(dir) = std::env::var_os("LEAKHOUND_SYNTH_DIR") else { return };
+        for (i, &p) in ALL.iter().enumerate() {
+            for t in [Task::Binary, Task::Multiclass, Task::Regression] {
+                let s = generate(p, t, 2000, 0);
+                std::fs::write(std::path::Path::new(&dir).join(format!("{i}_{p:?}_{t:?}.csv")), s.csv()).unwrap();
+            }
+        }
+    }
+}
