@@ -10,7 +10,14 @@ use leakhound::synth::{generate, Plant};
 
 fn dataset(n: usize) -> Dataset {
     let s = generate(Plant::PostOutcome, Task::Binary, n, 1);
-    Dataset::from_frame(s.frame(), &Roles { target: "y".into(), ..Default::default() }).expect("dataset")
+    Dataset::from_frame(
+        s.frame(),
+        &Roles {
+            target: "y".into(),
+            ..Default::default()
+        },
+    )
+    .expect("dataset")
 }
 
 fn labels(ds: &Dataset) -> (Vec<u32>, usize) {
@@ -41,16 +48,39 @@ fn engine(c: &mut Criterion) {
         let groups: Vec<Vec<usize>> = feats.iter().map(|&f| vec![f]).collect();
         let held = folds::subsample(&rows, 4_000, 1);
         g.bench_with_input(BenchmarkId::new("permutation", n), &n, |b, _| {
-            b.iter(|| leakhound::importance::permutation::permutation(model.as_ref(), &x, &l, &held, &groups, 5, 1))
+            b.iter(|| {
+                leakhound::importance::permutation::permutation(
+                    model.as_ref(),
+                    &x,
+                    &l,
+                    &held,
+                    &groups,
+                    5,
+                    1,
+                )
+            })
         });
         let (train, test) = folds::split(&f, 0);
         let train = folds::subsample(&train, EngineSettings::default().drop_column_rows, 1);
         g.bench_with_input(BenchmarkId::new("drop_column", n), &n, |b, _| {
             let light = Gbm::default().light();
-            b.iter(|| leakhound::importance::drop_column::drop_column(light.as_ref(), &x, &l, &train, &test, &feats, &groups, 1))
+            b.iter(|| {
+                leakhound::importance::drop_column::drop_column(
+                    light.as_ref(),
+                    &x,
+                    &l,
+                    (&train, &test),
+                    &feats,
+                    &groups,
+                    1,
+                )
+            })
         });
         g.bench_with_input(BenchmarkId::new("full_audit", n), &n, |b, _| {
-            let src = Source { path: "bench".into(), columns: 0 };
+            let src = Source {
+                path: "bench".into(),
+                columns: 0,
+            };
             b.iter(|| audit(&ds, &AuditSettings::default(), &src, &|_| {}))
         });
     }

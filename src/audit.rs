@@ -11,8 +11,8 @@ use crate::data::{ColumnType, Dataset, Target};
 use crate::error::{Error, Result};
 use crate::importance::{self, folds, metrics::round6, EngineSettings, ModelRun};
 use crate::report::{
-    ClusterInfo, DatasetInfo, FeatureInfo, Finding, ModelInfo, PeelStep, PermutationInfo, PowerInfo, Ranks, Report,
-    Severity, Tool, SCHEMA_VERSION,
+    ClusterInfo, DatasetInfo, FeatureInfo, Finding, ModelInfo, PeelStep, PermutationInfo,
+    PowerInfo, Ranks, Report, Severity, Tool, SCHEMA_VERSION,
 };
 use crate::surrogate::{BinnedMatrix, Labels, SurrogateKind};
 
@@ -64,7 +64,12 @@ pub struct Source {
 }
 
 /// Run the whole audit and build the report. `phase` is called as each phase starts.
-pub fn audit(ds: &Dataset, settings: &AuditSettings, source: &Source, phase: &dyn Fn(&str)) -> Result<Report> {
+pub fn audit(
+    ds: &Dataset,
+    settings: &AuditSettings,
+    source: &Source,
+    phase: &dyn Fn(&str),
+) -> Result<Report> {
     let mut timings = BTreeMap::new();
     let mut clock = Instant::now();
     let mut lap = |name: &str, timings: &mut BTreeMap<String, f64>| {
@@ -75,7 +80,10 @@ pub fn audit(ds: &Dataset, settings: &AuditSettings, source: &Source, phase: &dy
     let x = BinnedMatrix::from_columns(&ds.features);
     let target_f64;
     let labels = match &ds.target {
-        Target::Classes { y, classes } => Labels::Classes { y, k: classes.len() },
+        Target::Classes { y, classes } => Labels::Classes {
+            y,
+            k: classes.len(),
+        },
         Target::Values(v) => {
             target_f64 = v.clone();
             Labels::Values(&target_f64)
@@ -83,7 +91,10 @@ pub fn audit(ds: &Dataset, settings: &AuditSettings, source: &Source, phase: &dy
     };
     let k = settings.engine.folds.clamp(2, ds.rows());
     let fold_of = folds::assign(&labels, ds.rows(), k, settings.seed);
-    let engine = EngineSettings { folds: k, ..settings.engine.clone() };
+    let engine = EngineSettings {
+        folds: k,
+        ..settings.engine.clone()
+    };
     lap("binning", &mut timings);
 
     phase("single-feature power");
@@ -95,29 +106,66 @@ pub fn audit(ds: &Dataset, settings: &AuditSettings, source: &Source, phase: &dy
         .filter(|&f| ds.features[f].ty != ColumnType::Identifier && varies(&x, f))
         .collect();
     if model_features.is_empty() {
-        return Err(Error::Data("no feature varies (every column is constant, missing or an identifier)".into()));
+        return Err(Error::Data(
+            "no feature varies (every column is constant, missing or an identifier)".into(),
+        ));
     }
     let surrogate = settings.surrogate.build();
-    let run = importance::run_model(surrogate.as_ref(), &x, &labels, &fold_of, &model_features, &engine, settings.seed, true)?;
+    let problem = importance::Problem {
+        x: &x,
+        labels: &labels,
+        folds: &fold_of,
+    };
+    let run = importance::run_model(
+        surrogate.as_ref(),
+        &problem,
+        &model_features,
+        &engine,
+        settings.seed,
+        true,
+    )?;
     lap("importance", &mut timings);
 
     phase("checks");
     let t = &settings.thresholds;
-    let ctx = Context { ds, x: &x, labels, folds: &fold_of, k, powers: &powers, run: &run, t };
+    let ctx = Context {
+        ds,
+        x: &x,
+        labels,
+        folds: &fold_of,
+        k,
+        powers: &powers,
+        run: &run,
+        t,
+    };
     let mut findings = checks::run_all(&ctx);
     lap("checks", &mut timings);
 
     let mut peeling = Vec::new();
     if settings.peel {
         phase("iterative peeling");
-        peel(&ctx, surrogate.as_ref(), &engine, settings, &model_features, &mut findings, &mut peeling)?;
+        peel(
+            &ctx,
+            surrogate.as_ref(),
+            &engine,
+            settings,
+            &model_features,
+            &mut findings,
+            &mut peeling,
+        )?;
         lap("peeling", &mut timings);
     }
 
     let mut warnings = ds.warnings.clone();
     if !settings.allow.is_empty() {
         let before = findings.len();
-        findings.retain(|f| !f.features.iter().any(|n| settings.allow.contains(n)) && !f.feature.as_ref().is_some_and(|n| settings.allow.contains(n)));
+        findings.retain(|f| {
+            !f.features.iter().any(|n| settings.allow.contains(n))
+                && !f
+                    .feature
+                    .as_ref()
+                    .is_some_and(|n| settings.allow.contains(n))
+        });
         if findings.len() < before {
             warnings.push(format!(
                 "{} findings on allowed features ({}) were not reported",
@@ -130,7 +178,10 @@ pub fn audit(ds: &Dataset, settings: &AuditSettings, source: &Source, phase: &dy
 
     let report = Report {
         schema_version: SCHEMA_VERSION,
-        tool: Tool { name: "leakhound".into(), version: env!("CARGO_PKG_VERSION").into() },
+        tool: Tool {
+            name: "leakhound".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
         dataset: DatasetInfo {
             path: source.path.clone(),
             rows: ds.rows_total,
@@ -168,7 +219,10 @@ pub fn audit(ds: &Dataset, settings: &AuditSettings, source: &Source, phase: &dy
             .iter()
             .map(|(m, imp)| ClusterInfo {
                 features: m.iter().map(|&f| ds.features[f].name.clone()).collect(),
-                permutation_importance: PermutationInfo { mean: round6(imp.permutation_mean), std: round6(imp.permutation_std) },
+                permutation_importance: PermutationInfo {
+                    mean: round6(imp.permutation_mean),
+                    std: round6(imp.permutation_std),
+                },
                 drop_column_importance: round6(imp.drop_column),
                 importance_share: round6(imp.share),
             })
@@ -204,19 +258,43 @@ fn peel(
     let mut removed: Vec<usize> = model_features
         .iter()
         .copied()
-        .filter(|&f| findings.iter().any(|fd| fd.severity >= Severity::High && fd.feature.as_deref() == Some(&ctx.ds.features[f].name)))
+        .filter(|&f| {
+            findings.iter().any(|fd| {
+                fd.severity >= Severity::High
+                    && fd.feature.as_deref() == Some(&ctx.ds.features[f].name)
+            })
+        })
         .collect();
     for _ in 0..t.max_peel_rounds {
         if removed.is_empty() {
             return Ok(());
         }
-        let remaining: Vec<usize> = model_features.iter().copied().filter(|f| !removed.contains(f)).collect();
+        let remaining: Vec<usize> = model_features
+            .iter()
+            .copied()
+            .filter(|f| !removed.contains(f))
+            .collect();
         if remaining.is_empty() {
             return Ok(());
         }
         // Only the importance shares matter here: fewer repeats, no drop-column refits.
-        let light = EngineSettings { repeats: engine.repeats.min(2), ..engine.clone() };
-        let run: ModelRun = importance::run_model(surrogate, ctx.x, &ctx.labels, ctx.folds, &remaining, &light, settings.seed ^ 0x5EE1, false)?;
+        let light = EngineSettings {
+            repeats: engine.repeats.min(2),
+            ..engine.clone()
+        };
+        let problem = importance::Problem {
+            x: ctx.x,
+            labels: &ctx.labels,
+            folds: ctx.folds,
+        };
+        let run: ModelRun = importance::run_model(
+            surrogate,
+            &problem,
+            &remaining,
+            &light,
+            settings.seed ^ 0x5EE1,
+            false,
+        )?;
         let top = checks::suspicious::responsible(ctx, &run.importance);
         steps.push(PeelStep {
             removed: removed.iter().map(|&f| name_of(f)).collect(),
@@ -235,7 +313,13 @@ fn peel(
             .enumerate()
             .filter_map(|(f, imp)| imp.map(|i| (f, i.share)))
             .filter(|&(f, share)| share >= SYNERGY_SHARE && ctx.powers[f].power < SYNERGY_MAX_POWER)
-            .map(|(f, share)| (name_of(f), checks::r4(share), checks::r4(ctx.powers[f].power)))
+            .map(|(f, share)| {
+                (
+                    name_of(f),
+                    checks::r4(share),
+                    checks::r4(ctx.powers[f].power),
+                )
+            })
             .collect();
         if synergy.len() < 2 {
             return Ok(());
@@ -286,11 +370,22 @@ fn feature_table(
     let rank = |vals: Vec<(usize, f64)>| -> BTreeMap<usize, usize> {
         let mut v = vals;
         v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        v.into_iter().enumerate().map(|(i, (f, _))| (f, i + 1)).collect()
+        v.into_iter()
+            .enumerate()
+            .map(|(i, (f, _))| (f, i + 1))
+            .collect()
     };
     let modelled = |f: usize| run.importance[f].as_ref();
-    let perm_rank = rank((0..x.features()).filter_map(|f| modelled(f).map(|i| (f, i.permutation_mean))).collect());
-    let drop_rank = rank((0..x.features()).filter_map(|f| modelled(f).map(|i| (f, i.drop_column))).collect());
+    let perm_rank = rank(
+        (0..x.features())
+            .filter_map(|f| modelled(f).map(|i| (f, i.permutation_mean)))
+            .collect(),
+    );
+    let drop_rank = rank(
+        (0..x.features())
+            .filter_map(|f| modelled(f).map(|i| (f, i.drop_column)))
+            .collect(),
+    );
     let power_rank = rank((0..x.features()).map(|f| (f, powers[f].power)).collect());
     let mut table: Vec<FeatureInfo> = ds
         .features
@@ -309,7 +404,10 @@ fn feature_table(
                     metric: powers[f].metric.to_string(),
                     value: round6(powers[f].value),
                 },
-                permutation_importance: imp.map(|i| PermutationInfo { mean: round6(i.permutation_mean), std: round6(i.permutation_std) }),
+                permutation_importance: imp.map(|i| PermutationInfo {
+                    mean: round6(i.permutation_mean),
+                    std: round6(i.permutation_std),
+                }),
                 drop_column_importance: imp.map(|i| round6(i.drop_column)),
                 importance_share: imp.map_or(0.0, |i| round6(i.share)),
                 ranks: Ranks {
@@ -319,7 +417,10 @@ fn feature_table(
                 },
                 severity: findings
                     .iter()
-                    .filter(|fd| fd.feature.as_deref() == Some(col.name.as_str()) || fd.features.contains(&col.name))
+                    .filter(|fd| {
+                        fd.feature.as_deref() == Some(col.name.as_str())
+                            || fd.features.contains(&col.name)
+                    })
                     .map(|fd| fd.severity)
                     .max(),
             }
@@ -328,7 +429,11 @@ fn feature_table(
     table.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
-            .then(b.single_feature_power.power.total_cmp(&a.single_feature_power.power))
+            .then(
+                b.single_feature_power
+                    .power
+                    .total_cmp(&a.single_feature_power.power),
+            )
             .then(a.name.cmp(&b.name))
     });
     table

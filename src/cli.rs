@@ -24,12 +24,16 @@ pub enum Command {
     /// Audit a CSV/TSV/Parquet file for leakage.
     ///
     /// Example: leakhound audit loans.csv --target default --out report/ --fail-on high
-    #[command(after_help = "Examples:\n  leakhound audit loans.csv --target default\n  leakhound audit data.csv.gz --target y --id-col customer_id --max-rows 200000 --json\n  leakhound audit train.parquet --target churn --fail-on high --allow tenure_months\n\nExit codes: 0 no finding at or above --fail-on, 1 such a finding, 2 error.")]
-    Audit(AuditArgs),
+    #[command(
+        after_help = "Examples:\n  leakhound audit loans.csv --target default\n  leakhound audit data.csv.gz --target y --id-col customer_id --max-rows 200000 --json\n  leakhound audit train.parquet --target churn --fail-on high --allow tenure_months\n\nExit codes: 0 no finding at or above --fail-on, 1 such a finding, 2 error."
+    )]
+    Audit(Box<AuditArgs>),
     /// Run a full audit on built-in loan data with planted leaks (no files needed).
     ///
     /// Example: leakhound demo --write demo-data/
-    #[command(after_help = "Examples:\n  leakhound demo\n  leakhound demo --write demo-data/   # also writes demo-data/loans.csv to rerun with `audit`\n  leakhound demo --json | jq '.findings[].kind'")]
+    #[command(
+        after_help = "Examples:\n  leakhound demo\n  leakhound demo --write demo-data/   # also writes demo-data/loans.csv to rerun with `audit`\n  leakhound demo --json | jq '.findings[].kind'"
+    )]
     Demo(DemoArgs),
 }
 
@@ -72,7 +76,9 @@ fn parse_fail_on(s: &str) -> Result<FailOn, String> {
         "high" => Ok(FailOn::At(Severity::High)),
         "medium" => Ok(FailOn::At(Severity::Medium)),
         "low" => Ok(FailOn::At(Severity::Low)),
-        _ => Err(format!("'{s}' is not one of critical, high, medium, low, never")),
+        _ => Err(format!(
+            "'{s}' is not one of critical, high, medium, low, never"
+        )),
     }
 }
 
@@ -135,7 +141,9 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
     match s {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
         _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
-        _ => Err(format!("delimiter must be one ASCII character or 'tab', got '{s}'")),
+        _ => Err(format!(
+            "delimiter must be one ASCII character or 'tab', got '{s}'"
+        )),
     }
 }
 

@@ -12,7 +12,10 @@ use crate::data::{ColumnBuilder, Frame};
 
 /// The demo's columns with what each one is, for the README and `demo --help`.
 pub const COLUMNS: &[(&str, &str)] = &[
-    ("application_id", "LEAK (identifier): ids assigned after sorting applications by outcome"),
+    (
+        "application_id",
+        "LEAK (identifier): ids assigned after sorting applications by outcome",
+    ),
     ("age", "legitimate"),
     ("income", "legitimate"),
     ("employment_years", "legitimate"),
@@ -22,9 +25,18 @@ pub const COLUMNS: &[(&str, &str)] = &[
     ("loan_amount", "legitimate"),
     ("region", "legitimate categorical"),
     ("home_owner", "legitimate boolean"),
-    ("days_in_collections", "LEAK (post-outcome): zero unless the loan defaulted"),
-    ("recovery_agent_notes_len", "LEAK (missingness): filled in only for most defaulted loans, values are noise"),
-    ("risk_code_final", "LEAK (target proxy): a re-coded copy of the label with 2% flips"),
+    (
+        "days_in_collections",
+        "LEAK (post-outcome): zero unless the loan defaulted",
+    ),
+    (
+        "recovery_agent_notes_len",
+        "LEAK (missingness): filled in only for most defaulted loans, values are noise",
+    ),
+    (
+        "risk_code_final",
+        "LEAK (target proxy): a re-coded copy of the label with 2% flips",
+    ),
     ("marketing_channel", "noise"),
     ("default", "target"),
 ];
@@ -51,11 +63,13 @@ pub fn generate(n: usize, seed: u64) -> (Vec<String>, Vec<Vec<String>>) {
             let income = (10.8 + 0.5 * normal(&mut rng)).exp().round();
             let employment = ((age - 18.0) * rng.gen::<f64>()).round();
             let debt_ratio = (0.35 + 0.15 * normal(&mut rng)).clamp(0.0, 1.5);
-            let credit_score = (680.0 + 70.0 * normal(&mut rng)).clamp(300.0, 850.0).round();
+            let credit_score = (680.0 + 70.0 * normal(&mut rng))
+                .clamp(300.0, 850.0)
+                .round();
             let late = {
                 let lam = 0.3 + 2.0 * (1.0 - (credit_score - 300.0) / 550.0);
                 let mut k = 0;
-                let mut p = (-lam as f64).exp();
+                let mut p = (-lam).exp();
                 let mut s = p;
                 let u: f64 = rng.gen();
                 while u > s && k < 12 {
@@ -68,7 +82,9 @@ pub fn generate(n: usize, seed: u64) -> (Vec<String>, Vec<Vec<String>>) {
             let loan = (5_000.0 + 30_000.0 * rng.gen::<f64>()).round();
             let region = regions[rng.gen_range(0..regions.len())];
             let home = rng.gen_bool(0.45);
-            let z = -1.9 - 0.018 * (credit_score - 680.0) + 4.0 * (debt_ratio - 0.35) + 0.35 * late as f64
+            let z = -1.9 - 0.018 * (credit_score - 680.0)
+                + 4.0 * (debt_ratio - 0.35)
+                + 0.35 * late as f64
                 - 0.4 * (income.ln() - 10.8)
                 - 0.03 * employment
                 + 0.4 * (loan / income - 0.4)
@@ -76,14 +92,26 @@ pub fn generate(n: usize, seed: u64) -> (Vec<String>, Vec<Vec<String>>) {
                 - if home { 0.2 } else { 0.0 }
                 + 0.5 * normal(&mut rng);
             let default = rng.gen::<f64>() < 1.0 / (1.0 + (-z).exp());
-            let days = if default || rng.gen_bool(0.005) { rng.gen_range(15..400).to_string() } else { "0".into() };
+            let days = if default || rng.gen_bool(0.005) {
+                rng.gen_range(15..400).to_string()
+            } else {
+                "0".into()
+            };
             let notes = if (default && rng.gen_bool(0.8)) || (!default && rng.gen_bool(0.02)) {
                 rng.gen_range(20..2000).to_string()
             } else {
                 String::new()
             };
-            let flipped = if rng.gen_bool(0.02) { !default } else { default };
-            let code = if flipped { format!("D{:02}", rng.gen_range(1..=8)) } else { format!("R{:02}", rng.gen_range(1..=12)) };
+            let flipped = if rng.gen_bool(0.02) {
+                !default
+            } else {
+                default
+            };
+            let code = if flipped {
+                format!("D{:02}", rng.gen_range(1..=8))
+            } else {
+                format!("R{:02}", rng.gen_range(1..=12))
+            };
             let channel = channels[rng.gen_range(0..channels.len())];
             let v = vec![
                 String::new(), // application_id, assigned below
@@ -102,7 +130,11 @@ pub fn generate(n: usize, seed: u64) -> (Vec<String>, Vec<Vec<String>>) {
                 channel.to_string(),
                 if default { "1" } else { "0" }.to_string(),
             ];
-            Row { v, default, key: rng.gen() }
+            Row {
+                v,
+                default,
+                key: rng.gen(),
+            }
         })
         .collect();
     // Ids assigned after sorting by outcome (the leak), then rows shuffled so file order is clean.
@@ -122,8 +154,18 @@ pub fn frame(n: usize, seed: u64) -> Frame {
     for r in &rows {
         builders.iter_mut().zip(r).for_each(|(b, v)| b.push(v));
     }
-    let columns: Vec<_> = builders.into_iter().zip(header).map(|(b, h)| b.finish(h)).collect();
-    Frame { columns, rows: n, rows_total: n, sampled: false, warnings: Vec::new() }
+    let columns: Vec<_> = builders
+        .into_iter()
+        .zip(header)
+        .map(|(b, h)| b.finish(h))
+        .collect();
+    Frame {
+        columns,
+        rows: n,
+        rows_total: n,
+        sampled: false,
+        warnings: Vec::new(),
+    }
 }
 
 /// The demo as CSV text.

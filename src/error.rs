@@ -11,7 +11,10 @@ pub enum Error {
     FileNotFound { path: PathBuf },
     /// Reading or opening failed for another reason.
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// The file has no bytes (or only whitespace).
     #[error("{}: file is empty", path.display())]
     EmptyFile { path: PathBuf },
@@ -20,10 +23,19 @@ pub enum Error {
     HeaderOnly { path: PathBuf },
     /// A data row with the wrong number of fields.
     #[error("{}: line {line}: expected {expected} fields, found {found}", path.display())]
-    RaggedRow { path: PathBuf, line: u64, expected: usize, found: usize },
+    RaggedRow {
+        path: PathBuf,
+        line: u64,
+        expected: usize,
+        found: usize,
+    },
     /// Bytes that are not UTF-8, a NUL byte, or other undecodable content.
     #[error("{}: line {line}: {what}", path.display())]
-    Undecodable { path: PathBuf, line: u64, what: String },
+    Undecodable {
+        path: PathBuf,
+        line: u64,
+        what: String,
+    },
     /// A structural problem in the file (bad gzip stream, corrupt Parquet, bad quoting, ...).
     #[error("{}: {message}", path.display())]
     Malformed { path: PathBuf, message: String },
@@ -35,7 +47,11 @@ pub enum Error {
     DuplicateColumn { path: PathBuf, column: String },
     /// A column named on the command line or in the config does not exist.
     #[error("unknown column '{column}' given to {role}{suggestion}")]
-    UnknownColumn { column: String, role: String, suggestion: String },
+    UnknownColumn {
+        column: String,
+        role: String,
+        suggestion: String,
+    },
     /// The target cannot be learned from (one class, all missing, ...).
     #[error("target column '{column}' {problem}")]
     BadTarget { column: String, problem: String },

@@ -5,11 +5,11 @@ pub mod error;
 pub mod surrogate;
 
 pub use error::{Error, Result};
-pub mod importance;
-pub mod checks;
-pub mod report;
 pub mod audit;
-pub mod demo;
+pub mod checks;
 pub mod cli;
 pub mod commands;
+pub mod demo;
+pub mod importance;
+pub mod report;
 pub mod synth;

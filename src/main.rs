@@ -10,7 +10,7 @@ use leakhound::commands::{self, Outcome};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Audit(args) => commands::audit::run(args),
+        Command::Audit(args) => commands::audit::run(*args),
         Command::Demo(args) => commands::demo::run(args),
     };
     match result {

@@ -63,9 +63,19 @@ impl Synthetic {
         for r in &self.rows {
             b.iter_mut().zip(r).for_each(|(b, v)| b.push(v));
         }
-        let columns: Vec<_> = b.into_iter().zip(&self.header).map(|(b, h)| b.finish(h.clone())).collect();
+        let columns: Vec<_> = b
+            .into_iter()
+            .zip(&self.header)
+            .map(|(b, h)| b.finish(h.clone()))
+            .collect();
         let n = self.rows.len();
-        Frame { columns, rows: n, rows_total: n, sampled: false, warnings: Vec::new() }
+        Frame {
+            columns,
+            rows: n,
+            rows_total: n,
+            sampled: false,
+            warnings: Vec::new(),
+        }
     }
 
     /// As CSV text.
@@ -107,10 +117,17 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
         let noise = normal(&mut rng);
         let big = 3.0 * normal(&mut rng);
         let ci = rng.gen_range(0..cats.len());
-        let legit = 1.5 * strong + 0.5 * x1 - 0.4 * x2 + 0.3 * c1 + [0.0, 0.3, -0.3, 0.5][ci] + 0.8 * normal(&mut rng);
+        let legit = 1.5 * strong + 0.5 * x1 - 0.4 * x2
+            + 0.3 * c1
+            + [0.0, 0.3, -0.3, 0.5][ci]
+            + 0.8 * normal(&mut rng);
         // For a dominant leak, the target is driven by a cause no legitimate column observes.
         let hidden = normal(&mut rng);
-        let z = if plant == Plant::Dominant { 0.4 * legit + 3.0 * hidden } else { legit };
+        let z = if plant == Plant::Dominant {
+            0.4 * legit + 3.0 * hidden
+        } else {
+            legit
+        };
         base.push(vec![strong, x1, x2, c1, c2, noise, big, hidden]);
         latent.push(z);
         cat_idx.push(ci);
@@ -120,8 +137,22 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
     sorted.sort_by(f64::total_cmp);
     let q = |p: f64| sorted[((n as f64 * p) as usize).min(n - 1)];
     let y: Vec<f64> = match task {
-        Task::Binary => latent.iter().map(|&z| f64::from(u8::from(z > q(0.7)))).collect(),
-        Task::Multiclass => latent.iter().map(|&z| if z < q(0.4) { 0.0 } else if z < q(0.75) { 1.0 } else { 2.0 }).collect(),
+        Task::Binary => latent
+            .iter()
+            .map(|&z| f64::from(u8::from(z > q(0.7))))
+            .collect(),
+        Task::Multiclass => latent
+            .iter()
+            .map(|&z| {
+                if z < q(0.4) {
+                    0.0
+                } else if z < q(0.75) {
+                    1.0
+                } else {
+                    2.0
+                }
+            })
+            .collect(),
         Task::Regression => latent.clone(),
     };
     let classification = task != Task::Regression;
@@ -131,8 +162,12 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
     };
     let high_y = q(0.7);
 
-    let mut header: Vec<String> =
-        ["strong", "x1", "x2", "corr_a", "corr_b", "noise", "spread", "colour"].iter().map(|s| s.to_string()).collect();
+    let mut header: Vec<String> = [
+        "strong", "x1", "x2", "corr_a", "corr_b", "noise", "spread", "colour",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let decoys = header.clone();
     let mut leaks: Vec<(String, Vec<&'static str>)> = Vec::new();
     let mut extra: Vec<Vec<String>> = vec![Vec::new(); n];
@@ -141,9 +176,16 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
         Plant::None => {}
         Plant::PostOutcome | Plant::MultiFeature => {
             header.push("outcome_code".into());
-            leaks.push(("outcome_code".into(), vec![np, "target_proxy", "dominant_feature"]));
+            leaks.push((
+                "outcome_code".into(),
+                vec![np, "target_proxy", "dominant_feature"],
+            ));
             for i in 0..n {
-                let v = if classification { y[i] * 10.0 + normal(&mut rng) } else { y[i] + 0.03 * y_sd * normal(&mut rng) };
+                let v = if classification {
+                    y[i] * 10.0 + normal(&mut rng)
+                } else {
+                    y[i] + 0.03 * y_sd * normal(&mut rng)
+                };
                 extra[i].push(num(v));
             }
             if plant == Plant::MultiFeature && task == Task::Binary {
@@ -158,9 +200,16 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
         }
         Plant::ZeroUntilOutcome => {
             header.push("expenditure".into());
-            leaks.push(("expenditure".into(), vec![np, "pure_segment", "missingness_leak"]));
+            leaks.push((
+                "expenditure".into(),
+                vec![np, "pure_segment", "missingness_leak"],
+            ));
             for i in 0..n {
-                let active = if classification { y[i] > 0.5 } else { y[i] > high_y };
+                let active = if classification {
+                    y[i] > 0.5
+                } else {
+                    y[i] > high_y
+                };
                 let v = if active && rng.gen_bool(0.99) || !active && rng.gen_bool(0.002) {
                     (4.0 + normal(&mut rng)).exp()
                 } else {
@@ -178,8 +227,16 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
                     Task::Multiclass => y[i] > 1.5,
                     Task::Regression => y[i] > high_y,
                 };
-                let missing = if positive { rng.gen_bool(0.85) } else { rng.gen_bool(0.02) };
-                extra[i].push(if missing { String::new() } else { num(normal(&mut rng)) });
+                let missing = if positive {
+                    rng.gen_bool(0.85)
+                } else {
+                    rng.gen_bool(0.02)
+                };
+                extra[i].push(if missing {
+                    String::new()
+                } else {
+                    num(normal(&mut rng))
+                });
             }
         }
         Plant::TargetProxy => {
@@ -187,8 +244,16 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
             leaks.push(("status_code".into(), vec!["target_proxy", np]));
             for i in 0..n {
                 let code = if classification {
-                    let cls = if rng.gen_bool(0.02) { rng.gen_range(0..3) as f64 } else { y[i] };
-                    format!("{}{:02}", ["A", "B", "C"][cls as usize], rng.gen_range(1..=12))
+                    let cls = if rng.gen_bool(0.02) {
+                        rng.gen_range(0..3) as f64
+                    } else {
+                        y[i]
+                    };
+                    format!(
+                        "{}{:02}",
+                        ["A", "B", "C"][cls as usize],
+                        rng.gen_range(1..=12)
+                    )
                 } else {
                     // 100 quantile buckets of the target.
                     let b = sorted.partition_point(|&s| s < y[i]) * 100 / n;
@@ -220,10 +285,20 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
         Plant::CorrelatedPair => {
             header.push("spending".into());
             header.push("spending_share".into());
-            leaks.push(("spending".into(), vec![np, "dominant_feature", "pure_segment"]));
-            leaks.push(("spending_share".into(), vec![np, "dominant_feature", "pure_segment"]));
+            leaks.push((
+                "spending".into(),
+                vec![np, "dominant_feature", "pure_segment"],
+            ));
+            leaks.push((
+                "spending_share".into(),
+                vec![np, "dominant_feature", "pure_segment"],
+            ));
             for i in 0..n {
-                let s = if classification { y[i] * 100.0 + 5.0 * normal(&mut rng) + 20.0 } else { 50.0 + 10.0 * y[i] / y_sd + 0.2 * normal(&mut rng) };
+                let s = if classification {
+                    y[i] * 100.0 + 5.0 * normal(&mut rng) + 20.0
+                } else {
+                    50.0 + 10.0 * y[i] / y_sd + 0.2 * normal(&mut rng)
+                };
                 let share = s / (s.abs() + 100.0) + 0.0005 * normal(&mut rng);
                 extra[i].push(num(s));
                 extra[i].push(num(share));
@@ -236,12 +311,21 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
             let b = &base[i];
             let mut r: Vec<String> = b[..7].iter().map(|&v| num(v)).collect();
             r.push(cats[cat_idx[i]].to_string());
-            r.extend(extra[i].drain(..));
-            r.push(if classification { format!("{}", y[i] as i64) } else { num(y[i]) });
+            r.append(&mut extra[i]);
+            r.push(if classification {
+                format!("{}", y[i] as i64)
+            } else {
+                num(y[i])
+            });
             r
         })
         .collect();
-    Synthetic { header, rows, leaks, decoys }
+    Synthetic {
+        header,
+        rows,
+        leaks,
+        decoys,
+    }
 }
 
 #[cfg(test)]
@@ -251,11 +335,17 @@ mod tests {
     /// Writes planted datasets for manual inspection: `LEAKHOUND_SYNTH_DIR=/tmp/x cargo test synth::tests::write`.
     #[test]
     fn write() {
-        let Some(dir) = std::env::var_os("LEAKHOUND_SYNTH_DIR") else { return };
+        let Some(dir) = std::env::var_os("LEAKHOUND_SYNTH_DIR") else {
+            return;
+        };
         for (i, &p) in ALL.iter().enumerate() {
             for t in [Task::Binary, Task::Multiclass, Task::Regression] {
                 let s = generate(p, t, 2000, 0);
-                std::fs::write(std::path::Path::new(&dir).join(format!("{i}_{p:?}_{t:?}.csv")), s.csv()).unwrap();
+                std::fs::write(
+                    std::path::Path::new(&dir).join(format!("{i}_{p:?}_{t:?}.csv")),
+                    s.csv(),
+                )
+                .unwrap();
             }
         }
     }

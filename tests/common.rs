@@ -27,16 +27,38 @@ pub fn tempdir(name: &str) -> PathBuf {
 
 /// Path of a committed fixture.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("data").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("data")
+        .join(name)
 }
 
 /// Audit a frame in-process.
 pub fn audit_frame(frame: Frame, target: &str, settings: &AuditSettings) -> Report {
-    let ds = Dataset::from_frame(frame, &Roles { target: target.into(), ..Default::default() }).expect("dataset");
-    audit(&ds, settings, &Source { path: "test".into(), columns: 0 }, &|_| {}).expect("audit")
+    let ds = Dataset::from_frame(
+        frame,
+        &Roles {
+            target: target.into(),
+            ..Default::default()
+        },
+    )
+    .expect("dataset");
+    audit(
+        &ds,
+        settings,
+        &Source {
+            path: "test".into(),
+            columns: 0,
+        },
+        &|_| {},
+    )
+    .expect("audit")
 }
 
 /// stdout and stderr as strings.
 pub fn text(o: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }

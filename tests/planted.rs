@@ -13,7 +13,10 @@ const ROWS: usize = 1500;
 
 /// Defaults but for fewer permutation repeats, to keep the suite fast.
 fn settings(seed: u64) -> AuditSettings {
-    let mut s = AuditSettings { seed, ..Default::default() };
+    let mut s = AuditSettings {
+        seed,
+        ..Default::default()
+    };
     s.engine.repeats = 3;
     s
 }
@@ -58,7 +61,9 @@ fn planted_leaks_are_found_and_decoys_are_not_critical() {
                     }
                 }
                 for d in &s.decoys {
-                    if report.findings.iter().any(|f| f.severity == Severity::Critical && f.feature.as_deref() == Some(d)) {
+                    if report.findings.iter().any(|f| {
+                        f.severity == Severity::Critical && f.feature.as_deref() == Some(d)
+                    }) {
                         false_critical.push(format!("{plant:?}/{task:?}/seed {seed}: {d}"));
                     }
                 }
@@ -69,7 +74,10 @@ fn planted_leaks_are_found_and_decoys_are_not_critical() {
     println!("planted-leak recall at high+: {hits}/{total} = {recall:.3}");
     println!("misses: {misses:#?}");
     assert!(recall >= 0.95, "recall {recall:.3}; misses: {misses:#?}");
-    assert!(false_critical.is_empty(), "critical on decoys: {false_critical:#?}");
+    assert!(
+        false_critical.is_empty(),
+        "critical on decoys: {false_critical:#?}"
+    );
 }
 
 #[test]
@@ -78,7 +86,11 @@ fn clean_synthetic_data_has_nothing_above_medium() {
         for seed in 0..3 {
             let s = generate(Plant::None, task, ROWS, seed);
             let report = audit_frame(s.frame(), "y", &settings(seed));
-            let bad: Vec<_> = report.findings.iter().filter(|f| f.severity >= Severity::High).collect();
+            let bad: Vec<_> = report
+                .findings
+                .iter()
+                .filter(|f| f.severity >= Severity::High)
+                .collect();
             assert!(bad.is_empty(), "{task:?} seed {seed}: {bad:#?}");
         }
     }
@@ -94,7 +106,13 @@ fn strong_legitimate_feature_ranks_first_and_noise_near_zero() {
         assert_eq!(strong.ranks.drop_column, Some(1), "{task:?}");
         assert_eq!(strong.ranks.single_feature_power, 1, "{task:?}");
         let noise = r.features.iter().find(|f| f.name == "noise").unwrap();
-        assert!(noise.permutation_importance.unwrap().mean.abs() < 0.01, "{task:?}: {noise:?}");
-        assert!(noise.single_feature_power.power < 0.1, "{task:?}: {noise:?}");
+        assert!(
+            noise.permutation_importance.unwrap().mean.abs() < 0.01,
+            "{task:?}: {noise:?}"
+        );
+        assert!(
+            noise.single_feature_power.power < 0.1,
+            "{task:?}: {noise:?}"
+        );
     }
 }

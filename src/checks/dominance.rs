@@ -30,7 +30,8 @@ impl Dominance {
         }
         // Collapse: share of the model's skill lost when the feature (cluster) is removed.
         let collapse = (imp.drop_column / base).clamp(0.0, 1.0);
-        (imp.share >= ctx.t.dominant_share && collapse >= ctx.t.dominant_collapse).then_some((imp.share, collapse))
+        (imp.share >= ctx.t.dominant_share && collapse >= ctx.t.dominant_collapse)
+            .then_some((imp.share, collapse))
     }
 }
 
@@ -69,13 +70,22 @@ impl Check for Dominance {
         }
         for (members, imp) in &ctx.run.clusters {
             // Correlated features hide each other from single-feature drop-column; judge jointly.
-            if members.iter().any(|&m| ctx.run.importance[m].as_ref().is_some_and(|i| self.judge(ctx, i).is_some())) {
+            if members.iter().any(|&m| {
+                ctx.run.importance[m]
+                    .as_ref()
+                    .is_some_and(|i| self.judge(ctx, i).is_some())
+            }) {
                 continue;
             }
             if let Some((share, collapse)) = self.judge(ctx, imp) {
                 let names: Vec<String> = members.iter().map(|&m| ctx.name(m).to_string()).collect();
-                let severity =
-                    if members.iter().any(|&m| strong(m) || is_the_model(m)) && (collapse >= TOTAL_COLLAPSE && good_model) { Severity::High } else { Severity::Medium };
+                let severity = if members.iter().any(|&m| strong(m) || is_the_model(m))
+                    && (collapse >= TOTAL_COLLAPSE && good_model)
+                {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                };
                 for &m in members {
                     let name = ctx.name(m);
                     let mut fd = finding(

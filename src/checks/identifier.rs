@@ -19,8 +19,8 @@ pub fn named_like_id(name: &str) -> bool {
     let mut cur = String::new();
     let chars: Vec<char> = name.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
-        let boundary = !c.is_alphanumeric()
-            || (c.is_uppercase() && i > 0 && chars[i - 1].is_lowercase());
+        let boundary =
+            !c.is_alphanumeric() || (c.is_uppercase() && i > 0 && chars[i - 1].is_lowercase());
         if boundary && !cur.is_empty() {
             tokens.push(cur.to_lowercase());
             cur.clear();
@@ -33,8 +33,10 @@ pub fn named_like_id(name: &str) -> bool {
         tokens.push(cur.to_lowercase());
     }
     let last = tokens.last().map(String::as_str).unwrap_or("");
-    matches!(last, "id" | "uuid" | "guid" | "idx" | "index" | "key" | "rowid" | "rownum")
-        || name.eq_ignore_ascii_case("unnamed: 0")
+    matches!(
+        last,
+        "id" | "uuid" | "guid" | "idx" | "index" | "key" | "rowid" | "rownum"
+    ) || name.eq_ignore_ascii_case("unnamed: 0")
         || tokens.len() == 1 && matches!(last, "no" | "row")
 }
 
@@ -47,20 +49,38 @@ fn numeric_key(col: &Column) -> Option<Vec<f64>> {
                 .iter()
                 .map(|l| {
                     let d: String = l.chars().filter(char::is_ascii_digit).collect();
-                    (!d.is_empty() && d.len() <= 15).then(|| d.parse().ok()).flatten()
+                    (!d.is_empty() && d.len() <= 15)
+                        .then(|| d.parse().ok())
+                        .flatten()
                 })
                 .collect();
             let ok = parsed.iter().filter(|p| p.is_some()).count();
             if ok * 10 < levels.len() * 9 {
                 return None;
             }
-            Some(codes.iter().map(|&c| if c == MISSING_CODE { f64::NAN } else { parsed[c as usize].unwrap_or(f64::NAN) }).collect())
+            Some(
+                codes
+                    .iter()
+                    .map(|&c| {
+                        if c == MISSING_CODE {
+                            f64::NAN
+                        } else {
+                            parsed[c as usize].unwrap_or(f64::NAN)
+                        }
+                    })
+                    .collect(),
+            )
         }
     }
 }
 
 fn key_power(ctx: &Context, key: Vec<f64>) -> Power {
-    let col = Column { name: String::new(), ty: ColumnType::Numeric, values: Values::Numeric(key), missing: 0 };
+    let col = Column {
+        name: String::new(),
+        ty: ColumnType::Numeric,
+        values: Values::Numeric(key),
+        missing: 0,
+    };
     let m = BinnedMatrix::from_columns(&[col]);
     single_feature::power(&m.cols[0], m.n_bins[0], true, &ctx.labels, ctx.folds, ctx.k)
 }
@@ -81,18 +101,29 @@ impl Check for Identifier {
             let explicit = ctx.ds.ids.iter().any(|c| c.name == col.name);
             let id_like = explicit
                 || col.ty == ColumnType::Identifier
-                || (named_like_id(&col.name) && (unique || col.ty != ColumnType::Numeric || integral))
+                || (named_like_id(&col.name)
+                    && (unique || col.ty != ColumnType::Numeric || integral))
                 || (unique && integral && col.ty == ColumnType::Numeric);
             if !id_like {
                 continue;
             }
-            let Some(key) = numeric_key(col) else { continue };
+            let Some(key) = numeric_key(col) else {
+                continue;
+            };
             let p = key_power(ctx, key);
             if p.power < min_power {
                 continue;
             }
-            let severity = if p.power >= 0.5 { Severity::High } else { Severity::Medium };
-            let why = if unique { "unique per row" } else { "named like an identifier" };
+            let severity = if p.power >= 0.5 {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
+            let why = if unique {
+                "unique per row"
+            } else {
+                "named like an identifier"
+            };
             out.push(finding(
                 Some(&col.name),
                 "identifier_leak",
@@ -145,7 +176,14 @@ mod tests {
 
     #[test]
     fn id_names() {
-        for n in ["id", "customer_id", "CustomerID", "row_index", "Unnamed: 0", "applicationId"] {
+        for n in [
+            "id",
+            "customer_id",
+            "CustomerID",
+            "row_index",
+            "Unnamed: 0",
+            "applicationId",
+        ] {
             assert!(named_like_id(n), "{n}");
         }
         for n in ["idle_time", "width", "paid", "number_of_children", "valid"] {

@@ -19,16 +19,28 @@ pub fn indicator_power(missing: &[bool], labels: &Labels) -> Power {
     match labels {
         Labels::Values(y) => {
             let auc = roc_auc(y, missing);
-            Power { power: (2.0 * auc - 1.0).abs(), metric: "roc_auc", value: auc }
+            Power {
+                power: (2.0 * auc - 1.0).abs(),
+                metric: "roc_auc",
+                value: auc,
+            }
         }
         Labels::Classes { y, k } => {
-            let mut best = Power { power: 0.0, metric: "roc_auc", value: 0.5 };
+            let mut best = Power {
+                power: 0.0,
+                metric: "roc_auc",
+                value: 0.5,
+            };
             for c in 0..*k as u32 {
                 let pos: Vec<bool> = y.iter().map(|&t| t == c).collect();
                 let auc = roc_auc(&score, &pos);
                 let power = (2.0 * auc - 1.0).abs();
                 if power > best.power {
-                    best = Power { power, metric: "roc_auc", value: auc };
+                    best = Power {
+                        power,
+                        metric: "roc_auc",
+                        value: auc,
+                    };
                 }
                 if *k == 2 {
                     break;
@@ -87,8 +99,17 @@ impl Check for Missingness {
                         crate::data::Target::Classes { classes, .. } => classes.clone(),
                         crate::data::Target::Values(_) => Vec::new(),
                     };
-                    let text: Vec<String> = classes.iter().zip(&rates).map(|(c, r)| format!("{} when '{c}'", pct(*r))).collect();
-                    evidence["missing_rate_by_class"] = json!(classes.iter().cloned().zip(rates).collect::<std::collections::BTreeMap<_, _>>());
+                    let text: Vec<String> = classes
+                        .iter()
+                        .zip(&rates)
+                        .map(|(c, r)| format!("{} when '{c}'", pct(*r)))
+                        .collect();
+                    evidence["missing_rate_by_class"] = json!(classes
+                        .iter()
+                        .cloned()
+                        .zip(rates)
+                        .collect::<std::collections::BTreeMap<_, _>>(
+                    ));
                     format!("it is missing in {}", text.join(", "))
                 }
                 Labels::Values(y) => {
@@ -104,7 +125,11 @@ impl Check for Missingness {
                     }
                     evidence["target_mean_missing"] = json!(r4(sm / nm));
                     evidence["target_mean_present"] = json!(r4(sp / np));
-                    format!("the mean target is {:.3} when missing and {:.3} when present", sm / nm, sp / np)
+                    format!(
+                        "the mean target is {:.3} when missing and {:.3} when present",
+                        sm / nm,
+                        sp / np
+                    )
                 }
             };
             out.push(finding(

@@ -73,8 +73,13 @@ pub fn registry() -> Vec<Box<dyn Check>> {
 }
 
 /// Kinds that count as an independent second signal for a near-perfect predictor.
-const CORROBORATING: &[&str] =
-    &["dominant_feature", "pure_segment", "missingness_leak", "identifier_leak", "target_proxy"];
+const CORROBORATING: &[&str] = &[
+    "dominant_feature",
+    "pure_segment",
+    "missingness_leak",
+    "identifier_leak",
+    "target_proxy",
+];
 
 /// Run every check, then upgrade near-perfect predictors that another signal corroborates.
 pub fn run_all(ctx: &Context) -> Vec<Finding> {
@@ -92,9 +97,13 @@ pub fn corroborate(findings: &mut [Finding]) {
     for f in findings.iter() {
         let strong = f.severity >= Severity::Medium
             && CORROBORATING.contains(&f.kind.as_str())
-            && !(f.kind == "pure_segment" && f.evidence.get("point_defined") != Some(&Value::Bool(true)));
+            && !(f.kind == "pure_segment"
+                && f.evidence.get("point_defined") != Some(&Value::Bool(true)));
         if let (true, Some(name)) = (strong, &f.feature) {
-            support.entry(name.clone()).or_default().push(f.kind.clone());
+            support
+                .entry(name.clone())
+                .or_default()
+                .push(f.kind.clone());
         }
     }
     for f in findings.iter_mut() {
@@ -104,7 +113,10 @@ pub fn corroborate(findings: &mut [Finding]) {
         if let Some(kinds) = f.feature.as_ref().and_then(|n| support.get(n)) {
             f.severity = Severity::Critical;
             f.evidence.insert("corroborated_by".into(), json!(kinds));
-            f.message.push_str(&format!(" Corroborated by: {}.", kinds.join(", ").replace('_', " ")));
+            f.message.push_str(&format!(
+                " Corroborated by: {}.",
+                kinds.join(", ").replace('_', " ")
+            ));
         }
     }
 }
@@ -112,12 +124,21 @@ pub fn corroborate(findings: &mut [Finding]) {
 /// Most severe first, then by kind and feature for a stable order.
 pub fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        b.severity.cmp(&a.severity).then_with(|| a.kind.cmp(&b.kind)).then_with(|| a.feature.cmp(&b.feature))
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.kind.cmp(&b.kind))
+            .then_with(|| a.feature.cmp(&b.feature))
     });
 }
 
 /// Build a finding.
-pub fn finding(feature: Option<&str>, kind: &str, severity: Severity, message: String, evidence: Value) -> Finding {
+pub fn finding(
+    feature: Option<&str>,
+    kind: &str,
+    severity: Severity,
+    message: String,
+    evidence: Value,
+) -> Finding {
     let evidence = match evidence {
         Value::Object(m) => m.into_iter().collect(),
         _ => BTreeMap::new(),
@@ -142,7 +163,7 @@ pub fn pct(x: f64) -> String {
     let p = x * 100.0;
     if p > 0.0 && p < 0.1 {
         "<0.1%".into()
-    } else if p >= 99.95 && p < 100.0 {
+    } else if (99.95..100.0).contains(&p) {
         ">99.9%".into()
     } else {
         format!("{p:.1}%")

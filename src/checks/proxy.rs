@@ -20,7 +20,9 @@ impl Check for TargetProxy {
         let mut out = Vec::new();
         let t = ctx.t;
         for (f, col) in ctx.ds.features.iter().enumerate() {
-            if !matches!(col.ty, ColumnType::Categorical | ColumnType::Identifier) || ctx.x.n_bins[f] < 4 {
+            if !matches!(col.ty, ColumnType::Categorical | ColumnType::Identifier)
+                || ctx.x.n_bins[f] < 4
+            {
                 continue;
             }
             let p = &ctx.powers[f];
@@ -51,7 +53,8 @@ impl Check for TargetProxy {
                 }
                 Labels::Values(y) => {
                     let mean = y.iter().sum::<f64>() / y.len() as f64;
-                    let sd = (y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / y.len() as f64).sqrt();
+                    let sd =
+                        (y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / y.len() as f64).sqrt();
                     let mut s = vec![(0.0, 0.0, 0.0); nb];
                     for (r, &b) in ctx.x.cols[f].iter().enumerate() {
                         let e = &mut s[b as usize];

@@ -38,7 +38,9 @@ impl PureSegment {
         if b == 0 || ctx.x.kinds[f] == BinKind::Categorical {
             return true;
         }
-        let Values::Numeric(v) = &ctx.ds.features[f].values else { return true };
+        let Values::Numeric(v) = &ctx.ds.features[f].values else {
+            return true;
+        };
         let col = &ctx.x.cols[f];
         let mut seen: Option<f64> = None;
         for (r, &bin) in col.iter().enumerate() {
@@ -77,7 +79,11 @@ impl PureSegment {
                 } else if hi == nb && lo > 1 {
                     format!("'{name}' > {}", fmt_num(x.edges[f][lo - 2]))
                 } else {
-                    format!("'{name}' in {}..{}", x.describe_bin(f, lo as u8), x.describe_bin(f, hi as u8))
+                    format!(
+                        "'{name}' in {}..{}",
+                        x.describe_bin(f, lo as u8),
+                        x.describe_bin(f, hi as u8)
+                    )
                 }
             }
         }
@@ -101,11 +107,17 @@ impl Check for PureSegment {
             for (r, &b) in ctx.x.cols[f].iter().enumerate() {
                 counts[b as usize * k + y[r] as usize] += 1.0;
             }
-            let present: Vec<f64> = (0..k).map(|c| (1..nb).map(|b| counts[b * k + c]).sum()).collect();
+            let present: Vec<f64> = (0..k)
+                .map(|c| (1..nb).map(|b| counts[b * k + c]).sum())
+                .collect();
             let sum_bins = |lo: usize, hi: usize| -> Vec<f64> {
-                (0..k).map(|c| (lo..=hi).map(|b| counts[b * k + c]).sum()).collect()
+                (0..k)
+                    .map(|c| (lo..=hi).map(|b| counts[b * k + c]).sum())
+                    .collect()
             };
-            let mut candidates: Vec<(Shape, Vec<f64>)> = (0..nb).map(|b| (Shape::Bin(b), counts[b * k..(b + 1) * k].to_vec())).collect();
+            let mut candidates: Vec<(Shape, Vec<f64>)> = (0..nb)
+                .map(|b| (Shape::Bin(b), counts[b * k..(b + 1) * k].to_vec()))
+                .collect();
             if ctx.x.kinds[f] == BinKind::Ordered && nb > 3 {
                 for b in 1..nb {
                     let rest: Vec<f64> = (0..k).map(|c| present[c] - counts[b * k + c]).collect();
@@ -120,10 +132,14 @@ impl Check for PureSegment {
             let mut points: Vec<Segment> = Vec::new();
             for (shape, cc) in candidates {
                 let rows: f64 = cc.iter().sum();
-                if rows < t.segment_min_rows as f64 || rows / n < t.segment_min_support || rows >= n {
+                if rows < t.segment_min_rows as f64 || rows / n < t.segment_min_support || rows >= n
+                {
                     continue;
                 }
-                let (class, &top) = cc.iter().enumerate().fold((0, &cc[0]), |a, b| if b.1 > a.1 { b } else { a });
+                let (class, &top) =
+                    cc.iter()
+                        .enumerate()
+                        .fold((0, &cc[0]), |a, b| if b.1 > a.1 { b } else { a });
                 let purity = top / rows;
                 let base = totals[class] / n;
                 let outside = (totals[class] - top) / (n - rows);
@@ -132,26 +148,46 @@ impl Check for PureSegment {
                     Shape::Interval(..) => false,
                 };
                 // A post-outcome field may lag for a few rows; a smooth tail has no such excuse.
-                let needed = if is_point { t.segment_point_purity } else { t.segment_purity };
+                let needed = if is_point {
+                    t.segment_point_purity
+                } else {
+                    t.segment_purity
+                };
                 if purity < needed || base > 0.9 || outside > purity - 0.1 {
                     continue;
                 }
                 let better = match &best {
                     None => true,
                     // Larger support wins; on a tie prefer the interval (the less suspicious reading).
-                    Some(b) => rows > b.rows || (rows == b.rows && matches!(shape, Shape::Interval(..))),
+                    Some(b) => {
+                        rows > b.rows || (rows == b.rows && matches!(shape, Shape::Interval(..)))
+                    }
                 };
                 if is_point {
-                    points.push(Segment { shape, rows, class, purity });
+                    points.push(Segment {
+                        shape,
+                        rows,
+                        class,
+                        purity,
+                    });
                 }
                 if better {
-                    best = Some(Segment { shape, rows, class, purity });
+                    best = Some(Segment {
+                        shape,
+                        rows,
+                        class,
+                        purity,
+                    });
                 }
             }
             let Some(mut seg) = best else { continue };
             // A single value that explains nearly all of the best segment is the more specific
             // reading (days = 0 rather than days <= 29).
-            if let Some(p) = points.into_iter().filter(|p| p.rows >= 0.8 * seg.rows && p.class == seg.class).max_by(|a, b| a.rows.total_cmp(&b.rows)) {
+            if let Some(p) = points
+                .into_iter()
+                .filter(|p| p.rows >= 0.8 * seg.rows && p.class == seg.class)
+                .max_by(|a, b| a.rows.total_cmp(&b.rows))
+            {
                 seg = p;
             }
             let nb_present = nb - 1;
@@ -229,7 +265,11 @@ fn regression_segments(ctx: &Context, y: &[f64]) -> Vec<Finding> {
             if !PureSegment::single_value(ctx, f, b) {
                 continue;
             }
-            let shapes = if b == 0 || ctx.x.kinds[f] == BinKind::Categorical { vec![Shape::Bin(b)] } else { vec![Shape::Bin(b), Shape::AllBut(b)] };
+            let shapes = if b == 0 || ctx.x.kinds[f] == BinKind::Categorical {
+                vec![Shape::Bin(b)]
+            } else {
+                vec![Shape::Bin(b), Shape::AllBut(b)]
+            };
             for shape in shapes {
                 let inside = |bin: u8| match shape {
                     Shape::Bin(b) => bin as usize == b,
@@ -240,7 +280,10 @@ fn regression_segments(ctx: &Context, y: &[f64]) -> Vec<Finding> {
                     Shape::Bin(b) => counts[b],
                     _ => n - missing - counts[b],
                 };
-                if rows < t.segment_min_rows || (rows as f64) < t.segment_min_support * n as f64 || rows == n {
+                if rows < t.segment_min_rows
+                    || (rows as f64) < t.segment_min_support * n as f64
+                    || rows == n
+                {
                     continue;
                 }
                 // Best threshold on y separating inside from outside, either direction.
@@ -259,15 +302,22 @@ fn regression_segments(ctx: &Context, y: &[f64]) -> Vec<Finding> {
                         cut = y[r];
                     }
                 }
-                if best_acc >= t.segment_purity && best.as_ref().is_none_or(|bb| rows as f64 > bb.1) {
+                if best_acc >= t.segment_purity && best.as_ref().is_none_or(|bb| rows as f64 > bb.1)
+                {
                     best = Some((shape, rows as f64, best_acc, cut));
                 }
             }
         }
-        let Some((shape, rows, acc, cut)) = best else { continue };
+        let Some((shape, rows, acc, cut)) = best else {
+            continue;
+        };
         let desc = PureSegment::describe(ctx, f, shape);
         let support = rows / n as f64;
-        let severity = if acc >= t.segment_purity && support >= 2.0 * t.segment_min_support { Severity::High } else { Severity::Medium };
+        let severity = if acc >= t.segment_purity && support >= 2.0 * t.segment_min_support {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
         out.push(finding(
             Some(ctx.name(f)),
             "pure_segment",

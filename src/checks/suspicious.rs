@@ -29,9 +29,15 @@ pub fn model_power(labels: &crate::surrogate::Labels, run: &crate::importance::M
 }
 
 /// Features that together carry 90% of the importance (at most five), with their shares.
-pub fn responsible(ctx: &Context, importance: &[Option<crate::importance::Importance>]) -> Vec<(String, f64)> {
-    let mut by_share: Vec<(usize, f64)> =
-        importance.iter().enumerate().filter_map(|(f, i)| i.map(|i| (f, i.share))).collect();
+pub fn responsible(
+    ctx: &Context,
+    importance: &[Option<crate::importance::Importance>],
+) -> Vec<(String, f64)> {
+    let mut by_share: Vec<(usize, f64)> = importance
+        .iter()
+        .enumerate()
+        .filter_map(|(f, i)| i.map(|i| (f, i.share)))
+        .collect();
     by_share.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut acc = 0.0;
     let mut out = Vec::new();
@@ -52,11 +58,17 @@ impl Check for SuspiciousPerformance {
             return Vec::new();
         }
         let resp = responsible(ctx, &ctx.run.importance);
-        let names: Vec<String> = resp.iter().map(|(n, s)| format!("'{n}' ({})", pct(*s))).collect();
+        let names: Vec<String> = resp
+            .iter()
+            .map(|(n, s)| format!("'{n}' ({})", pct(*s)))
+            .collect();
         // A near-perfect score carried by one feature (or with a near-perfect feature in the data)
         // is a leak's shape; the same score spread over many features is an easy problem.
         let top_share = resp.first().map_or(0.0, |r| r.1);
-        let near_perfect_feature = ctx.powers.iter().any(|p| p.power >= ctx.t.near_perfect_power);
+        let near_perfect_feature = ctx
+            .powers
+            .iter()
+            .any(|p| p.power >= ctx.t.near_perfect_power);
         let concentrated = top_share >= ctx.t.dominant_share || near_perfect_feature;
         let (severity, reading) = if concentrated {
             (Severity::High, "more than real data usually allows")

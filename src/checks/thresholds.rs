@@ -66,13 +66,20 @@ impl Thresholds {
         let obj = v.as_object_mut().ok_or("thresholds are not an object")?;
         if !obj.contains_key(key) {
             let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
-            return Err(format!("unknown threshold '{key}' (known: {})", keys.join(", ")));
+            return Err(format!(
+                "unknown threshold '{key}' (known: {})",
+                keys.join(", ")
+            ));
         }
         let slot = obj.get_mut(key).ok_or("unknown threshold")?;
-        let parsed: f64 = value.parse().map_err(|_| format!("threshold '{key}' needs a number, got '{value}'"))?;
+        let parsed: f64 = value
+            .parse()
+            .map_err(|_| format!("threshold '{key}' needs a number, got '{value}'"))?;
         *slot = if slot.is_u64() {
             if parsed < 0.0 || parsed.fract() != 0.0 {
-                return Err(format!("threshold '{key}' needs a whole number, got '{value}'"));
+                return Err(format!(
+                    "threshold '{key}' needs a whole number, got '{value}'"
+                ));
             }
             serde_json::json!(parsed as u64)
         } else {
@@ -101,7 +108,10 @@ mod tests {
         assert_eq!(t.near_perfect_power, 0.9);
         t.set("segment_min_rows", "10").unwrap();
         assert_eq!(t.segment_min_rows, 10);
-        assert!(t.set("nope", "1").unwrap_err().contains("unknown threshold"));
+        assert!(t
+            .set("nope", "1")
+            .unwrap_err()
+            .contains("unknown threshold"));
         assert!(t.set("segment_min_rows", "1.5").is_err());
     }
 

@@ -41,8 +41,10 @@ pub fn load_config(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>)>
         }
     };
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-    let cfg: Config = toml::from_str(&text)
-        .map_err(|e| Error::Config { path: path.clone(), message: e.message().to_string() })?;
+    let cfg: Config = toml::from_str(&text).map_err(|e| Error::Config {
+        path: path.clone(),
+        message: e.message().to_string(),
+    })?;
     Ok((cfg, Some(path)))
 }
 
@@ -115,13 +117,20 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
     let settings = AuditSettings {
         seed: args.output.seed,
         surrogate: args.surrogate,
-        engine: EngineSettings { folds: args.folds as usize, repeats: args.repeats as usize, ..Default::default() },
+        engine: EngineSettings {
+            folds: args.folds as usize,
+            repeats: args.repeats as usize,
+            ..Default::default()
+        },
         thresholds,
         allow,
         peel: !args.no_peel,
         max_rows: args.max_rows,
     };
-    let source = Source { path: args.input.display().to_string(), columns };
+    let source = Source {
+        path: args.input.display().to_string(),
+        columns,
+    };
     let report = audit(&ds, &settings, &source, &|p| progress.phase(p))?;
     drop(progress);
     deliver(&report, &args.output)

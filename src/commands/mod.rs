@@ -57,7 +57,9 @@ pub fn init_threads(threads: Option<usize>) -> Result<()> {
             return Err(crate::Error::Usage("--threads must be at least 1".into()));
         }
         // Ignore "already initialised" (tests call commands several times in one process).
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
     }
     Ok(())
 }
@@ -69,7 +71,8 @@ pub fn deliver(report: &Report, out: &OutputArgs) -> Result<Outcome> {
     let text = if out.json {
         json
     } else {
-        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let color = std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         format!(
             "{}\nreport written to {}\n",
             report::terminal::render(report, color),
@@ -88,9 +91,10 @@ pub fn print_stdout(text: &str) -> Result<()> {
     use std::io::Write;
     let mut lock = std::io::stdout().lock();
     match lock.write_all(text.as_bytes()).and_then(|_| lock.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(crate::Error::Output { path: "stdout".into(), message: e.to_string() })
-        }
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(crate::Error::Output {
+            path: "stdout".into(),
+            message: e.to_string(),
+        }),
         _ => Ok(()),
     }
 }

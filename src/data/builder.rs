@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use super::{time, Column, ColumnType, Values, MISSING_CODE};
 
 /// Tokens read as a missing value (compared after trimming; case-sensitive list plus lowercase).
-const NA_TOKENS: &[&str] =
-    &["", "na", "n/a", "nan", "null", "none", "?", "-", "#n/a", "nil", "missing", "<na>"];
+const NA_TOKENS: &[&str] = &[
+    "", "na", "n/a", "nan", "null", "none", "?", "-", "#n/a", "nil", "missing", "<na>",
+];
 
 /// Whether a trimmed token means "missing".
 pub fn is_na(s: &str) -> bool {
@@ -22,7 +23,10 @@ enum State {
     Empty,
     Numeric(Vec<f64>),
     Datetime(Vec<f64>),
-    Text { codes: Vec<u32>, dict: HashMap<Box<str>, u32> },
+    Text {
+        codes: Vec<u32>,
+        dict: HashMap<Box<str>, u32>,
+    },
 }
 
 /// Accumulates one column's values as rows stream by.
@@ -42,7 +46,12 @@ impl Default for ColumnBuilder {
 impl ColumnBuilder {
     /// An empty builder.
     pub fn new() -> Self {
-        ColumnBuilder { state: State::Empty, rows: 0, missing: 0, infinite: 0 }
+        ColumnBuilder {
+            state: State::Empty,
+            rows: 0,
+            missing: 0,
+            infinite: 0,
+        }
     }
 
     /// Append one raw field.
@@ -84,7 +93,7 @@ impl ColumnBuilder {
             State::Numeric(v) => match num {
                 Some(x) => v.push(x),
                 None => {
-                    self.demote(|x| format_number(x));
+                    self.demote(format_number);
                     self.push_text(s);
                 }
             },
@@ -126,7 +135,13 @@ impl ColumnBuilder {
         let mut dict = HashMap::new();
         let codes = values
             .iter()
-            .map(|&x| if x.is_nan() { MISSING_CODE } else { intern(&mut dict, &fmt(x)) })
+            .map(|&x| {
+                if x.is_nan() {
+                    MISSING_CODE
+                } else {
+                    intern(&mut dict, &fmt(x))
+                }
+            })
             .collect();
         self.state = State::Text { codes, dict };
     }
@@ -144,18 +159,34 @@ impl ColumnBuilder {
             State::Empty => (ColumnType::Numeric, Values::Numeric(vec![f64::NAN; rows])),
             State::Numeric(v) => {
                 let boolean = v.iter().all(|&x| x.is_nan() || x == 0.0 || x == 1.0)
-                    && v.iter().any(|&x| x == 0.0)
-                    && v.iter().any(|&x| x == 1.0);
-                (if boolean { ColumnType::Boolean } else { ColumnType::Numeric }, Values::Numeric(v))
+                    && v.contains(&0.0)
+                    && v.contains(&1.0);
+                (
+                    if boolean {
+                        ColumnType::Boolean
+                    } else {
+                        ColumnType::Numeric
+                    },
+                    Values::Numeric(v),
+                )
             }
             State::Datetime(v) => (ColumnType::Datetime, Values::Numeric(v)),
             State::Text { codes, dict } => text_column(codes, dict, rows - missing),
         };
-        Column { name, ty, values, missing }
+        Column {
+            name,
+            ty,
+            values,
+            missing,
+        }
     }
 }
 
-fn text_column(codes: Vec<u32>, dict: HashMap<Box<str>, u32>, present: usize) -> (ColumnType, Values) {
+fn text_column(
+    codes: Vec<u32>,
+    dict: HashMap<Box<str>, u32>,
+    present: usize,
+) -> (ColumnType, Values) {
     let mut levels = vec![String::new(); dict.len()];
     for (k, v) in dict {
         levels[v as usize] = k.into_string();
@@ -173,7 +204,16 @@ fn text_column(codes: Vec<u32>, dict: HashMap<Box<str>, u32>, present: usize) ->
     let bools: Option<Vec<f64>> = levels.iter().map(|l| as_bool(l)).collect();
     if let Some(b) = bools {
         if b.contains(&0.0) && b.contains(&1.0) {
-            let v = codes.iter().map(|&c| if c == MISSING_CODE { f64::NAN } else { b[c as usize] }).collect();
+            let v = codes
+                .iter()
+                .map(|&c| {
+                    if c == MISSING_CODE {
+                        f64::NAN
+                    } else {
+                        b[c as usize]
+                    }
+                })
+                .collect();
             return (ColumnType::Boolean, Values::Numeric(v));
         }
     }
@@ -230,7 +270,9 @@ mod tests {
         let c = build(&["1", " 2.5 ", "NA", "", "?", "null", "NaN", "3e2"]);
         assert_eq!(c.ty, ColumnType::Numeric);
         assert_eq!(c.missing, 5);
-        let Values::Numeric(v) = &c.values else { panic!() };
+        let Values::Numeric(v) = &c.values else {
+            panic!()
+        };
         assert_eq!(v[0], 1.0);
         assert_eq!(v[7], 300.0);
         assert!(v[2].is_nan());
@@ -250,7 +292,9 @@ mod tests {
     fn mixed_becomes_categorical_keeping_earlier_values() {
         let c = build(&["", "1", "2", "abc", "1"]);
         assert_eq!(c.ty, ColumnType::Categorical);
-        let Values::Categorical { codes, levels } = &c.values else { panic!() };
+        let Values::Categorical { codes, levels } = &c.values else {
+            panic!()
+        };
         assert_eq!(codes[0], MISSING_CODE);
         assert_eq!(codes[1], codes[4]);
         assert_eq!(levels[codes[3] as usize], "abc");
@@ -269,7 +313,9 @@ mod tests {
         assert_eq!(c.ty, ColumnType::Datetime);
         let c = build(&["2020-01-01", "later"]);
         assert_eq!(c.ty, ColumnType::Categorical);
-        let Values::Categorical { levels, .. } = &c.values else { panic!() };
+        let Values::Categorical { levels, .. } = &c.values else {
+            panic!()
+        };
         assert!(levels.contains(&"2020-01-01".to_string()));
     }
 

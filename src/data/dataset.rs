@@ -12,7 +12,17 @@ const MAX_AUTO_CLASSES: usize = 20;
 const MAX_CLASSES: usize = 200;
 
 /// What the user asked the task to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskChoice {
     /// Decide from the target column.
@@ -130,20 +140,46 @@ impl Dataset {
     pub fn from_frame(mut frame: Frame, roles: &Roles) -> Result<Dataset> {
         let names = frame.names();
         let find = |col: &str, role: &str| -> Result<usize> {
-            names.iter().position(|n| n == col).ok_or_else(|| Error::UnknownColumn {
-                column: col.to_string(),
-                role: role.to_string(),
-                suggestion: suggest(col, &names),
-            })
+            names
+                .iter()
+                .position(|n| n == col)
+                .ok_or_else(|| Error::UnknownColumn {
+                    column: col.to_string(),
+                    role: role.to_string(),
+                    suggestion: suggest(col, &names),
+                })
         };
         let t_idx = find(&roles.target, "--target")?;
-        let time_idx = roles.time.as_deref().map(|c| find(c, "--time-col")).transpose()?;
-        let group_idx = roles.group.as_deref().map(|c| find(c, "--group-col")).transpose()?;
-        let id_idx = roles.ids.iter().map(|c| find(c, "--id-col")).collect::<Result<Vec<_>>>()?;
-        let ignore_idx = roles.ignore.iter().map(|c| find(c, "--ignore")).collect::<Result<Vec<_>>>()?;
-        for (i, role) in time_idx.iter().map(|&i| (i, "--time-col")).chain(group_idx.iter().map(|&i| (i, "--group-col"))) {
+        let time_idx = roles
+            .time
+            .as_deref()
+            .map(|c| find(c, "--time-col"))
+            .transpose()?;
+        let group_idx = roles
+            .group
+            .as_deref()
+            .map(|c| find(c, "--group-col"))
+            .transpose()?;
+        let id_idx = roles
+            .ids
+            .iter()
+            .map(|c| find(c, "--id-col"))
+            .collect::<Result<Vec<_>>>()?;
+        let ignore_idx = roles
+            .ignore
+            .iter()
+            .map(|c| find(c, "--ignore"))
+            .collect::<Result<Vec<_>>>()?;
+        for (i, role) in time_idx
+            .iter()
+            .map(|&i| (i, "--time-col"))
+            .chain(group_idx.iter().map(|&i| (i, "--group-col")))
+        {
             if i == t_idx {
-                return Err(Error::Usage(format!("column '{}' cannot be both --target and {role}", names[i])));
+                return Err(Error::Usage(format!(
+                    "column '{}' cannot be both --target and {role}",
+                    names[i]
+                )));
             }
         }
         if let Some(i) = time_idx {
@@ -157,9 +193,14 @@ impl Dataset {
         }
 
         let target_col = &frame.columns[t_idx];
-        let keep: Vec<usize> = (0..frame.rows).filter(|&i| !target_col.is_missing(i)).collect();
+        let keep: Vec<usize> = (0..frame.rows)
+            .filter(|&i| !target_col.is_missing(i))
+            .collect();
         if keep.is_empty() {
-            return Err(Error::BadTarget { column: roles.target.clone(), problem: "is missing in every row".into() });
+            return Err(Error::BadTarget {
+                column: roles.target.clone(),
+                problem: "is missing in every row".into(),
+            });
         }
         let mut warnings = std::mem::take(&mut frame.warnings);
         if keep.len() < frame.rows {
@@ -218,24 +259,39 @@ impl Dataset {
 }
 
 fn build_target(col: &Column, choice: TaskChoice) -> Result<(Target, Task)> {
-    let bad = |problem: String| Error::BadTarget { column: col.name.clone(), problem };
+    let bad = |problem: String| Error::BadTarget {
+        column: col.name.clone(),
+        problem,
+    };
     let distinct = col.distinct();
     if distinct < 2 {
         let only = match &col.values {
-            Values::Numeric(v) => v.iter().find(|x| !x.is_nan()).map(|x| x.to_string()).unwrap_or_default(),
-            Values::Categorical { codes, levels } => {
-                codes.iter().find(|&&c| c != MISSING_CODE).map(|&c| levels[c as usize].clone()).unwrap_or_default()
-            }
+            Values::Numeric(v) => v
+                .iter()
+                .find(|x| !x.is_nan())
+                .map(|x| x.to_string())
+                .unwrap_or_default(),
+            Values::Categorical { codes, levels } => codes
+                .iter()
+                .find(|&&c| c != MISSING_CODE)
+                .map(|&c| levels[c as usize].clone())
+                .unwrap_or_default(),
         };
-        return Err(bad(format!("has only one value ('{only}'); there is nothing to predict")));
+        return Err(bad(format!(
+            "has only one value ('{only}'); there is nothing to predict"
+        )));
     }
     let task = match (choice, &col.values) {
         (TaskChoice::Regression, Values::Categorical { .. }) => {
-            return Err(bad("is not numeric, so --task regression does not apply".into()))
+            return Err(bad(
+                "is not numeric, so --task regression does not apply".into()
+            ))
         }
         (TaskChoice::Regression, _) => Task::Regression,
         (TaskChoice::Binary, _) if distinct != 2 => {
-            return Err(bad(format!("has {distinct} classes, so --task binary does not apply")))
+            return Err(bad(format!(
+                "has {distinct} classes, so --task binary does not apply"
+            )))
         }
         (TaskChoice::Binary, _) => Task::Binary,
         (TaskChoice::Multiclass, _) => Task::Multiclass,
@@ -260,7 +316,9 @@ fn build_target(col: &Column, choice: TaskChoice) -> Result<(Target, Task)> {
         }
     };
     if task == Task::Regression {
-        let Values::Numeric(v) = &col.values else { unreachable!("checked above") };
+        let Values::Numeric(v) = &col.values else {
+            unreachable!("checked above")
+        };
         return Ok((Target::Values(v.clone()), task));
     }
     if distinct > MAX_CLASSES {
@@ -273,8 +331,17 @@ fn build_target(col: &Column, choice: TaskChoice) -> Result<(Target, Task)> {
             let mut uniq: Vec<f64> = v.clone();
             uniq.sort_by(f64::total_cmp);
             uniq.dedup();
-            let y = v.iter().map(|x| uniq.partition_point(|u| u < x) as u32).collect();
-            let fmt = |x: f64| if x.fract() == 0.0 { format!("{}", x as i64) } else { x.to_string() };
+            let y = v
+                .iter()
+                .map(|x| uniq.partition_point(|u| u < x) as u32)
+                .collect();
+            let fmt = |x: f64| {
+                if x.fract() == 0.0 {
+                    format!("{}", x as i64)
+                } else {
+                    x.to_string()
+                }
+            };
             (y, uniq.into_iter().map(fmt).collect())
         }
         Values::Categorical { codes, levels } => {
@@ -287,10 +354,17 @@ fn build_target(col: &Column, choice: TaskChoice) -> Result<(Target, Task)> {
                 map[c as usize] = k as u32;
             }
             let y = codes.iter().map(|&c| map[c as usize]).collect();
-            (y, used.iter().map(|&c| levels[c as usize].clone()).collect())
+            (
+                y,
+                used.iter().map(|&c| levels[c as usize].clone()).collect(),
+            )
         }
     };
-    let task = if classes.len() == 2 { Task::Binary } else { task };
+    let task = if classes.len() == 2 {
+        Task::Binary
+    } else {
+        task
+    };
     Ok((Target::Classes { y, classes }, task))
 }
 
@@ -309,21 +383,42 @@ mod tests {
             })
             .collect();
         let rows = columns[0].len();
-        Frame { columns, rows, rows_total: rows, sampled: false, warnings: vec![] }
+        Frame {
+            columns,
+            rows,
+            rows_total: rows,
+            sampled: false,
+            warnings: vec![],
+        }
     }
 
     fn roles(t: &str) -> Roles {
-        Roles { target: t.into(), ..Default::default() }
+        Roles {
+            target: t.into(),
+            ..Default::default()
+        }
     }
 
     #[test]
     fn task_detection() {
         let x: Vec<&str> = vec!["1"; 12];
-        let f = frame(&[("x", x.clone()), ("y", vec!["a", "b", "a", "b", "a", "b", "a", "b", "a", "b", "a", "b"])]);
-        assert_eq!(Dataset::from_frame(f, &roles("y")).unwrap().task, Task::Binary);
+        let f = frame(&[
+            ("x", x.clone()),
+            (
+                "y",
+                vec!["a", "b", "a", "b", "a", "b", "a", "b", "a", "b", "a", "b"],
+            ),
+        ]);
+        assert_eq!(
+            Dataset::from_frame(f, &roles("y")).unwrap().task,
+            Task::Binary
+        );
         let ys: Vec<String> = (0..12).map(|i| format!("{}.5", i)).collect();
         let f = frame(&[("x", x), ("y", ys.iter().map(String::as_str).collect())]);
-        assert_eq!(Dataset::from_frame(f, &roles("y")).unwrap().task, Task::Regression);
+        assert_eq!(
+            Dataset::from_frame(f, &roles("y")).unwrap().task,
+            Task::Regression
+        );
     }
 
     #[test]
@@ -336,7 +431,9 @@ mod tests {
     #[test]
     fn unknown_column_suggests() {
         let f = frame(&[("x", vec!["1"; 12]), ("label", vec!["a"; 12])]);
-        let e = Dataset::from_frame(f, &roles("lable")).unwrap_err().to_string();
+        let e = Dataset::from_frame(f, &roles("lable"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("did you mean 'label'"), "{e}");
     }
 }

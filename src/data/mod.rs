@@ -37,7 +37,10 @@ pub enum Values {
     /// Numbers (also booleans as 0/1 and datetimes as epoch seconds); NaN means missing.
     Numeric(Vec<f64>),
     /// Codes into `levels`; [`MISSING_CODE`] means missing.
-    Categorical { codes: Vec<u32>, levels: Vec<String> },
+    Categorical {
+        codes: Vec<u32>,
+        levels: Vec<String>,
+    },
 }
 
 /// One typed column.
@@ -88,14 +91,21 @@ impl Column {
     pub fn distinct(&self) -> usize {
         match &self.values {
             Values::Numeric(v) => {
-                let mut s: Vec<u64> = v.iter().filter(|x| !x.is_nan()).map(|x| x.to_bits()).collect();
+                let mut s: Vec<u64> = v
+                    .iter()
+                    .filter(|x| !x.is_nan())
+                    .map(|x| x.to_bits())
+                    .collect();
                 s.sort_unstable();
                 s.dedup();
                 s.len()
             }
             Values::Categorical { codes, levels } => {
                 let mut seen = vec![false; levels.len()];
-                codes.iter().filter(|&&c| c != MISSING_CODE).for_each(|&c| seen[c as usize] = true);
+                codes
+                    .iter()
+                    .filter(|&&c| c != MISSING_CODE)
+                    .for_each(|&c| seen[c as usize] = true);
                 seen.iter().filter(|&&b| b).count()
             }
         }
@@ -110,7 +120,12 @@ impl Column {
                 levels: levels.clone(),
             },
         };
-        let mut c = Column { name: self.name.clone(), ty: self.ty, values, missing: 0 };
+        let mut c = Column {
+            name: self.name.clone(),
+            ty: self.ty,
+            values,
+            missing: 0,
+        };
         c.missing = (0..c.len()).filter(|&i| c.is_missing(i)).count();
         c
     }

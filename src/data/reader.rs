@@ -29,19 +29,29 @@ enum Format {
 }
 
 fn format_of(path: &Path) -> Result<Format> {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     let (stem, gzip) = match name.strip_suffix(".gz") {
         Some(s) => (s.to_string(), true),
         None => (name.clone(), false),
     };
-    let ext = Path::new(&stem).extension().map(|e| e.to_string_lossy().to_string()).unwrap_or_default();
+    let ext = Path::new(&stem)
+        .extension()
+        .map(|e| e.to_string_lossy().to_string())
+        .unwrap_or_default();
     match ext.as_str() {
         "csv" | "txt" | "dat" => Ok(Format::Delimited { gzip, tab: false }),
         "tsv" | "tab" => Ok(Format::Delimited { gzip, tab: true }),
         "parquet" | "pq" if !gzip => Ok(Format::Parquet),
         _ => Err(Error::UnsupportedExtension {
             path: path.to_path_buf(),
-            ext: if name.contains('.') { name[name.find('.').unwrap_or(0)..].to_string() } else { "(none)".into() },
+            ext: if name.contains('.') {
+                name[name.find('.').unwrap_or(0)..].to_string()
+            } else {
+                "(none)".into()
+            },
         }),
     }
 }
@@ -51,7 +61,10 @@ pub fn read_frame(path: &Path, opts: &ReadOptions) -> Result<Frame> {
     let format = format_of(path)?;
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if meta.is_dir() {
-        return Err(Error::Malformed { path: path.into(), message: "is a directory, not a data file".into() });
+        return Err(Error::Malformed {
+            path: path.into(),
+            message: "is a directory, not a data file".into(),
+        });
     }
     let mut sink = Sink::new(path, opts);
     match format {
@@ -90,9 +103,16 @@ impl Sink {
         let mut headers = Vec::with_capacity(names.len());
         for (i, n) in names.into_iter().enumerate() {
             let n = n.trim().to_string();
-            let n = if n.is_empty() { format!("column_{}", i + 1) } else { n };
+            let n = if n.is_empty() {
+                format!("column_{}", i + 1)
+            } else {
+                n
+            };
             if !seen.insert(n.clone()) {
-                return Err(Error::DuplicateColumn { path: self.path.clone(), column: n });
+                return Err(Error::DuplicateColumn {
+                    path: self.path.clone(),
+                    column: n,
+                });
             }
             headers.push(n);
         }
@@ -129,7 +149,11 @@ impl Sink {
                 let stratum = self.stratum_idx.map_or("", |i| fields[i]);
                 s.offer(stratum, fields.iter().map(|f| f.to_string()).collect());
             }
-            None => self.builders.iter_mut().zip(fields).for_each(|(b, f)| b.push(f)),
+            None => self
+                .builders
+                .iter_mut()
+                .zip(fields)
+                .for_each(|(b, f)| b.push(f)),
         }
         Ok(())
     }
@@ -157,13 +181,22 @@ impl Sink {
             .zip(self.headers)
             .map(|(b, name)| {
                 if b.infinite() > 0 {
-                    warnings.push(format!("column '{name}': {} infinite values treated as missing", b.infinite()));
+                    warnings.push(format!(
+                        "column '{name}': {} infinite values treated as missing",
+                        b.infinite()
+                    ));
                 }
                 b.finish(name)
             })
             .collect();
         let rows = columns.first().map_or(0, |c| c.len());
-        Ok(Frame { columns, rows, rows_total, sampled, warnings })
+        Ok(Frame {
+            columns,
+            rows,
+            rows_total,
+            sampled,
+            warnings,
+        })
     }
 }
 
@@ -178,15 +211,29 @@ fn stream_error(path: &Path, gzip: bool, e: &std::io::Error) -> Error {
     } else {
         format!("read failed ({e})")
     };
-    Error::Malformed { path: path.to_path_buf(), message }
+    Error::Malformed {
+        path: path.to_path_buf(),
+        message,
+    }
 }
 
-fn read_delimited(path: &Path, gzip: bool, tab: bool, opts: &ReadOptions, sink: &mut Sink) -> Result<()> {
+fn read_delimited(
+    path: &Path,
+    gzip: bool,
+    tab: bool,
+    opts: &ReadOptions,
+    sink: &mut Sink,
+) -> Result<()> {
     let file = open(path)?;
-    let inner: Box<dyn Read> =
-        if gzip { Box::new(flate2::read::MultiGzDecoder::new(file)) } else { Box::new(file) };
+    let inner: Box<dyn Read> = if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
     let mut reader = BufReader::with_capacity(1 << 16, inner);
-    let head = reader.fill_buf().map_err(|e| stream_error(path, gzip, &e))?;
+    let head = reader
+        .fill_buf()
+        .map_err(|e| stream_error(path, gzip, &e))?;
     let bom = head.starts_with(b"\xEF\xBB\xBF");
     let start = if bom { 3 } else { 0 };
     if head[start..].iter().all(|b| b.is_ascii_whitespace()) {
@@ -208,10 +255,15 @@ fn read_delimited(path: &Path, gzip: bool, tab: bool, opts: &ReadOptions, sink: 
     let mut record = csv::ByteRecord::new();
     let mut first = true;
     loop {
-        let more = csv.read_byte_record(&mut record).map_err(|e| match e.kind() {
-            csv::ErrorKind::Io(io) => stream_error(path, gzip, io),
-            _ => Error::Malformed { path: path.into(), message: e.to_string() },
-        })?;
+        let more = csv
+            .read_byte_record(&mut record)
+            .map_err(|e| match e.kind() {
+                csv::ErrorKind::Io(io) => stream_error(path, gzip, io),
+                _ => Error::Malformed {
+                    path: path.into(),
+                    message: e.to_string(),
+                },
+            })?;
         if !more {
             break;
         }
@@ -259,7 +311,11 @@ fn sniff_delimiter(head: &[u8]) -> u8 {
             }
         }
     }
-    let (best, n) = counts.iter().enumerate().max_by_key(|&(i, n)| (*n, std::cmp::Reverse(i))).unwrap_or((0, &0));
+    let (best, n) = counts
+        .iter()
+        .enumerate()
+        .max_by_key(|&(i, n)| (*n, std::cmp::Reverse(i)))
+        .unwrap_or((0, &0));
     if *n == 0 {
         b','
     } else {
@@ -276,7 +332,12 @@ fn read_parquet(path: &Path, sink: &mut Sink) -> Result<()> {
     };
     let reader = SerializedFileReader::new(open(path)?).map_err(bad)?;
     let schema = reader.metadata().file_metadata().schema_descr_ptr();
-    let names: Vec<String> = schema.root_schema().get_fields().iter().map(|f| f.name().to_string()).collect();
+    let names: Vec<String> = schema
+        .root_schema()
+        .get_fields()
+        .iter()
+        .map(|f| f.name().to_string())
+        .collect();
     sink.header(names)?;
     let rows = reader.get_row_iter(None).map_err(bad)?;
     let mut strings: Vec<String> = Vec::new();
@@ -305,7 +366,10 @@ fn field_to_string(f: &parquet::record::Field) -> String {
 
 #[cfg(not(feature = "parquet"))]
 fn read_parquet(path: &Path, _sink: &mut Sink) -> Result<()> {
-    Err(Error::Malformed { path: path.into(), message: "this build has no Parquet support (feature 'parquet')".into() })
+    Err(Error::Malformed {
+        path: path.into(),
+        message: "this build has no Parquet support (feature 'parquet')".into(),
+    })
 }
 
 #[cfg(test)]
@@ -323,9 +387,24 @@ mod tests {
 
     #[test]
     fn formats_by_extension() {
-        assert!(matches!(format_of(Path::new("a.csv.gz")), Ok(Format::Delimited { gzip: true, tab: false })));
-        assert!(matches!(format_of(Path::new("a.TSV")), Ok(Format::Delimited { gzip: false, tab: true })));
-        assert!(matches!(format_of(Path::new("a.parquet")), Ok(Format::Parquet)));
+        assert!(matches!(
+            format_of(Path::new("a.csv.gz")),
+            Ok(Format::Delimited {
+                gzip: true,
+                tab: false
+            })
+        ));
+        assert!(matches!(
+            format_of(Path::new("a.TSV")),
+            Ok(Format::Delimited {
+                gzip: false,
+                tab: true
+            })
+        ));
+        assert!(matches!(
+            format_of(Path::new("a.parquet")),
+            Ok(Format::Parquet)
+        ));
         assert!(format_of(Path::new("a.xlsx")).is_err());
     }
 }

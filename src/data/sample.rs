@@ -35,7 +35,13 @@ pub struct Sampler {
 impl Sampler {
     /// A sampler keeping at most `max_rows` rows.
     pub fn new(max_rows: usize, seed: u64) -> Self {
-        Sampler { max_rows, seed, strata: HashMap::new(), uniform: false, total: 0 }
+        Sampler {
+            max_rows,
+            seed,
+            strata: HashMap::new(),
+            uniform: false,
+            total: 0,
+        }
     }
 
     /// Offer one row; `stratum` is the raw target value.
@@ -87,8 +93,11 @@ impl Sampler {
     /// The sample in file order, with stratum sizes proportional to their share of the file.
     pub fn finish(self) -> Vec<Vec<String>> {
         let total = self.total as f64;
-        let mut strata: Vec<(String, usize, BinaryHeap<Kept>)> =
-            self.strata.into_iter().map(|(k, (c, h))| (k, c, h)).collect();
+        let mut strata: Vec<(String, usize, BinaryHeap<Kept>)> = self
+            .strata
+            .into_iter()
+            .map(|(k, (c, h))| (k, c, h))
+            .collect();
         strata.sort_by(|a, b| a.0.cmp(&b.0));
         // Largest-remainder apportionment of max_rows over strata.
         let target = (self.max_rows as f64).min(total);

@@ -8,8 +8,8 @@ pub fn parse_iso(s: &str) -> Option<f64> {
         return None;
     }
     let year = digits(&b[0..4])? as i64;
-    let month = digits(&b[5..7])? as u32;
-    let day = digits(&b[8..10])? as u32;
+    let month = digits(&b[5..7])?;
+    let day = digits(&b[8..10])?;
     if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
         return None;
     }
@@ -54,7 +54,11 @@ pub fn parse_iso(s: &str) -> Option<f64> {
         [] | [b'Z'] => Some(secs),
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
             let off = digits(&[*h1, *h2])? as f64 * 3600.0 + digits(&[*m1, *m2])? as f64 * 60.0;
-            Some(if *sign == b'+' { secs - off } else { secs + off })
+            Some(if *sign == b'+' {
+                secs - off
+            } else {
+                secs + off
+            })
         }
         _ => None,
     }
@@ -68,12 +72,19 @@ pub fn format_iso(secs: f64) -> String {
     if rem == 0 {
         format!("{y:04}-{m:02}-{d:02}")
     } else {
-        format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60)
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+            rem / 3600,
+            rem / 60 % 60,
+            rem % 60
+        )
     }
 }
 
 fn digits(b: &[u8]) -> Option<u32> {
-    b.iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
+    b.iter().try_fold(0u32, |acc, &c| {
+        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+    })
 }
 
 fn is_leap(y: i64) -> bool {

@@ -8,8 +8,16 @@ use crate::surrogate::binned::{BinKind, BinnedMatrix, MISSING_BIN};
 const MAX_ROWS: usize = 20_000;
 
 /// Groups (size >= 2) of features whose pairwise |correlation| reaches `threshold`.
-pub fn correlated_clusters(x: &BinnedMatrix, features: &[usize], threshold: f64) -> Vec<Vec<usize>> {
-    let ordered: Vec<usize> = features.iter().copied().filter(|&f| x.kinds[f] == BinKind::Ordered && x.n_bins[f] > 2).collect();
+pub fn correlated_clusters(
+    x: &BinnedMatrix,
+    features: &[usize],
+    threshold: f64,
+) -> Vec<Vec<usize>> {
+    let ordered: Vec<usize> = features
+        .iter()
+        .copied()
+        .filter(|&f| x.kinds[f] == BinKind::Ordered && x.n_bins[f] > 2)
+        .collect();
     let step = (x.rows / MAX_ROWS).max(1);
     let rows: Vec<usize> = (0..x.rows).step_by(step).collect();
     let mut parent: Vec<usize> = (0..ordered.len()).collect();

@@ -12,8 +12,7 @@ pub fn drop_column(
     surrogate: &dyn Surrogate,
     x: &BinnedMatrix,
     labels: &Labels,
-    train: &[u32],
-    test: &[u32],
+    (train, test): (&[u32], &[u32]),
     features: &[usize],
     groups: &[Vec<usize>],
     seed: u64,
@@ -27,7 +26,11 @@ pub fn drop_column(
     let drops = groups
         .par_iter()
         .map(|g| {
-            let kept: Vec<usize> = features.iter().copied().filter(|f| !g.contains(f)).collect();
+            let kept: Vec<usize> = features
+                .iter()
+                .copied()
+                .filter(|f| !g.contains(f))
+                .collect();
             Ok(base - fit_skill(&kept)?)
         })
         .collect::<Result<Vec<f64>>>()?;

@@ -10,7 +10,9 @@ pub fn assign(labels: &Labels, n: usize, k: usize, seed: u64) -> Vec<u8> {
     let mut order: Vec<usize> = (0..n).collect();
     match labels {
         Labels::Classes { y, .. } => order.sort_by_key(|&r| (y[r], key(r))),
-        Labels::Values(y) => order.sort_by(|&a, &b| y[a].total_cmp(&y[b]).then(key(a).cmp(&key(b)))),
+        Labels::Values(y) => {
+            order.sort_by(|&a, &b| y[a].total_cmp(&y[b]).then(key(a).cmp(&key(b))))
+        }
     }
     let mut folds = vec![0u8; n];
     // Walk the sorted order in blocks of k, assigning folds in a seeded rotation within each block.
@@ -42,7 +44,10 @@ pub fn subsample(rows: &[u32], max: usize, seed: u64) -> Vec<u32> {
     if rows.len() <= max {
         return rows.to_vec();
     }
-    let mut keyed: Vec<(u64, u32)> = rows.iter().map(|&r| (splitmix64(seed ^ splitmix64(u64::from(r))), r)).collect();
+    let mut keyed: Vec<(u64, u32)> = rows
+        .iter()
+        .map(|&r| (splitmix64(seed ^ splitmix64(u64::from(r))), r))
+        .collect();
     keyed.select_nth_unstable(max - 1);
     let mut out: Vec<u32> = keyed[..max].iter().map(|&(_, r)| r).collect();
     out.sort_unstable();

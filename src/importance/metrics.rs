@@ -10,19 +10,23 @@ use crate::surrogate::{Labels, Predictions};
 /// Skill of `pred` (rows in the same order as `rows`) against the labels.
 pub fn skill(labels: &Labels, pred: &Predictions, rows: &[u32]) -> f64 {
     match labels {
-        Labels::Values(y) => r2(rows.iter().map(|&r| y[r as usize]), pred.values.iter().copied()),
+        Labels::Values(y) => r2(
+            rows.iter().map(|&r| y[r as usize]),
+            pred.values.iter().copied(),
+        ),
         Labels::Classes { y, k } => {
             let n = rows.len() as f64;
             let mut freq = vec![0.0; *k];
-            rows.iter().for_each(|&r| freq[y[r as usize] as usize] += 1.0 / n);
+            rows.iter()
+                .for_each(|&r| freq[y[r as usize] as usize] += 1.0 / n);
             let (mut brier, mut brier0) = (0.0, 0.0);
             for (i, &r) in rows.iter().enumerate() {
                 let t = y[r as usize] as usize;
                 let p = &pred.values[i * pred.width..(i + 1) * pred.width];
-                for c in 0..*k {
+                for (c, f) in freq.iter().enumerate() {
                     let target = if c == t { 1.0 } else { 0.0 };
                     brier += (p.get(c).copied().unwrap_or(0.0) - target).powi(2);
-                    brier0 += (freq[c] - target).powi(2);
+                    brier0 += (f - target).powi(2);
                 }
             }
             if brier0 <= 0.0 {
@@ -105,11 +109,27 @@ pub fn accuracy_f1(y: &[u32], hard: &[u32], k: usize) -> (f64, f64) {
     let acc = y.iter().zip(hard).filter(|(a, b)| a == b).count() as f64 / y.len().max(1) as f64;
     let mut f1s = Vec::new();
     for c in 0..k as u32 {
-        let tp = y.iter().zip(hard).filter(|(a, b)| **a == c && **b == c).count() as f64;
-        let fp = y.iter().zip(hard).filter(|(a, b)| **a != c && **b == c).count() as f64;
-        let fnn = y.iter().zip(hard).filter(|(a, b)| **a == c && **b != c).count() as f64;
+        let tp = y
+            .iter()
+            .zip(hard)
+            .filter(|(a, b)| **a == c && **b == c)
+            .count() as f64;
+        let fp = y
+            .iter()
+            .zip(hard)
+            .filter(|(a, b)| **a != c && **b == c)
+            .count() as f64;
+        let fnn = y
+            .iter()
+            .zip(hard)
+            .filter(|(a, b)| **a == c && **b != c)
+            .count() as f64;
         if tp + fnn > 0.0 {
-            f1s.push(if tp == 0.0 { 0.0 } else { 2.0 * tp / (2.0 * tp + fp + fnn) });
+            f1s.push(if tp == 0.0 {
+                0.0
+            } else {
+                2.0 * tp / (2.0 * tp + fp + fnn)
+            });
         }
     }
     (acc, f1s.iter().sum::<f64>() / f1s.len().max(1) as f64)
@@ -118,7 +138,10 @@ pub fn accuracy_f1(y: &[u32], hard: &[u32], k: usize) -> (f64, f64) {
 /// Mean log-loss of probabilities.
 pub fn log_loss(y: &[u32], pred: &Predictions) -> f64 {
     let k = pred.width;
-    y.iter().enumerate().map(|(i, &t)| -pred.values[i * k + t as usize].clamp(1e-15, 1.0).ln()).sum::<f64>()
+    y.iter()
+        .enumerate()
+        .map(|(i, &t)| -pred.values[i * k + t as usize].clamp(1e-15, 1.0).ln())
+        .sum::<f64>()
         / y.len().max(1) as f64
 }
 
@@ -129,8 +152,16 @@ pub fn summary(labels: &Labels, pred: &Predictions, rows: &[u32]) -> BTreeMap<St
     match labels {
         Labels::Values(y) => {
             let t: Vec<f64> = rows.iter().map(|&r| y[r as usize]).collect();
-            m.insert("r2".into(), r2(t.iter().copied(), pred.values.iter().copied()));
-            let mae = t.iter().zip(&pred.values).map(|(a, b)| (a - b).abs()).sum::<f64>() / t.len().max(1) as f64;
+            m.insert(
+                "r2".into(),
+                r2(t.iter().copied(), pred.values.iter().copied()),
+            );
+            let mae = t
+                .iter()
+                .zip(&pred.values)
+                .map(|(a, b)| (a - b).abs())
+                .sum::<f64>()
+                / t.len().max(1) as f64;
             m.insert("mae".into(), mae);
         }
         Labels::Classes { y, k } => {
@@ -167,9 +198,18 @@ mod tests {
 
     #[test]
     fn auc_basics() {
-        assert_eq!(roc_auc(&[0.1, 0.2, 0.8, 0.9], &[false, false, true, true]), 1.0);
-        assert_eq!(roc_auc(&[0.9, 0.8, 0.2, 0.1], &[false, false, true, true]), 0.0);
-        assert_eq!(roc_auc(&[0.5, 0.5, 0.5, 0.5], &[false, true, false, true]), 0.5);
+        assert_eq!(
+            roc_auc(&[0.1, 0.2, 0.8, 0.9], &[false, false, true, true]),
+            1.0
+        );
+        assert_eq!(
+            roc_auc(&[0.9, 0.8, 0.2, 0.1], &[false, false, true, true]),
+            0.0
+        );
+        assert_eq!(
+            roc_auc(&[0.5, 0.5, 0.5, 0.5], &[false, true, false, true]),
+            0.5
+        );
     }
 
     #[test]
@@ -179,7 +219,10 @@ mod tests {
         let labels = Labels::Classes { y: &y, k: 2 };
         let perfect = Predictions::one_hot(y.iter().map(|&c| c as usize), 2);
         assert!((skill(&labels, &perfect, &rows) - 1.0).abs() < 1e-12);
-        let base = Predictions { width: 2, values: vec![0.5; 8] };
+        let base = Predictions {
+            width: 2,
+            values: vec![0.5; 8],
+        };
         assert!(skill(&labels, &base, &rows).abs() < 1e-12);
         let v = [1.0, 2.0, 3.0];
         assert!((r2(v.iter().copied(), v.iter().copied()) - 1.0).abs() < 1e-12);

@@ -33,8 +33,25 @@ pub struct EngineSettings {
 
 impl Default for EngineSettings {
     fn default() -> Self {
-        EngineSettings { folds: 5, repeats: 5, permutation_rows: 20_000, drop_column_rows: 20_000, cluster_threshold: 0.9 }
+        EngineSettings {
+            folds: 5,
+            repeats: 5,
+            permutation_rows: 20_000,
+            drop_column_rows: 20_000,
+            cluster_threshold: 0.9,
+        }
     }
+}
+
+/// The data every model run shares: binned features, labels, and the fold of each row.
+#[derive(Clone, Copy)]
+pub struct Problem<'a> {
+    /// Binned features.
+    pub x: &'a BinnedMatrix,
+    /// Labels.
+    pub labels: &'a Labels<'a>,
+    /// Fold per row.
+    pub folds: &'a [u8],
 }
 
 /// Importance of one feature (or one cluster) in one model run.
@@ -77,14 +94,17 @@ pub struct ModelRun {
 /// importance for `features` and their correlated clusters.
 pub fn run_model(
     surrogate: &dyn Surrogate,
-    x: &BinnedMatrix,
-    labels: &Labels,
-    fold_of: &[u8],
+    problem: &Problem,
     features: &[usize],
     settings: &EngineSettings,
     seed: u64,
     with_drop_column: bool,
 ) -> Result<ModelRun> {
+    let Problem {
+        x,
+        labels,
+        folds: fold_of,
+    } = *problem;
     let k = settings.folds;
     let clusters = clusters::correlated_clusters(x, features, settings.cluster_threshold);
     let mut groups: Vec<Vec<usize>> = features.iter().map(|&f| vec![f]).collect();
@@ -99,14 +119,25 @@ pub fn run_model(
             let model = surrogate.fit(x, labels, &train, features, fold_seed)?;
             let pred = model.predict(&x.view(), &test);
             let perm_rows = folds::subsample(&test, per_fold_perm_rows, fold_seed);
-            let drops = permutation::permutation(model.as_ref(), x, labels, &perm_rows, &groups, settings.repeats, fold_seed);
+            let drops = permutation::permutation(
+                model.as_ref(),
+                x,
+                labels,
+                &perm_rows,
+                &groups,
+                settings.repeats,
+                fold_seed,
+            );
             Ok((test, pred, drops, perm_rows.len()))
         })
         .collect::<Result<_>>()?;
 
     // Out-of-fold predictions in row order.
     let width = fold_results[0].1.width;
-    let mut oof = Predictions { width, values: vec![0.0; x.rows * width] };
+    let mut oof = Predictions {
+        width,
+        values: vec![0.0; x.rows * width],
+    };
     for (test, pred, _, _) in &fold_results {
         for (i, &r) in test.iter().enumerate() {
             oof.values[r as usize * width..(r as usize + 1) * width]
@@ -124,7 +155,8 @@ pub fn run_model(
                 .map(|r| fold_results.iter().map(|fr| fr.2[g][r]).sum::<f64>() / k as f64)
                 .collect();
             let mean = per_rep.iter().sum::<f64>() / per_rep.len() as f64;
-            let var = per_rep.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / per_rep.len().max(2).saturating_sub(1) as f64;
+            let var = per_rep.iter().map(|v| (v - mean).powi(2)).sum::<f64>()
+                / per_rep.len().max(2).saturating_sub(1) as f64;
             (mean, var.sqrt())
         })
         .collect();
@@ -136,7 +168,15 @@ pub fn run_model(
     let test0 = folds::subsample(&test0, settings.permutation_rows, seed ^ 0xD1);
     let light = surrogate.light();
     let (drop_base, drops) = if with_drop_column {
-        drop_column::drop_column(light.as_ref(), x, labels, &train0, &test0, features, &groups, seed)?
+        drop_column::drop_column(
+            light.as_ref(),
+            x,
+            labels,
+            (&train0, &test0),
+            features,
+            &groups,
+            seed,
+        )?
     } else {
         (f64::NAN, vec![f64::NAN; groups.len()])
     };
@@ -180,7 +220,12 @@ pub fn run_model(
 }
 
 /// Single-feature power of every feature of the matrix.
-pub fn single_feature_powers(x: &BinnedMatrix, labels: &Labels, fold_of: &[u8], k: usize) -> Vec<Power> {
+pub fn single_feature_powers(
+    x: &BinnedMatrix,
+    labels: &Labels,
+    fold_of: &[u8],
+    k: usize,
+) -> Vec<Power> {
     (0..x.features())
         .into_par_iter()
         .map(|f| {

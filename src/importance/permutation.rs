@@ -28,7 +28,10 @@ pub fn permutation(
         .map(|(gi, group)| {
             (0..repeats)
                 .map(|rep| {
-                    let perm = shuffled(rows.len(), seed ^ splitmix64((gi as u64) << 20 | rep as u64));
+                    let perm = shuffled(
+                        rows.len(),
+                        seed ^ splitmix64((gi as u64) << 20 | rep as u64),
+                    );
                     group
                         .iter()
                         .map(|&f| {
@@ -50,7 +53,10 @@ pub fn permutation(
             for (&f, c) in group.iter().zip(cs) {
                 cols[f] = c;
             }
-            variants.push(Variant { changed: group, cols });
+            variants.push(Variant {
+                changed: group,
+                cols,
+            });
         }
     }
     let preds = model.predict_variants(&view, &variants, rows);

@@ -30,7 +30,13 @@ pub struct Power {
 /// Map fine bins to coarse bins for one fold, from its training rows only (bin 0, missing,
 /// stays alone). Consecutive bins of an ordered feature merge until they hold enough rows, but
 /// never across a change of majority class: a sharp boundary must not be blurred into one bin.
-fn coarse_map(bins: &[u8], n_bins: usize, ordered: bool, labels: &Labels, train: impl Iterator<Item = usize>) -> (Vec<u16>, usize) {
+fn coarse_map(
+    bins: &[u8],
+    n_bins: usize,
+    ordered: bool,
+    labels: &Labels,
+    train: impl Iterator<Item = usize>,
+) -> (Vec<u16>, usize) {
     if !ordered {
         return ((0..n_bins as u16).collect(), n_bins);
     }
@@ -47,7 +53,11 @@ fn coarse_map(bins: &[u8], n_bins: usize, ordered: bool, labels: &Labels, train:
             class_counts[b * k + y[r] as usize] += 1;
         }
     }
-    let majority = |cc: &[usize]| (0..cc.len()).max_by_key(|&c| (cc[c], std::cmp::Reverse(c))).unwrap_or(0);
+    let majority = |cc: &[usize]| {
+        (0..cc.len())
+            .max_by_key(|&c| (cc[c], std::cmp::Reverse(c)))
+            .unwrap_or(0)
+    };
     let present: usize = counts[1..].iter().sum();
     let target = (present / MIN_ROWS_PER_BIN).clamp(2, MAX_COARSE);
     let per_bin = (present / target).max(1);
@@ -67,7 +77,10 @@ fn coarse_map(bins: &[u8], n_bins: usize, ordered: bool, labels: &Labels, train:
         map[b] = cur;
         acc += counts[b];
         if k > 0 {
-            acc_classes.iter_mut().zip(&class_counts[b * k..(b + 1) * k]).for_each(|(a, c)| *a += c);
+            acc_classes
+                .iter_mut()
+                .zip(&class_counts[b * k..(b + 1) * k])
+                .for_each(|(a, c)| *a += c);
         }
         if acc >= per_bin {
             cur += 1;
@@ -79,7 +92,14 @@ fn coarse_map(bins: &[u8], n_bins: usize, ordered: bool, labels: &Labels, train:
 }
 
 /// Power of a binned feature under the given folds.
-pub fn power(bins: &[u8], n_bins: usize, ordered: bool, labels: &Labels, folds: &[u8], k_folds: usize) -> Power {
+pub fn power(
+    bins: &[u8],
+    n_bins: usize,
+    ordered: bool,
+    labels: &Labels,
+    folds: &[u8],
+    k_folds: usize,
+) -> Power {
     let n = bins.len();
     let width = match labels {
         Labels::Classes { k, .. } => *k,
@@ -87,7 +107,13 @@ pub fn power(bins: &[u8], n_bins: usize, ordered: bool, labels: &Labels, folds: 
     };
     let mut pred = vec![0.0; n * width];
     for f in 0..k_folds as u8 {
-        let (map, nc) = coarse_map(bins, n_bins, ordered, labels, (0..n).filter(|&r| folds[r] != f));
+        let (map, nc) = coarse_map(
+            bins,
+            n_bins,
+            ordered,
+            labels,
+            (0..n).filter(|&r| folds[r] != f),
+        );
         // Per coarse bin: class counts (or sum) and row count, from the training folds.
         let mut stats = vec![0.0; nc * width];
         let mut count = vec![0.0; nc];
@@ -118,11 +144,18 @@ pub fn power(bins: &[u8], n_bins: usize, ordered: bool, labels: &Labels, folds: 
             }
             let c = map[bins[r] as usize] as usize;
             for j in 0..width {
-                pred[r * width + j] = (stats[c * width + j] + SMOOTHING * prior[j]) / (count[c] + SMOOTHING);
+                pred[r * width + j] =
+                    (stats[c * width + j] + SMOOTHING * prior[j]) / (count[c] + SMOOTHING);
             }
         }
     }
-    score(labels, &Predictions { width, values: pred })
+    score(
+        labels,
+        &Predictions {
+            width,
+            values: pred,
+        },
+    )
 }
 
 /// Normalised power of out-of-fold predictions covering every row.
@@ -130,13 +163,21 @@ pub fn score(labels: &Labels, pred: &Predictions) -> Power {
     match labels {
         Labels::Values(y) => {
             let v = r2(y.iter().copied(), pred.values.iter().copied());
-            Power { power: v.max(0.0), metric: "r2", value: v }
+            Power {
+                power: v.max(0.0),
+                metric: "r2",
+                value: v,
+            }
         }
         Labels::Classes { y, k: 2 } => {
             let s: Vec<f64> = (0..y.len()).map(|i| pred.values[i * 2 + 1]).collect();
             let pos: Vec<bool> = y.iter().map(|&c| c == 1).collect();
             let auc = roc_auc(&s, &pos);
-            Power { power: (2.0 * auc - 1.0).max(0.0), metric: "roc_auc", value: auc }
+            Power {
+                power: (2.0 * auc - 1.0).max(0.0),
+                metric: "roc_auc",
+                value: auc,
+            }
         }
         Labels::Classes { y, k } => {
             let auc = macro_auc(y, pred);
@@ -144,10 +185,18 @@ pub fn score(labels: &Labels, pred: &Predictions) -> Power {
             let mut counts = vec![0usize; *k];
             y.iter().for_each(|&c| counts[c as usize] += 1);
             let majority = *counts.iter().max().unwrap_or(&0) as f64 / y.len().max(1) as f64;
-            let norm_acc = if majority < 1.0 { (acc - majority) / (1.0 - majority) } else { 0.0 };
+            let norm_acc = if majority < 1.0 {
+                (acc - majority) / (1.0 - majority)
+            } else {
+                0.0
+            };
             // Near-perfect must hold for both ranking and decisions.
             let p = (2.0 * auc - 1.0).min(norm_acc).max(0.0);
-            Power { power: p, metric: "macro_auc", value: auc }
+            Power {
+                power: p,
+                metric: "macro_auc",
+                value: auc,
+            }
         }
     }
 }
@@ -165,10 +214,14 @@ mod tests {
         let f = folds::assign(&labels, n, 5, 1);
         let perfect: Vec<u8> = y.iter().map(|&c| 1 + c as u8 * 100).collect();
         assert!(power(&perfect, 102, true, &labels, &f, 5).power > 0.99);
-        let noise: Vec<u8> = (0..n).map(|i| (crate::data::sample::splitmix64(i as u64) % 200) as u8 + 1).collect();
+        let noise: Vec<u8> = (0..n)
+            .map(|i| (crate::data::sample::splitmix64(i as u64) % 200) as u8 + 1)
+            .collect();
         assert!(power(&noise, 201, true, &labels, &f, 5).power < 0.1);
         // Missing (bin 0) for one class only, random otherwise.
-        let miss: Vec<u8> = (0..n).map(|i| if y[i] == 1 && i % 4 == 0 { 0 } else { noise[i] }).collect();
+        let miss: Vec<u8> = (0..n)
+            .map(|i| if y[i] == 1 && i % 4 == 0 { 0 } else { noise[i] })
+            .collect();
         assert!(power(&miss, 201, true, &labels, &f, 5).power > 0.4);
     }
 }

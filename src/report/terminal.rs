@@ -42,13 +42,27 @@ pub fn render(r: &Report, color: bool) -> String {
         r.tool.version,
         d.path,
         d.rows_used,
-        if d.sampled { format!(" sampled from {}", d.rows) } else { String::new() },
+        if d.sampled {
+            format!(" sampled from {}", d.rows)
+        } else {
+            String::new()
+        },
         d.columns,
         d.target,
         d.task
     );
-    let metrics: Vec<String> = r.model.out_of_fold.iter().map(|(k, v)| format!("{k} {v:.3}")).collect();
-    let _ = writeln!(o, "surrogate {} out of fold: {}", r.model.surrogate, metrics.join(", "));
+    let metrics: Vec<String> = r
+        .model
+        .out_of_fold
+        .iter()
+        .map(|(k, v)| format!("{k} {v:.3}"))
+        .collect();
+    let _ = writeln!(
+        o,
+        "surrogate {} out of fold: {}",
+        r.model.surrogate,
+        metrics.join(", ")
+    );
     for w in &r.warnings {
         let _ = writeln!(o, "warning: {w}");
     }
@@ -58,20 +72,34 @@ pub fn render(r: &Report, color: bool) -> String {
     } else {
         let _ = writeln!(o, "Findings ({}):", r.findings.len());
         for f in &r.findings {
-            let tag = paint(&format!("{:<8}", f.severity.as_str().to_uppercase()), Some(f.severity), color);
+            let tag = paint(
+                &format!("{:<8}", f.severity.as_str().to_uppercase()),
+                Some(f.severity),
+                color,
+            );
             let who = f.feature.clone().unwrap_or_else(|| "(dataset)".into());
-            let _ = writeln!(o, "  {tag} {:<22} {:<24} {}", f.kind, truncate(&who, 24), f.message);
+            let _ = writeln!(
+                o,
+                "  {tag} {:<22} {:<24} {}",
+                f.kind,
+                truncate(&who, 24),
+                f.message
+            );
         }
     }
     let _ = writeln!(o);
     let _ = writeln!(
         o,
-        "{:<26} {:<11} {:>7} {:>7} {:>16} {:>9} {:>7}  {}",
-        "feature", "type", "missing", "power", "permutation", "drop-col", "share", "severity"
+        "{:<26} {:<11} {:>7} {:>7} {:>16} {:>9} {:>7}  severity",
+        "feature", "type", "missing", "power", "permutation", "drop-col", "share"
     );
     for f in r.features.iter().take(MAX_ROWS) {
-        let perm = f.permutation_importance.map_or("-".to_string(), |p| format!("{:.4}±{:.4}", p.mean, p.std));
-        let drop = f.drop_column_importance.map_or("-".to_string(), |v| format!("{v:.4}"));
+        let perm = f
+            .permutation_importance
+            .map_or("-".to_string(), |p| format!("{:.4}±{:.4}", p.mean, p.std));
+        let drop = f
+            .drop_column_importance
+            .map_or("-".to_string(), |v| format!("{v:.4}"));
         let sev = f.severity.map_or("", |s| s.as_str());
         let line = format!(
             "{:<26} {:<11} {:>6.1}% {:>7.3} {:>16} {:>9} {:>6.1}%  {}",
@@ -87,7 +115,11 @@ pub fn render(r: &Report, color: bool) -> String {
         let _ = writeln!(o, "{}", paint(&line, f.severity, color));
     }
     if r.features.len() > MAX_ROWS {
-        let _ = writeln!(o, "... and {} more features (see report.json)", r.features.len() - MAX_ROWS);
+        let _ = writeln!(
+            o,
+            "... and {} more features (see report.json)",
+            r.features.len() - MAX_ROWS
+        );
     }
     o
 }

@@ -8,9 +8,15 @@ use crate::error::{Error, Result};
 
 /// Create the output directory (if needed) and prove it is writable, before any expensive work.
 pub fn prepare_dir(dir: &Path) -> Result<()> {
-    let fail = |e: std::io::Error| Error::Output { path: dir.to_path_buf(), message: e.to_string() };
+    let fail = |e: std::io::Error| Error::Output {
+        path: dir.to_path_buf(),
+        message: e.to_string(),
+    };
     if dir.exists() && !dir.is_dir() {
-        return Err(Error::Output { path: dir.to_path_buf(), message: "exists and is not a directory".into() });
+        return Err(Error::Output {
+            path: dir.to_path_buf(),
+            message: "exists and is not a directory".into(),
+        });
     }
     std::fs::create_dir_all(dir).map_err(fail)?;
     let probe = dir.join(format!(".leakhound-probe-{}", std::process::id()));
@@ -23,7 +29,10 @@ pub fn prepare_dir(dir: &Path) -> Result<()> {
 pub fn write_atomic(dir: &Path, name: &str, contents: &[u8]) -> Result<PathBuf> {
     let target = dir.join(name);
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let fail = |e: std::io::Error| Error::Output { path: target.clone(), message: e.to_string() };
+    let fail = |e: std::io::Error| Error::Output {
+        path: target.clone(),
+        message: e.to_string(),
+    };
     let mut f = std::fs::File::create(&tmp).map_err(fail)?;
     f.write_all(contents).map_err(fail)?;
     f.sync_all().map_err(fail)?;

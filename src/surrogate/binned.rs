@@ -130,7 +130,13 @@ fn bin_numeric(v: &[f64]) -> Binned {
     };
     let col = v
         .iter()
-        .map(|&x| if x.is_nan() { MISSING_BIN } else { 1 + edges.partition_point(|&e| e < x).min(edges.len() - 1) as u8 })
+        .map(|&x| {
+            if x.is_nan() {
+                MISSING_BIN
+            } else {
+                1 + edges.partition_point(|&e| e < x).min(edges.len() - 1) as u8
+            }
+        })
         .collect();
     let n = edges.len() + 1;
     (col, n, BinKind::Ordered, edges, Vec::new())
@@ -138,11 +144,22 @@ fn bin_numeric(v: &[f64]) -> Binned {
 
 fn bin_categorical(codes: &[u32], levels: &[String]) -> Binned {
     let mut counts = vec![0usize; levels.len()];
-    codes.iter().filter(|&&c| c != MISSING_CODE).for_each(|&c| counts[c as usize] += 1);
+    codes
+        .iter()
+        .filter(|&&c| c != MISSING_CODE)
+        .for_each(|&c| counts[c as usize] += 1);
     // Most frequent levels get their own bin (ties by label for determinism); the rest share one.
     let mut order: Vec<usize> = (0..levels.len()).filter(|&i| counts[i] > 0).collect();
-    order.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then_with(|| levels[a].cmp(&levels[b])));
-    let own = if order.len() > MAX_BINS { MAX_BINS - 1 } else { order.len() };
+    order.sort_by(|&a, &b| {
+        counts[b]
+            .cmp(&counts[a])
+            .then_with(|| levels[a].cmp(&levels[b]))
+    });
+    let own = if order.len() > MAX_BINS {
+        MAX_BINS - 1
+    } else {
+        order.len()
+    };
     let mut map = vec![0u8; levels.len()];
     let mut labels = Vec::with_capacity(own + 1);
     for (k, &lvl) in order.iter().enumerate() {
@@ -156,7 +173,16 @@ fn bin_categorical(codes: &[u32], levels: &[String]) -> Binned {
     if order.len() > own {
         labels.push(format!("(other: {} rare levels)", order.len() - own));
     }
-    let col = codes.iter().map(|&c| if c == MISSING_CODE { MISSING_BIN } else { map[c as usize] }).collect();
+    let col = codes
+        .iter()
+        .map(|&c| {
+            if c == MISSING_CODE {
+                MISSING_BIN
+            } else {
+                map[c as usize]
+            }
+        })
+        .collect();
     let n = labels.len() + 1;
     (col, n, BinKind::Categorical, Vec::new(), labels)
 }
@@ -187,7 +213,10 @@ mod tests {
         let refs: Vec<&str> = vals.iter().map(String::as_str).collect();
         let m = BinnedMatrix::from_columns(&[col(&refs)]);
         assert!(m.n_bins[0] <= 256);
-        assert!(m.cols[0].windows(2).all(|w| w[0] <= w[1]), "monotone binning");
+        assert!(
+            m.cols[0].windows(2).all(|w| w[0] <= w[1]),
+            "monotone binning"
+        );
         assert_eq!(*m.cols[0].last().unwrap() as usize, m.n_bins[0] - 1);
     }
 

@@ -1,8 +1,12 @@
 //! smartcore random forest (the model rfpimp uses), for users who want that baseline. Slow on
 //! large data (tens of seconds for 100k rows) and without probabilities: predictions are one-hot.
 
-use smartcore::ensemble::random_forest_classifier::{RandomForestClassifier, RandomForestClassifierParameters};
-use smartcore::ensemble::random_forest_regressor::{RandomForestRegressor, RandomForestRegressorParameters};
+use smartcore::ensemble::random_forest_classifier::{
+    RandomForestClassifier, RandomForestClassifierParameters,
+};
+use smartcore::ensemble::random_forest_regressor::{
+    RandomForestRegressor, RandomForestRegressorParameters,
+};
 use smartcore::linalg::basic::matrix::DenseMatrix;
 
 use super::tree::dense_matrix;
@@ -19,7 +23,10 @@ pub struct Forest {
 }
 
 enum Model {
-    Class { forest: RandomForestClassifier<f64, u32, DenseMatrix<f64>, Vec<u32>>, k: usize },
+    Class {
+        forest: RandomForestClassifier<f64, u32, DenseMatrix<f64>, Vec<u32>>,
+        k: usize,
+    },
     Reg(RandomForestRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>>),
 }
 
@@ -33,9 +40,20 @@ impl Surrogate for Forest {
         "forest"
     }
 
-    fn fit(&self, x: &BinnedMatrix, labels: &Labels, train: &[u32], features: &[usize], seed: u64) -> Result<Box<dyn Fitted>> {
+    fn fit(
+        &self,
+        x: &BinnedMatrix,
+        labels: &Labels,
+        train: &[u32],
+        features: &[usize],
+        seed: u64,
+    ) -> Result<Box<dyn Fitted>> {
         let cols = x.view();
-        let feats: Vec<usize> = if features.is_empty() { vec![0] } else { features.to_vec() };
+        let feats: Vec<usize> = if features.is_empty() {
+            vec![0]
+        } else {
+            features.to_vec()
+        };
         let m = dense_matrix(dense(&cols, train, &feats), feats.len())?;
         let fail = |e: smartcore::error::Failed| Error::Data(format!("random forest: {e}"));
         let model = match labels {
@@ -45,7 +63,10 @@ impl Surrogate for Forest {
                     .with_n_trees(self.n_trees)
                     .with_max_depth(self.max_depth)
                     .with_seed(seed);
-                Model::Class { forest: RandomForestClassifier::fit(&m, &t, params).map_err(fail)?, k: *k }
+                Model::Class {
+                    forest: RandomForestClassifier::fit(&m, &t, params).map_err(fail)?,
+                    k: *k,
+                }
             }
             Labels::Values(y) => {
                 let t: Vec<f64> = train.iter().map(|&r| y[r as usize]).collect();
@@ -56,11 +77,17 @@ impl Surrogate for Forest {
                 Model::Reg(RandomForestRegressor::fit(&m, &t, params).map_err(fail)?)
             }
         };
-        Ok(Box::new(FittedForest { model, features: feats }))
+        Ok(Box::new(FittedForest {
+            model,
+            features: feats,
+        }))
     }
 
     fn light(&self) -> Box<dyn Surrogate> {
-        Box::new(Forest { n_trees: self.n_trees.min(10), max_depth: self.max_depth.min(8) })
+        Box::new(Forest {
+            n_trees: self.n_trees.min(10),
+            max_depth: self.max_depth.min(8),
+        })
     }
 }
 
@@ -69,11 +96,15 @@ impl Fitted for FittedForest {
         let m = dense_matrix(dense(cols, rows, &self.features), self.features.len()).ok();
         match &self.model {
             Model::Class { forest, k } => {
-                let labels = m.and_then(|m| forest.predict(&m).ok()).unwrap_or_else(|| vec![u32::MAX; rows.len()]);
+                let labels = m
+                    .and_then(|m| forest.predict(&m).ok())
+                    .unwrap_or_else(|| vec![u32::MAX; rows.len()]);
                 Predictions::one_hot(labels.into_iter().map(|l| l as usize), *k)
             }
             Model::Reg(forest) => {
-                let values = m.and_then(|m| forest.predict(&m).ok()).unwrap_or_else(|| vec![f64::NAN; rows.len()]);
+                let values = m
+                    .and_then(|m| forest.predict(&m).ok())
+                    .unwrap_or_else(|| vec![f64::NAN; rows.len()]);
                 Predictions { width: 1, values }
             }
         }

@@ -51,7 +51,12 @@ impl Default for GbmParams {
 impl GbmParams {
     /// A cheaper configuration for the many refits of drop-column importance.
     pub fn light() -> Self {
-        GbmParams { max_trees: 80, learning_rate: 0.2, max_depth: 4, ..Default::default() }
+        GbmParams {
+            max_trees: 80,
+            learning_rate: 0.2,
+            max_depth: 4,
+            ..Default::default()
+        }
     }
 }
 
@@ -64,7 +69,12 @@ pub struct Gbm {
 
 #[derive(Debug, Clone)]
 enum Node {
-    Split { feature: u32, left_bins: [u64; 4], left: u32, right: u32 },
+    Split {
+        feature: u32,
+        left_bins: [u64; 4],
+        left: u32,
+        right: u32,
+    },
     Leaf(f64),
 }
 
@@ -75,7 +85,9 @@ struct Tree {
 
 impl Tree {
     fn uses_any(&self, features: &[usize]) -> bool {
-        self.nodes.iter().any(|n| matches!(n, Node::Split { feature, .. } if features.contains(&(*feature as usize))))
+        self.nodes.iter().any(
+            |n| matches!(n, Node::Split { feature, .. } if features.contains(&(*feature as usize))),
+        )
     }
 
     #[inline]
@@ -84,7 +96,12 @@ impl Tree {
         loop {
             match &self.nodes[i] {
                 Node::Leaf(v) => return *v,
-                Node::Split { feature, left_bins, left, right } => {
+                Node::Split {
+                    feature,
+                    left_bins,
+                    left,
+                    right,
+                } => {
                     let b = cols[*feature as usize][r];
                     let goes_left = (left_bins[(b >> 6) as usize] >> (b & 63)) & 1 == 1;
                     i = if goes_left { *left } else { *right } as usize;
@@ -123,32 +140,43 @@ impl GbmModel {
     fn tree_sum(&self, cols: &[&[u8]], rows: &[u32], trees: &[usize]) -> Vec<f64> {
         let k = self.k_out;
         let mut out = vec![0.0; rows.len() * k];
-        out.par_chunks_mut(k * 256).enumerate().for_each(|(chunk, buf)| {
-            let start = chunk * 256;
-            for (j, o) in buf.chunks_mut(k).enumerate() {
-                let r = rows[start + j] as usize;
-                for &t in trees {
-                    o[t % k] += self.trees[t].predict_row(cols, r);
+        out.par_chunks_mut(k * 256)
+            .enumerate()
+            .for_each(|(chunk, buf)| {
+                let start = chunk * 256;
+                for (j, o) in buf.chunks_mut(k).enumerate() {
+                    let r = rows[start + j] as usize;
+                    for &t in trees {
+                        o[t % k] += self.trees[t].predict_row(cols, r);
+                    }
                 }
-            }
-        });
+            });
         out
     }
 
     fn to_predictions(&self, m: Vec<f64>) -> Predictions {
         if !self.classification {
-            return Predictions { width: 1, values: m };
+            return Predictions {
+                width: 1,
+                values: m,
+            };
         }
         if self.k_out == 1 {
             let values = m.iter().flat_map(|&z| {
                 let p = sigmoid(z);
                 [1.0 - p, p]
             });
-            return Predictions { width: 2, values: values.collect() };
+            return Predictions {
+                width: 2,
+                values: values.collect(),
+            };
         }
         let mut values = m;
         values.chunks_mut(self.k_out).for_each(softmax_in_place);
-        Predictions { width: self.k_out, values }
+        Predictions {
+            width: self.k_out,
+            values,
+        }
     }
 }
 
@@ -159,12 +187,21 @@ impl Fitted for GbmModel {
 
     /// Only trees that split on a changed feature can change their output: re-predict those,
     /// against each tree's cached output on the original rows.
-    fn predict_variants(&self, cols: &[&[u8]], variants: &[Variant], rows: &[u32]) -> Vec<Predictions> {
+    fn predict_variants(
+        &self,
+        cols: &[&[u8]],
+        variants: &[Variant],
+        rows: &[u32],
+    ) -> Vec<Predictions> {
         let k = self.k_out;
         let per_tree: Vec<Vec<f64>> = self
             .trees
             .par_iter()
-            .map(|t| rows.iter().map(|&r| t.predict_row(cols, r as usize)).collect())
+            .map(|t| {
+                rows.iter()
+                    .map(|&r| t.predict_row(cols, r as usize))
+                    .collect()
+            })
             .collect();
         let mut base = vec![0.0; rows.len() * k];
         for (i, o) in base.chunks_mut(k).enumerate() {
@@ -176,7 +213,9 @@ impl Fitted for GbmModel {
         variants
             .par_iter()
             .map(|v| {
-                let affected: Vec<usize> = (0..self.trees.len()).filter(|&t| self.trees[t].uses_any(v.changed)).collect();
+                let affected: Vec<usize> = (0..self.trees.len())
+                    .filter(|&t| self.trees[t].uses_any(v.changed))
+                    .collect();
                 let mut m = self.tree_sum(&v.cols, rows, &affected);
                 for (i, o) in m.chunks_mut(k).enumerate() {
                     for c in 0..k {
@@ -261,7 +300,9 @@ impl Grower<'_> {
             let rh = total.h - l.h;
             l.g * l.g / (l.h + lambda) + rg * rg / (rh + lambda) - parent
         };
-        let ok = |l: Cell| l.n >= min_leaf && total.n - l.n >= min_leaf && l.h > 1e-6 && total.h - l.h > 1e-6;
+        let ok = |l: Cell| {
+            l.n >= min_leaf && total.n - l.n >= min_leaf && l.h > 1e-6 && total.h - l.h > 1e-6
+        };
         let mut best: Option<Candidate> = None;
         for (fi, &f) in self.features.iter().enumerate() {
             let h = &hist[fi * 256..fi * 256 + self.n_bins[f]];
@@ -269,7 +310,11 @@ impl Grower<'_> {
                 if gain > 1e-9 && best.as_ref().is_none_or(|b| gain > b.gain) {
                     let mut set = [0u64; 4];
                     bins.iter().for_each(|&b| set[b >> 6] |= 1 << (b & 63));
-                    best = Some(Candidate { gain, feature: f, left_bins: set });
+                    best = Some(Candidate {
+                        gain,
+                        feature: f,
+                        left_bins: set,
+                    });
                 }
             };
             match self.kinds[f] {
@@ -347,7 +392,11 @@ impl Grower<'_> {
 
     /// Gradient sums over rows.
     fn totals(&self, rows: &[u32]) -> Cell {
-        rows.iter().fold(Cell::default(), |a, &r| Cell { g: a.g + self.grad[r as usize], h: a.h + self.hess[r as usize], n: a.n + 1 })
+        rows.iter().fold(Cell::default(), |a, &r| Cell {
+            g: a.g + self.grad[r as usize],
+            h: a.h + self.hess[r as usize],
+            n: a.n + 1,
+        })
     }
 
     fn can_split(&self, rows: usize, depth: usize) -> bool {
@@ -356,7 +405,13 @@ impl Grower<'_> {
 
     /// Grow a subtree over `rows` (reordered in place), appending nodes; returns its index.
     /// `hist` is present exactly when the node may split.
-    fn grow(&self, nodes: &mut Vec<Node>, rows: &mut [u32], hist: Option<Vec<Cell>>, depth: usize) -> u32 {
+    fn grow(
+        &self,
+        nodes: &mut Vec<Node>,
+        rows: &mut [u32],
+        hist: Option<Vec<Cell>>,
+        depth: usize,
+    ) -> u32 {
         let idx = nodes.len() as u32;
         let total = self.totals(rows);
         let leaf = -total.g / (total.h + self.params.lambda) * self.params.learning_rate;
@@ -375,29 +430,34 @@ impl Grower<'_> {
         };
         let n_left = stable_partition(rows, in_left);
         let (lrows, rrows) = rows.split_at_mut(n_left);
-        let (lh, rh) = if self.can_split(lrows.len(), depth + 1) || self.can_split(rrows.len(), depth + 1) {
-            // Build the smaller child's histogram and derive the larger by subtraction.
-            let small_is_left = lrows.len() <= rrows.len();
-            let small_hist = self.histogram(if small_is_left { lrows } else { rrows });
-            let mut large_hist = hist;
-            large_hist.iter_mut().zip(&small_hist).for_each(|(p, s)| {
-                p.g -= s.g;
-                p.h -= s.h;
-                p.n -= s.n;
-            });
-            if small_is_left {
-                (Some(small_hist), Some(large_hist))
+        let (lh, rh) =
+            if self.can_split(lrows.len(), depth + 1) || self.can_split(rrows.len(), depth + 1) {
+                // Build the smaller child's histogram and derive the larger by subtraction.
+                let small_is_left = lrows.len() <= rrows.len();
+                let small_hist = self.histogram(if small_is_left { lrows } else { rrows });
+                let mut large_hist = hist;
+                large_hist.iter_mut().zip(&small_hist).for_each(|(p, s)| {
+                    p.g -= s.g;
+                    p.h -= s.h;
+                    p.n -= s.n;
+                });
+                if small_is_left {
+                    (Some(small_hist), Some(large_hist))
+                } else {
+                    (Some(large_hist), Some(small_hist))
+                }
             } else {
-                (Some(large_hist), Some(small_hist))
-            }
-        } else {
-            (None, None)
-        };
+                (None, None)
+            };
         nodes.push(Node::Leaf(0.0));
         let left = self.grow(nodes, lrows, lh, depth + 1);
         let right = self.grow(nodes, rrows, rh, depth + 1);
-        nodes[idx as usize] =
-            Node::Split { feature: split.feature as u32, left_bins: split.left_bins, left, right };
+        nodes[idx as usize] = Node::Split {
+            feature: split.feature as u32,
+            left_bins: split.left_bins,
+            left,
+            right,
+        };
         idx
     }
 }
@@ -420,7 +480,14 @@ fn stable_partition(rows: &mut [u32], pred: impl Fn(u32) -> bool) -> usize {
 }
 
 /// Loss gradients for the current margins.
-fn gradients(labels: &Labels, margins: &[f64], k_out: usize, rows: &[u32], grad: &mut [Vec<f64>], hess: &mut [Vec<f64>]) {
+fn gradients(
+    labels: &Labels,
+    margins: &[f64],
+    k_out: usize,
+    rows: &[u32],
+    grad: &mut [Vec<f64>],
+    hess: &mut [Vec<f64>],
+) {
     for &r in rows {
         let r = r as usize;
         match labels {
@@ -472,7 +539,14 @@ fn loss(labels: &Labels, margins: &[f64], k_out: usize, rows: &[u32]) -> f64 {
 
 impl Gbm {
     /// Fit a booster on `train` rows using only `features`.
-    pub fn fit_model(&self, x: &BinnedMatrix, labels: &Labels, train: &[u32], features: &[usize], seed: u64) -> GbmModel {
+    pub fn fit_model(
+        &self,
+        x: &BinnedMatrix,
+        labels: &Labels,
+        train: &[u32],
+        features: &[usize],
+        seed: u64,
+    ) -> GbmModel {
         let p = &self.params;
         let (k_out, classification) = match labels {
             Labels::Classes { k, .. } => (if *k == 2 { 1 } else { *k }, true),
@@ -480,8 +554,13 @@ impl Gbm {
         };
         // Hold back a seeded slice of the training rows for early stopping.
         let mut shuffled: Vec<u32> = train.to_vec();
-        shuffled.sort_by_key(|&r| splitmix64(seed ^ u64::from(r).wrapping_mul(0x2545_F491_4F6C_DD1D)));
-        let n_valid = if train.len() >= 100 { (train.len() as f64 * p.validation_fraction) as usize } else { 0 };
+        shuffled
+            .sort_by_key(|&r| splitmix64(seed ^ u64::from(r).wrapping_mul(0x2545_F491_4F6C_DD1D)));
+        let n_valid = if train.len() >= 100 {
+            (train.len() as f64 * p.validation_fraction) as usize
+        } else {
+            0
+        };
         let (valid, fit_rows) = shuffled.split_at(n_valid);
         let mut fit_rows = fit_rows.to_vec();
         fit_rows.sort_unstable();
@@ -497,7 +576,11 @@ impl Gbm {
         let mut trees: Vec<Tree> = Vec::new();
         let mut best = (f64::INFINITY, 0usize);
         let view = x.view();
-        let features: Vec<usize> = features.iter().copied().filter(|&f| x.n_bins[f] >= 2).collect();
+        let features: Vec<usize> = features
+            .iter()
+            .copied()
+            .filter(|&f| x.n_bins[f] >= 2)
+            .collect();
         let mut work = fit_rows.clone();
         for round in 0..p.max_trees {
             gradients(labels, &margins, k_out, &fit_rows, &mut grad, &mut hess);
@@ -515,7 +598,9 @@ impl Gbm {
                 let tree = if features.is_empty() {
                     let g: f64 = fit_rows.iter().map(|&r| grad[k][r as usize]).sum();
                     let h: f64 = fit_rows.iter().map(|&r| hess[k][r as usize]).sum();
-                    Tree { nodes: vec![Node::Leaf(-g / (h + p.lambda) * p.learning_rate)] }
+                    Tree {
+                        nodes: vec![Node::Leaf(-g / (h + p.lambda) * p.learning_rate)],
+                    }
                 } else {
                     let hist = grower.histogram(&work);
                     let mut nodes = Vec::new();
@@ -540,7 +625,12 @@ impl Gbm {
             }
         }
         trees.truncate(best.1.max(1) * k_out);
-        GbmModel { trees, k_out, base, classification }
+        GbmModel {
+            trees,
+            k_out,
+            base,
+            classification,
+        }
     }
 }
 
@@ -550,8 +640,12 @@ fn base_score(labels: &Labels, rows: &[u32], k_out: usize) -> Vec<f64> {
         Labels::Values(y) => vec![rows.iter().map(|&r| y[r as usize]).sum::<f64>() / n],
         Labels::Classes { y, k } => {
             let mut counts = vec![0.0; *k];
-            rows.iter().for_each(|&r| counts[y[r as usize] as usize] += 1.0);
-            let prior: Vec<f64> = counts.iter().map(|c| ((c + 0.5) / (n + 0.5 * *k as f64)).clamp(1e-6, 1.0 - 1e-6)).collect();
+            rows.iter()
+                .for_each(|&r| counts[y[r as usize] as usize] += 1.0);
+            let prior: Vec<f64> = counts
+                .iter()
+                .map(|c| ((c + 0.5) / (n + 0.5 * *k as f64)).clamp(1e-6, 1.0 - 1e-6))
+                .collect();
             if k_out == 1 {
                 vec![(prior[1] / prior[0]).ln()]
             } else {
@@ -566,12 +660,21 @@ impl Surrogate for Gbm {
         "gbm"
     }
 
-    fn fit(&self, x: &BinnedMatrix, labels: &Labels, train: &[u32], features: &[usize], seed: u64) -> crate::Result<Box<dyn Fitted>> {
+    fn fit(
+        &self,
+        x: &BinnedMatrix,
+        labels: &Labels,
+        train: &[u32],
+        features: &[usize],
+        seed: u64,
+    ) -> crate::Result<Box<dyn Fitted>> {
         Ok(Box::new(self.fit_model(x, labels, train, features, seed)))
     }
 
     fn light(&self) -> Box<dyn Surrogate> {
-        Box::new(Gbm { params: GbmParams::light() })
+        Box::new(Gbm {
+            params: GbmParams::light(),
+        })
     }
 }
 
@@ -585,7 +688,13 @@ mod tests {
             .iter()
             .map(|v| {
                 let mut b = ColumnBuilder::new();
-                v.iter().for_each(|x| b.push(&if x.is_nan() { String::new() } else { x.to_string() }));
+                v.iter().for_each(|x| {
+                    b.push(&if x.is_nan() {
+                        String::new()
+                    } else {
+                        x.to_string()
+                    })
+                });
                 b.finish("x".into())
             })
             .collect();
@@ -596,14 +705,26 @@ mod tests {
     fn learns_a_threshold_and_missingness() {
         let n = 2000;
         let x0: Vec<f64> = (0..n).map(|i| (i % 100) as f64).collect();
-        let x1: Vec<f64> = (0..n).map(|i| if i % 3 == 0 { f64::NAN } else { 1.0 + (i % 7) as f64 }).collect();
-        let y: Vec<u32> = (0..n).map(|i| u32::from(x0[i] > 50.0 || x1[i].is_nan())).collect();
+        let x1: Vec<f64> = (0..n)
+            .map(|i| {
+                if i % 3 == 0 {
+                    f64::NAN
+                } else {
+                    1.0 + (i % 7) as f64
+                }
+            })
+            .collect();
+        let y: Vec<u32> = (0..n)
+            .map(|i| u32::from(x0[i] > 50.0 || x1[i].is_nan()))
+            .collect();
         let m = matrix(&[x0, x1]);
         let rows: Vec<u32> = (0..n as u32).collect();
         let labels = Labels::Classes { y: &y, k: 2 };
         let model = Gbm::default().fit_model(&m, &labels, &rows, &[0, 1], 1);
         let pred = model.predict(&m.view(), &rows);
-        let errors = (0..n).filter(|&i| (pred.values[i * 2 + 1] > 0.5) != (y[i] == 1)).count();
+        let errors = (0..n)
+            .filter(|&i| (pred.values[i * 2 + 1] > 0.5) != (y[i] == 1))
+            .count();
         assert!(errors < n / 100, "{errors} errors");
     }
 
@@ -612,21 +733,29 @@ mod tests {
         let n = 1500;
         let x0: Vec<f64> = (0..n).map(|i| (i % 50) as f64).collect();
         let yr: Vec<f64> = x0.iter().map(|x| 3.0 * x).collect();
-        let m = matrix(&[x0.clone()]);
+        let m = matrix(std::slice::from_ref(&x0));
         let rows: Vec<u32> = (0..n as u32).collect();
         let model = Gbm::default().fit_model(&m, &Labels::Values(&yr), &rows, &[0], 2);
         let p = model.predict(&m.view(), &rows);
-        let mse: f64 = p.values.iter().zip(&yr).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / n as f64;
+        let mse: f64 = p
+            .values
+            .iter()
+            .zip(&yr)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f64>()
+            / n as f64;
         assert!(mse < 10.0, "mse {mse}");
         let yc: Vec<u32> = x0.iter().map(|&x| (x as u32) / 17).collect();
         let model = Gbm::default().fit_model(&m, &Labels::Classes { y: &yc, k: 3 }, &rows, &[0], 3);
         let p = model.predict(&m.view(), &rows);
         assert_eq!(p.width, 3);
-        let acc = (0..n).filter(|&i| {
-            let row = &p.values[i * 3..i * 3 + 3];
-            let arg = (0..3).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap();
-            arg as u32 == yc[i]
-        }).count();
+        let acc = (0..n)
+            .filter(|&i| {
+                let row = &p.values[i * 3..i * 3 + 3];
+                let arg = (0..3).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap();
+                arg as u32 == yc[i]
+            })
+            .count();
         assert!(acc > n * 97 / 100);
     }
 
@@ -644,7 +773,11 @@ mod tests {
         }
         let m = BinnedMatrix::from_columns(&[b.finish("c".into())]);
         let rows: Vec<u32> = (0..n as u32).collect();
-        let params = GbmParams { max_depth: 1, max_trees: 30, ..Default::default() };
+        let params = GbmParams {
+            max_depth: 1,
+            max_trees: 30,
+            ..Default::default()
+        };
         let model = Gbm { params }.fit_model(&m, &Labels::Classes { y: &y, k: 2 }, &rows, &[0], 4);
         let p = model.predict(&m.view(), &rows);
         assert!((0..n).all(|i| (p.values[i * 2 + 1] > 0.5) == (y[i] == 1)));

@@ -62,9 +62,17 @@ pub trait Fitted: Send + Sync {
 
     /// Predict several variants of `cols`, each differing from it only in its `changed`
     /// features (permutation importance). Models that can skip unaffected parts override this.
-    fn predict_variants(&self, cols: &[&[u8]], variants: &[Variant], rows: &[u32]) -> Vec<Predictions> {
+    fn predict_variants(
+        &self,
+        cols: &[&[u8]],
+        variants: &[Variant],
+        rows: &[u32],
+    ) -> Vec<Predictions> {
         let _ = cols;
-        variants.par_iter().map(|v| self.predict(&v.cols, rows)).collect()
+        variants
+            .par_iter()
+            .map(|v| self.predict(&v.cols, rows))
+            .collect()
     }
 }
 
@@ -73,13 +81,30 @@ pub trait Surrogate: Send + Sync {
     /// Short name used in reports and on the command line.
     fn name(&self) -> &'static str;
     /// Fit on `train` rows using only `features`.
-    fn fit(&self, x: &BinnedMatrix, labels: &Labels, train: &[u32], features: &[usize], seed: u64) -> crate::Result<Box<dyn Fitted>>;
+    fn fit(
+        &self,
+        x: &BinnedMatrix,
+        labels: &Labels,
+        train: &[u32],
+        features: &[usize],
+        seed: u64,
+    ) -> crate::Result<Box<dyn Fitted>>;
     /// A cheaper configuration for the many drop-column refits.
     fn light(&self) -> Box<dyn Surrogate>;
 }
 
 /// Which surrogate family to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SurrogateKind {
     /// Histogram gradient boosting (fast, default).
@@ -97,7 +122,10 @@ impl SurrogateKind {
         match self {
             SurrogateKind::Gbm => Box::new(Gbm::default()),
             SurrogateKind::Tree => Box::new(Tree { max_depth: 8 }),
-            SurrogateKind::Forest => Box::new(Forest { n_trees: 20, max_depth: 12 }),
+            SurrogateKind::Forest => Box::new(Forest {
+                n_trees: 20,
+                max_depth: 12,
+            }),
         }
     }
 }
@@ -106,6 +134,11 @@ impl SurrogateKind {
 /// for crates that need their own matrix type. Missing (bin 0) sorts below every value.
 fn dense(cols: &[&[u8]], rows: &[u32], features: &[usize]) -> Vec<Vec<f64>> {
     rows.iter()
-        .map(|&r| features.iter().map(|&f| f64::from(cols[f][r as usize])).collect())
+        .map(|&r| {
+            features
+                .iter()
+                .map(|&f| f64::from(cols[f][r as usize]))
+                .collect()
+        })
         .collect()
 }

@@ -4,7 +4,9 @@
 use linfa::prelude::*;
 use ndarray::{Array1, Array2};
 use smartcore::linalg::basic::matrix::DenseMatrix;
-use smartcore::tree::decision_tree_regressor::{DecisionTreeRegressor, DecisionTreeRegressorParameters};
+use smartcore::tree::decision_tree_regressor::{
+    DecisionTreeRegressor, DecisionTreeRegressorParameters,
+};
 
 use super::{dense, BinnedMatrix, Fitted, Labels, Predictions, Surrogate};
 use crate::error::{Error, Result};
@@ -17,7 +19,10 @@ pub struct Tree {
 }
 
 enum Model {
-    Class { tree: linfa_trees::DecisionTree<f64, usize>, k: usize },
+    Class {
+        tree: linfa_trees::DecisionTree<f64, usize>,
+        k: usize,
+    },
     Reg(DecisionTreeRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>>),
 }
 
@@ -28,13 +33,23 @@ struct FittedTree {
 
 fn to_array(rows: Vec<Vec<f64>>, width: usize) -> Array2<f64> {
     let n = rows.len();
-    Array2::from_shape_vec((n, width), rows.into_iter().flatten().collect()).unwrap_or_else(|_| Array2::zeros((n, width)))
+    Array2::from_shape_vec((n, width), rows.into_iter().flatten().collect())
+        .unwrap_or_else(|_| Array2::zeros((n, width)))
 }
 
 pub(super) fn dense_matrix(rows: Vec<Vec<f64>>, width: usize) -> Result<DenseMatrix<f64>> {
     let n = rows.len();
-    DenseMatrix::new(n, width.max(1), if width == 0 { vec![0.0; n] } else { rows.into_iter().flatten().collect() }, false)
-        .map_err(|e| Error::Data(format!("surrogate matrix: {e}")))
+    DenseMatrix::new(
+        n,
+        width.max(1),
+        if width == 0 {
+            vec![0.0; n]
+        } else {
+            rows.into_iter().flatten().collect()
+        },
+        false,
+    )
+    .map_err(|e| Error::Data(format!("surrogate matrix: {e}")))
 }
 
 impl Surrogate for Tree {
@@ -42,13 +57,25 @@ impl Surrogate for Tree {
         "tree"
     }
 
-    fn fit(&self, x: &BinnedMatrix, labels: &Labels, train: &[u32], features: &[usize], _seed: u64) -> Result<Box<dyn Fitted>> {
+    fn fit(
+        &self,
+        x: &BinnedMatrix,
+        labels: &Labels,
+        train: &[u32],
+        features: &[usize],
+        _seed: u64,
+    ) -> Result<Box<dyn Fitted>> {
         let cols = x.view();
-        let feats: Vec<usize> = if features.is_empty() { vec![0] } else { features.to_vec() };
+        let feats: Vec<usize> = if features.is_empty() {
+            vec![0]
+        } else {
+            features.to_vec()
+        };
         let records = dense(&cols, train, &feats);
         let model = match labels {
             Labels::Classes { y, k } => {
-                let targets: Array1<usize> = train.iter().map(|&r| y[r as usize] as usize).collect();
+                let targets: Array1<usize> =
+                    train.iter().map(|&r| y[r as usize] as usize).collect();
                 let ds = linfa::Dataset::new(to_array(records, feats.len()), targets);
                 let tree = linfa_trees::DecisionTree::params()
                     .max_depth(Some(self.max_depth))
@@ -60,15 +87,24 @@ impl Surrogate for Tree {
             Labels::Values(y) => {
                 let m = dense_matrix(records, feats.len())?;
                 let t: Vec<f64> = train.iter().map(|&r| y[r as usize]).collect();
-                let params = DecisionTreeRegressorParameters::default().with_max_depth(self.max_depth as u16);
-                Model::Reg(DecisionTreeRegressor::fit(&m, &t, params).map_err(|e| Error::Data(format!("decision tree: {e}")))?)
+                let params = DecisionTreeRegressorParameters::default()
+                    .with_max_depth(self.max_depth as u16);
+                Model::Reg(
+                    DecisionTreeRegressor::fit(&m, &t, params)
+                        .map_err(|e| Error::Data(format!("decision tree: {e}")))?,
+                )
             }
         };
-        Ok(Box::new(FittedTree { model, features: feats }))
+        Ok(Box::new(FittedTree {
+            model,
+            features: feats,
+        }))
     }
 
     fn light(&self) -> Box<dyn Surrogate> {
-        Box::new(Tree { max_depth: self.max_depth.min(6) })
+        Box::new(Tree {
+            max_depth: self.max_depth.min(6),
+        })
     }
 }
 
