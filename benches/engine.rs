@@ -37,7 +37,7 @@ fn engine(c: &mut Criterion) {
         let l = Labels::Classes { y: &y, k };
         let rows: Vec<u32> = (0..n as u32).collect();
         let feats: Vec<usize> = (0..x.features()).collect();
-        let f = folds::assign(&l, n, 5, 1);
+        let f = folds::assign(&l, &x.row_keys, 5, 1);
         g.bench_with_input(BenchmarkId::new("gbm_fit", n), &n, |b, _| {
             b.iter(|| Gbm::default().fit_model(&x, &l, &rows, &feats, 1))
         });
@@ -46,7 +46,7 @@ fn engine(c: &mut Criterion) {
         });
         let model = Gbm::default().fit(&x, &l, &rows, &feats, 1).expect("fit");
         let groups: Vec<Vec<usize>> = feats.iter().map(|&f| vec![f]).collect();
-        let held = folds::subsample(&rows, 4_000, 1);
+        let held = folds::subsample(&rows, &x.row_keys, 4_000, 1);
         g.bench_with_input(BenchmarkId::new("permutation", n), &n, |b, _| {
             b.iter(|| {
                 leakhound::importance::permutation::permutation(
@@ -61,7 +61,12 @@ fn engine(c: &mut Criterion) {
             })
         });
         let (train, test) = folds::split(&f, 0);
-        let train = folds::subsample(&train, EngineSettings::default().drop_column_rows, 1);
+        let train = folds::subsample(
+            &train,
+            &x.row_keys,
+            EngineSettings::default().drop_column_rows,
+            1,
+        );
         g.bench_with_input(BenchmarkId::new("drop_column", n), &n, |b, _| {
             let light = Gbm::default().light();
             b.iter(|| {

@@ -90,7 +90,7 @@ pub fn audit(
         }
     };
     let k = settings.engine.folds.clamp(2, ds.rows());
-    let fold_of = folds::assign(&labels, ds.rows(), k, settings.seed);
+    let fold_of = folds::assign(&labels, &x.row_keys, k, settings.seed);
     let engine = EngineSettings {
         folds: k,
         ..settings.engine.clone()

@@ -5,3 +5,5 @@ mod common;
 mod clean_data;
 mod cli;
 mod planted;
+mod properties;
+mod surrogates;

@@ -118,7 +118,7 @@ pub fn run_model(
             let fold_seed = seed ^ (u64::from(f) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
             let model = surrogate.fit(x, labels, &train, features, fold_seed)?;
             let pred = model.predict(&x.view(), &test);
-            let perm_rows = folds::subsample(&test, per_fold_perm_rows, fold_seed);
+            let perm_rows = folds::subsample(&test, &x.row_keys, per_fold_perm_rows, fold_seed);
             let drops = permutation::permutation(
                 model.as_ref(),
                 x,
@@ -164,8 +164,8 @@ pub fn run_model(
 
     // Drop-column on the first fold with a light configuration and a row sample.
     let (train0, test0) = folds::split(fold_of, 0);
-    let train0 = folds::subsample(&train0, settings.drop_column_rows, seed ^ 0xD0);
-    let test0 = folds::subsample(&test0, settings.permutation_rows, seed ^ 0xD1);
+    let train0 = folds::subsample(&train0, &x.row_keys, settings.drop_column_rows, seed ^ 0xD0);
+    let test0 = folds::subsample(&test0, &x.row_keys, settings.permutation_rows, seed ^ 0xD1);
     let light = surrogate.light();
     let (drop_base, drops) = if with_drop_column {
         drop_column::drop_column(

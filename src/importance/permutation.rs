@@ -20,6 +20,9 @@ pub fn permutation(
     seed: u64,
 ) -> Vec<Vec<f64>> {
     let view = x.view();
+    // Pair rows for shuffling in content order, so the file's row order does not matter.
+    let mut rows_by_key: Vec<u32> = rows.to_vec();
+    rows_by_key.sort_by_key(|&r| (x.row_keys[r as usize], r));
     let base = skill(labels, &model.predict(&view, rows), rows);
     // Permuted copies of each group's columns, per repeat.
     let copies: Vec<Vec<Vec<Vec<u8>>>> = groups
@@ -36,8 +39,8 @@ pub fn permutation(
                         .iter()
                         .map(|&f| {
                             let mut c = x.cols[f].clone();
-                            for (i, &r) in rows.iter().enumerate() {
-                                c[r as usize] = x.cols[f][rows[perm[i]] as usize];
+                            for (i, &r) in rows_by_key.iter().enumerate() {
+                                c[r as usize] = x.cols[f][rows_by_key[perm[i]] as usize];
                             }
                             c
                         })

@@ -211,7 +211,8 @@ mod tests {
         let n = 2000;
         let y: Vec<u32> = (0..n).map(|i| u32::from(i % 2 == 0)).collect();
         let labels = Labels::Classes { y: &y, k: 2 };
-        let f = folds::assign(&labels, n, 5, 1);
+        let keys: Vec<u64> = (0..n as u64).map(crate::data::sample::splitmix64).collect();
+        let f = folds::assign(&labels, &keys, 5, 1);
         let perfect: Vec<u8> = y.iter().map(|&c| 1 + c as u8 * 100).collect();
         assert!(power(&perfect, 102, true, &labels, &f, 5).power > 0.99);
         let noise: Vec<u8> = (0..n)

@@ -2,6 +2,7 @@
 //! reads it, so no fit copies the data. Bin 0 always means "missing", so models handle missing
 //! values natively and missingness itself is learnable.
 
+use crate::data::sample::splitmix64;
 use crate::data::{Column, Values, MISSING_CODE};
 
 /// Largest number of non-missing bins per feature.
@@ -33,6 +34,10 @@ pub struct BinnedMatrix {
     pub edges: Vec<Vec<f64>>,
     /// For categorical features, the label of bin `b` is `labels[b - 1]`.
     pub labels: Vec<Vec<String>>,
+    /// A hash of each row's bins. Every seeded choice of rows (folds, samples, validation
+    /// slices, permutations) is keyed by it rather than by row number, so reordering the file
+    /// does not change the audit.
+    pub row_keys: Vec<u64>,
 }
 
 impl BinnedMatrix {
@@ -46,6 +51,7 @@ impl BinnedMatrix {
             kinds: Vec::new(),
             edges: Vec::new(),
             labels: Vec::new(),
+            row_keys: Vec::new(),
         };
         let binned: Vec<_> = {
             use rayon::prelude::*;
@@ -58,6 +64,13 @@ impl BinnedMatrix {
             m.edges.push(edges);
             m.labels.push(labels);
         }
+        m.row_keys = (0..rows)
+            .map(|r| {
+                m.cols.iter().enumerate().fold(0x5151_u64, |h, (f, c)| {
+                    splitmix64(h ^ u64::from(c[r]) ^ ((f as u64) << 8))
+                })
+            })
+            .collect();
         m
     }
 

@@ -554,8 +554,7 @@ impl Gbm {
         };
         // Hold back a seeded slice of the training rows for early stopping.
         let mut shuffled: Vec<u32> = train.to_vec();
-        shuffled
-            .sort_by_key(|&r| splitmix64(seed ^ u64::from(r).wrapping_mul(0x2545_F491_4F6C_DD1D)));
+        shuffled.sort_by_key(|&r| (splitmix64(seed ^ x.row_keys[r as usize]), r));
         let n_valid = if train.len() >= 100 {
             (train.len() as f64 * p.validation_fraction) as usize
         } else {
