@@ -1,9 +1,7 @@
 //! The built-in demo: loan applications with a `default` target, legitimately strong features,
 //! and planted leaks of several kinds, so `leakhound demo` shows what the tool finds.
 //!
-//! Planted leaks: `days_in_collections` (recorded after default: zero until the outcome),
-//! `last_payment_missing_reason`... see [`COLUMNS`]. Legitimate strong features: `credit_score`,
-//! `debt_ratio`, `late_payments_12m`.
+//! Planted leaks and legitimate features are listed, with what each one is, in [`COLUMNS`].
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -37,6 +35,7 @@ pub const COLUMNS: &[(&str, &str)] = &[
         "risk_code_final",
         "LEAK (target proxy): a re-coded copy of the label with 2% flips",
     ),
+    ("total_repaid", "LEAK (multi-feature): recorded at loan close; below loan_amount exactly when the loan defaulted"),
     ("marketing_channel", "noise"),
     ("default", "target"),
 ];
@@ -113,6 +112,7 @@ pub fn generate(n: usize, seed: u64) -> (Vec<String>, Vec<Vec<String>>) {
                 format!("R{:02}", rng.gen_range(1..=12))
             };
             let channel = channels[rng.gen_range(0..channels.len())];
+            let repaid = loan * if default { rng.gen_range(0.6..0.95) } else { rng.gen_range(1.02..1.2) };
             let v = vec![
                 String::new(), // application_id, assigned below
                 format!("{age}"),
@@ -127,6 +127,7 @@ pub fn generate(n: usize, seed: u64) -> (Vec<String>, Vec<Vec<String>>) {
                 days,
                 notes,
                 code,
+                format!("{repaid:.0}"),
                 channel.to_string(),
                 if default { "1" } else { "0" }.to_string(),
             ];

@@ -4,7 +4,28 @@
 use serde_json::json;
 
 use super::{describe_power, finding, r4, Check, Context};
+use crate::importance::{folds, metrics};
 use crate::report::{Finding, Severity};
+use crate::surrogate::{Labels, Surrogate, Tree};
+
+/// Training rows for the evidence tree, at most.
+const TREE_ROWS: usize = 20_000;
+
+/// Held-out score of a depth-2 decision tree (linfa-trees / smartcore) on one feature: a rule a
+/// reviewer can read, as evidence next to the lookup-table power.
+fn shallow_tree(ctx: &Context, f: usize) -> Option<(&'static str, f64)> {
+    let (train, test) = folds::split(ctx.folds, 0);
+    let train = folds::subsample(&train, &ctx.x.row_keys, TREE_ROWS, 7);
+    let model = Tree { max_depth: 2 }.fit(ctx.x, &ctx.labels, &train, &[f], 7).ok()?;
+    let pred = model.predict(&ctx.x.view(), &test);
+    match ctx.labels {
+        Labels::Classes { y, k } => {
+            let t: Vec<u32> = test.iter().map(|&r| y[r as usize]).collect();
+            Some(("accuracy", metrics::accuracy_f1(&t, &metrics::argmax(&pred), k).0))
+        }
+        Labels::Values(y) => Some(("r2", metrics::r2(test.iter().map(|&r| y[r as usize]), pred.values.iter().copied()))),
+    }
+}
 
 /// The check.
 pub struct NearPerfect;
@@ -22,12 +43,21 @@ impl Check for NearPerfect {
                 "folds": ctx.k,
             });
             if p.power >= ctx.t.near_perfect_power {
+                let mut evidence = evidence;
+                let tree = shallow_tree(ctx, f);
+                let tree_text = match &tree {
+                    Some((metric, v)) => {
+                        evidence["depth2_tree"] = json!({ "metric": metric, "value": r4(*v) });
+                        format!("; a depth-2 decision tree on it alone reaches {metric} {v:.3}")
+                    }
+                    None => String::new(),
+                };
                 out.push(finding(
                     Some(name),
                     "near_perfect_predictor",
                     Severity::High,
                     format!(
-                        "'{name}' alone predicts '{}' almost perfectly out of fold ({}); a real-world input rarely does.",
+                        "'{name}' alone predicts '{}' almost perfectly out of fold ({}{tree_text}); a real-world input rarely does.",
                         ctx.ds.target_name,
                         describe_power(p)
                     ),
