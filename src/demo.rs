@@ -112,7 +112,12 @@ pub fn generate(n: usize, seed: u64) -> (Vec<String>, Vec<Vec<String>>) {
                 format!("R{:02}", rng.gen_range(1..=12))
             };
             let channel = channels[rng.gen_range(0..channels.len())];
-            let repaid = loan * if default { rng.gen_range(0.6..0.95) } else { rng.gen_range(1.02..1.2) };
+            let repaid = loan
+                * if default {
+                    rng.gen_range(0.6..0.95)
+                } else {
+                    rng.gen_range(1.02..1.2)
+                };
             let v = vec![
                 String::new(), // application_id, assigned below
                 format!("{age}"),

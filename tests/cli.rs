@@ -265,6 +265,15 @@ fn demo_json_contract_and_planted_leaks() {
         "target_proxy",
         &["high", "critical"]
     ));
+    assert!(
+        findings.iter().any(|f| f["kind"] == "multi_feature_leak"
+            && f["features"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n == "total_repaid")),
+        "{findings:#?}"
+    );
     for legit in ["credit_score", "debt_ratio", "late_payments_12m", "income"] {
         assert!(
             !findings

@@ -16,14 +16,25 @@ const TREE_ROWS: usize = 20_000;
 fn shallow_tree(ctx: &Context, f: usize) -> Option<(&'static str, f64)> {
     let (train, test) = folds::split(ctx.folds, 0);
     let train = folds::subsample(&train, &ctx.x.row_keys, TREE_ROWS, 7);
-    let model = Tree { max_depth: 2 }.fit(ctx.x, &ctx.labels, &train, &[f], 7).ok()?;
+    let model = Tree { max_depth: 2 }
+        .fit(ctx.x, &ctx.labels, &train, &[f], 7)
+        .ok()?;
     let pred = model.predict(&ctx.x.view(), &test);
     match ctx.labels {
         Labels::Classes { y, k } => {
             let t: Vec<u32> = test.iter().map(|&r| y[r as usize]).collect();
-            Some(("accuracy", metrics::accuracy_f1(&t, &metrics::argmax(&pred), k).0))
+            Some((
+                "accuracy",
+                metrics::accuracy_f1(&t, &metrics::argmax(&pred), k).0,
+            ))
         }
-        Labels::Values(y) => Some(("r2", metrics::r2(test.iter().map(|&r| y[r as usize]), pred.values.iter().copied()))),
+        Labels::Values(y) => Some((
+            "r2",
+            metrics::r2(
+                test.iter().map(|&r| y[r as usize]),
+                pred.values.iter().copied(),
+            ),
+        )),
     }
 }
 
