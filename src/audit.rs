@@ -11,8 +11,8 @@ use crate::data::{ColumnType, Dataset, Target};
 use crate::error::{Error, Result};
 use crate::importance::{self, folds, metrics::round6, EngineSettings, ModelRun};
 use crate::report::{
-    ClusterInfo, DatasetInfo, FeatureInfo, Finding, ModelInfo, PeelStep, PermutationInfo,
-    PowerInfo, Ranks, Report, Severity, Tool, SCHEMA_VERSION,
+    ClusterInfo, DatasetInfo, Distribution, FeatureInfo, Finding, ModelInfo, PeelStep,
+    PermutationInfo, PowerInfo, Ranks, Report, Severity, Tool, SCHEMA_VERSION,
 };
 use crate::surrogate::{BinnedMatrix, Labels, SurrogateKind};
 
@@ -176,6 +176,24 @@ pub fn audit(
     }
     checks::sort(&mut findings);
 
+    let distributions = ds
+        .features
+        .iter()
+        .enumerate()
+        .filter_map(|(f, col)| {
+            let on_feature: Vec<&Finding> = findings
+                .iter()
+                .filter(|fd| {
+                    fd.feature.as_deref() == Some(col.name.as_str())
+                        || fd.features.contains(&col.name)
+                })
+                .collect();
+            on_feature
+                .iter()
+                .any(|fd| fd.severity >= Severity::High)
+                .then(|| distribution(&x, &labels, ds, f, &on_feature))
+        })
+        .collect();
     let report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -229,6 +247,7 @@ pub fn audit(
             .collect(),
         findings,
         peeling,
+        distributions,
         warnings,
         timings,
     };
@@ -437,4 +456,135 @@ fn feature_table(
             .then(a.name.cmp(&b.name))
     });
     table
+}
+
+/// Display bins of at most this many groups for a feature's diagnostic plot.
+const DISPLAY_BINS: usize = 16;
+
+/// How feature `f` is distributed over the target, grouped into a few display bins.
+fn distribution(
+    x: &BinnedMatrix,
+    labels: &Labels,
+    ds: &Dataset,
+    f: usize,
+    findings: &[&Finding],
+) -> Distribution {
+    use crate::surrogate::binned::{fmt_num, BinKind};
+    let col = &x.cols[f];
+    let nb = x.n_bins[f];
+    let mut fine_counts = vec![0usize; nb];
+    col.iter().for_each(|&b| fine_counts[b as usize] += 1);
+    // Map fine bins to display groups: missing alone; ordered bins merged to equal counts;
+    // categories by frequency (bins are already frequency-ordered), the tail as "other".
+    let mut group = vec![usize::MAX; nb];
+    let mut names: Vec<String> = Vec::new();
+    if fine_counts[0] > 0 {
+        group[0] = 0;
+        names.push("missing".into());
+    }
+    let present: usize = fine_counts[1..].iter().sum();
+    match x.kinds[f] {
+        BinKind::Categorical => {
+            for (b, slot) in group.iter_mut().enumerate().skip(1) {
+                if b < DISPLAY_BINS {
+                    *slot = names.len();
+                    names.push(x.describe_bin(f, b as u8));
+                } else {
+                    if b == DISPLAY_BINS {
+                        names.push("(other)".into());
+                    }
+                    *slot = names.len() - 1;
+                }
+            }
+        }
+        BinKind::Ordered => {
+            let quota = (present / DISPLAY_BINS).max(1);
+            let mut start = 1;
+            let mut acc = 0;
+            for b in 1..nb {
+                group[b] = names.len();
+                acc += fine_counts[b];
+                if acc >= quota || b == nb - 1 {
+                    let label = if start == b {
+                        x.describe_bin(f, b as u8)
+                    } else if start == 1 {
+                        format!("<= {}", fmt_num(x.edges[f][b - 1]))
+                    } else {
+                        format!(
+                            "({}, {}]",
+                            fmt_num(x.edges[f][start - 2]),
+                            fmt_num(x.edges[f][b - 1])
+                        )
+                    };
+                    names.push(label);
+                    start = b + 1;
+                    acc = 0;
+                }
+            }
+        }
+    }
+    let g = names.len();
+    let mut rows = vec![0u64; g];
+    for (b, &c) in fine_counts.iter().enumerate() {
+        if group[b] != usize::MAX {
+            rows[group[b]] += c as u64;
+        }
+    }
+    let kinds: Vec<String> = findings.iter().map(|fd| fd.kind.clone()).collect();
+    let mut marked = Vec::new();
+    if kinds.iter().any(|k| k == "missingness_leak") && fine_counts[0] > 0 {
+        marked.push(0);
+    }
+    let (series, values) = match labels {
+        Labels::Classes { y, k } => {
+            let mut counts = vec![vec![0.0; g]; *k];
+            let mut totals = vec![0.0f64; *k];
+            for (r, &b) in col.iter().enumerate() {
+                counts[y[r] as usize][group[b as usize]] += 1.0;
+                totals[y[r] as usize] += 1.0;
+            }
+            for d in 0..g {
+                let in_bin: f64 = counts.iter().map(|c| c[d]).sum();
+                let top = counts.iter().map(|c| c[d]).fold(0.0, f64::max);
+                if in_bin >= 0.05 * x.rows as f64 && top / in_bin >= 0.97 && !marked.contains(&d) {
+                    marked.push(d);
+                }
+            }
+            let values = (0..*k)
+                .map(|c| {
+                    counts[c]
+                        .iter()
+                        .map(|v| round6(v / totals[c].max(1.0)))
+                        .collect()
+                })
+                .collect();
+            let classes = match &ds.target {
+                Target::Classes { classes, .. } => classes.clone(),
+                Target::Values(_) => Vec::new(),
+            };
+            (classes, values)
+        }
+        Labels::Values(y) => {
+            let mut sum = vec![0.0; g];
+            for (r, &b) in col.iter().enumerate() {
+                sum[group[b as usize]] += y[r];
+            }
+            let means = sum
+                .iter()
+                .zip(&rows)
+                .map(|(s, &n)| if n > 0 { round6(s / n as f64) } else { 0.0 })
+                .collect();
+            (vec![format!("mean {}", ds.target_name)], vec![means])
+        }
+    };
+    marked.sort_unstable();
+    Distribution {
+        feature: ds.features[f].name.clone(),
+        bins: names,
+        series,
+        values,
+        rows,
+        marked,
+        kinds,
+    }
 }

@@ -6,4 +6,5 @@ mod clean_data;
 mod cli;
 mod planted;
 mod properties;
+mod reports;
 mod surrogates;

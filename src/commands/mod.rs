@@ -67,6 +67,24 @@ pub fn init_threads(threads: Option<usize>) -> Result<()> {
 /// Write the report files and print the summary (or JSON); decide the outcome.
 pub fn deliver(report: &Report, out: &OutputArgs) -> Result<Outcome> {
     let json = report::json::render(report);
+    let plots = if out.no_plots {
+        Vec::new()
+    } else {
+        report::plot::render_all(report, &out.png)?
+    };
+    for p in &plots {
+        report::write::write_atomic(&out.out, &p.name, &p.png)?;
+    }
+    report::write::write_atomic(
+        &out.out,
+        "report.md",
+        report::markdown::render(report, &plots).as_bytes(),
+    )?;
+    report::write::write_atomic(
+        &out.out,
+        "report.html",
+        report::html::render(report, &plots).as_bytes(),
+    )?;
     report::write::write_atomic(&out.out, "report.json", json.as_bytes())?;
     let text = if out.json {
         json

@@ -15,7 +15,10 @@
 //! - `peeling`: the refits without flagged features (iterative peeling), in order.
 //! - `warnings`: non-fatal notes. `timings`: seconds per phase (the only non-deterministic part).
 
+pub mod html;
 pub mod json;
+pub mod markdown;
+pub mod plot;
 pub mod terminal;
 pub mod write;
 
@@ -216,6 +219,26 @@ pub struct PeelStep {
     pub top_features: Vec<(String, f64)>,
 }
 
+/// How a flagged feature is distributed over the target, for its diagnostic plot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Distribution {
+    /// Feature name.
+    pub feature: String,
+    /// Display bins ("missing" first when present), at most ~20.
+    pub bins: Vec<String>,
+    /// Series names: class labels, or `["mean target"]` for regression.
+    pub series: Vec<String>,
+    /// Per series, the value per bin: the share of that class's rows in the bin
+    /// (classification), or the mean target in the bin (regression).
+    pub values: Vec<Vec<f64>>,
+    /// Rows per bin.
+    pub rows: Vec<u64>,
+    /// Bins to highlight: a pure segment or the missing bin behind a finding.
+    pub marked: Vec<usize>,
+    /// The kinds of finding on this feature.
+    pub kinds: Vec<String>,
+}
+
 /// The full audit report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -237,6 +260,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Iterative peeling chain.
     pub peeling: Vec<PeelStep>,
+    /// Distributions of features flagged `high` or above, for plots.
+    #[serde(default)]
+    pub distributions: Vec<Distribution>,
     /// Warnings.
     pub warnings: Vec<String>,
     /// Seconds per phase.

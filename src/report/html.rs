@@ -1,0 +1,158 @@
+//! `report.html`: one self-contained page (PNGs embedded as data URIs, inline CSS, no
+//! JavaScript): summary, findings with evidence, the feature table and the plots.
+
+use std::fmt::Write;
+
+use base64::Engine;
+
+use super::plot::Plot;
+use super::{Report, Severity};
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn badge(s: Option<Severity>) -> String {
+    match s {
+        Some(s) => format!("<span class=\"sev {0}\">{0}</span>", s.as_str()),
+        None => String::new(),
+    }
+}
+
+const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
+header{background:#1d2330;color:#fff;padding:24px 40px}header h1{margin:0 0 6px;font-size:26px}header p{margin:0;color:#c9d1de}
+main{padding:24px 40px;max-width:1400px}section{background:#fff;border-radius:10px;padding:18px 24px;margin-bottom:22px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
+h2{margin-top:0;font-size:20px}table{border-collapse:collapse;width:100%;font-size:14px}th,td{padding:7px 10px;border-bottom:1px solid #e4e7ec;text-align:left;vertical-align:top}
+th{background:#eef1f5;position:sticky;top:0;cursor:default}th::after{content:' \\2195';color:#9aa3b2;font-size:11px}td.num{text-align:right;font-variant-numeric:tabular-nums}
+tr:hover td{background:#fafbfd}.sev{display:inline-block;padding:2px 8px;border-radius:10px;font-size:12px;font-weight:600;color:#fff;text-transform:uppercase}
+.critical{background:#a0141e}.high{background:#e1463c}.medium{background:#f0a028;color:#1d2330}.low{background:#5a8cd2}
+.cards{display:flex;gap:16px;flex-wrap:wrap}.card{background:#eef1f5;border-radius:8px;padding:10px 16px;min-width:140px}.card b{display:block;font-size:22px}
+details{margin-top:4px}summary{cursor:pointer;color:#4a5468;font-size:13px}pre{background:#f3f4f6;padding:8px;border-radius:6px;font-size:12px;overflow-x:auto}
+figure{margin:0 0 24px}figure img{max-width:100%;border:1px solid #e4e7ec;border-radius:6px}figcaption{color:#4a5468;font-size:14px;margin-top:6px}";
+
+/// Render the HTML report.
+pub fn render(r: &Report, plots: &[Plot]) -> String {
+    let mut o = String::new();
+    let d = &r.dataset;
+    let _ = write!(
+        o,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>leakhound: {}</title><style>{CSS}</style></head><body>",
+        esc(&d.path)
+    );
+    let _ = write!(
+        o,
+        "<header><h1>Leakage audit</h1><p>{} &middot; target <b>{}</b> ({:?}) &middot; leakhound {}</p></header><main>",
+        esc(&d.path),
+        esc(&d.target),
+        d.task,
+        esc(&r.tool.version)
+    );
+    let count = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();
+    let _ = write!(o, "<section><h2>Summary</h2><div class=\"cards\">");
+    let _ = write!(
+        o,
+        "<div class=\"card\">rows<b>{}</b></div><div class=\"card\">features<b>{}</b></div>",
+        d.rows_used,
+        r.features.len()
+    );
+    for s in [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ] {
+        let _ = write!(
+            o,
+            "<div class=\"card\">{}<b>{}</b></div>",
+            badge(Some(s)),
+            count(s)
+        );
+    }
+    let metrics: Vec<String> = r
+        .model
+        .out_of_fold
+        .iter()
+        .map(|(k, v)| format!("{k} {v:.4}"))
+        .collect();
+    let _ = write!(
+        o,
+        "</div><p>Surrogate <b>{}</b>, out of fold: {}.",
+        esc(&r.model.surrogate),
+        esc(&metrics.join(", "))
+    );
+    if d.sampled {
+        let _ = write!(
+            o,
+            " Audited on a sample of {} of {} rows.",
+            d.rows_used, d.rows
+        );
+    }
+    let _ = write!(o, "</p></section>");
+
+    let _ = write!(o, "<section><h2>Findings</h2>");
+    if r.findings.is_empty() {
+        let _ = write!(o, "<p>No findings.</p>");
+    } else {
+        let _ = write!(o, "<table><thead><tr><th>severity</th><th>kind</th><th>feature</th><th>finding</th></tr></thead><tbody>");
+        for f in &r.findings {
+            let who = if f.features.len() > 1 {
+                f.features.join(", ")
+            } else {
+                f.feature.clone().unwrap_or_else(|| "(dataset)".into())
+            };
+            let evidence = serde_json::to_string_pretty(&f.evidence).unwrap_or_default();
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}<details><summary>evidence</summary><pre>{}</pre></details></td></tr>",
+                badge(Some(f.severity)),
+                esc(&f.kind),
+                esc(&who),
+                esc(&f.message),
+                esc(&evidence)
+            );
+        }
+        let _ = write!(o, "</tbody></table>");
+    }
+    let _ = write!(o, "</section><section><h2>Features</h2><table><thead><tr><th>feature</th><th>type</th><th>missing</th><th>power alone</th><th>permutation</th><th>drop-column</th><th>share</th><th>severity</th></tr></thead><tbody>");
+    for f in &r.features {
+        let perm = f.permutation_importance.map_or("-".to_string(), |p| {
+            format!("{:.4} &plusmn; {:.4}", p.mean, p.std)
+        });
+        let drop = f
+            .drop_column_importance
+            .map_or("-".to_string(), |v| format!("{v:.4}"));
+        let _ = write!(
+            o,
+            "<tr><td>{}</td><td>{:?}</td><td class=\"num\">{:.1}%</td><td class=\"num\">{:.3}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}%</td><td>{}</td></tr>",
+            esc(&f.name),
+            f.ty,
+            f.missing_fraction * 100.0,
+            f.single_feature_power.power,
+            perm,
+            drop,
+            f.importance_share * 100.0,
+            badge(f.severity)
+        );
+    }
+    let _ = write!(o, "</tbody></table></section>");
+    if !plots.is_empty() {
+        let _ = write!(o, "<section><h2>Plots</h2>");
+        for p in plots {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(&p.png);
+            let _ = write!(o, "<figure><img alt=\"{0}\" src=\"data:image/png;base64,{b64}\"><figcaption>{0}</figcaption></figure>", esc(&p.caption));
+        }
+        let _ = write!(o, "</section>");
+    }
+    if !r.warnings.is_empty() {
+        let _ = write!(o, "<section><h2>Warnings</h2><ul>");
+        for w in &r.warnings {
+            let _ = write!(o, "<li>{}</li>", esc(w));
+        }
+        let _ = write!(o, "</ul></section>");
+    }
+    let _ = writeln!(o, "</main></body></html>");
+    o
+}

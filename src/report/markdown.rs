@@ -1,0 +1,107 @@
+//! `report.md`: summary, findings table, feature table and links to the PNGs, ready to paste
+//! into a pull request or a model card.
+
+use std::fmt::Write;
+
+use super::plot::Plot;
+use super::Report;
+
+/// Escape a table cell.
+pub fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Render the Markdown report.
+pub fn render(r: &Report, plots: &[Plot]) -> String {
+    let mut o = String::new();
+    let d = &r.dataset;
+    let _ = writeln!(o, "# Leakage audit: {}\n", cell(&d.path));
+    let _ = writeln!(
+        o,
+        "Target `{}` ({:?}), {} rows{} x {} columns; surrogate `{}`, seed {}.\n",
+        d.target,
+        d.task,
+        d.rows_used,
+        if d.sampled {
+            format!(" (sampled from {})", d.rows)
+        } else {
+            String::new()
+        },
+        d.columns,
+        r.model.surrogate,
+        r.settings["seed"]
+    );
+    let metrics: Vec<String> = r
+        .model
+        .out_of_fold
+        .iter()
+        .map(|(k, v)| format!("{k} {v:.4}"))
+        .collect();
+    let _ = writeln!(o, "Out-of-fold: {}.\n", metrics.join(", "));
+    let worst = r.max_severity().map_or("none", |s| s.as_str());
+    let _ = writeln!(
+        o,
+        "**{} findings; worst severity: {worst}.**\n",
+        r.findings.len()
+    );
+    let _ = writeln!(o, "## Findings\n");
+    if r.findings.is_empty() {
+        let _ = writeln!(o, "No findings.\n");
+    } else {
+        let _ = writeln!(
+            o,
+            "| severity | kind | feature | message |\n|---|---|---|---|"
+        );
+        for f in &r.findings {
+            let who = if f.features.len() > 1 {
+                f.features.join(", ")
+            } else {
+                f.feature.clone().unwrap_or_else(|| "(dataset)".into())
+            };
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} |",
+                f.severity.as_str(),
+                f.kind,
+                cell(&who),
+                cell(&f.message)
+            );
+        }
+        let _ = writeln!(o);
+    }
+    let _ = writeln!(o, "## Features\n");
+    let _ = writeln!(o, "| feature | type | missing | power | permutation | drop-column | share | severity |\n|---|---|---:|---:|---:|---:|---:|---|");
+    for f in &r.features {
+        let perm = f
+            .permutation_importance
+            .map_or("-".to_string(), |p| format!("{:.4} ± {:.4}", p.mean, p.std));
+        let drop = f
+            .drop_column_importance
+            .map_or("-".to_string(), |v| format!("{v:.4}"));
+        let _ = writeln!(
+            o,
+            "| {} | {:?} | {:.1}% | {:.3} | {} | {} | {:.1}% | {} |",
+            cell(&f.name),
+            f.ty,
+            f.missing_fraction * 100.0,
+            f.single_feature_power.power,
+            perm,
+            drop,
+            f.importance_share * 100.0,
+            f.severity.map_or("", |s| s.as_str())
+        );
+    }
+    if !plots.is_empty() {
+        let _ = writeln!(o, "\n## Plots\n");
+        for p in plots {
+            let _ = writeln!(o, "![{}]({})\n", cell(&p.caption), p.name);
+        }
+    }
+    if !r.warnings.is_empty() {
+        let _ = writeln!(o, "## Warnings\n");
+        for w in &r.warnings {
+            let _ = writeln!(o, "- {w}");
+        }
+    }
+    o
+}

@@ -1,0 +1,184 @@
+//! PNG diagnostics drawn with plotters' bitmap backend and an embedded font (DejaVu Sans via
+//! `ab_glyph`), so text renders on a machine with no system fonts. One file per plot kind; each
+//! reads only the [`Report`] and never computes.
+
+mod importance;
+mod power;
+mod suspect;
+
+use std::sync::Once;
+
+use plotters::prelude::*;
+
+use super::{Report, Severity};
+use crate::error::{Error, Result};
+
+/// Features per chart at most; the rest are summarised in a caption.
+pub const MAX_FEATURES: usize = 30;
+
+/// Which plots to draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlotKind {
+    /// importance.png
+    Importance,
+    /// single_feature_power.png
+    Power,
+    /// suspect_<feature>.png for each feature flagged high or above
+    Suspect,
+}
+
+/// A rendered plot: file name and PNG bytes.
+pub struct Plot {
+    /// File name inside the report directory.
+    pub name: String,
+    /// Caption for Markdown and HTML.
+    pub caption: String,
+    /// Encoded PNG.
+    pub png: Vec<u8>,
+}
+
+static FONT: Once = Once::new();
+
+fn register_font() {
+    FONT.call_once(|| {
+        // The bytes are a valid TTF shipped by the dejavu crate; failure would only lose text.
+        let _ = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            dejavu::sans::regular(),
+        );
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+/// Colour of a severity (grey when none).
+pub fn severity_color(s: Option<Severity>) -> RGBColor {
+    match s {
+        Some(Severity::Critical) => RGBColor(160, 20, 30),
+        Some(Severity::High) => RGBColor(225, 70, 60),
+        Some(Severity::Medium) => RGBColor(240, 160, 40),
+        Some(Severity::Low) => RGBColor(90, 140, 210),
+        None => RGBColor(150, 155, 165),
+    }
+}
+
+/// Shorten a label to `max` characters with an ellipsis.
+pub fn ellipsize(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+
+/// Draw into an RGB buffer of `w` x `h` and encode it as PNG.
+pub fn render(w: u32, h: u32, draw: impl FnOnce(&Area) -> Result<(), String>) -> Result<Vec<u8>> {
+    register_font();
+    let mut buf = vec![255u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| plot_error(&e.to_string()))?;
+        draw(&root).map_err(|e| plot_error(&e))?;
+        root.present().map_err(|e| plot_error(&e.to_string()))?;
+    }
+    let mut png = Vec::new();
+    use image::ImageEncoder;
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&buf, w, h, image::ColorType::Rgb8)
+        .map_err(|e| plot_error(&e.to_string()))?;
+    Ok(png)
+}
+
+fn plot_error(msg: &str) -> Error {
+    Error::Output {
+        path: "plot".into(),
+        message: msg.to_string(),
+    }
+}
+
+/// Map any plotters error to a string.
+pub fn e<T: std::fmt::Display>(err: T) -> String {
+    err.to_string()
+}
+
+/// Write `label` right-aligned just left of pixel `(x, y)` (feature names on a bar chart).
+pub fn left_label(root: &Area, (x, y): (i32, i32), label: &str) -> Result<(), String> {
+    let style = TextStyle::from(("sans-serif", 15).into_font()).pos(
+        plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Right,
+            plotters::style::text_anchor::VPos::Center,
+        ),
+    );
+    root.draw(&Text::new(label.to_string(), (x - 8, y), style))
+        .map_err(e)
+}
+
+/// Write `label` centred just below pixel `(x, y)` (bin names under a bar chart).
+pub fn below_label(root: &Area, (x, y): (i32, i32), label: &str, row: i32) -> Result<(), String> {
+    let style = TextStyle::from(("sans-serif", 13).into_font()).pos(
+        plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Top,
+        ),
+    );
+    root.draw(&Text::new(label.to_string(), (x, y + 8 + 16 * row), style))
+        .map_err(e)
+}
+
+/// File-name-safe version of a feature name.
+pub fn file_safe(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    ellipsize(&s, 60)
+}
+
+/// Render the selected plots for a report.
+pub fn render_all(report: &Report, kinds: &[PlotKind]) -> Result<Vec<Plot>> {
+    let mut out = Vec::new();
+    if kinds.contains(&PlotKind::Importance)
+        && report
+            .features
+            .iter()
+            .any(|f| f.permutation_importance.is_some())
+    {
+        out.push(Plot {
+            name: "importance.png".into(),
+            caption: "Permutation importance (± std over repeats) beside drop-column importance; colour = worst finding".into(),
+            png: importance::draw(report)?,
+        });
+    }
+    if kinds.contains(&PlotKind::Power) {
+        out.push(Plot {
+            name: "single_feature_power.png".into(),
+            caption: "Single-feature predictive power (out of fold) with the severity thresholds"
+                .into(),
+            png: power::draw(report)?,
+        });
+    }
+    if kinds.contains(&PlotKind::Suspect) {
+        for d in &report.distributions {
+            out.push(Plot {
+                name: format!("suspect_{}.png", file_safe(&d.feature)),
+                caption: format!(
+                    "'{}' by target ({})",
+                    d.feature,
+                    d.kinds.join(", ").replace('_', " ")
+                ),
+                png: suspect::draw(report, d)?,
+            });
+        }
+    }
+    Ok(out)
+}
