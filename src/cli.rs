@@ -35,6 +35,54 @@ pub enum Command {
         after_help = "Examples:\n  leakhound demo\n  leakhound demo --write demo-data/   # also writes demo-data/loans.csv to rerun with `audit`\n  leakhound demo --json | jq '.findings[].kind'"
     )]
     Demo(DemoArgs),
+    /// Compare two model versions: their report.json files (or feature,importance CSV tables).
+    ///
+    /// Example: leakhound compare v1/report.json v2/report.json --fail-on high
+    #[command(
+        after_help = "Examples:\n  leakhound compare v1/report.json v2/report.json\n  leakhound compare v1/report.json xgb_gain.csv --out cmp/ --fail-on high\n\nEach side is a leakhound report.json or a CSV with columns feature,importance (XGBoost/LightGBM gain,\nmean |SHAP|). Findings: new_leak, importance_jump, metric_jump, resolved.\nExit codes: 0 no finding at or above --fail-on, 1 such a finding, 2 error."
+    )]
+    Compare(CompareArgs),
+    /// Run the dominance checks on a feature,importance table alone.
+    ///
+    /// Example: leakhound inspect shap_importance.csv --fail-on high
+    #[command(
+        after_help = "Examples:\n  leakhound inspect lightgbm_gain.csv\n  leakhound inspect shap.csv --json"
+    )]
+    Inspect(InspectArgs),
+}
+
+/// `compare` arguments.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The old version: report.json or a feature,importance CSV.
+    pub old: PathBuf,
+    /// The new version: report.json or a feature,importance CSV.
+    pub new: PathBuf,
+    /// Directory for comparison.json, comparison.md and comparison.png.
+    #[arg(long, default_value = "leakhound-compare", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Print comparison.json to stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 1 when a finding at or above this severity exists.
+    #[arg(long, value_name = "SEVERITY", default_value = "never", value_parser = parse_fail_on)]
+    pub fail_on: FailOn,
+    /// Write no PNG.
+    #[arg(long)]
+    pub no_plots: bool,
+}
+
+/// `inspect` arguments.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// A CSV with columns feature,importance.
+    pub importances: PathBuf,
+    /// Print the findings as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 1 when a finding at or above this severity exists.
+    #[arg(long, value_name = "SEVERITY", default_value = "never", value_parser = parse_fail_on)]
+    pub fail_on: FailOn,
 }
 
 /// Options shared by commands that produce a report.

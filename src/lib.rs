@@ -9,6 +9,7 @@ pub mod audit;
 pub mod checks;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod demo;
 pub mod importance;
 pub mod report;

@@ -12,6 +12,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Audit(args) => commands::audit::run(*args),
         Command::Demo(args) => commands::demo::run(args),
+        Command::Compare(args) => commands::compare::run(args),
+        Command::Inspect(args) => commands::compare::inspect(args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -4,6 +4,7 @@ mod common;
 
 mod clean_data;
 mod cli;
+mod compare;
 mod planted;
 mod properties;
 mod reports;

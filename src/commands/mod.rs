@@ -1,6 +1,7 @@
 //! One file per subcommand: arguments -> validated settings -> library -> outcome.
 
 pub mod audit;
+pub mod compare;
 pub mod demo;
 
 use std::io::IsTerminal;
@@ -98,10 +99,15 @@ pub fn deliver(report: &Report, out: &OutputArgs) -> Result<Outcome> {
         )
     };
     print_stdout(&text)?;
-    Ok(match out.fail_on {
-        FailOn::At(s) if report.max_severity().is_some_and(|m| m >= s) => Outcome::Failed,
+    Ok(outcome(out.fail_on, report.max_severity()))
+}
+
+/// Exit outcome for the worst severity found under `--fail-on`.
+pub fn outcome(fail_on: FailOn, worst: Option<crate::report::Severity>) -> Outcome {
+    match fail_on {
+        FailOn::At(s) if worst.is_some_and(|m| m >= s) => Outcome::Failed,
         _ => Outcome::Clean,
-    })
+    }
 }
 
 /// Print to stdout; a closed pipe (`| head`) is not an error.

@@ -73,7 +73,8 @@ pub fn ellipsize(s: &str, max: usize) -> String {
     }
 }
 
-type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+/// The drawing area plots draw on.
+pub type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
 
 /// Draw into an RGB buffer of `w` x `h` and encode it as PNG.
 pub fn render(w: u32, h: u32, draw: impl FnOnce(&Area) -> Result<(), String>) -> Result<Vec<u8>> {

@@ -1,0 +1,511 @@
+//! `compare`: importance reports of two model versions side by side, with findings for what
+//! changed (a new leak, an importance jump, a resolved leak, a suspicious metric jump); and
+//! `inspect`: the dominance checks on a plain importance table.
+//!
+//! # JSON format (`comparison.json`, `schema_version` 1)
+//! `{schema_version, tool, old, new, features, findings, warnings}`; `old`/`new` describe each
+//! side (`source`, `kind` = `report` or `importances`, `target`, `task`, `metric`, `score`);
+//! `features` has one row per feature name: `status` (`both`, `added`, `removed`),
+//! `renamed_from`, `share_old`, `share_new`, `rank_old`, `rank_new`, `rank_change`,
+//! `power_old`, `power_new`, `severity_old`, `severity_new`; `findings` as in `report.json`.
+
+pub mod render;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::checks::{finding, r4};
+use crate::data::Task;
+use crate::error::{Error, Result};
+use crate::report::{Finding, Report, Severity, Tool, SCHEMA_VERSION};
+
+/// Comparison schema version.
+pub const COMPARISON_SCHEMA_VERSION: u32 = 1;
+/// Share of importance at which a feature dominates.
+const DOMINANT_SHARE: f64 = 0.5;
+/// Growth factor of a feature's share that counts as a jump.
+const JUMP_FACTOR: f64 = 3.0;
+/// Rise of the headline score (AUC, macro-AUC, R²) that is suspicious with concentrated importance.
+const METRIC_JUMP: f64 = 0.05;
+
+/// One side of a comparison: a full report or a plain importance table.
+#[derive(Debug, Clone)]
+pub struct Side {
+    /// Where it came from.
+    pub source: String,
+    /// The report, when the side is a report.
+    pub report: Option<Report>,
+    /// Importance share per feature (sums to 1 over positive importances).
+    pub shares: BTreeMap<String, f64>,
+}
+
+/// What each side was, in `comparison.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SideInfo {
+    /// Path.
+    pub source: String,
+    /// `report` or `importances`.
+    pub kind: String,
+    /// Target (reports only).
+    pub target: Option<String>,
+    /// Task (reports only).
+    pub task: Option<Task>,
+    /// Headline metric name and value (reports only).
+    pub metric: Option<String>,
+    /// Headline value.
+    pub score: Option<f64>,
+}
+
+/// One feature across the two sides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureDelta {
+    /// Name.
+    pub name: String,
+    /// `both`, `added` or `removed`.
+    pub status: String,
+    /// For an added feature that looks like a removed one renamed.
+    pub renamed_from: Option<String>,
+    /// Share of importance before.
+    pub share_old: Option<f64>,
+    /// Share after.
+    pub share_new: Option<f64>,
+    /// Rank before (1 = most important).
+    pub rank_old: Option<usize>,
+    /// Rank after.
+    pub rank_new: Option<usize>,
+    /// Positive when the feature moved up.
+    pub rank_change: Option<i64>,
+    /// Single-feature power before (reports only).
+    pub power_old: Option<f64>,
+    /// Power after.
+    pub power_new: Option<f64>,
+    /// Worst severity before.
+    pub severity_old: Option<Severity>,
+    /// Worst severity after.
+    pub severity_new: Option<Severity>,
+}
+
+/// The comparison contract.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// Schema version.
+    pub schema_version: u32,
+    /// Tool.
+    pub tool: Tool,
+    /// Old side.
+    pub old: SideInfo,
+    /// New side.
+    pub new: SideInfo,
+    /// Features, most important in NEW first, then removed ones.
+    pub features: Vec<FeatureDelta>,
+    /// Findings, most severe first.
+    pub findings: Vec<Finding>,
+    /// Warnings (different targets or tasks).
+    pub warnings: Vec<String>,
+}
+
+impl Comparison {
+    /// Worst severity among findings.
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+/// Load a side: `.json` is a leakhound report, `.csv` an importance table.
+pub fn load(path: &Path) -> Result<Side> {
+    let source = path.display().to_string();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "json" => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            let value: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| Error::Malformed {
+                    path: path.into(),
+                    message: format!("not JSON ({e})"),
+                })?;
+            let version = value
+                .get("schema_version")
+                .and_then(|v| v.as_u64())
+                .ok_or_else(|| Error::Malformed {
+                    path: path.into(),
+                    message: "not a leakhound report (no schema_version)".into(),
+                })?;
+            if version != u64::from(SCHEMA_VERSION) {
+                return Err(Error::Malformed {
+                    path: path.into(),
+                    message: format!("report schema_version {version} is not supported (this leakhound reads {SCHEMA_VERSION})"),
+                });
+            }
+            let report: Report = serde_json::from_value(value).map_err(|e| Error::Malformed {
+                path: path.into(),
+                message: format!("not a leakhound report ({e})"),
+            })?;
+            let shares = report
+                .features
+                .iter()
+                .map(|f| (f.name.clone(), f.importance_share))
+                .collect();
+            Ok(Side {
+                source,
+                report: Some(report),
+                shares,
+            })
+        }
+        "csv" | "tsv" | "txt" => Ok(Side {
+            source,
+            report: None,
+            shares: read_importances(path)?,
+        }),
+        _ => Err(Error::UnsupportedExtension {
+            path: path.into(),
+            ext: format!(".{ext}"),
+        }),
+    }
+}
+
+/// Read a `feature,importance` table (e.g. XGBoost/LightGBM gain or mean |SHAP|); importances
+/// are made non-negative shares.
+pub fn read_importances(path: &Path) -> Result<BTreeMap<String, f64>> {
+    let frame = crate::data::read_frame(path, &crate::data::ReadOptions::default())?;
+    let names = frame.names();
+    let find = |want: &[&str]| {
+        names
+            .iter()
+            .position(|n| want.contains(&n.to_lowercase().as_str()))
+    };
+    let (Some(fi), Some(ii)) = (
+        find(&["feature", "name", "column"]),
+        find(&["importance", "gain", "value", "mean_abs_shap"]),
+    ) else {
+        return Err(Error::Malformed {
+            path: path.into(),
+            message: format!(
+                "expected columns 'feature' and 'importance', found {}",
+                names.join(", ")
+            ),
+        });
+    };
+    let crate::data::Values::Numeric(imp) = &frame.columns[ii].values else {
+        return Err(Error::Malformed {
+            path: path.into(),
+            message: format!("column '{}' is not numeric", names[ii]),
+        });
+    };
+    let labels: Vec<String> = match &frame.columns[fi].values {
+        crate::data::Values::Categorical { codes, levels } => codes
+            .iter()
+            .map(|&c| levels.get(c as usize).cloned().unwrap_or_default())
+            .collect(),
+        crate::data::Values::Numeric(v) => v.iter().map(|x| x.to_string()).collect(),
+    };
+    let mut raw: BTreeMap<String, f64> = BTreeMap::new();
+    for (name, &v) in labels.into_iter().zip(imp) {
+        if name.is_empty() {
+            continue;
+        }
+        if raw
+            .insert(name.clone(), if v.is_nan() { 0.0 } else { v.max(0.0) })
+            .is_some()
+        {
+            return Err(Error::DuplicateColumn {
+                path: path.into(),
+                column: name,
+            });
+        }
+    }
+    let total: f64 = raw.values().sum();
+    Ok(raw
+        .into_iter()
+        .map(|(k, v)| (k, if total > 0.0 { r4(v / total) } else { 0.0 }))
+        .collect())
+}
+
+fn info(side: &Side) -> SideInfo {
+    let (metric, score) = match &side.report {
+        Some(r) => {
+            let (m, v) = crate::checks::suspicious::headline(&r.model.out_of_fold);
+            (Some(m.to_string()), Some(v))
+        }
+        None => (None, None),
+    };
+    SideInfo {
+        source: side.source.clone(),
+        kind: if side.report.is_some() {
+            "report"
+        } else {
+            "importances"
+        }
+        .into(),
+        target: side.report.as_ref().map(|r| r.dataset.target.clone()),
+        task: side.report.as_ref().map(|r| r.dataset.task),
+        metric,
+        score,
+    }
+}
+
+fn ranks(shares: &BTreeMap<String, f64>) -> BTreeMap<String, usize> {
+    let mut v: Vec<(&String, f64)> = shares.iter().map(|(k, &s)| (k, s)).collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    v.into_iter()
+        .enumerate()
+        .map(|(i, (k, _))| (k.clone(), i + 1))
+        .collect()
+}
+
+fn power_of(side: &Side, name: &str) -> Option<f64> {
+    side.report
+        .as_ref()?
+        .features
+        .iter()
+        .find(|f| f.name == name)
+        .map(|f| f.single_feature_power.power)
+}
+
+fn severity_of(side: &Side, name: &str) -> Option<Severity> {
+    side.report
+        .as_ref()?
+        .features
+        .iter()
+        .find(|f| f.name == name)
+        .and_then(|f| f.severity)
+}
+
+/// Compare two sides.
+pub fn compare(old: &Side, new: &Side) -> Comparison {
+    let mut warnings = Vec::new();
+    if let (Some(a), Some(b)) = (&old.report, &new.report) {
+        if a.dataset.target != b.dataset.target {
+            warnings.push(format!(
+                "the reports predict different targets ('{}' vs '{}')",
+                a.dataset.target, b.dataset.target
+            ));
+        }
+        if a.dataset.task != b.dataset.task {
+            warnings.push(format!(
+                "the reports have different tasks ({:?} vs {:?})",
+                a.dataset.task, b.dataset.task
+            ));
+        }
+    }
+    let (ro, rn) = (ranks(&old.shares), ranks(&new.shares));
+    let mut names: Vec<&String> = new.shares.keys().chain(old.shares.keys()).collect();
+    names.sort();
+    names.dedup();
+    let mut features: Vec<FeatureDelta> = names
+        .into_iter()
+        .map(|n| {
+            let (so, sn) = (old.shares.get(n).copied(), new.shares.get(n).copied());
+            let status = match (so, sn) {
+                (Some(_), Some(_)) => "both",
+                (None, Some(_)) => "added",
+                _ => "removed",
+            };
+            let (rko, rkn) = (ro.get(n).copied(), rn.get(n).copied());
+            FeatureDelta {
+                name: n.clone(),
+                status: status.into(),
+                renamed_from: None,
+                share_old: so,
+                share_new: sn,
+                rank_old: rko,
+                rank_new: rkn,
+                rank_change: rko.zip(rkn).map(|(a, b)| a as i64 - b as i64),
+                power_old: power_of(old, n),
+                power_new: power_of(new, n),
+                severity_old: severity_of(old, n),
+                severity_new: severity_of(new, n),
+            }
+        })
+        .collect();
+    // An added feature whose share and power match a removed one's looks like a rename.
+    let removed: Vec<FeatureDelta> = features
+        .iter()
+        .filter(|f| f.status == "removed")
+        .cloned()
+        .collect();
+    for f in features.iter_mut().filter(|f| f.status == "added") {
+        let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) => (a - b).abs() <= 0.02 + 0.1 * a.abs().max(b.abs()),
+            (None, None) => true,
+            _ => false,
+        };
+        if let Some(r) = removed.iter().find(|r| {
+            close(r.share_old, f.share_new)
+                && close(r.power_old, f.power_new)
+                && r.share_old.unwrap_or(0.0) > 0.0
+        }) {
+            f.renamed_from = Some(r.name.clone());
+        }
+    }
+    features.sort_by(|a, b| {
+        b.share_new
+            .unwrap_or(-1.0)
+            .total_cmp(&a.share_new.unwrap_or(-1.0))
+            .then(a.name.cmp(&b.name))
+    });
+    let findings = findings(old, new, &features);
+    Comparison {
+        schema_version: COMPARISON_SCHEMA_VERSION,
+        tool: Tool {
+            name: "leakhound".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        old: info(old),
+        new: info(new),
+        features,
+        findings,
+        warnings,
+    }
+}
+
+fn leak_keys(r: &Report) -> Vec<(Option<String>, String, Severity)> {
+    r.findings
+        .iter()
+        .filter(|f| f.severity >= Severity::High)
+        .map(|f| (f.feature.clone(), f.kind.clone(), f.severity))
+        .collect()
+}
+
+fn findings(old: &Side, new: &Side, features: &[FeatureDelta]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let (Some(a), Some(b)) = (&old.report, &new.report) {
+        let (ka, kb) = (leak_keys(a), leak_keys(b));
+        for f in b.findings.iter().filter(|f| f.severity >= Severity::High) {
+            if !ka
+                .iter()
+                .any(|(feat, kind, _)| feat == &f.feature && kind == &f.kind)
+            {
+                let who = f.feature.clone().unwrap_or_else(|| "(dataset)".into());
+                out.push(finding(
+                    f.feature.as_deref(),
+                    "new_leak",
+                    f.severity,
+                    format!(
+                        "New in this version: {} on '{who}' ({}). {}",
+                        f.kind.replace('_', " "),
+                        f.severity.as_str(),
+                        f.message
+                    ),
+                    json!({ "kind": f.kind, "evidence": f.evidence }),
+                ));
+            }
+        }
+        for f in a.findings.iter().filter(|f| f.severity >= Severity::High) {
+            if !kb
+                .iter()
+                .any(|(feat, kind, _)| feat == &f.feature && kind == &f.kind)
+            {
+                let who = f.feature.clone().unwrap_or_else(|| "(dataset)".into());
+                out.push(finding(
+                    f.feature.as_deref(),
+                    "resolved",
+                    Severity::Low,
+                    format!(
+                        "Gone in this version: {} on '{who}' (was {}).",
+                        f.kind.replace('_', " "),
+                        f.severity.as_str()
+                    ),
+                    json!({ "kind": f.kind, "severity_old": f.severity }),
+                ));
+            }
+        }
+        let (ma, va) = crate::checks::suspicious::headline(&a.model.out_of_fold);
+        let (mb, vb) = crate::checks::suspicious::headline(&b.model.out_of_fold);
+        let top_new = features
+            .iter()
+            .filter_map(|f| f.share_new)
+            .fold(0.0, f64::max);
+        let top_old = features
+            .iter()
+            .filter_map(|f| f.share_old)
+            .fold(0.0, f64::max);
+        if ma == mb && vb - va >= METRIC_JUMP && top_new >= DOMINANT_SHARE && top_new > top_old {
+            out.push(finding(
+                None,
+                "metric_jump",
+                Severity::High,
+                format!(
+                    "The score rose from {ma} {va:.3} to {vb:.3} while importance concentrated (top feature {:.0}% → {:.0}%); a leak typically does both.",
+                    top_old * 100.0,
+                    top_new * 100.0
+                ),
+                json!({ "metric": ma, "old": va, "new": vb, "top_share_old": r4(top_old), "top_share_new": r4(top_new) }),
+            ));
+        }
+    }
+    for f in features {
+        let (Some(sn), so) = (
+            f.share_new,
+            f.share_old
+                .or_else(|| f.renamed_from.as_ref().and(Some(0.0))),
+        ) else {
+            continue;
+        };
+        let so = so.unwrap_or(0.0);
+        if sn >= DOMINANT_SHARE && sn >= JUMP_FACTOR * so.max(0.01) && f.renamed_from.is_none() {
+            out.push(finding(
+                Some(&f.name),
+                "importance_jump",
+                Severity::High,
+                format!(
+                    "'{}' now carries {:.0}% of the importance, up from {:.0}%{}; a feature that suddenly dominates is the first place to look for a leak.",
+                    f.name,
+                    sn * 100.0,
+                    so * 100.0,
+                    if f.status == "added" { " (it is new)" } else { "" }
+                ),
+                json!({ "share_old": so, "share_new": sn, "status": f.status }),
+            ));
+        }
+    }
+    crate::checks::sort(&mut out);
+    out
+}
+
+/// `inspect`: dominance checks on one importance table.
+pub fn inspect(side: &Side) -> Vec<Finding> {
+    let mut v: Vec<(&String, f64)> = side.shares.iter().map(|(k, &s)| (k, s)).collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut out = Vec::new();
+    if let Some(&(name, top)) = v.first() {
+        let second = v.get(1).map_or(0.0, |x| x.1);
+        if top >= DOMINANT_SHARE {
+            let severity = if top >= 0.8 {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
+            out.push(finding(
+                Some(name),
+                "dominant_feature",
+                severity,
+                format!(
+                    "'{name}' carries {:.0}% of the model's importance, {:.1}x the next feature; check that it is known at prediction time.",
+                    top * 100.0,
+                    top / second.max(1e-9)
+                ),
+                json!({ "importance_share": top, "next_share": second, "ratio": r4(top / second.max(1e-9)) }),
+            ));
+        }
+        let top2 = top + second;
+        if top < DOMINANT_SHARE && top2 >= 0.8 && v.len() > 3 {
+            let other = v[1].0;
+            let mut f = finding(
+                Some(name),
+                "dominant_feature",
+                Severity::Medium,
+                format!("'{name}' and '{other}' together carry {:.0}% of the importance; check both are known at prediction time.", top2 * 100.0),
+                json!({ "importance_share": top2, "cluster": [name, other] }),
+            );
+            f.features = vec![name.clone(), other.clone()];
+            out.push(f);
+        }
+    }
+    out
+}
