@@ -92,5 +92,19 @@ fn engine(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, engine);
+/// The train/test duplicate check is hash-based: linear in rows, 1M rows each side.
+fn split_duplicates(c: &mut Criterion) {
+    let mut g = c.benchmark_group("split");
+    g.sample_size(10);
+    for n in [100_000usize, 1_000_000] {
+        let train = dataset(n);
+        let test = train.take(&(0..n / 5).map(|i| i * 5).collect::<Vec<_>>());
+        g.bench_with_input(BenchmarkId::new("duplicates", n), &n, |b, _| {
+            b.iter(|| leakhound::split::duplicates::count_matches(&train, &test, 0.001))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, engine, split_duplicates);
 criterion_main!(benches);

@@ -14,6 +14,7 @@ use crate::report::{
     ClusterInfo, DatasetInfo, Distribution, FeatureInfo, Finding, ModelInfo, PeelStep,
     PermutationInfo, PowerInfo, Ranks, Report, Severity, Tool, SCHEMA_VERSION,
 };
+use crate::split::{SplitMode, SplitSettings};
 use crate::surrogate::{BinnedMatrix, Labels, SurrogateKind};
 
 /// Share of a peeled model's importance that makes a column part of a multi-feature leak ...
@@ -38,6 +39,8 @@ pub struct AuditSettings {
     pub peel: bool,
     /// `--max-rows`, recorded in the settings.
     pub max_rows: Option<usize>,
+    /// Split-aware check settings.
+    pub split: SplitSettings,
 }
 
 impl Default for AuditSettings {
@@ -50,6 +53,7 @@ impl Default for AuditSettings {
             allow: Vec::new(),
             peel: true,
             max_rows: None,
+            split: SplitSettings::default(),
         }
     }
 }
@@ -66,6 +70,26 @@ pub struct Source {
 /// Run the whole audit and build the report. `phase` is called as each phase starts.
 pub fn audit(
     ds: &Dataset,
+    settings: &AuditSettings,
+    source: &Source,
+    phase: &dyn Fn(&str),
+) -> Result<Report> {
+    audit_split(ds, None, settings, source, phase)
+}
+
+/// The test side of a split audit: a test dataset (from a file or a split column).
+pub struct TestSide<'a> {
+    /// Test rows with the same roles as the training data.
+    pub data: &'a Dataset,
+    /// Where it came from.
+    pub mode: SplitMode,
+}
+
+/// Audit `ds` (the training data) and run the split-aware checks against `test`, or against
+/// leakhound's own seeded 80/20 split of `ds` when there is no test side.
+pub fn audit_split(
+    ds: &Dataset,
+    test: Option<TestSide>,
     settings: &AuditSettings,
     source: &Source,
     phase: &dyn Fn(&str),
@@ -156,7 +180,51 @@ pub fn audit(
         lap("peeling", &mut timings);
     }
 
+    phase("split checks");
+    let (train_own, test_own, idx_train, idx_test);
+    let (train_side, test_side, mode, index_train, index_test): (
+        &Dataset,
+        &Dataset,
+        SplitMode,
+        &[usize],
+        &[usize],
+    ) = match &test {
+        Some(t) => {
+            idx_train = (0..ds.rows()).collect::<Vec<_>>();
+            idx_test = (0..t.data.rows()).collect::<Vec<_>>();
+            (ds, t.data, t.mode, &idx_train, &idx_test)
+        }
+        None => {
+            let (a, b) = crate::split::own_split(ds, &x.row_keys, settings.seed);
+            train_own = ds.take(&a);
+            test_own = ds.take(&b);
+            idx_train = a;
+            idx_test = b;
+            (&train_own, &test_own, SplitMode::Own, &idx_train, &idx_test)
+        }
+    };
+    let split_ctx = crate::split::SplitContext {
+        train: train_side,
+        test: test_side,
+        mode,
+        data: ds,
+        problem,
+        model_features: &model_features,
+        surrogate: surrogate.as_ref(),
+        random_headline: checks::suspicious::headline(&run.oof),
+        seed: settings.seed,
+        settings: &settings.split,
+        train_index: index_train,
+        test_index: index_test,
+    };
+    let (split_findings, split_info) = crate::split::run(&split_ctx)?;
+    findings.extend(split_findings);
+    lap("split", &mut timings);
+
     let mut warnings = ds.warnings.clone();
+    if let Some(t) = &test {
+        warnings.extend(t.data.warnings.iter().map(|w| format!("test: {w}")));
+    }
     if !settings.allow.is_empty() {
         let before = findings.len();
         findings.retain(|f| {
@@ -221,6 +289,7 @@ pub fn audit(
             "allow": settings.allow,
             "peel": settings.peel,
             "max_rows": settings.max_rows,
+            "split": settings.split,
         }),
         model: ModelInfo {
             surrogate: surrogate.name().into(),
@@ -247,6 +316,7 @@ pub fn audit(
             .collect(),
         findings,
         peeling,
+        split: Some(split_info),
         distributions,
         warnings,
         timings,

@@ -188,6 +188,17 @@ pub struct AuditArgs {
     /// Config file (default: ./leakhound.toml when present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// A separate test file: run the train/test checks (duplicates, group/id overlap, temporal
+    /// order, adversarial validation, schema) against it. Without --test or --split-col,
+    /// leakhound makes its own seeded 80/20 split for the checks that apply.
+    #[arg(long, value_name = "FILE", conflicts_with = "split_col")]
+    pub test: Option<PathBuf>,
+    /// A column marking each row as train or test (values like train/test, 0/1).
+    #[arg(long, value_name = "COL")]
+    pub split_col: Option<String>,
+    /// Near-duplicate tolerance, as a fraction of each numeric column's standard deviation.
+    #[arg(long, default_value_t = 0.001, value_name = "F")]
+    pub dup_tolerance: f64,
     /// Skip iterative peeling (refits without flagged features).
     #[arg(long)]
     pub no_peel: bool,

@@ -13,4 +13,5 @@ pub mod compare;
 pub mod demo;
 pub mod importance;
 pub mod report;
+pub mod split;
 pub mod synth;

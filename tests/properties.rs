@@ -19,11 +19,17 @@ fn quick(seed: u64) -> AuditSettings {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+    // A fixed RNG seed: the cases are random but the same on every run, so CI is not flaky.
+    #![proptest_config(ProptestConfig {
+        cases: 6,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20261127),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn pure_noise_has_no_importance(seed in 0u64..10_000) {
-        let s = generate(Plant::None, Task::Binary, 1000, seed);
+        let s = generate(Plant::None, Task::Binary, 2000, seed);
         let r = audit_frame(s.frame(), "y", &quick(seed));
         let noise = r.features.iter().find(|f| f.name == "noise").unwrap();
         prop_assert!(noise.permutation_importance.unwrap().mean.abs() < 0.02, "{:?}", noise);

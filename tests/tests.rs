@@ -8,4 +8,5 @@ mod compare;
 mod planted;
 mod properties;
 mod reports;
+mod split;
 mod surrogates;

@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::{deliver, init_threads, Outcome, Progress};
-use crate::audit::{audit, AuditSettings, Source};
+use crate::audit::{audit_split, AuditSettings, Source, TestSide};
 use crate::checks::Thresholds;
 use crate::cli::AuditArgs;
 use crate::data::{read_frame, Dataset, ReadOptions, Roles};
 use crate::error::{Error, Result};
 use crate::importance::EngineSettings;
 use crate::report::write::prepare_dir;
+use crate::split::{SplitMode, SplitSettings};
 
 /// `leakhound.toml`: features known to be legitimate, columns to ignore, thresholds.
 #[derive(Debug, Default, Deserialize)]
@@ -93,6 +94,22 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
     let columns = frame.columns.len();
     let mut ignore = args.ignore.clone();
     ignore.extend(cfg.ignore.iter().cloned());
+    if !(args.dup_tolerance >= 0.0 && args.dup_tolerance.is_finite()) {
+        return Err(Error::Usage(
+            "--dup-tolerance must be a non-negative number".into(),
+        ));
+    }
+    // Split into train and test by a column, when asked.
+    let (frame, split_test) = match &args.split_col {
+        Some(col) => {
+            let (train, test) = split_by_column(&frame, col)?;
+            (frame.take(&train), Some(frame.take(&test)))
+        }
+        None => (frame, None),
+    };
+    if let Some(col) = &args.split_col {
+        ignore.push(col.clone());
+    }
     let roles = Roles {
         target: args.target.clone(),
         time: args.time_col.clone(),
@@ -102,6 +119,23 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
         task: args.task,
     };
     let ds = Dataset::from_frame(frame, &roles)?;
+    let test_ds = match (&args.test, split_test) {
+        (Some(path), _) => {
+            progress.phase("reading test data");
+            let test_frame = read_frame(path, &opts)?;
+            let mut test_roles = roles.clone();
+            // Columns named on the command line must exist in train; the test file may lack some.
+            test_roles
+                .ignore
+                .retain(|c| test_frame.index_of(c).is_some());
+            Some((
+                Dataset::from_frame(test_frame, &test_roles).map_err(|e| in_test(path, e))?,
+                SplitMode::Files,
+            ))
+        }
+        (None, Some(f)) => Some((Dataset::from_frame(f, &roles)?, SplitMode::Column)),
+        (None, None) => None,
+    };
     let mut allow = args.allow.clone();
     allow.extend(cfg.allow.iter().cloned());
     for a in &allow {
@@ -126,12 +160,77 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
         allow,
         peel: !args.no_peel,
         max_rows: args.max_rows,
+        split: SplitSettings {
+            dup_tolerance: args.dup_tolerance,
+        },
     };
     let source = Source {
         path: args.input.display().to_string(),
         columns,
     };
-    let report = audit(&ds, &settings, &source, &|p| progress.phase(p))?;
+    let test = test_ds
+        .as_ref()
+        .map(|(data, mode)| TestSide { data, mode: *mode });
+    let report = audit_split(&ds, test, &settings, &source, &|p| progress.phase(p))?;
     drop(progress);
     deliver(&report, &args.output)
+}
+
+/// Say that an error about roles concerns the test file.
+fn in_test(path: &Path, e: Error) -> Error {
+    match e {
+        Error::UnknownColumn {
+            column,
+            role,
+            suggestion,
+        } => Error::UnknownColumn {
+            column,
+            role: format!("{role} (in test file {})", path.display()),
+            suggestion,
+        },
+        Error::BadTarget { column, problem } => Error::BadTarget {
+            column,
+            problem: format!("{problem} in test file {}", path.display()),
+        },
+        other => other,
+    }
+}
+
+/// Rows marked train and test by the values of `col` (train/test, training/validation/holdout,
+/// 0/1, false/true, no/yes).
+fn split_by_column(frame: &crate::data::Frame, col: &str) -> Result<(Vec<usize>, Vec<usize>)> {
+    let i = frame.index_of(col).ok_or_else(|| Error::UnknownColumn {
+        column: col.to_string(),
+        role: "--split-col".into(),
+        suggestion: crate::error::suggest(col, &frame.names()),
+    })?;
+    let c = &frame.columns[i];
+    let (mut train, mut test) = (Vec::new(), Vec::new());
+    for r in 0..frame.rows {
+        let v = crate::split::text(c, r).unwrap_or_default().to_lowercase();
+        let is_test = ["test", "valid", "holdout", "eval", "oot"]
+            .iter()
+            .any(|k| v.contains(k))
+            || matches!(v.as_str(), "1" | "true" | "yes");
+        let is_train =
+            v.contains("train") || v.contains("dev") || matches!(v.as_str(), "0" | "false" | "no");
+        match (is_train, is_test) {
+            (true, false) => train.push(r),
+            (false, true) => test.push(r),
+            _ => {
+                return Err(Error::Usage(format!(
+                "--split-col '{col}': data row {} has value '{v}', which is neither train nor test",
+                r + 1
+            )))
+            }
+        }
+    }
+    if train.is_empty() || test.is_empty() {
+        return Err(Error::Usage(format!(
+            "--split-col '{col}' marks {} train and {} test rows; both sides need rows",
+            train.len(),
+            test.len()
+        )));
+    }
+    Ok((train, test))
 }

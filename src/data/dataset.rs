@@ -136,6 +136,29 @@ impl Dataset {
         self.target.len()
     }
 
+    /// The same dataset restricted to `rows` (in that order).
+    pub fn take(&self, rows: &[usize]) -> Dataset {
+        let target = match &self.target {
+            Target::Classes { y, classes } => Target::Classes {
+                y: rows.iter().map(|&r| y[r]).collect(),
+                classes: classes.clone(),
+            },
+            Target::Values(v) => Target::Values(rows.iter().map(|&r| v[r]).collect()),
+        };
+        Dataset {
+            features: self.features.iter().map(|c| c.take(rows)).collect(),
+            target_name: self.target_name.clone(),
+            target,
+            task: self.task,
+            time: self.time.as_ref().map(|c| c.take(rows)),
+            group: self.group.as_ref().map(|c| c.take(rows)),
+            ids: self.ids.iter().map(|c| c.take(rows)).collect(),
+            rows_total: rows.len(),
+            sampled: self.sampled,
+            warnings: Vec::new(),
+        }
+    }
+
     /// Assign roles to a frame.
     pub fn from_frame(mut frame: Frame, roles: &Roles) -> Result<Dataset> {
         let names = frame.names();

@@ -152,6 +152,17 @@ impl Frame {
         self.columns.iter().map(|c| c.name.clone()).collect()
     }
 
+    /// The same frame restricted to `rows`.
+    pub fn take(&self, rows: &[usize]) -> Frame {
+        Frame {
+            columns: self.columns.iter().map(|c| c.take(rows)).collect(),
+            rows: rows.len(),
+            rows_total: rows.len(),
+            sampled: self.sampled,
+            warnings: self.warnings.clone(),
+        }
+    }
+
     /// Index of a column by exact name.
     pub fn index_of(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)

@@ -260,6 +260,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Iterative peeling chain.
     pub peeling: Vec<PeelStep>,
+    /// The split-aware audit: how train/test were obtained and the validation-scheme scores.
+    #[serde(default)]
+    pub split: Option<crate::split::SplitInfo>,
     /// Distributions of features flagged `high` or above, for plots.
     #[serde(default)]
     pub distributions: Vec<Distribution>,

@@ -1,0 +1,104 @@
+//! `group_overlap` (`--group-col`): entities (patients, customers, devices) on both sides of
+//! the split, and what that does to the score: random K-fold against group K-fold of the
+//! surrogate on the training data.
+
+use std::collections::HashSet;
+
+use serde_json::json;
+
+use super::{text, validate, SplitContext, SplitInfo, SplitMode};
+use crate::checks::{finding, pct, r4};
+use crate::data::sample::splitmix64;
+use crate::error::Result;
+use crate::importance::folds;
+use crate::report::{Finding, Severity};
+
+/// Score gap (headline metric) at which random K-fold clearly overstates.
+const GAP: f64 = 0.02;
+
+/// Run the check.
+pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
+    let (Some(g_train), Some(g_test)) = (&ctx.train.group, &ctx.test.group) else {
+        return Ok(Vec::new());
+    };
+    let train_groups: HashSet<String> = (0..g_train.len())
+        .filter_map(|r| text(g_train, r))
+        .collect();
+    let test_rows_overlapping = (0..g_test.len())
+        .filter(|&r| text(g_test, r).is_some_and(|g| train_groups.contains(&g)))
+        .count();
+    let test_groups: HashSet<String> = (0..g_test.len()).filter_map(|r| text(g_test, r)).collect();
+    let shared = test_groups
+        .iter()
+        .filter(|g| train_groups.contains(*g))
+        .count();
+
+    // Group K-fold on the audited data: all rows of an entity in the same fold.
+    let Some(g_all) = &ctx.data.group else {
+        return Ok(Vec::new());
+    };
+    let k = ctx
+        .problem
+        .folds
+        .iter()
+        .copied()
+        .max()
+        .map_or(5, |m| m as usize + 1);
+    let fold_of: Vec<u8> = (0..g_all.len())
+        .map(|r| {
+            let key = text(g_all, r).map_or(u64::from(r as u32), |g| {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                g.hash(&mut h);
+                h.finish()
+            });
+            (splitmix64(ctx.seed ^ key) % k as u64) as u8
+        })
+        .collect();
+    let splits: Vec<_> = (0..k as u8).map(|f| folds::split(&fold_of, f)).collect();
+    let group_score = validate(ctx, &splits)?;
+    info.group_kfold = group_score;
+    let (metric, random) = ctx.random_headline;
+    let gap = group_score.map(|g| random - g);
+    let frac = test_rows_overlapping as f64 / ctx.test.rows().max(1) as f64;
+    let severity = match (ctx.mode, gap) {
+        (SplitMode::Own, Some(gap)) if gap >= 2.5 * GAP => Severity::High,
+        (SplitMode::Own, Some(gap)) if gap >= GAP => Severity::Medium,
+        (SplitMode::Own, _) => return Ok(Vec::new()),
+        (_, _) if shared == 0 => return Ok(Vec::new()),
+        (_, Some(gap)) if frac >= 0.1 && gap >= GAP => Severity::High,
+        _ if frac >= 0.01 => Severity::Medium,
+        _ => Severity::Low,
+    };
+    let name = &g_train.name;
+    let message = match ctx.mode {
+        SplitMode::Own => format!(
+            "Rows of the same '{name}' are not independent: random K-fold scores {metric} {random:.3} but group K-fold only {:.3}; validate (and split) by '{name}'.",
+            group_score.unwrap_or(f64::NAN)
+        ),
+        _ => format!(
+            "{shared} '{name}' values appear in both train and test, covering {} of test rows; random K-fold scores {metric} {random:.3} against {:.3} with group K-fold, so the test score is inflated by the overlap.",
+            pct(frac),
+            group_score.unwrap_or(f64::NAN)
+        ),
+    };
+    let mut f = finding(
+        None,
+        "group_overlap",
+        severity,
+        message,
+        json!({
+            "group_column": name,
+            "shared_groups": shared,
+            "test_groups": test_groups.len(),
+            "test_rows_in_shared_groups": test_rows_overlapping,
+            "test_fraction": r4(frac),
+            "metric": metric,
+            "random_kfold": r4(random),
+            "group_kfold": group_score.map(r4),
+            "gap": gap.map(r4),
+        }),
+    );
+    f.features = vec![name.clone()];
+    Ok(vec![f])
+}

@@ -1,0 +1,217 @@
+//! Split-aware checks: leakage in how the data was split rather than in one column.
+//! Train/test come from two files (`--test`), a split column (`--split-col`), or, with one file
+//! and no split, from a seeded 80/20 split leakhound makes itself (then only the checks that
+//! make sense on a random split run: duplicates, group and temporal validation gaps).
+
+pub mod duplicates;
+mod groups;
+mod shift;
+mod temporal;
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Column, ColumnType, Dataset, Values, MISSING_CODE};
+use crate::error::Result;
+use crate::importance::Problem;
+use crate::report::Finding;
+use crate::surrogate::Surrogate;
+
+/// How train and test were obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SplitMode {
+    /// Two files.
+    Files,
+    /// A train/test column.
+    Column,
+    /// leakhound's own seeded random split.
+    Own,
+}
+
+/// Split settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SplitSettings {
+    /// Near-duplicate tolerance, as a fraction of each numeric column's standard deviation.
+    pub dup_tolerance: f64,
+}
+
+impl Default for SplitSettings {
+    fn default() -> Self {
+        SplitSettings {
+            dup_tolerance: 0.001,
+        }
+    }
+}
+
+/// What the report says about the split.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SplitInfo {
+    /// How the split was obtained.
+    pub mode: SplitMode,
+    /// Training rows.
+    pub train_rows: usize,
+    /// Test rows.
+    pub test_rows: usize,
+    /// Out-of-fold score of the surrogate under random K-fold (headline metric).
+    pub random_kfold: Option<(String, f64)>,
+    /// The same under group K-fold (with `--group-col`).
+    pub group_kfold: Option<f64>,
+    /// The same under forward-chaining time-ordered validation (with `--time-col`).
+    pub time_ordered: Option<f64>,
+    /// Adversarial validation AUC (train vs test), for real splits.
+    pub adversarial_auc: Option<f64>,
+    /// Exact duplicates: test rows repeating a train row (features only).
+    pub duplicate_test_rows: usize,
+    /// Duplicate rows within the training data.
+    pub duplicate_train_rows: usize,
+}
+
+/// Inputs every split check reads.
+pub struct SplitContext<'a> {
+    /// Training data.
+    pub train: &'a Dataset,
+    /// Test data.
+    pub test: &'a Dataset,
+    /// How the split came about.
+    pub mode: SplitMode,
+    /// The dataset the main audit ran on (train, or everything for leakhound's own split).
+    pub data: &'a Dataset,
+    /// Its binned features, labels and folds (for validation-scheme comparisons).
+    pub problem: Problem<'a>,
+    /// Features the surrogate uses.
+    pub model_features: &'a [usize],
+    /// The surrogate.
+    pub surrogate: &'a dyn Surrogate,
+    /// Random K-fold out-of-fold skill and headline of the main run.
+    pub random_headline: (&'static str, f64),
+    /// Seed.
+    pub seed: u64,
+    /// Settings.
+    pub settings: &'a SplitSettings,
+    /// Data row number (0-based, in its file) of each training row.
+    pub train_index: &'a [usize],
+    /// Data row number (0-based, in its file) of each test row.
+    pub test_index: &'a [usize],
+}
+
+/// Run every split check.
+pub fn run(ctx: &SplitContext) -> Result<(Vec<Finding>, SplitInfo)> {
+    let mut findings = Vec::new();
+    let mut info = SplitInfo {
+        mode: ctx.mode,
+        train_rows: ctx.train.rows(),
+        test_rows: ctx.test.rows(),
+        random_kfold: Some((ctx.random_headline.0.to_string(), ctx.random_headline.1)),
+        group_kfold: None,
+        time_ordered: None,
+        adversarial_auc: None,
+        duplicate_test_rows: 0,
+        duplicate_train_rows: 0,
+    };
+    findings.extend(duplicates::check(ctx, &mut info));
+    findings.extend(groups::check(ctx, &mut info)?);
+    findings.extend(temporal::check(ctx, &mut info)?);
+    if ctx.mode != SplitMode::Own {
+        findings.extend(shift::check(ctx, &mut info)?);
+        findings.extend(shift::schema(ctx));
+    }
+    Ok((findings, info))
+}
+
+/// The value of row `r` as text, for matching across files with different dictionaries.
+pub fn text(c: &Column, r: usize) -> Option<String> {
+    match &c.values {
+        Values::Numeric(v) if v[r].is_nan() => None,
+        Values::Numeric(v) => Some(crate::surrogate::binned::fmt_num(v[r])),
+        Values::Categorical { codes, levels } => {
+            (codes[r] != MISSING_CODE).then(|| levels[codes[r] as usize].clone())
+        }
+    }
+}
+
+/// Stack two columns (train rows then test rows) into one, merging dictionaries.
+pub fn concat(a: &Column, b: &Column) -> Column {
+    let values = match (&a.values, &b.values) {
+        (Values::Numeric(x), Values::Numeric(y)) => {
+            Values::Numeric(x.iter().chain(y).copied().collect())
+        }
+        _ => {
+            let mut levels: Vec<String> = Vec::new();
+            let mut index = std::collections::HashMap::new();
+            let mut codes = Vec::with_capacity(a.len() + b.len());
+            for (c, n) in [(a, a.len()), (b, b.len())] {
+                for r in 0..n {
+                    codes.push(match text(c, r) {
+                        None => MISSING_CODE,
+                        Some(t) => *index.entry(t.clone()).or_insert_with(|| {
+                            levels.push(t);
+                            (levels.len() - 1) as u32
+                        }),
+                    });
+                }
+            }
+            Values::Categorical { codes, levels }
+        }
+    };
+    let ty = if a.ty == b.ty {
+        a.ty
+    } else {
+        ColumnType::Categorical
+    };
+    Column {
+        name: a.name.clone(),
+        ty,
+        values,
+        missing: a.missing + b.missing,
+    }
+}
+
+/// Make leakhound's own split: a seeded 80/20 partition keyed by row content.
+pub fn own_split(ds: &Dataset, row_keys: &[u64], seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let mut train = Vec::new();
+    let mut test = Vec::new();
+    for (r, &k) in row_keys.iter().enumerate() {
+        if crate::data::sample::splitmix64(seed ^ 0x5B17 ^ k).is_multiple_of(5) {
+            test.push(r);
+        } else {
+            train.push(r);
+        }
+    }
+    let _ = ds;
+    (train, test)
+}
+
+/// Out-of-fold headline score of the surrogate on the training data under custom
+/// (train rows, test rows) splits, over the rows that were tested.
+pub fn validate(ctx: &SplitContext, splits: &[(Vec<u32>, Vec<u32>)]) -> Result<Option<f64>> {
+    use rayon::prelude::*;
+    let p = ctx.problem;
+    let results: Vec<(Vec<u32>, crate::surrogate::Predictions)> = splits
+        .par_iter()
+        .enumerate()
+        .filter(|(_, (tr, te))| tr.len() >= 10 && !te.is_empty())
+        .map(|(i, (tr, te))| {
+            let m = ctx.surrogate.fit(
+                p.x,
+                p.labels,
+                tr,
+                ctx.model_features,
+                ctx.seed ^ (i as u64 + 11),
+            )?;
+            Ok((te.clone(), m.predict(&p.x.view(), te)))
+        })
+        .collect::<Result<_>>()?;
+    if results.is_empty() {
+        return Ok(None);
+    }
+    let width = results[0].1.width;
+    let mut rows = Vec::new();
+    let mut values = Vec::new();
+    for (te, pred) in results {
+        rows.extend(te);
+        values.extend(pred.values);
+    }
+    let pred = crate::surrogate::Predictions { width, values };
+    let m = crate::importance::metrics::summary(p.labels, &pred, &rows);
+    Ok(Some(crate::checks::suspicious::headline(&m).1))
+}

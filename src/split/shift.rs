@@ -1,0 +1,250 @@
+//! `train_test_shift` (adversarial validation): a surrogate trained to tell train rows from test
+//! rows, its AUC and the columns that separate the sets; `index_overlap` (`--id-col`): the same
+//! ids on both sides; and schema mismatches between the files, as warnings-grade findings.
+
+use std::collections::HashSet;
+
+use serde_json::json;
+
+use super::{concat, text, SplitContext, SplitInfo};
+use crate::checks::{finding, pct, r4};
+use crate::data::{Column, ColumnType};
+use crate::error::Result;
+use crate::importance::{self, folds, EngineSettings, Problem};
+use crate::report::{Finding, Severity};
+use crate::surrogate::{BinnedMatrix, Gbm, Labels};
+
+/// Rows per side used for adversarial validation, at most.
+const MAX_ROWS: usize = 50_000;
+
+/// Run adversarial validation and the id overlap check.
+pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    let (train, test) = (ctx.train, ctx.test);
+    // Columns present on both sides: features, plus the time and id columns (roles), which are
+    // exactly the ones that separate a proper time or id-range split.
+    let mut pairs: Vec<(&Column, &Column, &'static str)> = Vec::new();
+    for c in &train.features {
+        if let Some(t) = test.features.iter().find(|t| t.name == c.name) {
+            pairs.push((c, t, "feature"));
+        }
+    }
+    if let (Some(a), Some(b)) = (&train.time, &test.time) {
+        pairs.push((a, b, "time"));
+    }
+    for a in &train.ids {
+        if let Some(b) = test.ids.iter().find(|b| b.name == a.name) {
+            pairs.push((a, b, "id"));
+        }
+    }
+    if pairs.is_empty() {
+        return Ok(out);
+    }
+    let tr_rows: Vec<usize> = folds::subsample(
+        &(0..train.rows() as u32).collect::<Vec<_>>(),
+        &row_ids(train.rows()),
+        MAX_ROWS,
+        ctx.seed,
+    )
+    .into_iter()
+    .map(|r| r as usize)
+    .collect();
+    let te_rows: Vec<usize> = folds::subsample(
+        &(0..test.rows() as u32).collect::<Vec<_>>(),
+        &row_ids(test.rows()),
+        MAX_ROWS,
+        ctx.seed ^ 1,
+    )
+    .into_iter()
+    .map(|r| r as usize)
+    .collect();
+    let columns: Vec<Column> = pairs
+        .iter()
+        .map(|(a, b, _)| concat(&a.take(&tr_rows), &b.take(&te_rows)))
+        .collect();
+    let x = BinnedMatrix::from_columns(&columns);
+    let y: Vec<u32> = std::iter::repeat_n(0, tr_rows.len())
+        .chain(std::iter::repeat_n(1, te_rows.len()))
+        .collect();
+    let labels = Labels::Classes { y: &y, k: 2 };
+    let fold_of = folds::assign(&labels, &x.row_keys, 3, ctx.seed ^ 0xAD);
+    let features: Vec<usize> = (0..x.features())
+        .filter(|&f| columns[f].ty != ColumnType::Identifier)
+        .collect();
+    let settings = EngineSettings {
+        folds: 3,
+        repeats: 2,
+        ..Default::default()
+    };
+    let problem = Problem {
+        x: &x,
+        labels: &labels,
+        folds: &fold_of,
+    };
+    let run = importance::run_model(
+        &Gbm::default(),
+        &problem,
+        &features,
+        &settings,
+        ctx.seed ^ 0xAD,
+        false,
+    )?;
+    let auc = run.oof.get("roc_auc").copied().unwrap_or(0.5);
+    info.adversarial_auc = Some(r4(auc));
+    let powers = importance::single_feature_powers(&x, &labels, &fold_of, 3);
+    let mut top: Vec<(String, f64)> = run
+        .importance
+        .iter()
+        .enumerate()
+        .filter_map(|(f, i)| i.map(|i| (columns[f].name.clone(), r4(i.share))))
+        .filter(|(_, s)| *s > 0.05)
+        .collect();
+    top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    top.truncate(5);
+    if auc >= 0.8 {
+        let names: Vec<String> = top
+            .iter()
+            .map(|(n, s)| format!("'{n}' ({})", pct(*s)))
+            .collect();
+        out.push(finding(
+            None,
+            "train_test_shift",
+            if auc >= 0.95 { Severity::High } else { Severity::Medium },
+            format!(
+                "A model tells train rows from test rows with AUC {auc:.3}: the two sets differ, mostly in {}; a score on this test set says little about the other.",
+                names.join(", ")
+            ),
+            json!({ "adversarial_auc": r4(auc), "separating_columns": top }),
+        ));
+    }
+    // A column that alone separates the sets almost perfectly is its own finding.
+    for (f, (a, _, role)) in pairs.iter().enumerate() {
+        let p = powers[f].power;
+        if p < 0.9 {
+            continue;
+        }
+        let (severity, why) = match *role {
+            "time" => (Severity::Low, "expected for a split by time"),
+            "id" => (
+                Severity::Medium,
+                "ids were assigned in split order, so any id-derived feature encodes the split",
+            ),
+            _ if a.ty == ColumnType::Datetime => (
+                Severity::Low,
+                "a date column: expected for a split by time, but it must not be a model input",
+            ),
+            _ => (
+                Severity::High,
+                "the model will be scored on values it never saw in training",
+            ),
+        };
+        let mut fd = finding(
+            Some(&a.name),
+            "train_test_shift",
+            severity,
+            format!(
+                "'{}' alone separates train from test (power {p:.2}): {why}.",
+                a.name
+            ),
+            json!({ "power": r4(p), "metric": powers[f].metric, "metric_value": r4(powers[f].value), "role": role }),
+        );
+        fd.features = vec![a.name.clone()];
+        out.push(fd);
+    }
+    out.extend(index_overlap(ctx));
+    Ok(out)
+}
+
+fn row_ids(n: usize) -> Vec<u64> {
+    (0..n as u64).map(crate::data::sample::splitmix64).collect()
+}
+
+fn index_overlap(ctx: &SplitContext) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for a in &ctx.train.ids {
+        let Some(b) = ctx.test.ids.iter().find(|b| b.name == a.name) else {
+            continue;
+        };
+        let train_ids: HashSet<String> = (0..a.len()).filter_map(|r| text(a, r)).collect();
+        let rows = (0..b.len())
+            .filter(|&r| text(b, r).is_some_and(|v| train_ids.contains(&v)))
+            .count();
+        if rows == 0 {
+            continue;
+        }
+        let frac = rows as f64 / b.len().max(1) as f64;
+        let mut fd = finding(
+            Some(&a.name),
+            "index_overlap",
+            if frac >= 0.01 { Severity::High } else { Severity::Medium },
+            format!("{rows} test rows ({}) carry an '{}' that also appears in training: the same records or entities are on both sides.", pct(frac), a.name),
+            json!({ "test_rows": rows, "fraction": r4(frac) }),
+        );
+        fd.features = vec![a.name.clone()];
+        out.push(fd);
+    }
+    out
+}
+
+/// Schema differences between train and test: missing columns, type changes, unseen categories.
+pub fn schema(ctx: &SplitContext) -> Vec<Finding> {
+    let (train, test) = (ctx.train, ctx.test);
+    let mut notes: Vec<String> = Vec::new();
+    let missing: Vec<&str> = train
+        .features
+        .iter()
+        .filter(|c| !test.features.iter().any(|t| t.name == c.name))
+        .map(|c| c.name.as_str())
+        .collect();
+    let extra: Vec<&str> = test
+        .features
+        .iter()
+        .filter(|c| !train.features.iter().any(|t| t.name == c.name))
+        .map(|c| c.name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        notes.push(format!("missing from test: {}", missing.join(", ")));
+    }
+    if !extra.is_empty() {
+        notes.push(format!("only in test: {}", extra.join(", ")));
+    }
+    let mut unseen = serde_json::Map::new();
+    for c in &train.features {
+        let Some(t) = test.features.iter().find(|t| t.name == c.name) else {
+            continue;
+        };
+        if c.ty != t.ty {
+            notes.push(format!(
+                "'{}' is {:?} in train but {:?} in test",
+                c.name, c.ty, t.ty
+            ));
+        }
+        if matches!(c.ty, ColumnType::Categorical) {
+            let levels: HashSet<String> = (0..c.len()).filter_map(|r| text(c, r)).collect();
+            let rows = (0..t.len())
+                .filter(|&r| text(t, r).is_some_and(|v| !levels.contains(&v)))
+                .count();
+            if rows > 0 {
+                unseen.insert(
+                    c.name.clone(),
+                    json!(r4(rows as f64 / t.len().max(1) as f64)),
+                );
+                notes.push(format!(
+                    "'{}' has unseen categories in {} of test rows",
+                    c.name,
+                    pct(rows as f64 / t.len().max(1) as f64)
+                ));
+            }
+        }
+    }
+    if notes.is_empty() {
+        return Vec::new();
+    }
+    vec![finding(
+        None,
+        "schema_mismatch",
+        Severity::Low,
+        format!("Train and test differ in schema: {}.", notes.join("; ")),
+        json!({ "missing_from_test": missing, "only_in_test": extra, "unseen_category_fraction": unseen }),
+    )]
+}
