@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use super::Comparison;
 use crate::error::Result;
 use crate::report::markdown::cell;
-use crate::report::plot::{e, ellipsize, left_label, render as render_png};
+use crate::report::plot::{bar_frame, e, ellipsize, left_label, render as render_png};
 
 fn pct(v: Option<f64>) -> String {
     v.map_or("-".into(), |s| format!("{:.1}%", s * 100.0))
@@ -164,25 +164,14 @@ pub fn png(c: &Comparison) -> Result<Vec<u8>> {
         .fold(0.05f64, f64::max)
         * 1.1;
     render_png(1100, 150 + 40 * n as u32, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                "Importance share: old (grey) vs new (blue; red = new leak or jump)",
-                ("sans-serif", 22),
-            )
-            .margin(16)
-            .x_label_area_size(50)
-            .y_label_area_size(230)
-            .build_cartesian_2d(0f64..x_max, 0f64..n as f64)
-            .map_err(e)?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .y_labels(0)
-            .x_desc("share of permutation importance")
-            .label_style(("sans-serif", 15))
-            .axis_desc_style(("sans-serif", 15))
-            .draw()
-            .map_err(e)?;
+        let mut chart = bar_frame(
+            root,
+            "Importance share: old (grey) vs new (blue; red = new leak or jump)",
+            22,
+            0f64..x_max,
+            n,
+            "share of permutation importance",
+        )?;
         for (i, f) in feats.iter().enumerate() {
             let top = n as f64 - i as f64;
             left_label(

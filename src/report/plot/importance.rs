@@ -47,23 +47,15 @@ pub fn draw(report: &Report) -> Result<Vec<u8>> {
             "Feature importance".to_string()
         };
         let (area, foot) = root.split_vertically(root.dim_in_pixel().1 - 36);
-        let mut chart = ChartBuilder::on(&area)
-            .caption(caption, ("sans-serif", 26))
-            .margin(16)
-            .x_label_area_size(70)
-            .y_label_area_size(230)
-            .build_cartesian_2d(x_min..x_max, 0f64..n as f64)
-            .map_err(e)?;
         let names: Vec<String> = feats.iter().map(|f| ellipsize(&f.name, 28)).collect();
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .y_labels(0)
-            .x_desc("skill lost (permutation: filled; drop-column: outlined)")
-            .label_style(("sans-serif", 15))
-            .axis_desc_style(("sans-serif", 15))
-            .draw()
-            .map_err(e)?;
+        let mut chart = super::bar_frame(
+            &area,
+            &caption,
+            26,
+            x_min..x_max,
+            n,
+            "skill lost (permutation: filled; drop-column: outlined)",
+        )?;
         for (i, f) in feats.iter().enumerate() {
             let top = n as f64 - i as f64;
             super::left_label(root, chart.backend_coord(&(x_min, top - 0.5)), &names[i])?;

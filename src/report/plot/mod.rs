@@ -130,6 +130,45 @@ pub fn below_label(root: &Area, (x, y): (i32, i32), label: &str, row: i32) -> Re
         .map_err(e)
 }
 
+/// Horizontal bar chart coordinates: x in `x`, one row per feature from the top (`n` rows).
+pub type BarChart<'a, 'b> = ChartContext<
+    'a,
+    BitMapBackend<'b>,
+    plotters::coord::cartesian::Cartesian2d<
+        plotters::coord::types::RangedCoordf64,
+        plotters::coord::types::RangedCoordf64,
+    >,
+>;
+
+/// The frame shared by the horizontal bar charts: caption, x axis with its description, room
+/// on the left for the row names (drawn with [`left_label`]), no y labels.
+pub fn bar_frame<'a, 'b>(
+    area: &'a Area<'b>,
+    caption: &str,
+    caption_size: u32,
+    x: std::ops::Range<f64>,
+    n: usize,
+    x_desc: &str,
+) -> Result<BarChart<'a, 'b>, String> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, ("sans-serif", caption_size))
+        .margin(16)
+        .x_label_area_size(60)
+        .y_label_area_size(230)
+        .build_cartesian_2d(x, 0f64..n as f64)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_desc(x_desc)
+        .label_style(("sans-serif", 15))
+        .axis_desc_style(("sans-serif", 15))
+        .draw()
+        .map_err(e)?;
+    Ok(chart)
+}
+
 /// File-name-safe version of a feature name.
 pub fn file_safe(name: &str) -> String {
     let s: String = name
