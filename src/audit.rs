@@ -17,6 +17,9 @@ use crate::report::{
 use crate::split::{SplitMode, SplitSettings};
 use crate::surrogate::{BinnedMatrix, Labels, SurrogateKind};
 
+/// Rows the peeling refits use, at most.
+const PEEL_ROWS: usize = 20_000;
+
 /// Share of a peeled model's importance that makes a column part of a multi-feature leak ...
 const SYNERGY_SHARE: f64 = 0.1;
 /// ... when its own single-feature power stays below this.
@@ -354,6 +357,27 @@ fn peel(
             })
         })
         .collect();
+    let peel_surrogate = surrogate.light();
+    // Refits run on a seeded sample of at most PEEL_ROWS rows (stratified through the folds).
+    let all: Vec<u32> = (0..ctx.x.rows as u32).collect();
+    let rows: Vec<usize> =
+        folds::subsample(&all, &ctx.x.row_keys, PEEL_ROWS, settings.seed ^ 0x9EE1)
+            .into_iter()
+            .map(|r| r as usize)
+            .collect();
+    let x = ctx.x.take_rows(&rows);
+    let fold_of: Vec<u8> = rows.iter().map(|&r| ctx.folds[r]).collect();
+    let (y_cls, y_val);
+    let labels = match ctx.labels {
+        Labels::Classes { y, k } => {
+            y_cls = rows.iter().map(|&r| y[r]).collect::<Vec<u32>>();
+            Labels::Classes { y: &y_cls, k }
+        }
+        Labels::Values(v) => {
+            y_val = rows.iter().map(|&r| v[r]).collect::<Vec<f64>>();
+            Labels::Values(&y_val)
+        }
+    };
     for _ in 0..t.max_peel_rounds {
         if removed.is_empty() {
             return Ok(());
@@ -372,12 +396,14 @@ fn peel(
             ..engine.clone()
         };
         let problem = importance::Problem {
-            x: ctx.x,
-            labels: &ctx.labels,
-            folds: ctx.folds,
+            x: &x,
+            labels: &labels,
+            folds: &fold_of,
         };
+        // The lighter configuration of the surrogate: peeling needs shares and a score, and
+        // peeled data rarely lets the booster stop early.
         let run: ModelRun = importance::run_model(
-            surrogate,
+            peel_surrogate.as_ref(),
             &problem,
             &remaining,
             &light,
@@ -389,6 +415,7 @@ fn peel(
             removed: removed.iter().map(|&f| name_of(f)).collect(),
             out_of_fold: run.oof.clone(),
             top_features: top.clone(),
+            rows: rows.len(),
         });
         let (metric, score) = checks::suspicious::headline(&run.oof);
         if score < t.suspicious_score || top.is_empty() {
@@ -414,7 +441,7 @@ fn peel(
             return Ok(());
         }
         let names: Vec<String> = synergy.iter().map(|s| s.0.clone()).collect();
-        let set_power = checks::suspicious::model_power(&ctx.labels, &run);
+        let set_power = checks::suspicious::model_power(&labels, &run);
         let members_best = synergy.iter().map(|s| s.2).fold(0.0, f64::max);
         let mut fd = checks::finding(
             None,

@@ -217,6 +217,9 @@ pub struct PeelStep {
     pub out_of_fold: BTreeMap<String, f64>,
     /// Features it leans on most (name, share).
     pub top_features: Vec<(String, f64)>,
+    /// Rows the refit used (a seeded sample of at most 20,000; the light surrogate).
+    #[serde(default)]
+    pub rows: usize,
 }
 
 /// How a flagged feature is distributed over the target, for its diagnostic plot.

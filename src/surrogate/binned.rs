@@ -74,6 +74,23 @@ impl BinnedMatrix {
         m
     }
 
+    /// The same matrix restricted to `rows` (in that order).
+    pub fn take_rows(&self, rows: &[usize]) -> BinnedMatrix {
+        BinnedMatrix {
+            rows: rows.len(),
+            cols: self
+                .cols
+                .iter()
+                .map(|c| rows.iter().map(|&r| c[r]).collect())
+                .collect(),
+            n_bins: self.n_bins.clone(),
+            kinds: self.kinds.clone(),
+            edges: self.edges.clone(),
+            labels: self.labels.clone(),
+            row_keys: rows.iter().map(|&r| self.row_keys[r]).collect(),
+        }
+    }
+
     /// Number of features.
     pub fn features(&self) -> usize {
         self.cols.len()
