@@ -97,12 +97,12 @@ pub struct OutputArgs {
     /// Exit 1 when a finding at or above this severity exists (for CI gates).
     #[arg(long, value_name = "SEVERITY", default_value = "never", value_parser = parse_fail_on)]
     pub fail_on: FailOn,
-    /// Which PNG plots to write (comma-separated): importance, power, suspect.
+    /// Which PNG plots to write (comma-separated): importance, power, suspect, split.
     #[arg(
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "importance,power,suspect"
+        default_value = "importance,power,suspect,split"
     )]
     pub png: Vec<crate::report::plot::PlotKind>,
     /// Write no PNG plots.

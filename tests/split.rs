@@ -349,3 +349,34 @@ fn shifted_test_set_and_split_column() {
         text(&o).1
     );
 }
+
+#[test]
+fn split_plot_shows_validation_scores() {
+    let d = tempdir("split-plot");
+    std::fs::write(d.join("series.csv"), series(600, 9)).unwrap();
+    let out = d.join("out");
+    let o = run(
+        &d,
+        &[
+            "audit",
+            "series.csv",
+            "--target",
+            "y",
+            "--time-col",
+            "date",
+            "-q",
+            "--png",
+            "split",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let img = image::open(out.join("split.png")).unwrap().to_rgb8();
+    assert_eq!(img.width(), 1100);
+    assert!(
+        img.pixels().any(|p| p.0 == [50, 110, 190]),
+        "the time-ordered bar is drawn"
+    );
+    assert!(!out.join("importance.png").exists(), "--png selects");
+}

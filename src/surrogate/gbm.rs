@@ -273,13 +273,17 @@ impl Grower<'_> {
     fn histogram(&self, rows: &[u32]) -> Vec<Cell> {
         let mut hist = vec![Cell::default(); self.features.len() * 256];
         let work = rows.len() * self.features.len();
+        // Gradients gathered once in node order, so each feature's pass reads them sequentially.
+        let gh: Vec<(f64, f64)> = rows
+            .iter()
+            .map(|&r| (self.grad[r as usize], self.hess[r as usize]))
+            .collect();
         let fill = |(fi, h): (usize, &mut [Cell])| {
             let col = self.cols[self.features[fi]];
-            for &r in rows {
-                let r = r as usize;
-                let c = &mut h[col[r] as usize];
-                c.g += self.grad[r];
-                c.h += self.hess[r];
+            for (&r, &(g, hs)) in rows.iter().zip(&gh) {
+                let c = &mut h[col[r as usize] as usize];
+                c.g += g;
+                c.h += hs;
                 c.n += 1;
             }
         };

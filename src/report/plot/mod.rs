@@ -4,6 +4,7 @@
 
 mod importance;
 mod power;
+mod split;
 mod suspect;
 
 use std::sync::Once;
@@ -25,6 +26,8 @@ pub enum PlotKind {
     Power,
     /// suspect_<feature>.png for each feature flagged high or above
     Suspect,
+    /// split.png: validation scores under the split (split-aware audits)
+    Split,
 }
 
 /// A rendered plot: file name and PNG bytes.
@@ -205,6 +208,17 @@ pub fn render_all(report: &Report, kinds: &[PlotKind]) -> Result<Vec<Plot>> {
             caption: "Single-feature predictive power (out of fold) with the severity thresholds"
                 .into(),
             png: power::draw(report)?,
+        });
+    }
+    if let Some(s) = report
+        .split
+        .as_ref()
+        .filter(|s| kinds.contains(&PlotKind::Split) && split::applies(s))
+    {
+        out.push(Plot {
+            name: "split.png".into(),
+            caption: "Surrogate score under random K-fold, group K-fold and time-ordered validation; train-vs-test AUC; repeated rows".into(),
+            png: split::draw(s)?,
         });
     }
     if kinds.contains(&PlotKind::Suspect) {
