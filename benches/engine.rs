@@ -1,5 +1,6 @@
-//! Engine benchmarks on seeded synthetic data: one GBM fit, permutation importance,
-//! drop-column importance, single-feature power and a full audit, over sizes.
+//! Engine benchmarks on seeded synthetic data (50 features, a planted leak): one GBM fit,
+//! permutation importance, drop-column importance, single-feature power and a full audit, over
+//! sizes; and the hash-based duplicate check at 100k and 1M rows.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use leakhound::audit::{audit, AuditSettings, Source};
@@ -8,10 +9,27 @@ use leakhound::importance::{folds, single_feature_powers, EngineSettings};
 use leakhound::surrogate::{BinnedMatrix, Gbm, Labels, Surrogate};
 use leakhound::synth::{generate, Plant};
 
+/// Planted-leak data widened to 50 features with seeded noise columns.
 fn dataset(n: usize) -> Dataset {
     let s = generate(Plant::PostOutcome, Task::Binary, n, 1);
+    let mut frame = s.frame();
+    let have = frame.columns.len() - 1;
+    for j in 0..50usize.saturating_sub(have) {
+        let v: Vec<f64> = (0..n)
+            .map(|i| {
+                (leakhound::data::sample::splitmix64((j as u64) << 32 | i as u64) % 10_000) as f64
+                    / 100.0
+            })
+            .collect();
+        frame.columns.push(leakhound::data::Column {
+            name: format!("noise_{j}"),
+            ty: leakhound::data::ColumnType::Numeric,
+            values: leakhound::data::Values::Numeric(v),
+            missing: 0,
+        });
+    }
     Dataset::from_frame(
-        s.frame(),
+        frame,
         &Roles {
             target: "y".into(),
             ..Default::default()

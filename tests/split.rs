@@ -380,3 +380,63 @@ fn split_plot_shows_validation_scores() {
     );
     assert!(!out.join("importance.png").exists(), "--png selects");
 }
+
+/// Kinds the split-aware checks report.
+const SPLIT_KINDS: &[&str] = &[
+    "train_test_duplicates",
+    "group_overlap",
+    "temporal_leak",
+    "train_test_shift",
+    "index_overlap",
+    "schema_mismatch",
+];
+
+#[test]
+fn proper_time_and_group_splits_raise_nothing_above_low() {
+    let d = tempdir("split-clean");
+    let mut rng = ChaCha8Rng::seed_from_u64(6);
+    let header = "customer,day,a,b,y\n";
+    let (mut train, mut test) = (header.to_string(), header.to_string());
+    for i in 0..1500 {
+        let (x, y) = row(&mut rng);
+        let v: Vec<&str> = x.split(',').collect();
+        // Time-ordered and group-disjoint: customers 0..299 train, 300..399 test; test after train.
+        let (out, cust, hour) = if i < 1200 {
+            (&mut train, i / 4, i)
+        } else {
+            (&mut test, 300 + (i - 1200) / 3, i + 10)
+        };
+        writeln!(
+            out,
+            "C{cust:04},{},{},{},{y}",
+            leakhound::data::time::format_iso(1.6e9 + 3600.0 * hour as f64),
+            v[0],
+            v[1]
+        )
+        .unwrap();
+    }
+    std::fs::write(d.join("train.csv"), &train).unwrap();
+    std::fs::write(d.join("test.csv"), &test).unwrap();
+    let r = audit(
+        &d,
+        &[
+            "train.csv",
+            "--target",
+            "y",
+            "--test",
+            "test.csv",
+            "--time-col",
+            "day",
+            "--group-col",
+            "customer",
+        ],
+    );
+    let above_low: Vec<_> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| SPLIT_KINDS.contains(&f["kind"].as_str().unwrap()) && f["severity"] != "low")
+        .collect();
+    assert!(above_low.is_empty(), "{above_low:#?}");
+    assert!(r["split"]["adversarial_auc"].as_f64().unwrap() < 0.8);
+}

@@ -19,7 +19,7 @@ const MAX_ROWS: usize = 50_000;
 
 /// Run adversarial validation and the id overlap check.
 pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
-    let mut out = Vec::new();
+    let mut out = index_overlap(ctx);
     let (train, test) = (ctx.train, ctx.test);
     // Columns present on both sides: features, plus the time and id columns (roles), which are
     // exactly the ones that separate a proper time or id-range split.
@@ -68,9 +68,14 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
         .collect();
     let labels = Labels::Classes { y: &y, k: 2 };
     let fold_of = folds::assign(&labels, &x.row_keys, 3, ctx.seed ^ 0xAD);
+    // The model sees features only: a time or id column separates a proper time or id split by
+    // design, which is reported per column below, not as a shift of the data.
     let features: Vec<usize> = (0..x.features())
-        .filter(|&f| columns[f].ty != ColumnType::Identifier)
+        .filter(|&f| pairs[f].2 == "feature" && columns[f].ty != ColumnType::Identifier)
         .collect();
+    if features.is_empty() {
+        return Ok(out);
+    }
     let settings = EngineSettings {
         folds: 3,
         repeats: 2,
@@ -151,7 +156,6 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
         fd.features = vec![a.name.clone()];
         out.push(fd);
     }
-    out.extend(index_overlap(ctx));
     Ok(out)
 }
 
