@@ -417,7 +417,42 @@ fn peel(
             top_features: top.clone(),
             rows: rows.len(),
         });
+        // A strong predictor the peeled model now leans on for most of its importance was hidden
+        // behind the leaks just removed. A legitimate strong feature looks the same, so this is a
+        // review (medium), not an alarm.
+        let mut dominant = Vec::new();
+        for (f, imp) in run.importance.iter().enumerate() {
+            let Some(imp) = imp else { continue };
+            let name = name_of(f);
+            let already = findings.iter().any(|fd| {
+                fd.severity >= Severity::High && fd.feature.as_deref() == Some(name.as_str())
+            });
+            if imp.share >= t.dominant_share && ctx.powers[f].power >= t.strong_power && !already {
+                findings.push(checks::finding(
+                    Some(&name),
+                    "dominant_feature",
+                    Severity::Medium,
+                    format!(
+                        "Once {} are removed, the model leans on '{name}' for {} of its importance, and it is a strong predictor alone ({}); it was hidden behind them: confirm it is known at prediction time.",
+                        steps.last().map(|s| s.removed.join(", ")).unwrap_or_default(),
+                        checks::pct(imp.share),
+                        checks::describe_power(&ctx.powers[f])
+                    ),
+                    json!({
+                        "after_peeling": steps.last().map(|s| s.removed.clone()),
+                        "importance_share": checks::r4(imp.share),
+                        "single_feature_power": checks::r4(ctx.powers[f].power),
+                        "round": steps.len(),
+                    }),
+                ));
+                dominant.push(f);
+            }
+        }
         let (metric, score) = checks::suspicious::headline(&run.oof);
+        if !dominant.is_empty() {
+            removed.extend(dominant);
+            continue;
+        }
         if score < t.suspicious_score || top.is_empty() {
             return Ok(());
         }

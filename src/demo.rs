@@ -36,6 +36,7 @@ pub const COLUMNS: &[(&str, &str)] = &[
         "LEAK (target proxy): a re-coded copy of the label with 2% flips",
     ),
     ("total_repaid", "LEAK (multi-feature): recorded at loan close; below loan_amount exactly when the loan defaulted"),
+    ("collections_contact_score", "LEAK (dominant, hidden): contact intensity of the collections team, mostly after default; strong, not perfect"),
     ("marketing_channel", "noise"),
     ("default", "target"),
 ];
@@ -112,6 +113,11 @@ pub fn generate(n: usize, seed: u64) -> (Vec<String>, Vec<Vec<String>>) {
                 format!("R{:02}", rng.gen_range(1..=12))
             };
             let channel = channels[rng.gen_range(0..channels.len())];
+            let calls = if default {
+                6.0 + 2.0 * normal(&mut rng)
+            } else {
+                1.5 + 1.2 * normal(&mut rng)
+            };
             let repaid = loan
                 * if default {
                     rng.gen_range(0.6..0.95)
@@ -133,6 +139,7 @@ pub fn generate(n: usize, seed: u64) -> (Vec<String>, Vec<Vec<String>>) {
                 notes,
                 code,
                 format!("{repaid:.0}"),
+                format!("{calls:.2}"),
                 channel.to_string(),
                 if default { "1" } else { "0" }.to_string(),
             ];

@@ -266,6 +266,14 @@ fn demo_json_contract_and_planted_leaks() {
         &["high", "critical"]
     ));
     assert!(
+        has(
+            "collections_contact_score",
+            "dominant_feature",
+            &["medium", "high", "critical"]
+        ),
+        "{findings:#?}"
+    );
+    assert!(
         findings.iter().any(|f| f["kind"] == "multi_feature_leak"
             && f["features"]
                 .as_array()
