@@ -118,22 +118,11 @@ pub fn render(r: &Report, plots: &[Plot]) -> String {
     }
     let _ = write!(o, "</section><section><h2>Features</h2><table><thead><tr><th>feature</th><th>type</th><th>missing</th><th>power alone</th><th>permutation</th><th>drop-column</th><th>share</th><th>severity</th></tr></thead><tbody>");
     for f in &r.features {
-        let perm = f.permutation_importance.map_or("-".to_string(), |p| {
-            format!("{:.4} &plusmn; {:.4}", p.mean, p.std)
-        });
-        let drop = f
-            .drop_column_importance
-            .map_or("-".to_string(), |v| format!("{v:.4}"));
+        let [ty, missing, power, perm, drop, share] = super::feature_cells(f, "&plusmn;");
         let _ = write!(
             o,
-            "<tr><td>{}</td><td>{:?}</td><td class=\"num\">{:.1}%</td><td class=\"num\">{:.3}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}%</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{ty}</td><td class=\"num\">{missing}</td><td class=\"num\">{power}</td><td class=\"num\">{perm}</td><td class=\"num\">{drop}</td><td class=\"num\">{share}</td><td>{}</td></tr>",
             esc(&f.name),
-            f.ty,
-            f.missing_fraction * 100.0,
-            f.single_feature_power.power,
-            perm,
-            drop,
-            f.importance_share * 100.0,
             badge(f.severity)
         );
     }

@@ -72,22 +72,12 @@ pub fn render(r: &Report, plots: &[Plot]) -> String {
     let _ = writeln!(o, "## Features\n");
     let _ = writeln!(o, "| feature | type | missing | power | permutation | drop-column | share | severity |\n|---|---|---:|---:|---:|---:|---:|---|");
     for f in &r.features {
-        let perm = f
-            .permutation_importance
-            .map_or("-".to_string(), |p| format!("{:.4} ± {:.4}", p.mean, p.std));
-        let drop = f
-            .drop_column_importance
-            .map_or("-".to_string(), |v| format!("{v:.4}"));
+        let cells = super::feature_cells(f, "±");
         let _ = writeln!(
             o,
-            "| {} | {:?} | {:.1}% | {:.3} | {} | {} | {:.1}% | {} |",
+            "| {} | {} | {} |",
             cell(&f.name),
-            f.ty,
-            f.missing_fraction * 100.0,
-            f.single_feature_power.power,
-            perm,
-            drop,
-            f.importance_share * 100.0,
+            cells.join(" | "),
             f.severity.map_or("", |s| s.as_str())
         );
     }

@@ -167,6 +167,22 @@ pub struct Ranks {
     pub single_feature_power: usize,
 }
 
+/// The numeric cells of a feature-table row, formatted alike for Markdown and HTML: type,
+/// missing, power, permutation (mean `pm` std), drop-column, share. Renderers escape and wrap.
+pub fn feature_cells(f: &FeatureInfo, pm: &str) -> [String; 6] {
+    [
+        format!("{:?}", f.ty),
+        format!("{:.1}%", f.missing_fraction * 100.0),
+        format!("{:.3}", f.single_feature_power.power),
+        f.permutation_importance.map_or("-".to_string(), |p| {
+            format!("{:.4} {pm} {:.4}", p.mean, p.std)
+        }),
+        f.drop_column_importance
+            .map_or("-".to_string(), |v| format!("{v:.4}")),
+        format!("{:.1}%", f.importance_share * 100.0),
+    ]
+}
+
 /// One feature's row in the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureInfo {
