@@ -20,11 +20,6 @@ use crate::surrogate::{BinnedMatrix, Labels, SurrogateKind};
 /// Rows the peeling refits use, at most.
 const PEEL_ROWS: usize = 20_000;
 
-/// Share of a peeled model's importance that makes a column part of a multi-feature leak ...
-const SYNERGY_SHARE: f64 = 0.1;
-/// ... when its own single-feature power stays below this.
-const SYNERGY_MAX_POWER: f64 = 0.5;
-
 /// Everything that shapes an audit besides the data.
 #[derive(Debug, Clone)]
 pub struct AuditSettings {
@@ -217,6 +212,7 @@ pub fn audit_split(
         random_headline: checks::suspicious::headline(&run.oof),
         seed: settings.seed,
         settings: &settings.split,
+        thresholds: &settings.thresholds,
         train_index: index_train,
         test_index: index_test,
     };
@@ -463,7 +459,9 @@ fn peel(
             .iter()
             .enumerate()
             .filter_map(|(f, imp)| imp.map(|i| (f, i.share)))
-            .filter(|&(f, share)| share >= SYNERGY_SHARE && ctx.powers[f].power < SYNERGY_MAX_POWER)
+            .filter(|&(f, share)| {
+                share >= t.synergy_share && ctx.powers[f].power < t.synergy_max_power
+            })
             .map(|(f, share)| {
                 (
                     name_of(f),

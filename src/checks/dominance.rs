@@ -10,15 +10,6 @@ use crate::report::{Finding, Severity};
 /// The check.
 pub struct Dominance;
 
-/// Skill lost without the feature at which nothing else in the data explains the target.
-const TOTAL_COLLAPSE: f64 = 0.9;
-
-/// Fraction of the full model's power a feature must reach alone to be "the model".
-const ALONE_SHARE: f64 = 0.9;
-
-/// Skill (Brier skill or R²) of an excellent model.
-const GOOD_SKILL: f64 = 0.7;
-
 /// Models with less skill than this are too weak for dominance to mean anything.
 const MIN_BASE_SKILL: f64 = 0.05;
 
@@ -41,10 +32,11 @@ impl Check for Dominance {
         let strong = |f: usize| ctx.powers[f].power >= ctx.t.strong_power;
         // A main driver of a mediocre model is ordinary; one feature making a model excellent
         // on its own, with nothing else able to stand in, is not.
-        let good_model = ctx.run.drop_column_base >= GOOD_SKILL;
+        let good_model = ctx.run.drop_column_base >= ctx.t.dominant_good_skill;
         // Alone, the feature already scores (almost) what the whole model scores.
         let model_power = super::suspicious::model_power(&ctx.labels, ctx.run);
-        let is_the_model = |f: usize| ctx.powers[f].power >= ALONE_SHARE * model_power;
+        let is_the_model =
+            |f: usize| ctx.powers[f].power >= ctx.t.dominant_alone_share * model_power;
         for (f, imp) in ctx.run.importance.iter().enumerate() {
             let Some(imp) = imp else { continue };
             if let Some((share, collapse)) = self.judge(ctx, imp) {
@@ -52,7 +44,7 @@ impl Check for Dominance {
                 out.push(finding(
                     Some(name),
                     "dominant_feature",
-                    if strong(f) || (collapse >= TOTAL_COLLAPSE && good_model && is_the_model(f)) { Severity::High } else { Severity::Medium },
+                    if strong(f) || (collapse >= ctx.t.dominant_total_collapse && good_model && is_the_model(f)) { Severity::High } else { Severity::Medium },
                     format!(
                         "The model leans on '{name}' for {} of its importance and loses {} of its skill without it; the other features together explain little.",
                         pct(share),
@@ -80,7 +72,7 @@ impl Check for Dominance {
             if let Some((share, collapse)) = self.judge(ctx, imp) {
                 let names: Vec<String> = members.iter().map(|&m| ctx.name(m).to_string()).collect();
                 let severity = if members.iter().any(|&m| strong(m) || is_the_model(m))
-                    && (collapse >= TOTAL_COLLAPSE && good_model)
+                    && (collapse >= ctx.t.dominant_total_collapse && good_model)
                 {
                     Severity::High
                 } else {

@@ -11,10 +11,6 @@ use crate::surrogate::Labels;
 /// The check.
 pub struct TargetProxy;
 
-/// Majority share within a category for it to count as mapping to one target value: a label copy
-/// with a few flipped rows still maps one-to-one.
-const PROXY_LEVEL_PURITY: f64 = 0.9;
-
 impl Check for TargetProxy {
     fn run(&self, ctx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
@@ -44,7 +40,7 @@ impl Check for TargetProxy {
                         let tot: f64 = c.iter().sum();
                         if tot >= 2.0 {
                             levels += 1;
-                            if c.iter().copied().fold(0.0, f64::max) / tot >= PROXY_LEVEL_PURITY {
+                            if c.iter().copied().fold(0.0, f64::max) / tot >= t.proxy_level_purity {
                                 pure += tot;
                             }
                         }

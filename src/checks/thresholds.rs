@@ -37,6 +37,27 @@ pub struct Thresholds {
     pub suspicious_score: f64,
     /// Rounds of iterative peeling at most.
     pub max_peel_rounds: usize,
+    /// Skill lost without a dominant feature at which nothing else explains the target.
+    pub dominant_total_collapse: f64,
+    /// Fraction of the full model's power a feature must reach alone to be "the model".
+    pub dominant_alone_share: f64,
+    /// Skill (Brier skill or R²) of an excellent model (dominance graded high above it).
+    pub dominant_good_skill: f64,
+    /// Majority share within a category for a target proxy (a copy with a few flips still maps).
+    pub proxy_level_purity: f64,
+    /// Share of a peeled model's importance that makes a column part of a multi-feature leak...
+    pub synergy_share: f64,
+    /// ... when its own single-feature power stays below this.
+    pub synergy_max_power: f64,
+    /// Random K-fold beating group K-fold by this much (headline metric) shows group overlap.
+    pub group_gap: f64,
+    /// Random K-fold beating time-ordered validation by this much is reported.
+    pub time_gap: f64,
+    /// A feature is derived from the target when its values at t-3..t+2 explain this much...
+    pub temporal_derived_r2: f64,
+    /// ... and uses the future when t+1, t+2 explain this share of what the present and past
+    /// leave unexplained (medium at half).
+    pub temporal_future_share: f64,
 }
 
 impl Default for Thresholds {
@@ -55,6 +76,16 @@ impl Default for Thresholds {
             proxy_pure_share: 0.9,
             suspicious_score: 0.99,
             max_peel_rounds: 3,
+            dominant_total_collapse: 0.9,
+            dominant_alone_share: 0.9,
+            dominant_good_skill: 0.7,
+            proxy_level_purity: 0.9,
+            synergy_share: 0.1,
+            synergy_max_power: 0.5,
+            group_gap: 0.02,
+            time_gap: 0.1,
+            temporal_derived_r2: 0.8,
+            temporal_future_share: 0.5,
         }
     }
 }

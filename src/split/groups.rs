@@ -13,9 +13,6 @@ use crate::error::Result;
 use crate::importance::folds;
 use crate::report::{Finding, Severity};
 
-/// Score gap (headline metric) at which random K-fold clearly overstates.
-const GAP: f64 = 0.02;
-
 /// Run the check.
 pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
     let (Some(g_train), Some(g_test)) = (&ctx.train.group, &ctx.test.group) else {
@@ -62,11 +59,11 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
     let gap = group_score.map(|g| random - g);
     let frac = test_rows_overlapping as f64 / ctx.test.rows().max(1) as f64;
     let severity = match (ctx.mode, gap) {
-        (SplitMode::Own, Some(gap)) if gap >= 2.5 * GAP => Severity::High,
-        (SplitMode::Own, Some(gap)) if gap >= GAP => Severity::Medium,
+        (SplitMode::Own, Some(gap)) if gap >= 2.5 * ctx.thresholds.group_gap => Severity::High,
+        (SplitMode::Own, Some(gap)) if gap >= ctx.thresholds.group_gap => Severity::Medium,
         (SplitMode::Own, _) => return Ok(Vec::new()),
         (_, _) if shared == 0 => return Ok(Vec::new()),
-        (_, Some(gap)) if frac >= 0.1 && gap >= GAP => Severity::High,
+        (_, Some(gap)) if frac >= 0.1 && gap >= ctx.thresholds.group_gap => Severity::High,
         _ if frac >= 0.01 => Severity::Medium,
         _ => Severity::Low,
     };

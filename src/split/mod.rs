@@ -88,6 +88,8 @@ pub struct SplitContext<'a> {
     pub seed: u64,
     /// Settings.
     pub settings: &'a SplitSettings,
+    /// Detection thresholds.
+    pub thresholds: &'a crate::checks::Thresholds,
     /// Data row number (0-based, in its file) of each training row.
     pub train_index: &'a [usize],
     /// Data row number (0-based, in its file) of each test row.

@@ -16,14 +16,6 @@ use crate::data::{Dataset, Target, Values};
 use crate::error::Result;
 use crate::report::{Finding, Severity};
 
-/// Random K-fold beating time-ordered validation by this much (headline metric) is reported.
-const GAP: f64 = 0.1;
-/// A feature is derived from the target when its values around time t explain this much of it...
-const DERIVED_R2: f64 = 0.8;
-/// ... and uses the future when the future values explain at least this share of what the
-/// present and past leave unexplained (medium at half of it).
-const FUTURE_GAIN: f64 = 0.5;
-
 /// Run the check.
 pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
     let Some(time_all) = &ctx.data.time else {
@@ -104,7 +96,7 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
         info.time_ordered = ordered;
         let (metric, random) = ctx.random_headline;
         if let Some(o) = ordered {
-            if random - o >= GAP {
+            if random - o >= ctx.thresholds.time_gap {
                 let mut f = finding(
                     None,
                     "temporal_leak",
@@ -121,7 +113,7 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
     }
 
     // 3. Features built from the target's future.
-    out.extend(future_features(ctx.data, t_all));
+    out.extend(future_features(ctx.data, t_all, ctx.thresholds));
     Ok(out)
 }
 
@@ -157,7 +149,7 @@ fn series(ds: &Dataset, t: &[f64]) -> Option<Vec<Vec<usize>>> {
 const FUTURE: [isize; 2] = [2, 1];
 const PRESENT_PAST: [isize; 4] = [0, -1, -2, -3];
 
-fn future_features(ds: &Dataset, t: &[f64]) -> Vec<Finding> {
+fn future_features(ds: &Dataset, t: &[f64], th: &crate::checks::Thresholds) -> Vec<Finding> {
     let y: Vec<f64> = match &ds.target {
         Target::Values(v) => v.clone(),
         Target::Classes { y, classes } if classes.len() == 2 => {
@@ -219,9 +211,11 @@ fn future_features(ds: &Dataset, t: &[f64]) -> Vec<Finding> {
         } else {
             ((full - past) / (1.0 - past)).max(0.0)
         };
-        let severity = if copy.is_some() || (full >= DERIVED_R2 && gain >= FUTURE_GAIN) {
+        let severity = if copy.is_some()
+            || (full >= th.temporal_derived_r2 && gain >= th.temporal_future_share)
+        {
             Severity::High
-        } else if full >= DERIVED_R2 && gain >= FUTURE_GAIN / 2.0 {
+        } else if full >= th.temporal_derived_r2 && gain >= th.temporal_future_share / 2.0 {
             Severity::Medium
         } else {
             continue;
