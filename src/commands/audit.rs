@@ -80,8 +80,13 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
     if args.max_rows == Some(0) {
         return Err(Error::Usage("--max-rows must be at least 1".into()));
     }
-    // Fail on an unwritable output directory before reading a large file.
+    // Fail on an unwritable output directory or a missing test file before reading a large file.
     prepare_dir(&args.output.out)?;
+    if let Some(test) = args.test.as_deref().filter(|t| !t.exists()) {
+        return Err(Error::FileNotFound {
+            path: test.to_path_buf(),
+        });
+    }
     let progress = Progress::new(args.output.quiet);
     progress.phase("reading data");
     let opts = ReadOptions {
