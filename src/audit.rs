@@ -193,7 +193,7 @@ pub fn audit_split(
             (ds, t.data, t.mode, &idx_train, &idx_test)
         }
         None => {
-            let (a, b) = crate::split::own_split(ds, &x.row_keys, settings.seed);
+            let (a, b) = crate::split::own_split(&x.row_keys, settings.seed);
             train_own = ds.take(&a);
             test_own = ds.take(&b);
             idx_train = a;

@@ -313,7 +313,8 @@ fn regression_segments(ctx: &Context, y: &[f64]) -> Vec<Finding> {
         };
         let desc = PureSegment::describe(ctx, f, shape);
         let support = rows / n as f64;
-        let severity = if acc >= t.segment_purity && support >= 2.0 * t.segment_min_support {
+        // `acc` already reached segment_purity to be kept: only the support grades it.
+        let severity = if support >= 2.0 * t.segment_min_support {
             Severity::High
         } else {
             Severity::Medium

@@ -169,7 +169,7 @@ pub fn concat(a: &Column, b: &Column) -> Column {
 }
 
 /// Make leakhound's own split: a seeded 80/20 partition keyed by row content.
-pub fn own_split(ds: &Dataset, row_keys: &[u64], seed: u64) -> (Vec<usize>, Vec<usize>) {
+pub fn own_split(row_keys: &[u64], seed: u64) -> (Vec<usize>, Vec<usize>) {
     let mut train = Vec::new();
     let mut test = Vec::new();
     for (r, &k) in row_keys.iter().enumerate() {
@@ -179,7 +179,6 @@ pub fn own_split(ds: &Dataset, row_keys: &[u64], seed: u64) -> (Vec<usize>, Vec<
             train.push(r);
         }
     }
-    let _ = ds;
     (train, test)
 }
 
