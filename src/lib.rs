@@ -12,6 +12,7 @@ pub mod commands;
 pub mod compare;
 pub mod demo;
 pub mod importance;
+pub mod model;
 pub mod report;
 pub mod split;
 pub mod synth;

@@ -5,6 +5,7 @@ mod common;
 mod clean_data;
 mod cli;
 mod compare;
+mod models;
 mod planted;
 mod properties;
 mod reports;

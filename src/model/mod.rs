@@ -1,0 +1,360 @@
+//! The user's own trained model, loaded from an exported file and never executed as code:
+//! ONNX (evaluated natively, see [`onnx`]), XGBoost JSON / UBJSON and LightGBM text (through
+//! `hessboost`). Pickle and joblib files are refused with the export command to use instead.
+//!
+//! What the model must be fed: one numeric value per feature, in the model's feature order,
+//! NaN for missing. Numeric, boolean (0/1) and datetime (epoch seconds) columns are passed as
+//! they are; a text column must already hold the encoding the model was trained on.
+
+pub mod onnx;
+mod ubjson;
+
+use std::path::{Path, PathBuf};
+
+use hessboost::model::{BoostedModel, ModelFormat as HbFormat};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::surrogate::Predictions;
+
+/// File formats of a user's model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelFormat {
+    /// ONNX protobuf (skl2onnx, onnxmltools).
+    Onnx,
+    /// XGBoost `save_model("m.json")`.
+    XgboostJson,
+    /// XGBoost `save_model("m.ubj")`.
+    XgboostUbjson,
+    /// LightGBM `save_model("m.txt")`.
+    LightgbmText,
+}
+
+/// What the model predicts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// Class probabilities, one column per label (labels as the model stores them, or class
+    /// indices "0".."k-1" when the format stores none).
+    Classes {
+        /// Label per output column.
+        labels: Vec<String>,
+        /// Whether the labels come from the file (ONNX) or are indices (XGBoost, LightGBM).
+        stored: bool,
+    },
+    /// One value per row.
+    Values,
+}
+
+enum Engine {
+    Boosted {
+        model: Box<BoostedModel>,
+        link: Link,
+    },
+    Onnx(onnx::OnnxModel),
+}
+
+/// How a boosted model's margins become probabilities or values.
+#[derive(Debug, Clone, Copy)]
+enum Link {
+    /// `binary:logistic` and relatives: sigmoid of the margin.
+    Sigmoid,
+    /// `binary:hinge`: 0/1 predictions.
+    Hinge,
+    /// `multi:*`: softmax of the margins.
+    Softmax,
+    /// Regression: the objective's own transform.
+    Value,
+}
+
+/// A loaded model.
+pub struct UserModel {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// Its format.
+    pub format: ModelFormat,
+    /// Feature names stored in the file, in input order.
+    pub feature_names: Option<Vec<String>>,
+    /// Number of inputs, when the file says.
+    pub n_features: Option<usize>,
+    /// Classes or values.
+    pub output: Output,
+    /// A short description (objective, producer, trees).
+    pub description: String,
+    engine: Engine,
+}
+
+/// How to export instead of pickling, shown when a pickle is refused.
+const EXPORT_HINT: &str = "export it instead: scikit-learn with skl2onnx (to_onnx(model, X[:1], options={id(model): {'zipmap': False}}) -> model.onnx), XGBoost with booster.save_model(\"m.json\") or \"m.ubj\", LightGBM with booster.save_model(\"m.txt\")";
+
+impl UserModel {
+    /// Load a model file, choosing the format by extension and checking the content agrees.
+    pub fn load(path: &Path) -> Result<UserModel> {
+        let fail = |message: String| Error::Model {
+            path: path.to_path_buf(),
+            message,
+        };
+        let bytes = std::fs::read(path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Error::FileNotFound {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                Error::io(path, e)
+            }
+        })?;
+        if is_pickle(path, &bytes) {
+            return Err(fail(format!(
+                "pickle/joblib files can run arbitrary code when loaded and are never opened; {EXPORT_HINT}"
+            )));
+        }
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let format = match ext.as_str() {
+            "onnx" => ModelFormat::Onnx,
+            "json" => ModelFormat::XgboostJson,
+            "ubj" | "ubjson" => ModelFormat::XgboostUbjson,
+            "txt" | "model" | "lgb" | "lgbm" => ModelFormat::LightgbmText,
+            _ => {
+                return Err(fail(format!(
+                    "unknown model file type '.{ext}' (expected .onnx, .json or .ubj from XGBoost, .txt from LightGBM)"
+                )))
+            }
+        };
+        if bytes.is_empty() {
+            return Err(fail("model file is empty".into()));
+        }
+        let sniffed = HbFormat::detect(&bytes);
+        let mismatch = |what: &str| {
+            fail(format!(
+                "the extension says {what} but the content is not; is this the right file?"
+            ))
+        };
+        let mut model = match format {
+            ModelFormat::Onnx => {
+                if sniffed.is_some() {
+                    return Err(mismatch("ONNX"));
+                }
+                let m = onnx::OnnxModel::decode(&bytes).map_err(fail)?;
+                let output = match &m.classes {
+                    Some(labels) => Output::Classes {
+                        labels: labels.clone(),
+                        stored: true,
+                    },
+                    None => Output::Values,
+                };
+                UserModel {
+                    path: path.to_path_buf(),
+                    format,
+                    feature_names: m.feature_names.clone(),
+                    n_features: m.n_features,
+                    output,
+                    description: format!("ONNX from {}", m.producer),
+                    engine: Engine::Onnx(m),
+                }
+            }
+            _ => {
+                let (expected, name) = match format {
+                    ModelFormat::XgboostJson => (HbFormat::XgboostJson, "an XGBoost JSON model"),
+                    ModelFormat::XgboostUbjson => {
+                        (HbFormat::XgboostUbjson, "an XGBoost UBJSON model")
+                    }
+                    _ => (HbFormat::LightgbmText, "a LightGBM text model"),
+                };
+                if sniffed != Some(expected) {
+                    return Err(mismatch(name));
+                }
+                let model = BoostedModel::decode(&bytes, expected)
+                    .map_err(|e| fail(format!("cannot read {name}: {e}")))?;
+                let names = match format {
+                    ModelFormat::XgboostJson => xgboost_json_names(&bytes),
+                    ModelFormat::XgboostUbjson => ubjson::feature_names(&bytes),
+                    _ => lightgbm_names(&bytes),
+                };
+                boosted(path, format, model, names).map_err(fail)?
+            }
+        };
+        if let (Some(names), Some(n)) = (&model.feature_names, model.n_features) {
+            if names.len() != n {
+                model.feature_names = None;
+            }
+        }
+        Ok(model)
+    }
+
+    /// Predict rows (row-major, `cols` values each, NaN for missing). Classifiers give one
+    /// probability column per entry of [`Output::Classes`]; regressors one value.
+    pub fn predict(&self, rows: &[f64], cols: usize) -> std::result::Result<Predictions, String> {
+        let n = rows.len().checked_div(cols).unwrap_or(0);
+        let width = match &self.output {
+            Output::Classes { labels, .. } => labels.len(),
+            Output::Values => 1,
+        };
+        let values = match &self.engine {
+            Engine::Onnx(m) => {
+                let out = m.run(Mat {
+                    rows: n,
+                    cols,
+                    data: rows.to_vec(),
+                })?;
+                if out.rows != n || out.cols != width {
+                    return Err(format!(
+                        "the model output {}x{} values for {n} rows, expected {width} per row",
+                        out.rows, out.cols
+                    ));
+                }
+                out.data
+            }
+            Engine::Boosted { model, link } => {
+                let x: Vec<f32> = rows
+                    .iter()
+                    .map(|&v| if v.is_finite() { v as f32 } else { f32::NAN })
+                    .collect();
+                let raw = match link {
+                    Link::Sigmoid | Link::Softmax => model.predict_margin_rows(&x, Iterations),
+                    Link::Hinge | Link::Value => model.predict_rows(&x, Iterations),
+                }
+                .map_err(|e| e.to_string())?;
+                let raw: Vec<f64> = (0..raw.n_rows())
+                    .flat_map(|r| raw.row(r).unwrap_or(&[]).to_vec())
+                    .map(f64::from)
+                    .collect();
+                match link {
+                    Link::Sigmoid => raw
+                        .iter()
+                        .flat_map(|&m| {
+                            let p = onnx_logistic(m);
+                            [1.0 - p, p]
+                        })
+                        .collect(),
+                    Link::Hinge => raw.iter().flat_map(|&p| [1.0 - p, p]).collect(),
+                    Link::Softmax => {
+                        let mut v = raw;
+                        for row in v.chunks_mut(width) {
+                            let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                            let sum: f64 = row
+                                .iter_mut()
+                                .map(|x| {
+                                    *x = (*x - max).exp();
+                                    *x
+                                })
+                                .sum();
+                            row.iter_mut().for_each(|x| *x /= sum);
+                        }
+                        v
+                    }
+                    Link::Value => raw,
+                }
+            }
+        };
+        if values.len() != n * width {
+            return Err(format!(
+                "the model gave {} values for {n} rows of width {width}",
+                values.len()
+            ));
+        }
+        Ok(Predictions { width, values })
+    }
+}
+
+use onnx::Mat;
+
+/// hessboost's "use every boosting round the model has" (its best iteration when recorded).
+#[allow(non_upper_case_globals)]
+const Iterations: hessboost::model::Iterations = hessboost::model::Iterations::Best;
+
+fn onnx_logistic(m: f64) -> f64 {
+    1.0 / (1.0 + (-m).exp())
+}
+
+fn boosted(
+    path: &Path,
+    format: ModelFormat,
+    model: BoostedModel,
+    names: Option<Vec<String>>,
+) -> std::result::Result<UserModel, String> {
+    let objective = model.objective().name().to_string();
+    let k = model.n_outputs();
+    let (link, output) = if objective.starts_with("multi:") {
+        (
+            Link::Softmax,
+            Output::Classes {
+                labels: (0..k).map(|c| c.to_string()).collect(),
+                stored: false,
+            },
+        )
+    } else if objective.starts_with("binary:") {
+        let link = if objective == "binary:hinge" {
+            Link::Hinge
+        } else {
+            Link::Sigmoid
+        };
+        (
+            link,
+            Output::Classes {
+                labels: vec!["0".into(), "1".into()],
+                stored: false,
+            },
+        )
+    } else if k == 1 {
+        (Link::Value, Output::Values)
+    } else {
+        return Err(format!(
+            "objective '{objective}' has {k} outputs per row; leakhound audits classifiers and single-output regressors"
+        ));
+    };
+    Ok(UserModel {
+        path: path.to_path_buf(),
+        format,
+        feature_names: names,
+        n_features: Some(model.n_features()),
+        output,
+        description: format!("{objective}, {} trees", model.num_trees()),
+        engine: Engine::Boosted {
+            model: Box::new(model),
+            link,
+        },
+    })
+}
+
+/// Whether the file is a Python pickle (or a joblib dump of one).
+fn is_pickle(path: &Path, bytes: &[u8]) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    // Protocol 2+ starts with PROTO (0x80) then the version; joblib may zlib-compress.
+    ["pkl", "pickle", "joblib", "sav", "pck"].contains(&ext.as_str())
+        || (bytes.len() > 2 && bytes[0] == 0x80 && (2..=5).contains(&bytes[1]))
+}
+
+/// `learner.feature_names` of an XGBoost JSON model (empty when trained without names).
+fn xgboost_json_names(bytes: &[u8]) -> Option<Vec<String>> {
+    let doc: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let names: Vec<String> = doc
+        .get("learner")?
+        .get("feature_names")?
+        .as_array()?
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    (!names.is_empty()).then_some(names)
+}
+
+/// `feature_names=` of a LightGBM text model (LightGBM writes Column_0.. when it had none).
+fn lightgbm_names(bytes: &[u8]) -> Option<Vec<String>> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("feature_names="))?;
+    let names: Vec<String> = line.split(' ').map(str::to_string).collect();
+    let generic = names
+        .iter()
+        .enumerate()
+        .all(|(i, n)| *n == format!("Column_{i}"));
+    (!names.is_empty() && !generic).then_some(names)
+}
