@@ -72,7 +72,15 @@ pub fn audit(
     source: &Source,
     phase: &dyn Fn(&str),
 ) -> Result<Report> {
-    audit_split(ds, None, settings, source, phase)
+    audit_split(ds, None, None, settings, source, phase)
+}
+
+/// The user's own model to audit beside the surrogates (`--model-file`).
+pub struct UserModelInput<'a> {
+    /// The loaded model.
+    pub model: &'a crate::model::UserModel,
+    /// `--model-features`: the model's inputs in order, for models that store no names.
+    pub features: &'a [String],
 }
 
 /// The test side of a split audit: a test dataset (from a file or a split column).
@@ -88,6 +96,7 @@ pub struct TestSide<'a> {
 pub fn audit_split(
     ds: &Dataset,
     test: Option<TestSide>,
+    user: Option<UserModelInput>,
     settings: &AuditSettings,
     source: &Source,
     phase: &dyn Fn(&str),
@@ -178,6 +187,36 @@ pub fn audit_split(
         lap("peeling", &mut timings);
     }
 
+    let mut user_model = None;
+    let mut user_warnings = Vec::new();
+    if let Some(u) = &user {
+        phase("your model: score and permutation importance");
+        let eval = crate::model::audit::EvalSource {
+            data: test.as_ref().map_or(ds, |t| t.data),
+            described: match test.as_ref().map(|t| t.mode) {
+                Some(SplitMode::Files) => "the test file",
+                Some(_) => "the test rows of --split-col",
+                None => "the audited file (no --test given)",
+            },
+        };
+        let ev = crate::model::audit::evaluate(
+            u.model,
+            eval.data,
+            u.features,
+            engine.repeats,
+            settings.seed,
+        )?;
+        user_warnings = ev.warnings.clone();
+        user_model = Some(crate::model::audit::apply(
+            &ctx,
+            u.model,
+            &ev,
+            &eval,
+            &mut findings,
+        ));
+        lap("user_model", &mut timings);
+    }
+
     phase("split checks");
     let (train_own, test_own, idx_train, idx_test);
     let (train_side, test_side, mode, index_train, index_test): (
@@ -221,6 +260,11 @@ pub fn audit_split(
     lap("split", &mut timings);
 
     let mut warnings = ds.warnings.clone();
+    warnings.extend(
+        user_warnings
+            .into_iter()
+            .map(|w| format!("your model: {w}")),
+    );
     if let Some(t) = &test {
         warnings.extend(t.data.warnings.iter().map(|w| format!("test: {w}")));
     }
@@ -317,6 +361,7 @@ pub fn audit_split(
         peeling,
         split: Some(split_info),
         distributions,
+        user_model,
         warnings,
         timings,
     };

@@ -25,7 +25,7 @@ pub enum Command {
     ///
     /// Example: leakhound audit loans.csv --target default --out report/ --fail-on high
     #[command(
-        after_help = "Examples:\n  leakhound audit loans.csv --target default\n  leakhound audit data.csv.gz --target y --id-col customer_id --max-rows 200000 --json\n  leakhound audit train.parquet --target churn --fail-on high --allow tenure_months\n\nExit codes: 0 no finding at or above --fail-on, 1 such a finding, 2 error."
+        after_help = "Examples:\n  leakhound audit loans.csv --target default\n  leakhound audit data.csv.gz --target y --id-col customer_id --max-rows 200000 --json\n  leakhound audit train.parquet --target churn --fail-on high --allow tenure_months\n  leakhound audit train.csv --target y --test test.csv --model-file model.onnx\n\nExit codes: 0 no finding at or above --fail-on, 1 such a finding, 2 error."
     )]
     Audit(Box<AuditArgs>),
     /// Run a full audit on built-in loan data with planted leaks (no files needed).
@@ -202,6 +202,21 @@ pub struct AuditArgs {
     /// Skip iterative peeling (refits without flagged features).
     #[arg(long)]
     pub no_peel: bool,
+    /// Also audit your own trained model: .onnx (skl2onnx / onnxmltools, zipmap=False),
+    /// .json or .ubj (XGBoost save_model), .txt (LightGBM save_model). It is scored and its
+    /// permutation importance computed on the --test data (or on this file without --test).
+    /// Pickle/joblib files are refused: they can run code when loaded.
+    #[arg(long, value_name = "FILE")]
+    pub model_file: Option<PathBuf>,
+    /// The model's input columns in order, for a model that stores no feature names (most
+    /// ONNX exports); without it such a model takes the feature columns in file order.
+    #[arg(
+        long,
+        value_name = "COLS",
+        value_delimiter = ',',
+        requires = "model_file"
+    )]
+    pub model_features: Vec<String>,
     /// Output options.
     #[command(flatten)]
     pub output: OutputArgs,

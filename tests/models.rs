@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use leakhound::model::{Output, UserModel};
 
+use crate::common::{fixture, run, tempdir, text};
+
 fn models_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
 }
@@ -66,8 +68,10 @@ fn every_fixture_matches_its_reference_predictions() {
             .collect();
         let model =
             UserModel::load(&models_dir().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
-        if let Some(names) = &model.feature_names {
-            assert_eq!(names, &features, "{file}: stored feature names");
+        // Every exporter but onnxmltools stores the names (skl2onnx ones in the metadata).
+        match &model.feature_names {
+            Some(names) => assert_eq!(names, &features, "{file}: stored feature names"),
+            None => assert!(file.starts_with("onnxmltools"), "{file}: names not read"),
         }
         let x = rows(&features, n);
         let pred = model
@@ -100,4 +104,258 @@ fn every_fixture_matches_its_reference_predictions() {
             }
         }
     }
+}
+
+fn model(name: &str) -> String {
+    models_dir().join(name).display().to_string()
+}
+
+fn audit_with(model_file: &str, extra: &[&str]) -> (std::process::Output, serde_json::Value) {
+    let dir = tempdir(&format!("model-{}", model_file.replace(['/', '.'], "_")));
+    let data = models_dir().join("data/loans.csv").display().to_string();
+    let mut args = vec![
+        "audit",
+        &data,
+        "--target",
+        "default",
+        "--model-file",
+        model_file,
+        "--no-plots",
+        "-q",
+        "--no-peel",
+        "--out",
+        "out",
+    ];
+    args.extend_from_slice(extra);
+    let o = run(&dir, &args);
+    let report = std::fs::read_to_string(dir.join("out/report.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (o, report)
+}
+
+fn relies_on(report: &serde_json::Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["kind"] == "model_relies_on_leak")
+        .map(|f| f["feature"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn the_leaky_model_is_caught_leaning_on_the_leak() {
+    let (o, r) = audit_with(&model("xgboost_binary_leaky.json"), &["--fail-on", "high"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(relies_on(&r), vec!["days_in_collections".to_string()]);
+    let u = &r["user_model"];
+    assert_eq!(u["format"], "xgboost_json");
+    assert_eq!(
+        u["features_matched_by"],
+        "feature names stored in the model"
+    );
+    assert_eq!(u["importance"][0]["feature"], "days_in_collections");
+    assert!(u["importance"][0]["importance_share"].as_f64().unwrap() > 0.5);
+    assert!(u["metrics"]["roc_auc"].as_f64().unwrap() > 0.99);
+    assert!(out.contains("your model:"), "{out}");
+}
+
+#[test]
+fn clean_models_of_every_format_are_not_accused() {
+    let names = "age,income,employment_years,debt_ratio,credit_score,late_payments_12m,loan_amount";
+    for (file, extra) in [
+        ("lightgbm_binary.txt", vec![]),
+        ("sklearn_hist_gradient_boosting_binary.onnx", vec![]),
+        ("sklearn_linear_binary.onnx", vec![]),
+        (
+            "onnxmltools_xgboost_binary.onnx",
+            vec!["--model-features", names],
+        ),
+    ] {
+        let (o, r) = audit_with(&model(file), &extra);
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(0), "{file}: {err}");
+        assert!(relies_on(&r).is_empty(), "{file}");
+        let auc = r["user_model"]["metrics"]["roc_auc"].as_f64().unwrap();
+        assert!((0.8..0.99).contains(&auc), "{file}: auc {auc}");
+        let shares: f64 = r["user_model"]["importance"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["importance_share"].as_f64().unwrap())
+            .sum();
+        assert!(
+            (shares - 1.0).abs() < 1e-3,
+            "{file}: shares sum to {shares}"
+        );
+    }
+}
+
+#[test]
+fn a_test_file_is_the_evaluation_data() {
+    let dir = tempdir("model-test-file");
+    let text_all = std::fs::read_to_string(models_dir().join("data/loans.csv")).unwrap();
+    let mut lines = text_all.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    let (train, test) = rows.split_at(2000);
+    std::fs::write(
+        dir.join("train.csv"),
+        format!("{header}\n{}\n", train.join("\n")),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("test.csv"),
+        format!("{header}\n{}\n", test.join("\n")),
+    )
+    .unwrap();
+    let m = model("lightgbm_binary.txt");
+    let o = run(
+        &dir,
+        &[
+            "audit",
+            "train.csv",
+            "--target",
+            "default",
+            "--test",
+            "test.csv",
+            "--model-file",
+            &m,
+            "--no-plots",
+            "-q",
+            "--no-peel",
+            "--out",
+            "out",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("out/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(r["user_model"]["evaluated_on"], "the test file");
+    assert_eq!(r["user_model"]["rows"], 1000);
+}
+
+/// Each bad model file: exit 2, one line naming the file and the problem, no report.
+#[test]
+fn bad_model_files_are_refused_by_name() {
+    let dir = tempdir("model-bad");
+    std::fs::write(dir.join("model.pkl"), b"\x80\x04\x95\x10\x00\x00\x00").unwrap();
+    std::fs::write(dir.join("sneaky.onnx"), b"\x80\x04\x95\x10\x00\x00\x00").unwrap();
+    std::fs::copy(
+        models_dir().join("lightgbm_binary.txt"),
+        dir.join("lgbm.onnx"),
+    )
+    .unwrap();
+    std::fs::copy(
+        models_dir().join("lightgbm_binary.txt"),
+        dir.join("lgbm.json"),
+    )
+    .unwrap();
+    let onnx = std::fs::read(models_dir().join("sklearn_random_forest_binary.onnx")).unwrap();
+    std::fs::write(dir.join("truncated.onnx"), &onnx[..onnx.len() / 2]).unwrap();
+    let xgb = std::fs::read(models_dir().join("xgboost_regression.json")).unwrap();
+    std::fs::write(dir.join("truncated.json"), &xgb[..xgb.len() / 2]).unwrap();
+    let lgb = std::fs::read_to_string(models_dir().join("lightgbm_binary.txt")).unwrap();
+    std::fs::write(dir.join("truncated.txt"), &lgb[..lgb.len() / 3]).unwrap();
+    std::fs::write(dir.join("model.h5"), b"\x89HDF\r\n").unwrap();
+    std::fs::write(dir.join("empty.onnx"), b"").unwrap();
+    std::fs::copy(fixture("mlp.onnx"), dir.join("mlp.onnx")).unwrap();
+    let data = models_dir().join("data/loans.csv").display().to_string();
+    let leaky = model("xgboost_binary_leaky.json");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--model-file", "model.pkl"], "skl2onnx"),
+        (vec!["--model-file", "sneaky.onnx"], "save_model"),
+        (vec!["--model-file", "lgbm.onnx"], "extension says ONNX"),
+        (
+            vec!["--model-file", "lgbm.json"],
+            "extension says an XGBoost JSON model",
+        ),
+        (vec!["--model-file", "truncated.onnx"], "truncated.onnx"),
+        (vec!["--model-file", "truncated.json"], "truncated.json"),
+        (vec!["--model-file", "truncated.txt"], "truncated.txt"),
+        (
+            vec!["--model-file", "model.h5"],
+            "unknown model file type '.h5'",
+        ),
+        (vec!["--model-file", "empty.onnx"], "model file is empty"),
+        (
+            vec!["--model-file", "missing.onnx"],
+            "missing.onnx: no such file",
+        ),
+        (
+            vec!["--model-file", "mlp.onnx"],
+            "unsupported operator MatMul",
+        ),
+        (
+            vec!["--model-file", &leaky, "--ignore", "days_in_collections"],
+            "expects columns the data does not have as features: days_in_collections",
+        ),
+        (
+            vec!["--model-file", &leaky, "--model-features", "age,income"],
+            "the model expects 8 inputs, --model-features names 2",
+        ),
+    ];
+    for (extra, expect) in cases {
+        let mut args = vec!["audit", &data, "--target", "default", "--out", "out", "-q"];
+        args.extend_from_slice(&extra);
+        let o = run(&dir, &args);
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(
+            err.contains(expect),
+            "{extra:?}: expected '{expect}' in: {err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "{extra:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(
+            !dir.join("out/report.json").exists(),
+            "{extra:?} wrote a report"
+        );
+    }
+    // A regression model against a class target, and a classifier against a numeric target.
+    let reg = model("lightgbm_regression.txt");
+    let o = run(
+        &dir,
+        &[
+            "audit",
+            &data,
+            "--target",
+            "default",
+            "--model-file",
+            &reg,
+            "--out",
+            "out",
+            "-q",
+        ],
+    );
+    assert!(
+        text(&o).1.contains("the model is a regressor"),
+        "{}",
+        text(&o).1
+    );
+    let o = run(
+        &dir,
+        &[
+            "audit",
+            &data,
+            "--target",
+            "default",
+            "--task",
+            "regression",
+            "--model-file",
+            &leaky,
+            "--out",
+            "out",
+            "-q",
+        ],
+    );
+    assert!(
+        text(&o).1.contains("the model is a classifier"),
+        "{}",
+        text(&o).1
+    );
 }

@@ -72,6 +72,12 @@ pub fn registry() -> Vec<Box<dyn Check>> {
     ]
 }
 
+/// The importance-driven check alone, for re-running it on another model's importances (the
+/// user's model): the other checks read single-feature power, which does not change.
+pub fn dominance(ctx: &Context) -> Vec<Finding> {
+    dominance::Dominance.run(ctx)
+}
+
 /// Kinds that count as an independent second signal for a near-perfect predictor.
 const CORROBORATING: &[&str] = &[
     "dominant_feature",

@@ -58,6 +58,9 @@ pub struct Thresholds {
     /// ... and uses the future when t+1, t+2 explain this share of what the present and past
     /// leave unexplained (medium at half).
     pub temporal_future_share: f64,
+    /// Share of the user's model's importance on a near-perfect single feature at which the
+    /// model is said to rely on a likely leak (`model_relies_on_leak`).
+    pub model_reliance_share: f64,
 }
 
 impl Default for Thresholds {
@@ -86,6 +89,7 @@ impl Default for Thresholds {
             time_gap: 0.1,
             temporal_derived_r2: 0.8,
             temporal_future_share: 0.5,
+            model_reliance_share: 0.25,
         }
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::{deliver, init_threads, Outcome, Progress};
-use crate::audit::{audit_split, AuditSettings, Source, TestSide};
+use crate::audit::{audit_split, AuditSettings, Source, TestSide, UserModelInput};
 use crate::checks::Thresholds;
 use crate::cli::AuditArgs;
 use crate::data::{read_frame, Dataset, ReadOptions, Roles};
@@ -87,6 +87,12 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
             path: test.to_path_buf(),
         });
     }
+    // A model that cannot be loaded is reported before any data is read.
+    let user_model = args
+        .model_file
+        .as_deref()
+        .map(crate::model::UserModel::load)
+        .transpose()?;
     let progress = Progress::new(args.output.quiet);
     progress.phase("reading data");
     let opts = ReadOptions {
@@ -176,7 +182,11 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
     let test = test_ds
         .as_ref()
         .map(|(data, mode)| TestSide { data, mode: *mode });
-    let report = audit_split(&ds, test, &settings, &source, &|p| progress.phase(p))?;
+    let user = user_model.as_ref().map(|model| UserModelInput {
+        model,
+        features: &args.model_features,
+    });
+    let report = audit_split(&ds, test, user, &settings, &source, &|p| progress.phase(p))?;
     drop(progress);
     deliver(&report, &args.output)
 }

@@ -6,6 +6,7 @@
 //! NaN for missing. Numeric, boolean (0/1) and datetime (epoch seconds) columns are passed as
 //! they are; a text column must already hold the encoding the model was trained on.
 
+pub mod audit;
 pub mod onnx;
 mod ubjson;
 

@@ -7,15 +7,28 @@ const MAX_DEPTH: usize = 64;
 
 /// The feature names, or `None` when the model has none (or the bytes are not UBJSON).
 pub fn feature_names(bytes: &[u8]) -> Option<Vec<String>> {
-    // Object keys are written without the 'S' marker: a length (any integer marker) then bytes.
+    // Object keys are written without the 'S' marker: a length (any integer marker, XGBoost
+    // uses int64) then the bytes.
     let key = b"feature_names";
-    let at = bytes
-        .windows(key.len() + 2)
-        .position(|w| w[0] == b'U' && w[1] as usize == key.len() && &w[2..] == key)?;
-    let mut r = Reader {
-        bytes,
-        pos: at + 2 + key.len(),
-    };
+    let start = bytes.windows(key.len()).enumerate().find_map(|(p, w)| {
+        if w != key {
+            return None;
+        }
+        [(b'U', 1), (b'i', 1), (b'I', 2), (b'l', 4), (b'L', 8)]
+            .iter()
+            .any(|&(marker, width)| {
+                p > width
+                    && bytes[p - width - 1] == marker
+                    && (Reader {
+                        bytes,
+                        pos: p - width,
+                    })
+                    .int(marker)
+                        == Some(key.len() as i64)
+            })
+            .then_some(p + key.len())
+    })?;
+    let mut r = Reader { bytes, pos: start };
     let value = r.value(0)?;
     let names: Vec<String> = match value {
         Value::Array(items) => items
@@ -189,6 +202,8 @@ mod tests {
     #[test]
     fn reads_names_in_plain_and_counted_arrays() {
         let mut doc = b"{U\x0dfeature_names[SU\x01aSU\x02bc]}".to_vec();
+        assert_eq!(feature_names(&doc), Some(vec!["a".into(), "bc".into()]));
+        doc = b"{L\0\0\0\0\0\0\0\x0dfeature_names[SU\x01aSU\x02bc]}".to_vec();
         assert_eq!(feature_names(&doc), Some(vec!["a".into(), "bc".into()]));
         doc = b"{U\x0dfeature_names[$S#U\x02U\x01aU\x01b}".to_vec();
         assert_eq!(feature_names(&doc), Some(vec!["a".into(), "b".into()]));

@@ -127,6 +127,33 @@ pub fn render(r: &Report, plots: &[Plot]) -> String {
         );
     }
     let _ = write!(o, "</tbody></table></section>");
+    if let Some(u) = &r.user_model {
+        let _ = write!(
+            o,
+            "<section><h2>Your model</h2><p>{}</p><p>Inputs matched by {}. {}</p>",
+            esc(&super::user_model_summary(u)),
+            esc(&u.features_matched_by),
+            super::USER_MODEL_SOURCES
+        );
+        let _ = write!(o, "<table><thead><tr><th>feature</th><th>permutation (your model)</th><th>share (your model)</th><th>share (surrogate)</th><th>power alone</th></tr></thead><tbody>");
+        for i in &u.importance {
+            let [perm, share, sur, power] = super::user_model_cells(i, "&plusmn;");
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td class=\"num\">{perm}</td><td class=\"num\">{share}</td><td class=\"num\">{sur}</td><td class=\"num\">{power}</td></tr>",
+                esc(&i.feature)
+            );
+        }
+        let _ = write!(o, "</tbody></table>");
+        if !u.disagreements.is_empty() {
+            let _ = write!(o, "<h3>Disagreements</h3><ul>");
+            for d in &u.disagreements {
+                let _ = write!(o, "<li>{}</li>", esc(d));
+            }
+            let _ = write!(o, "</ul>");
+        }
+        let _ = write!(o, "</section>");
+    }
     if !plots.is_empty() {
         let _ = write!(o, "<section><h2>Plots</h2>");
         for p in plots {

@@ -81,6 +81,27 @@ pub fn render(r: &Report, plots: &[Plot]) -> String {
             f.severity.map_or("", |s| s.as_str())
         );
     }
+    if let Some(u) = &r.user_model {
+        let _ = writeln!(o, "\n## Your model\n");
+        let _ = writeln!(o, "{}\n", cell(&super::user_model_summary(u)));
+        let _ = writeln!(
+            o,
+            "Inputs matched by {}. {}\n",
+            u.features_matched_by,
+            super::USER_MODEL_SOURCES
+        );
+        let _ = writeln!(o, "| feature | permutation (your model) | share (your model) | share (surrogate) | power alone |\n|---|---:|---:|---:|---:|");
+        for i in &u.importance {
+            let c = super::user_model_cells(i, "±");
+            let _ = writeln!(o, "| {} | {} |", cell(&i.feature), c.join(" | "));
+        }
+        if !u.disagreements.is_empty() {
+            let _ = writeln!(o, "\nDisagreements:\n");
+            for d in &u.disagreements {
+                let _ = writeln!(o, "- {}", cell(d));
+            }
+        }
+    }
     if !plots.is_empty() {
         let _ = writeln!(o, "\n## Plots\n");
         for p in plots {

@@ -183,6 +183,41 @@ pub fn feature_cells(f: &FeatureInfo, pm: &str) -> [String; 6] {
     ]
 }
 
+/// Cells of one user-model input for the Markdown and HTML tables: permutation (± `pm`), share
+/// in the user's model, share in the surrogate, single-feature power.
+pub fn user_model_cells(u: &UserFeatureImportance, pm: &str) -> [String; 4] {
+    [
+        format!(
+            "{:.4} {pm} {:.4}",
+            u.permutation_importance.mean, u.permutation_importance.std
+        ),
+        format!("{:.1}%", u.importance_share * 100.0),
+        u.surrogate_share
+            .map_or("-".to_string(), |s| format!("{:.1}%", s * 100.0)),
+        format!("{:.3}", u.single_feature_power),
+    ]
+}
+
+/// One line saying what was audited and how it scored.
+pub fn user_model_summary(u: &UserModelInfo) -> String {
+    let metrics: Vec<String> = u
+        .metrics
+        .iter()
+        .map(|(k, v)| format!("{k} {v:.3}"))
+        .collect();
+    format!(
+        "{} ({}) on {}, {} rows: {}",
+        u.path,
+        u.description,
+        u.evaluated_on,
+        u.rows,
+        metrics.join(", ")
+    )
+}
+
+/// What comes from where, said once in every format.
+pub const USER_MODEL_SOURCES: &str = "Score and permutation importance: your model. Single-feature power, drop-column importance and surrogate share: leakhound's surrogates.";
+
 /// One feature's row in the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureInfo {
@@ -285,10 +320,53 @@ pub struct Report {
     /// Distributions of features flagged `high` or above, for plots.
     #[serde(default)]
     pub distributions: Vec<Distribution>,
+    /// The user's own model (`--model-file`), when one was audited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_model: Option<UserModelInfo>,
     /// Warnings.
     pub warnings: Vec<String>,
     /// Seconds per phase.
     pub timings: BTreeMap<String, f64>,
+}
+
+/// The user's model, audited on evaluation data. Its score and permutation importances come
+/// from the user's model; single-feature power and drop-column importance (and the surrogate
+/// columns here) come from leakhound's surrogates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserModelInfo {
+    /// The model file.
+    pub path: String,
+    /// Its format.
+    pub format: crate::model::ModelFormat,
+    /// Objective / producer and size.
+    pub description: String,
+    /// "test file", "test rows (--split-col)" or "the audited file (no --test given)".
+    pub evaluated_on: String,
+    /// Evaluation rows used (a seeded sample above 50,000).
+    pub rows: usize,
+    /// How columns were matched to the model's inputs.
+    pub features_matched_by: String,
+    /// The model's headline metrics on the evaluation rows.
+    pub metrics: BTreeMap<String, f64>,
+    /// Per model input, most important first.
+    pub importance: Vec<UserFeatureImportance>,
+    /// Where the user's model and the surrogates see the data differently.
+    pub disagreements: Vec<String>,
+}
+
+/// One input of the user's model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserFeatureImportance {
+    /// Column name.
+    pub feature: String,
+    /// Permutation importance in the user's model (skill drop).
+    pub permutation_importance: PermutationInfo,
+    /// Share of the user's model's positive permutation importance.
+    pub importance_share: f64,
+    /// Share of the surrogate's importance (null when the surrogate did not model it).
+    pub surrogate_share: Option<f64>,
+    /// Single-feature power (surrogate lookup table).
+    pub single_feature_power: f64,
 }
 
 impl Report {

@@ -63,6 +63,19 @@ pub fn render(r: &Report, color: bool) -> String {
         r.model.surrogate,
         metrics.join(", ")
     );
+    if let Some(u) = &r.user_model {
+        let _ = writeln!(o, "your model: {}", super::user_model_summary(u));
+        let top: Vec<String> = u
+            .importance
+            .iter()
+            .take(5)
+            .map(|i| format!("{} {:.1}%", i.feature, i.importance_share * 100.0))
+            .collect();
+        let _ = writeln!(o, "  leans on: {}", top.join(", "));
+        for d in &u.disagreements {
+            let _ = writeln!(o, "  disagreement: {d}");
+        }
+    }
     for w in &r.warnings {
         let _ = writeln!(o, "warning: {w}");
     }

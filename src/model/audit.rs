@@ -1,0 +1,499 @@
+//! Auditing the user's own model: map the data's columns to the model's inputs, score the model
+//! on evaluation data, and compute its permutation importance. The checks then read these
+//! importances beside the surrogate's (see `audit::audit_split`).
+
+use rayon::prelude::*;
+
+use super::{Output, UserModel};
+use crate::data::{Column, Dataset, Target, Values};
+use crate::error::{Error, Result};
+use crate::importance::metrics::{self, round6};
+use crate::importance::permutation::shuffled;
+use crate::surrogate::{Labels, Predictions};
+
+/// Evaluation rows used for the user's model's permutation importance, at most.
+pub const MAX_EVAL_ROWS: usize = 50_000;
+
+/// How the data's columns were matched to the model's inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchedBy {
+    /// Feature names stored in the model file.
+    ModelNames,
+    /// `--model-features`.
+    Flag,
+    /// The data's feature columns in file order (the model stores no names).
+    Order,
+}
+
+impl MatchedBy {
+    /// For the report.
+    pub fn describe(self) -> &'static str {
+        match self {
+            MatchedBy::ModelNames => "feature names stored in the model",
+            MatchedBy::Flag => "--model-features",
+            MatchedBy::Order => "column order (the model stores no feature names)",
+        }
+    }
+}
+
+/// The user's model scored on evaluation data.
+#[derive(Debug, Clone)]
+pub struct ModelEvaluation {
+    /// Dataset feature index of each model input, in input order.
+    pub inputs: Vec<usize>,
+    /// How they were matched.
+    pub matched_by: MatchedBy,
+    /// Headline metrics (the same names as the surrogate's).
+    pub metrics: std::collections::BTreeMap<String, f64>,
+    /// Skill (Brier skill / R²) on the evaluation rows.
+    pub skill: f64,
+    /// Permutation importance per model input: (mean, std) of the skill drop.
+    pub permutation: Vec<(f64, f64)>,
+    /// Evaluation rows used.
+    pub rows: usize,
+    /// Notes for the report (class matching, order matching).
+    pub warnings: Vec<String>,
+}
+
+/// Resolve which dataset feature feeds each model input.
+pub fn match_inputs(
+    model: &UserModel,
+    ds: &Dataset,
+    given: &[String],
+) -> Result<(Vec<usize>, MatchedBy)> {
+    let fail = |message: String| Error::Model {
+        path: model.path.clone(),
+        message,
+    };
+    let (names, by): (Vec<String>, MatchedBy) = if !given.is_empty() {
+        (given.to_vec(), MatchedBy::Flag)
+    } else if let Some(n) = &model.feature_names {
+        (n.clone(), MatchedBy::ModelNames)
+    } else {
+        let usable: Vec<String> = ds.features.iter().map(|c| c.name.clone()).collect();
+        if let Some(n) = model.n_features {
+            if n != usable.len() {
+                return Err(fail(format!(
+                    "the model stores no feature names and expects {n} inputs, but the data has {} feature columns ({}); name them in model order with --model-features a,b,c",
+                    usable.len(),
+                    usable.join(", ")
+                )));
+            }
+        }
+        (usable, MatchedBy::Order)
+    };
+    if let Some(n) = model.n_features {
+        if names.len() != n {
+            return Err(fail(format!(
+                "the model expects {n} inputs, --model-features names {}",
+                names.len()
+            )));
+        }
+    }
+    let index = |name: &str| ds.features.iter().position(|c| c.name == name);
+    let missing: Vec<&str> = names
+        .iter()
+        .filter(|n| index(n).is_none())
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        let extra: Vec<&str> = ds
+            .features
+            .iter()
+            .map(|c| c.name.as_str())
+            .filter(|c| !names.iter().any(|n| n == c))
+            .collect();
+        return Err(fail(format!(
+            "the model expects columns the data does not have as features: {}; data columns the model does not use: {}",
+            missing.join(", "),
+            if extra.is_empty() { "none".to_string() } else { extra.join(", ") }
+        )));
+    }
+    Ok((names.iter().filter_map(|n| index(n)).collect(), by))
+}
+
+/// One column as model input values (NaN for missing).
+fn numeric(col: &Column, model: &UserModel) -> Result<Vec<f64>> {
+    match &col.values {
+        Values::Numeric(v) => Ok(v.clone()),
+        Values::Categorical { codes, levels } => {
+            let parsed: Option<Vec<f64>> = levels.iter().map(|l| l.trim().parse().ok()).collect();
+            let parsed = parsed.ok_or_else(|| Error::Model {
+                path: model.path.clone(),
+                message: format!(
+                    "column '{}' holds text (e.g. '{}'), the model takes numbers: encode it in the file the way the model was trained",
+                    col.name,
+                    levels.first().map(String::as_str).unwrap_or_default()
+                ),
+            })?;
+            Ok(codes
+                .iter()
+                .map(|&c| parsed.get(c as usize).copied().unwrap_or(f64::NAN))
+                .collect())
+        }
+    }
+}
+
+/// Model output column for each of the data's classes.
+fn class_map(
+    model: &UserModel,
+    data_classes: &[String],
+    warnings: &mut Vec<String>,
+) -> Result<Vec<usize>> {
+    let Output::Classes { labels, stored } = &model.output else {
+        return Err(Error::Model {
+            path: model.path.clone(),
+            message: "the model is a regressor but the target is a class label; pass --task regression for a numeric target".into(),
+        });
+    };
+    let same = |a: &str, b: &str| {
+        a == b || matches!((a.parse::<f64>(), b.parse::<f64>()), (Ok(x), Ok(y)) if x == y)
+    };
+    if *stored {
+        return data_classes
+            .iter()
+            .map(|c| {
+                labels
+                    .iter()
+                    .position(|l| same(l, c))
+                    .ok_or_else(|| Error::Model {
+                        path: model.path.clone(),
+                        message: format!(
+                            "the data's class '{c}' is not one of the model's classes ({})",
+                            labels.join(", ")
+                        ),
+                    })
+            })
+            .collect();
+    }
+    if labels.len() != data_classes.len() {
+        return Err(Error::Model {
+            path: model.path.clone(),
+            message: format!(
+                "the model predicts {} classes, the target has {} ({})",
+                labels.len(),
+                data_classes.len(),
+                data_classes.join(", ")
+            ),
+        });
+    }
+    if !data_classes.iter().zip(labels).all(|(c, l)| same(c, l)) {
+        warnings.push(format!(
+            "the model stores class indices, not labels; matched to the target's classes in sorted order ({})",
+            data_classes
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("{i} = {c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok((0..data_classes.len()).collect())
+}
+
+/// A row's content hash, so the evaluation sample does not depend on row order.
+fn row_key(values: &[f64]) -> u64 {
+    values.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, v| {
+        (h ^ v.to_bits()).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Score the model on `eval` and compute its permutation importance (`repeats` shuffles per
+/// input, seeded).
+pub fn evaluate(
+    model: &UserModel,
+    eval: &Dataset,
+    given_features: &[String],
+    repeats: usize,
+    seed: u64,
+) -> Result<ModelEvaluation> {
+    let (inputs, matched_by) = match_inputs(model, eval, given_features)?;
+    let mut warnings = Vec::new();
+    if matched_by == MatchedBy::Order {
+        warnings.push(
+            "the model stores no feature names: its inputs were matched to the data's feature columns in file order; pass --model-features to name them".into(),
+        );
+    }
+    let cols: Vec<Vec<f64>> = inputs
+        .iter()
+        .map(|&f| numeric(&eval.features[f], model))
+        .collect::<Result<_>>()?;
+    let width = cols.len();
+    let n_all = eval.rows();
+    let row_of = |r: usize| -> Vec<f64> { cols.iter().map(|c| c[r]).collect() };
+    // A seeded, content-keyed sample keeps permutation affordable on large files.
+    let mut rows: Vec<usize> = (0..n_all).collect();
+    if n_all > MAX_EVAL_ROWS {
+        let mut keyed: Vec<(u64, usize)> = rows
+            .iter()
+            .map(|&r| {
+                (
+                    crate::data::sample::splitmix64(seed ^ row_key(&row_of(r))),
+                    r,
+                )
+            })
+            .collect();
+        keyed.sort_unstable();
+        rows = keyed[..MAX_EVAL_ROWS].iter().map(|&(_, r)| r).collect();
+        rows.sort_unstable();
+    }
+    let n = rows.len();
+    let mut x = Vec::with_capacity(n * width);
+    for &r in &rows {
+        x.extend(cols.iter().map(|c| c[r]));
+    }
+    let (y_cls, y_val, map);
+    let labels = match &eval.target {
+        Target::Classes { y, classes } => {
+            map = class_map(model, classes, &mut warnings)?;
+            y_cls = rows.iter().map(|&r| y[r]).collect::<Vec<u32>>();
+            Labels::Classes {
+                y: &y_cls,
+                k: classes.len(),
+            }
+        }
+        Target::Values(v) => {
+            if model.output != Output::Values {
+                return Err(Error::Model {
+                    path: model.path.clone(),
+                    message: "the model is a classifier but the target is numeric; pass --task binary or --task multiclass".into(),
+                });
+            }
+            map = vec![0];
+            y_val = rows.iter().map(|&r| v[r]).collect::<Vec<f64>>();
+            Labels::Values(&y_val)
+        }
+    };
+    let predict = |x: &[f64]| -> Result<Predictions> {
+        let raw = model.predict(x, width).map_err(|message| Error::Model {
+            path: model.path.clone(),
+            message,
+        })?;
+        let k = map.len();
+        let mut values = Vec::with_capacity(n * k);
+        for r in 0..n {
+            let row = &raw.values[r * raw.width..(r + 1) * raw.width];
+            values.extend(map.iter().map(|&j| row[j]));
+        }
+        Ok(Predictions { width: k, values })
+    };
+    let positions: Vec<u32> = (0..n as u32).collect();
+    let base = predict(&x)?;
+    let skill = metrics::skill(&labels, &base, &positions);
+    let metrics = metrics::summary(&labels, &base, &positions);
+    let permutation = (0..width)
+        .into_par_iter()
+        .map(|j| -> Result<(f64, f64)> {
+            let drops: Vec<f64> = (0..repeats.max(1))
+                .map(|rep| {
+                    let order =
+                        shuffled(n, seed ^ (j as u64 + 1).wrapping_mul(0x9E37) ^ rep as u64);
+                    let mut xp = x.clone();
+                    for (r, &src) in order.iter().enumerate() {
+                        xp[r * width + j] = x[src * width + j];
+                    }
+                    Ok(skill - metrics::skill(&labels, &predict(&xp)?, &positions))
+                })
+                .collect::<Result<_>>()?;
+            let mean = drops.iter().sum::<f64>() / drops.len() as f64;
+            let var = drops.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / drops.len() as f64;
+            Ok((round6(mean), round6(var.sqrt())))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(ModelEvaluation {
+        inputs,
+        matched_by,
+        metrics,
+        skill: round6(skill),
+        permutation,
+        rows: n,
+        warnings,
+    })
+}
+
+/// Where the model was evaluated, for the report.
+pub struct EvalSource<'a> {
+    /// The evaluation rows' dataset.
+    pub data: &'a Dataset,
+    /// "test file", ...
+    pub described: &'static str,
+}
+
+/// Read the user's model's importances into the checks: re-run dominance on them, annotate the
+/// findings on features the model uses, and flag a model that leans on a near-perfect single
+/// feature. Returns the report section.
+pub fn apply(
+    ctx: &crate::checks::Context,
+    model: &UserModel,
+    ev: &ModelEvaluation,
+    source: &EvalSource,
+    findings: &mut Vec<crate::report::Finding>,
+) -> crate::report::UserModelInfo {
+    use crate::checks::{self, pct, r4};
+    use crate::importance::Importance;
+    use crate::report::{PermutationInfo, Severity, UserFeatureImportance, UserModelInfo};
+    use serde_json::json;
+
+    let t = ctx.t;
+    let total: f64 = ev.permutation.iter().map(|p| p.0.max(0.0)).sum();
+    let share = |j: usize| {
+        if total > 0.0 {
+            ev.permutation[j].0.max(0.0) / total
+        } else {
+            0.0
+        }
+    };
+    // Input j of the model is training feature `train_of[j]` (matched by name).
+    let train_of: Vec<Option<usize>> = ev
+        .inputs
+        .iter()
+        .map(|&f| {
+            let name = &source.data.features[f].name;
+            ctx.ds.features.iter().position(|c| &c.name == name)
+        })
+        .collect();
+    let mut run = ctx.run.clone();
+    run.importance = vec![None; ctx.ds.features.len()];
+    run.clusters.clear();
+    for (j, f) in train_of.iter().enumerate() {
+        if let Some(f) = *f {
+            run.importance[f] = Some(Importance {
+                permutation_mean: ev.permutation[j].0,
+                permutation_std: ev.permutation[j].1,
+                drop_column: ctx.run.importance[f].map_or(0.0, |i| i.drop_column),
+                share: share(j),
+            });
+        }
+    }
+    let user_ctx = checks::Context { run: &run, ..*ctx };
+    for mut fd in checks::dominance(&user_ctx) {
+        let same = findings
+            .iter_mut()
+            .find(|e| e.kind == fd.kind && e.feature == fd.feature);
+        match same {
+            Some(e) => {
+                e.severity = e.severity.max(fd.severity);
+                e.evidence.insert(
+                    "user_model_importance_share".into(),
+                    fd.evidence["importance_share"].clone(),
+                );
+            }
+            None => {
+                fd.evidence
+                    .insert("importance_source".into(), json!("user_model"));
+                fd.message = format!("In your model: {}", fd.message);
+                findings.push(fd);
+            }
+        }
+    }
+    let mut disagreements = Vec::new();
+    // When the surrogate is swamped by a column the model does not take, its shares of the
+    // model's inputs say nothing; that column is reported below instead.
+    let swamped = ctx.run.importance.iter().enumerate().any(|(f, i)| {
+        i.is_some_and(|i| i.share >= t.dominant_share) && !train_of.contains(&Some(f))
+    });
+    for (j, f) in train_of.iter().enumerate() {
+        let Some(f) = *f else { continue };
+        let name = ctx.name(f).to_string();
+        let s = share(j);
+        for fd in findings
+            .iter_mut()
+            .filter(|fd| fd.feature.as_deref() == Some(name.as_str()))
+        {
+            fd.evidence
+                .entry("user_model_importance_share".into())
+                .or_insert(json!(r4(s)));
+        }
+        let power = ctx.powers[f].power;
+        let surrogate = ctx.run.importance[f].map(|i| i.share);
+        if s >= t.model_reliance_share && power >= t.near_perfect_power {
+            let critical = findings.iter().any(|fd| {
+                fd.kind == "near_perfect_predictor"
+                    && fd.feature.as_deref() == Some(name.as_str())
+                    && fd.severity == Severity::Critical
+            });
+            findings.push(checks::finding(
+                Some(&name),
+                "model_relies_on_leak",
+                if critical { Severity::Critical } else { Severity::High },
+                format!(
+                    "Your model gives '{name}' {} of its importance, and '{name}' alone predicts the target near-perfectly ({}): the model leans on a likely leak and will not score like this in production.",
+                    pct(s),
+                    checks::describe_power(&ctx.powers[f])
+                ),
+                json!({
+                    "user_model_importance_share": r4(s),
+                    "surrogate_importance_share": surrogate.map(r4),
+                    "single_feature_power": r4(power),
+                    "threshold": t.model_reliance_share,
+                }),
+            ));
+            disagreements.push(format!(
+                "your model leans on '{name}' ({}), which alone predicts the target near-perfectly",
+                pct(s)
+            ));
+        } else if let Some(sur) = surrogate {
+            if s >= t.dominant_share && sur < t.dominant_share / 2.0 && !swamped {
+                disagreements.push(format!(
+                    "your model gives '{name}' {} of its importance, the surrogate {}",
+                    pct(s),
+                    pct(sur)
+                ));
+            } else if sur >= t.dominant_share && s < 0.05 && !swamped {
+                disagreements.push(format!(
+                    "the surrogate leans on '{name}' ({}), your model hardly uses it ({})",
+                    pct(sur),
+                    pct(s)
+                ));
+            }
+        }
+    }
+    // A dominant surrogate feature the model does not take at all.
+    for (f, imp) in ctx.run.importance.iter().enumerate() {
+        if let Some(imp) = imp {
+            if imp.share >= t.dominant_share && !train_of.contains(&Some(f)) {
+                disagreements.push(format!(
+                    "the surrogate leans on '{}' ({}), which your model does not take as input",
+                    ctx.name(f),
+                    pct(imp.share)
+                ));
+            }
+        }
+    }
+    let mut importance: Vec<UserFeatureImportance> = ev
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(j, &f)| {
+            let train = train_of[j];
+            UserFeatureImportance {
+                feature: source.data.features[f].name.clone(),
+                permutation_importance: PermutationInfo {
+                    mean: ev.permutation[j].0,
+                    std: ev.permutation[j].1,
+                },
+                importance_share: round6(share(j)),
+                surrogate_share: train
+                    .and_then(|f| ctx.run.importance[f])
+                    .map(|i| round6(i.share)),
+                single_feature_power: train.map_or(0.0, |f| round6(ctx.powers[f].power)),
+            }
+        })
+        .collect();
+    importance.sort_by(|a, b| {
+        b.importance_share
+            .total_cmp(&a.importance_share)
+            .then_with(|| a.feature.cmp(&b.feature))
+    });
+    UserModelInfo {
+        path: model.path.display().to_string(),
+        format: model.format,
+        description: model.description.clone(),
+        evaluated_on: source.described.to_string(),
+        rows: ev.rows,
+        features_matched_by: ev.matched_by.describe().to_string(),
+        metrics: ev.metrics.clone(),
+        importance,
+        disagreements,
+    }
+}
