@@ -95,6 +95,7 @@ fn engine(c: &mut Criterion) {
                     (&train, &test),
                     &feats,
                     &groups,
+                    &vec![true; groups.len()],
                     1,
                 )
             })

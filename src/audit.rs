@@ -341,6 +341,7 @@ pub fn audit_split(
             holdout: run.holdout.clone(),
             permutation_rows: run.permutation_rows,
             drop_column_rows: run.drop_column_rows,
+            drop_column_refits: run.drop_column_refits,
             drop_column_base_skill: round6(run.drop_column_base),
         },
         features: feature_table(ds, &x, &powers, &run, &findings),
@@ -578,6 +579,7 @@ fn feature_table(
     let drop_rank = rank(
         (0..x.features())
             .filter_map(|f| modelled(f).map(|i| (f, i.drop_column)))
+            .filter(|(_, d)| d.is_finite())
             .collect(),
     );
     let power_rank = rank((0..x.features()).map(|f| (f, powers[f].power)).collect());
@@ -602,7 +604,9 @@ fn feature_table(
                     mean: round6(i.permutation_mean),
                     std: round6(i.permutation_std),
                 }),
-                drop_column_importance: imp.map(|i| round6(i.drop_column)),
+                drop_column_importance: imp
+                    .map(|i| round6(i.drop_column))
+                    .filter(|d| d.is_finite()),
                 importance_share: imp.map_or(0.0, |i| round6(i.share)),
                 ranks: Ranks {
                     permutation: perm_rank.get(&f).copied(),

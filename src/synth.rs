@@ -350,3 +350,70 @@ mod tests {
         }
     }
 }
+
+/// Columns of [`write_wide`]'s table that carry a planted leak.
+pub const WIDE_LEAKS: [&str; 2] = ["settled_amount", "closure_note_len"];
+
+/// Write a wide benchmark table to `out` as CSV, row by row (nothing is held in memory): `n`
+/// rows, `features` feature columns plus the binary target `y`. Mostly numeric columns (half of
+/// them weakly informative), one categorical in ten, 2% missing values in one column in five,
+/// and two planted leaks: `settled_amount` (recorded after the outcome: a noisy copy of it)
+/// and `closure_note_len` (filled in only for positive rows).
+pub fn write_wide(
+    out: &mut dyn std::io::Write,
+    n: usize,
+    features: usize,
+    seed: u64,
+) -> std::io::Result<()> {
+    let features = features.max(4);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x01DE);
+    let cats = ["north", "south", "east", "west", "central", "online"];
+    let mut header: Vec<String> = (0..features - 2)
+        .map(|j| {
+            if j % 10 == 9 {
+                format!("cat_{j}")
+            } else {
+                format!("num_{j}")
+            }
+        })
+        .collect();
+    header.extend(WIDE_LEAKS.iter().map(|s| s.to_string()));
+    header.push("y".into());
+    writeln!(out, "{}", header.join(","))?;
+    let mut line = String::new();
+    let mut vals = vec![0.0f64; features - 2];
+    for _ in 0..n {
+        line.clear();
+        let mut z = 0.0;
+        for (j, v) in vals.iter_mut().enumerate() {
+            *v = normal(&mut rng);
+            // Half the columns carry a little legitimate signal.
+            if j % 2 == 0 {
+                z += *v * 0.6 / (1.0 + j as f64 / 4.0);
+            }
+        }
+        z += normal(&mut rng);
+        let y = z > 0.8;
+        for (j, v) in vals.iter().enumerate() {
+            if j % 5 == 3 && rng.gen_bool(0.02) {
+                line.push(',');
+                continue;
+            }
+            if j % 10 == 9 {
+                let k = ((*v + 3.0).max(0.0) as usize).min(cats.len() - 1);
+                line.push_str(cats[k]);
+            } else {
+                line.push_str(&format!("{v:.4}"));
+            }
+            line.push(',');
+        }
+        let settled = if y { 800.0 } else { 200.0 } + 150.0 * normal(&mut rng);
+        line.push_str(&format!("{settled:.2},"));
+        if y && rng.gen_bool(0.9) {
+            line.push_str(&format!("{}", rng.gen_range(20..400)));
+        }
+        line.push_str(if y { ",1\n" } else { ",0\n" });
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}

@@ -7,7 +7,9 @@ use super::metrics::skill;
 use crate::error::Result;
 use crate::surrogate::{BinnedMatrix, Labels, Surrogate};
 
-/// Baseline skill with all `features`, and the skill drop for each group removed.
+/// Baseline skill with all `features`, and the skill drop for each group removed (NaN for the
+/// groups `refit` leaves out).
+#[allow(clippy::too_many_arguments)]
 pub fn drop_column(
     surrogate: &dyn Surrogate,
     x: &BinnedMatrix,
@@ -15,6 +17,7 @@ pub fn drop_column(
     (train, test): (&[u32], &[u32]),
     features: &[usize],
     groups: &[Vec<usize>],
+    refit: &[bool],
     seed: u64,
 ) -> Result<(f64, Vec<f64>)> {
     let view = x.view();
@@ -25,7 +28,11 @@ pub fn drop_column(
     let base = fit_skill(features)?;
     let drops = groups
         .par_iter()
-        .map(|g| {
+        .zip(refit)
+        .map(|(g, &refit)| {
+            if !refit {
+                return Ok(f64::NAN);
+            }
             let kept: Vec<usize> = features
                 .iter()
                 .copied()

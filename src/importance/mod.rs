@@ -36,7 +36,7 @@ impl Default for EngineSettings {
         EngineSettings {
             folds: 5,
             repeats: 5,
-            permutation_rows: 20_000,
+            permutation_rows: 10_000,
             drop_column_rows: 20_000,
             cluster_threshold: 0.9,
         }
@@ -84,6 +84,8 @@ pub struct ModelRun {
     pub drop_column_base: f64,
     /// Training rows in each drop-column refit.
     pub drop_column_rows: usize,
+    /// Groups (features and clusters) refitted for drop-column importance.
+    pub drop_column_refits: usize,
     /// Held-out rows used for permutation importance.
     pub permutation_rows: usize,
     /// Out-of-fold predictions, per row.
@@ -167,6 +169,12 @@ pub fn run_model(
     let train0 = folds::subsample(&train0, &x.row_keys, settings.drop_column_rows, seed ^ 0xD0);
     let test0 = folds::subsample(&test0, &x.row_keys, settings.permutation_rows, seed ^ 0xD1);
     let light = surrogate.light();
+    let refit = refit_groups(&perm, features.len());
+    let drop_column_refits = if with_drop_column {
+        refit.iter().filter(|&&r| r).count()
+    } else {
+        0
+    };
     let (drop_base, drops) = if with_drop_column {
         drop_column::drop_column(
             light.as_ref(),
@@ -175,6 +183,7 @@ pub fn run_model(
             (&train0, &test0),
             features,
             &groups,
+            &refit,
             seed,
         )?
     } else {
@@ -214,9 +223,34 @@ pub fn run_model(
         clusters,
         drop_column_base: drop_base,
         drop_column_rows: train0.len(),
+        drop_column_refits,
         permutation_rows,
         oof_predictions: oof,
     })
+}
+
+/// Share of the permutation importance below which a feature is not refitted for drop-column
+/// importance (its drop-column importance is reported as null)...
+pub const DROP_COLUMN_MIN_SHARE: f64 = 0.005;
+/// ... unless it is among this many most important features. Clusters are always refitted.
+pub const DROP_COLUMN_ALWAYS: usize = 10;
+
+/// Which groups (single features, then clusters) get a drop-column refit. A feature the model
+/// barely uses cannot dominate it, and its refit is most of the cost on wide data.
+fn refit_groups(perm: &[(f64, f64)], n_features: usize) -> Vec<bool> {
+    let total: f64 = perm[..n_features].iter().map(|p| p.0.max(0.0)).sum();
+    let mut order: Vec<usize> = (0..n_features).collect();
+    order.sort_by(|&a, &b| perm[b].0.total_cmp(&perm[a].0).then(a.cmp(&b)));
+    let mut refit = vec![true; perm.len()];
+    for (rank, &g) in order.iter().enumerate() {
+        let share = if total > 0.0 {
+            perm[g].0.max(0.0) / total
+        } else {
+            0.0
+        };
+        refit[g] = rank < DROP_COLUMN_ALWAYS || share >= DROP_COLUMN_MIN_SHARE;
+    }
+    refit
 }
 
 /// Single-feature power of every feature of the matrix.

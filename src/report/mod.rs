@@ -134,6 +134,11 @@ pub struct ModelInfo {
     pub drop_column_rows: usize,
     /// Skill of the drop-column baseline refit.
     pub drop_column_base_skill: f64,
+    /// Features and clusters refitted for drop-column importance: every cluster, the 10 most
+    /// important features, and any other with at least 0.5% of the permutation importance
+    /// (the rest have a null drop-column importance).
+    #[serde(default)]
+    pub drop_column_refits: usize,
 }
 
 /// Single-feature power as reported.
@@ -236,7 +241,8 @@ pub struct FeatureInfo {
     pub single_feature_power: PowerInfo,
     /// Permutation importance (null when not modelled).
     pub permutation_importance: Option<PermutationInfo>,
-    /// Drop-column importance (null when not modelled).
+    /// Drop-column importance (null when not modelled, or not refitted: see
+    /// `model.drop_column_refits`).
     pub drop_column_importance: Option<f64>,
     /// Share of total permutation importance.
     pub importance_share: f64,

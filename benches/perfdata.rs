@@ -1,0 +1,42 @@
+//! Writes the wide benchmark table of `leakhound::synth::write_wide` (seeded, two planted
+//! leaks) for the end-to-end measurements and the side-by-side comparison with Python:
+//!
+//! ```sh
+//! cargo bench --bench perfdata -- --rows 100000 --features 50 --out /tmp/wide-100k.csv
+//! ```
+
+use std::io::{BufWriter, Write};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let get = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let rows: usize = get("--rows")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let features: usize = get("--features").and_then(|v| v.parse().ok()).unwrap_or(50);
+    let seed: u64 = get("--seed").and_then(|v| v.parse().ok()).unwrap_or(42);
+    let Some(out) = get("--out") else {
+        eprintln!("usage: cargo bench --bench perfdata -- --rows N --features F --out FILE.csv");
+        std::process::exit(2);
+    };
+    let file = std::fs::File::create(&out).unwrap_or_else(|e| {
+        eprintln!("perfdata: {out}: {e}");
+        std::process::exit(2)
+    });
+    let mut w = BufWriter::new(file);
+    if let Err(e) =
+        leakhound::synth::write_wide(&mut w, rows, features, seed).and_then(|_| w.flush())
+    {
+        eprintln!("perfdata: {out}: {e}");
+        std::process::exit(2);
+    }
+    eprintln!(
+        "wrote {out}: {rows} rows x {features} features + y (leaks: {})",
+        leakhound::synth::WIDE_LEAKS.join(", ")
+    );
+}
