@@ -328,29 +328,6 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Writes planted datasets for manual inspection: `LEAKHOUND_SYNTH_DIR=/tmp/x cargo test synth::tests::write`.
-    #[test]
-    fn write() {
-        let Some(dir) = std::env::var_os("LEAKHOUND_SYNTH_DIR") else {
-            return;
-        };
-        for (i, &p) in ALL.iter().enumerate() {
-            for t in [Task::Binary, Task::Multiclass, Task::Regression] {
-                let s = generate(p, t, 2000, 0);
-                std::fs::write(
-                    std::path::Path::new(&dir).join(format!("{i}_{p:?}_{t:?}.csv")),
-                    s.csv(),
-                )
-                .unwrap();
-            }
-        }
-    }
-}
-
 /// Columns of [`write_wide`]'s table that carry a planted leak.
 pub const WIDE_LEAKS: [&str; 2] = ["settled_amount", "closure_note_len"];
 
@@ -416,4 +393,27 @@ pub fn write_wide(
         out.write_all(line.as_bytes())?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes planted datasets for manual inspection: `LEAKHOUND_SYNTH_DIR=/tmp/x cargo test synth::tests::write`.
+    #[test]
+    fn write() {
+        let Some(dir) = std::env::var_os("LEAKHOUND_SYNTH_DIR") else {
+            return;
+        };
+        for (i, &p) in ALL.iter().enumerate() {
+            for t in [Task::Binary, Task::Multiclass, Task::Regression] {
+                let s = generate(p, t, 2000, 0);
+                std::fs::write(
+                    std::path::Path::new(&dir).join(format!("{i}_{p:?}_{t:?}.csv")),
+                    s.csv(),
+                )
+                .unwrap();
+            }
+        }
+    }
 }
