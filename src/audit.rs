@@ -17,6 +17,12 @@ use crate::report::{
 use crate::split::{SplitMode, SplitSettings};
 use crate::surrogate::{BinnedMatrix, Labels, SurrogateKind};
 
+/// Features the surrogate models at most (the rest are screened out by single-feature power).
+const MAX_MODEL_FEATURES: usize = 500;
+
+/// Rows leakhound's own train/test split checks use, at most.
+const OWN_SPLIT_ROWS: usize = 250_000;
+
 /// Rows the peeling refits use, at most.
 const PEEL_ROWS: usize = 20_000;
 
@@ -133,12 +139,25 @@ pub fn audit_split(
     lap("single_feature_power", &mut timings);
 
     phase("surrogate, permutation and drop-column importance");
-    let model_features: Vec<usize> = (0..x.features())
+    let mut model_features: Vec<usize> = (0..x.features())
         .filter(|&f| ds.features[f].ty != ColumnType::Identifier && varies(&x, f))
         .collect();
     if model_features.is_empty() {
         return Err(Error::Data(
             "no feature varies (every column is constant, missing or an identifier)".into(),
+        ));
+    }
+    // Very wide tables: the surrogate models the features with the most single-feature power;
+    // every feature still gets the single-feature checks.
+    let mut screening_note = None;
+    if model_features.len() > MAX_MODEL_FEATURES {
+        let total = model_features.len();
+        model_features
+            .sort_by(|&a, &b| powers[b].power.total_cmp(&powers[a].power).then(a.cmp(&b)));
+        model_features.truncate(MAX_MODEL_FEATURES);
+        model_features.sort_unstable();
+        screening_note = Some(format!(
+            "{total} features vary: the surrogate models the {MAX_MODEL_FEATURES} with the highest single-feature power; every feature gets the single-feature checks"
         ));
     }
     let surrogate = settings.surrogate.build();
@@ -219,6 +238,7 @@ pub fn audit_split(
 
     phase("split checks");
     let (train_own, test_own, idx_train, idx_test);
+    let mut own_split_note = None;
     let (train_side, test_side, mode, index_train, index_test): (
         &Dataset,
         &Dataset,
@@ -232,7 +252,25 @@ pub fn audit_split(
             (ds, t.data, t.mode, &idx_train, &idx_test)
         }
         None => {
-            let (a, b) = crate::split::own_split(&x.row_keys, settings.seed);
+            let (mut a, mut b) = crate::split::own_split(&x.row_keys, settings.seed);
+            // Leakhound's own split only stands in for a real one: on large files its checks
+            // run on a seeded sample, which keeps a second copy of the data small.
+            if a.len() + b.len() > OWN_SPLIT_ROWS {
+                let sample = |rows: &[usize], max: usize| -> Vec<usize> {
+                    let r: Vec<u32> = rows.iter().map(|&r| r as u32).collect();
+                    folds::subsample(&r, &x.row_keys, max, settings.seed ^ 0x5A11)
+                        .into_iter()
+                        .map(|r| r as usize)
+                        .collect()
+                };
+                a = sample(&a, OWN_SPLIT_ROWS * 4 / 5);
+                b = sample(&b, OWN_SPLIT_ROWS / 5);
+                own_split_note = Some(format!(
+                    "the split checks of leakhound's own 80/20 split ran on a seeded sample of {} train and {} test rows",
+                    a.len(),
+                    b.len()
+                ));
+            }
             train_own = ds.take(&a);
             test_own = ds.take(&b);
             idx_train = a;
@@ -260,6 +298,8 @@ pub fn audit_split(
     lap("split", &mut timings);
 
     let mut warnings = ds.warnings.clone();
+    warnings.extend(screening_note);
+    warnings.extend(own_split_note);
     warnings.extend(
         user_warnings
             .into_iter()

@@ -27,8 +27,16 @@ pub struct EngineSettings {
     pub permutation_rows: usize,
     /// Training rows used for each drop-column refit, at most.
     pub drop_column_rows: usize,
+    /// Training rows of each fold's surrogate fit, at most (a seeded, row-content-keyed sample
+    /// of the fold's training rows; every row is still predicted out of fold).
+    #[serde(default = "default_fit_rows")]
+    pub max_fit_rows: usize,
     /// |rank correlation| at which features form a cluster.
     pub cluster_threshold: f64,
+}
+
+fn default_fit_rows() -> usize {
+    100_000
 }
 
 impl Default for EngineSettings {
@@ -38,6 +46,7 @@ impl Default for EngineSettings {
             repeats: 5,
             permutation_rows: 10_000,
             drop_column_rows: 20_000,
+            max_fit_rows: default_fit_rows(),
             cluster_threshold: 0.9,
         }
     }
@@ -118,6 +127,7 @@ pub fn run_model(
         .map(|f| {
             let (train, test) = folds::split(fold_of, f);
             let fold_seed = seed ^ (u64::from(f) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let train = folds::subsample(&train, &x.row_keys, settings.max_fit_rows, fold_seed);
             let model = surrogate.fit(x, labels, &train, features, fold_seed)?;
             let pred = model.predict(&x.view(), &test);
             let perm_rows = folds::subsample(&test, &x.row_keys, per_fold_perm_rows, fold_seed);

@@ -274,15 +274,28 @@ struct Grower<'a> {
 }
 
 impl Grower<'_> {
+    /// Where each feature's bins start in a histogram (each takes its own bin count, so wide
+    /// tables of few distinct values do not pay for 256 cells a feature), and the total length.
+    fn layout(&self) -> (Vec<usize>, usize) {
+        let mut offsets = Vec::with_capacity(self.features.len());
+        let mut len = 0;
+        for &f in self.features {
+            offsets.push(len);
+            len += self.n_bins[f].max(1);
+        }
+        (offsets, len)
+    }
+
     fn histogram(&self, rows: &[u32]) -> Vec<Cell> {
-        let mut hist = vec![Cell::default(); self.features.len() * 256];
+        let (offsets, len) = self.layout();
+        let mut hist = vec![Cell::default(); len];
         let work = rows.len() * self.features.len();
         // Gradients gathered once in node order, so each feature's pass reads them sequentially.
         let gh: Vec<(f64, f64)> = rows
             .iter()
             .map(|&r| (self.grad[r as usize], self.hess[r as usize]))
             .collect();
-        let fill = |(fi, h): (usize, &mut [Cell])| {
+        let fill = |fi: usize, h: &mut [Cell]| {
             let col = self.cols[self.features[fi]];
             for (&r, &(g, hs)) in rows.iter().zip(&gh) {
                 let c = &mut h[col[r as usize] as usize];
@@ -291,10 +304,19 @@ impl Grower<'_> {
                 c.n += 1;
             }
         };
+        // One mutable slice per feature.
+        let mut parts: Vec<(usize, &mut [Cell])> = Vec::with_capacity(offsets.len());
+        let mut rest: &mut [Cell] = &mut hist;
+        for fi in 0..offsets.len() {
+            let end = offsets.get(fi + 1).copied().unwrap_or(len) - offsets[fi];
+            let (head, tail) = rest.split_at_mut(end);
+            parts.push((fi, head));
+            rest = tail;
+        }
         if work > 50_000 {
-            hist.par_chunks_mut(256).enumerate().for_each(fill);
+            parts.into_par_iter().for_each(|(fi, h)| fill(fi, h));
         } else {
-            hist.chunks_mut(256).enumerate().for_each(fill);
+            parts.into_iter().for_each(|(fi, h)| fill(fi, h));
         }
         hist
     }
@@ -312,8 +334,9 @@ impl Grower<'_> {
             l.n >= min_leaf && total.n - l.n >= min_leaf && l.h > 1e-6 && total.h - l.h > 1e-6
         };
         let mut best: Option<Candidate> = None;
+        let (offsets, _) = self.layout();
         for (fi, &f) in self.features.iter().enumerate() {
-            let h = &hist[fi * 256..fi * 256 + self.n_bins[f]];
+            let h = &hist[offsets[fi]..offsets[fi] + self.n_bins[f]];
             let mut consider = |gain: f64, bins: &[usize]| {
                 if gain > 1e-9 && best.as_ref().is_none_or(|b| gain > b.gain) {
                     let mut set = [0u64; 4];
@@ -555,6 +578,26 @@ impl Gbm {
         features: &[usize],
         seed: u64,
     ) -> GbmModel {
+        // A small subset of a large matrix: gather it into compact columns first, so that
+        // building histograms reads memory in order instead of missing the cache on every row.
+        // Row keys travel with the rows, so the fit is the same either way.
+        if train.len() * 2 < x.rows {
+            let rows: Vec<usize> = train.iter().map(|&r| r as usize).collect();
+            let sub = x.take_rows(&rows);
+            let (y_cls, y_val);
+            let sub_labels = match labels {
+                Labels::Classes { y, k } => {
+                    y_cls = rows.iter().map(|&r| y[r]).collect::<Vec<u32>>();
+                    Labels::Classes { y: &y_cls, k: *k }
+                }
+                Labels::Values(v) => {
+                    y_val = rows.iter().map(|&r| v[r]).collect::<Vec<f64>>();
+                    Labels::Values(&y_val)
+                }
+            };
+            let local: Vec<u32> = (0..rows.len() as u32).collect();
+            return self.fit_model(&sub, &sub_labels, &local, features, seed);
+        }
         let p = &self.params;
         let (k_out, classification) = match labels {
             Labels::Classes { k, .. } => (if *k == 2 { 1 } else { *k }, true),
