@@ -1,4 +1,4 @@
-//! The alternative surrogates (linfa-trees / smartcore decision tree, smartcore random forest)
+//! The alternative surrogates (smartcore decision tree, smartcore random forest)
 //! run end to end from the CLI and rank a planted leak first, on classification and regression.
 
 use crate::common::{run, tempdir, text};

@@ -11,7 +11,7 @@ use crate::surrogate::{Labels, Surrogate, Tree};
 /// Training rows for the evidence tree, at most.
 const TREE_ROWS: usize = 20_000;
 
-/// Held-out score of a depth-2 decision tree (linfa-trees / smartcore) on one feature: a rule a
+/// Held-out score of a depth-2 decision tree (smartcore) on one feature: a rule a
 /// reviewer can read, as evidence next to the lookup-table power.
 fn shallow_tree(ctx: &Context, f: usize) -> Option<(&'static str, f64)> {
     let (train, test) = folds::split(ctx.folds, 0);

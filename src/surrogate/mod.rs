@@ -1,6 +1,6 @@
 //! Surrogate models behind one [`Surrogate`] trait. Every surrogate reads the shared
 //! [`BinnedMatrix`] through row and feature index lists, so importances never copy the data.
-//! The adapter files are the only code that sees linfa or smartcore types.
+//! The adapter files are the only code that sees smartcore types.
 
 use rayon::prelude::*;
 
@@ -110,7 +110,7 @@ pub enum SurrogateKind {
     /// Histogram gradient boosting (fast, default).
     #[default]
     Gbm,
-    /// One decision tree (linfa-trees for classes, smartcore for regression).
+    /// One seeded smartcore decision tree.
     Tree,
     /// smartcore random forest, 20 trees (slow on large data).
     Forest,

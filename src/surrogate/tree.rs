@@ -1,9 +1,11 @@
-//! A single decision tree: linfa-trees for classification, smartcore for regression.
+//! A single decision tree (smartcore), seeded. linfa-trees was used for classification until a
+//! property test found its fits differ between runs (it breaks ties in `HashMap` order).
 //! Interpretable and slow-ish; used as an alternative surrogate and for evidence.
 
-use linfa::prelude::*;
-use ndarray::{Array1, Array2};
 use smartcore::linalg::basic::matrix::DenseMatrix;
+use smartcore::tree::decision_tree_classifier::{
+    DecisionTreeClassifier, DecisionTreeClassifierParameters,
+};
 use smartcore::tree::decision_tree_regressor::{
     DecisionTreeRegressor, DecisionTreeRegressorParameters,
 };
@@ -20,7 +22,7 @@ pub struct Tree {
 
 enum Model {
     Class {
-        tree: linfa_trees::DecisionTree<f64, usize>,
+        tree: DecisionTreeClassifier<f64, u32, DenseMatrix<f64>, Vec<u32>>,
         k: usize,
     },
     Reg(DecisionTreeRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>>),
@@ -29,12 +31,6 @@ enum Model {
 struct FittedTree {
     model: Model,
     features: Vec<usize>,
-}
-
-fn to_array(rows: Vec<Vec<f64>>, width: usize) -> Array2<f64> {
-    let n = rows.len();
-    Array2::from_shape_vec((n, width), rows.into_iter().flatten().collect())
-        .unwrap_or_else(|_| Array2::zeros((n, width)))
 }
 
 pub(super) fn dense_matrix(rows: Vec<Vec<f64>>, width: usize) -> Result<DenseMatrix<f64>> {
@@ -63,7 +59,7 @@ impl Surrogate for Tree {
         labels: &Labels,
         train: &[u32],
         features: &[usize],
-        _seed: u64,
+        seed: u64,
     ) -> Result<Box<dyn Fitted>> {
         let cols = x.view();
         let feats: Vec<usize> = if features.is_empty() {
@@ -74,13 +70,12 @@ impl Surrogate for Tree {
         let records = dense(&cols, train, &feats);
         let model = match labels {
             Labels::Classes { y, k } => {
-                let targets: Array1<usize> =
-                    train.iter().map(|&r| y[r as usize] as usize).collect();
-                let ds = linfa::Dataset::new(to_array(records, feats.len()), targets);
-                let tree = linfa_trees::DecisionTree::params()
-                    .max_depth(Some(self.max_depth))
-                    .min_weight_leaf(1.0)
-                    .fit(&ds)
+                let m = dense_matrix(records, feats.len())?;
+                let t: Vec<u32> = train.iter().map(|&r| y[r as usize]).collect();
+                let mut params = DecisionTreeClassifierParameters::default()
+                    .with_max_depth(self.max_depth as u16);
+                params.seed = Some(seed);
+                let tree = DecisionTreeClassifier::fit(&m, &t, params)
                     .map_err(|e| Error::Data(format!("decision tree: {e}")))?;
                 Model::Class { tree, k: *k }
             }
@@ -113,8 +108,11 @@ impl Fitted for FittedTree {
         let records = dense(cols, rows, &self.features);
         match &self.model {
             Model::Class { tree, k } => {
-                let labels = tree.predict(&to_array(records, self.features.len()));
-                Predictions::one_hot(labels.iter().copied(), *k)
+                let labels = dense_matrix(records, self.features.len())
+                    .ok()
+                    .and_then(|m| tree.predict(&m).ok())
+                    .unwrap_or_else(|| vec![u32::MAX; rows.len()]);
+                Predictions::one_hot(labels.iter().map(|&l| l as usize), *k)
             }
             Model::Reg(tree) => {
                 let values = dense_matrix(records, self.features.len())
