@@ -202,6 +202,10 @@ pub struct AuditArgs {
     /// Skip iterative peeling (refits without flagged features).
     #[arg(long)]
     pub no_peel: bool,
+    /// Stop with advice (use --max-rows) rather than run out of memory when the loaded table
+    /// would need more than this many GB. Default: three quarters of the machine's memory.
+    #[arg(long, value_name = "GB")]
+    pub memory_limit: Option<f64>,
     /// Also audit your own trained model: .onnx (skl2onnx / onnxmltools, zipmap=False),
     /// .json or .ubj (XGBoost save_model), .txt (LightGBM save_model). It is scored and its
     /// permutation importance computed on the --test data (or on this file without --test).

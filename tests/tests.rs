@@ -9,5 +9,6 @@ mod models;
 mod planted;
 mod properties;
 mod reports;
+mod robustness;
 mod split;
 mod surrogates;

@@ -95,7 +95,17 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
         .transpose()?;
     let progress = Progress::new(args.output.quiet);
     progress.phase("reading data");
+    let memory_limit = match args.memory_limit {
+        Some(gb) if gb.is_finite() && gb > 0.0 => Some((gb * 1e9) as u64),
+        Some(_) => {
+            return Err(Error::Usage(
+                "--memory-limit must be a positive number of GB".into(),
+            ))
+        }
+        None => crate::data::default_memory_limit(),
+    };
     let opts = ReadOptions {
+        memory_limit,
         delimiter: args.delimiter,
         max_rows: args.max_rows,
         seed: args.output.seed,

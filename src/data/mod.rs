@@ -10,7 +10,9 @@ pub mod time;
 
 pub use builder::ColumnBuilder;
 pub use dataset::{Dataset, Roles, Target, Task, TaskChoice};
-pub use reader::{read_frame, ReadOptions};
+pub use reader::{
+    default_memory_limit, read_delimited_bytes, read_frame, ReadOptions, MEMORY_FACTOR,
+};
 
 /// Code used in categorical columns for a missing value.
 pub const MISSING_CODE: u32 = u32::MAX;

@@ -91,10 +91,6 @@ const EXPORT_HINT: &str = "export it instead: scikit-learn with skl2onnx (to_onn
 impl UserModel {
     /// Load a model file, choosing the format by extension and checking the content agrees.
     pub fn load(path: &Path) -> Result<UserModel> {
-        let fail = |message: String| Error::Model {
-            path: path.to_path_buf(),
-            message,
-        };
         let bytes = std::fs::read(path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 Error::FileNotFound {
@@ -104,7 +100,17 @@ impl UserModel {
                 Error::io(path, e)
             }
         })?;
-        if is_pickle(path, &bytes) {
+        Self::from_bytes(path, &bytes)
+    }
+
+    /// Load a model from bytes; `path` gives the format (by extension) and names the file in
+    /// errors.
+    pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<UserModel> {
+        let fail = |message: String| Error::Model {
+            path: path.to_path_buf(),
+            message,
+        };
+        if is_pickle(path, bytes) {
             return Err(fail(format!(
                 "pickle/joblib files can run arbitrary code when loaded and are never opened; {EXPORT_HINT}"
             )));
@@ -128,7 +134,7 @@ impl UserModel {
         if bytes.is_empty() {
             return Err(fail("model file is empty".into()));
         }
-        let sniffed = HbFormat::detect(&bytes);
+        let sniffed = HbFormat::detect(bytes);
         let mismatch = |what: &str| {
             fail(format!(
                 "the extension says {what} but the content is not; is this the right file?"
@@ -139,7 +145,7 @@ impl UserModel {
                 if sniffed.is_some() {
                     return Err(mismatch("ONNX"));
                 }
-                let m = onnx::OnnxModel::decode(&bytes).map_err(fail)?;
+                let m = onnx::OnnxModel::decode(bytes).map_err(fail)?;
                 let output = match &m.classes {
                     Some(labels) => Output::Classes {
                         labels: labels.clone(),
@@ -168,12 +174,12 @@ impl UserModel {
                 if sniffed != Some(expected) {
                     return Err(mismatch(name));
                 }
-                let model = BoostedModel::decode(&bytes, expected)
+                let model = BoostedModel::decode(bytes, expected)
                     .map_err(|e| fail(format!("cannot read {name}: {e}")))?;
                 let names = match format {
-                    ModelFormat::XgboostJson => xgboost_json_names(&bytes),
-                    ModelFormat::XgboostUbjson => ubjson::feature_names(&bytes),
-                    _ => lightgbm_names(&bytes),
+                    ModelFormat::XgboostJson => xgboost_json_names(bytes),
+                    ModelFormat::XgboostUbjson => ubjson::feature_names(bytes),
+                    _ => lightgbm_names(bytes),
                 };
                 boosted(path, format, model, names).map_err(fail)?
             }

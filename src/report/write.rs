@@ -22,6 +22,17 @@ pub fn prepare_dir(dir: &Path) -> Result<()> {
     let probe = dir.join(format!(".leakhound-probe-{}", std::process::id()));
     std::fs::write(&probe, b"").map_err(fail)?;
     let _ = std::fs::remove_file(&probe);
+    // A run killed mid-write (Ctrl-C, SIGKILL) leaves only a temporary file, never a partial
+    // report; clear such leftovers.
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') && name.contains(".tmp-") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
     Ok(())
 }
 

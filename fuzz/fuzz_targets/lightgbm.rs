@@ -1,0 +1,16 @@
+//! LightGBM text models (hessboost import plus leakhound's feature-name reader): any bytes
+//! give a model or an error; a model that loads predicts without panicking.
+#![no_main]
+
+use std::path::Path;
+
+use leakhound::model::UserModel;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(m) = UserModel::from_bytes(Path::new("fuzz.txt"), data) {
+        let cols = m.n_features.unwrap_or(3).min(64);
+        let rows: Vec<f64> = (0..4 * cols).map(|i| (i % 5) as f64).collect();
+        let _ = m.predict(&rows, cols);
+    }
+});

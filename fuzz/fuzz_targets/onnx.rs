@@ -1,0 +1,17 @@
+//! ONNX protobuf decoding, graph checking and evaluation: any bytes give a model or an error;
+//! a model that loads predicts a small batch without panicking.
+#![no_main]
+
+use std::path::Path;
+
+use leakhound::model::UserModel;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(m) = UserModel::from_bytes(Path::new("fuzz.onnx"), data) {
+        let cols = m.n_features.unwrap_or(3).min(64);
+        let rows: Vec<f64> = (0..4 * cols).map(|i| (i % 7) as f64 - 2.0).collect();
+        let _ = m.predict(&rows, cols);
+        let _ = m.predict(&vec![f64::NAN; 2 * cols], cols);
+    }
+});
