@@ -1,6 +1,7 @@
 //! Engine benchmarks on seeded synthetic data (50 features, a planted leak): one GBM fit,
 //! permutation importance, drop-column importance, single-feature power and a full audit, over
-//! sizes; and the hash-based duplicate check at 100k and 1M rows.
+//! sizes; the hash-based duplicate check at 100k and 1M rows; and CSV reading + typing and
+//! binning at 10k, 100k and 1M rows.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use leakhound::audit::{audit, AuditSettings, Source};
@@ -125,5 +126,29 @@ fn split_duplicates(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, engine, split_duplicates);
+/// Reading and typing a CSV (streaming) and binning it, on the wide table of
+/// `synth::write_wide` (50 features, numeric, categorical and missing values).
+fn load(c: &mut Criterion) {
+    let mut g = c.benchmark_group("load");
+    g.sample_size(10);
+    let dir = std::env::temp_dir();
+    for n in [10_000usize, 100_000, 1_000_000] {
+        let path = dir.join(format!("leakhound-bench-wide-{n}.csv"));
+        if !path.exists() {
+            let mut w = std::io::BufWriter::new(std::fs::File::create(&path).expect("temp file"));
+            leakhound::synth::write_wide(&mut w, n, 50, 42).expect("write");
+        }
+        let opts = leakhound::data::ReadOptions::default();
+        g.bench_with_input(BenchmarkId::new("csv_read_and_type", n), &n, |b, _| {
+            b.iter(|| leakhound::data::read_frame(&path, &opts).expect("read"))
+        });
+        let frame = leakhound::data::read_frame(&path, &opts).expect("read");
+        g.bench_with_input(BenchmarkId::new("binning", n), &n, |b, _| {
+            b.iter(|| BinnedMatrix::from_columns(&frame.columns))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, engine, split_duplicates, load);
 criterion_main!(benches);
