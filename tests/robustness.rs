@@ -225,6 +225,7 @@ fn an_interrupted_run_never_leaves_a_partial_report() {
     let o = audit(&d, &f, &[]);
     let before = std::fs::read(d.join("out/report.json")).expect("first report");
     assert_eq!(o.status.code(), Some(0));
+    let mut interrupted = 0;
     for delay_ms in [5u64, 50, 200, 500, 1000, 2000] {
         let child = Command::new(env!("CARGO_BIN_EXE_leakhound"))
             .args([
@@ -239,11 +240,31 @@ fn an_interrupted_run_never_leaves_a_partial_report() {
         let _ = Command::new("kill")
             .args(["-INT", &child.id().to_string()])
             .status();
-        let _ = child.wait_with_output();
+        let out = child.wait_with_output().unwrap();
+        if out.status.code().is_none() {
+            interrupted += 1;
+        }
         let now = std::fs::read(d.join("out/report.json")).expect("a report is always there");
         if now != before {
             let r: serde_json::Value = serde_json::from_slice(&now).expect("complete JSON");
             assert_eq!(r["settings"]["seed"], 7);
         }
+        let stray: Vec<_> = std::fs::read_dir(d.join("out"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| {
+                !n.starts_with('.')
+                    && !n.ends_with(".json")
+                    && !n.ends_with(".md")
+                    && !n.ends_with(".html")
+                    && !n.ends_with(".png")
+            })
+            .collect();
+        assert!(stray.is_empty(), "{stray:?}");
     }
+    assert!(
+        interrupted >= 2,
+        "SIGINT never landed mid-run ({interrupted})"
+    );
 }
