@@ -36,7 +36,7 @@ pub struct EngineSettings {
 }
 
 fn default_fit_rows() -> usize {
-    100_000
+    50_000
 }
 
 impl Default for EngineSettings {

@@ -578,10 +578,10 @@ impl Gbm {
         features: &[usize],
         seed: u64,
     ) -> GbmModel {
-        // A small subset of a large matrix: gather it into compact columns first, so that
+        // A subset of the matrix: gather it into compact columns first, so that
         // building histograms reads memory in order instead of missing the cache on every row.
         // Row keys travel with the rows, so the fit is the same either way.
-        if train.len() * 2 < x.rows {
+        if train.len() * 10 < x.rows * 9 {
             let rows: Vec<usize> = train.iter().map(|&r| r as usize).collect();
             let sub = x.take_rows(&rows);
             let (y_cls, y_val);
