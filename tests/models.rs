@@ -318,44 +318,26 @@ fn bad_model_files_are_refused_by_name() {
     }
     // A regression model against a class target, and a classifier against a numeric target.
     let reg = model("lightgbm_regression.txt");
-    let o = run(
-        &dir,
-        &[
-            "audit",
-            &data,
-            "--target",
-            "default",
-            "--model-file",
-            &reg,
-            "--out",
-            "out",
-            "-q",
-        ],
-    );
-    assert!(
-        text(&o).1.contains("the model is a regressor"),
-        "{}",
-        text(&o).1
-    );
-    let o = run(
-        &dir,
-        &[
+    for (file, task, expect) in [
+        (reg.as_str(), "auto", "the model is a regressor"),
+        (leaky.as_str(), "regression", "the model is a classifier"),
+    ] {
+        let args = [
             "audit",
             &data,
             "--target",
             "default",
             "--task",
-            "regression",
+            task,
             "--model-file",
-            &leaky,
+            file,
             "--out",
             "out",
             "-q",
-        ],
-    );
-    assert!(
-        text(&o).1.contains("the model is a classifier"),
-        "{}",
-        text(&o).1
-    );
+        ];
+        let o = run(&dir, &args);
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(expect), "{err}");
+    }
 }
