@@ -271,23 +271,29 @@ struct Grower<'a> {
     params: &'a GbmParams,
     grad: &'a [f64],
     hess: &'a [f64],
+    /// Where each feature's bins start in a histogram, from [`layout`].
+    offsets: &'a [usize],
+}
+
+/// Where each feature's bins start in a histogram (each takes its own bin count, so wide tables
+/// of few distinct values do not pay for 256 cells a feature), and the total length.
+fn layout(features: &[usize], n_bins: &[usize]) -> (Vec<usize>, usize) {
+    let mut offsets = Vec::with_capacity(features.len());
+    let mut len = 0;
+    for &f in features {
+        offsets.push(len);
+        len += n_bins[f].max(1);
+    }
+    (offsets, len)
 }
 
 impl Grower<'_> {
-    /// Where each feature's bins start in a histogram (each takes its own bin count, so wide
-    /// tables of few distinct values do not pay for 256 cells a feature), and the total length.
-    fn layout(&self) -> (Vec<usize>, usize) {
-        let mut offsets = Vec::with_capacity(self.features.len());
-        let mut len = 0;
-        for &f in self.features {
-            offsets.push(len);
-            len += self.n_bins[f].max(1);
-        }
-        (offsets, len)
-    }
-
     fn histogram(&self, rows: &[u32]) -> Vec<Cell> {
-        let (offsets, len) = self.layout();
+        let offsets = self.offsets;
+        let len = offsets
+            .last()
+            .zip(self.features.last())
+            .map_or(0, |(o, &f)| o + self.n_bins[f].max(1));
         let mut hist = vec![Cell::default(); len];
         let work = rows.len() * self.features.len();
         // Gradients gathered once in node order, so each feature's pass reads them sequentially.
@@ -334,7 +340,7 @@ impl Grower<'_> {
             l.n >= min_leaf && total.n - l.n >= min_leaf && l.h > 1e-6 && total.h - l.h > 1e-6
         };
         let mut best: Option<Candidate> = None;
-        let (offsets, _) = self.layout();
+        let offsets = self.offsets;
         for (fi, &f) in self.features.iter().enumerate() {
             let h = &hist[offsets[fi]..offsets[fi] + self.n_bins[f]];
             let mut consider = |gain: f64, bins: &[usize]| {
@@ -633,6 +639,7 @@ impl Gbm {
             .collect();
         let mut work = fit_rows.clone();
         let subsample = fit_rows.len() > p.subsample_above;
+        let (offsets, _) = layout(&features, &x.n_bins);
         for round in 0..p.max_trees {
             gradients(labels, &margins, k_out, &fit_rows, &mut grad, &mut hess);
             for k in 0..k_out {
@@ -644,6 +651,7 @@ impl Gbm {
                     params: p,
                     grad: &grad[k],
                     hess: &hess[k],
+                    offsets: &offsets,
                 };
                 work.clear();
                 if subsample {
