@@ -233,24 +233,15 @@ impl UserModel {
                     Link::Sigmoid => raw
                         .iter()
                         .flat_map(|&m| {
-                            let p = onnx_logistic(m);
+                            let p = onnx::logistic(m);
                             [1.0 - p, p]
                         })
                         .collect(),
                     Link::Hinge => raw.iter().flat_map(|&p| [1.0 - p, p]).collect(),
                     Link::Softmax => {
                         let mut v = raw;
-                        for row in v.chunks_mut(width) {
-                            let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                            let sum: f64 = row
-                                .iter_mut()
-                                .map(|x| {
-                                    *x = (*x - max).exp();
-                                    *x
-                                })
-                                .sum();
-                            row.iter_mut().for_each(|x| *x /= sum);
-                        }
+                        v.chunks_mut(width)
+                            .for_each(|row| onnx::softmax(row, false));
                         v
                     }
                     Link::Value => raw,
@@ -272,10 +263,6 @@ use onnx::Mat;
 /// hessboost's "use every boosting round the model has" (its best iteration when recorded).
 #[allow(non_upper_case_globals)]
 const Iterations: hessboost::model::Iterations = hessboost::model::Iterations::Best;
-
-fn onnx_logistic(m: f64) -> f64 {
-    1.0 / (1.0 + (-m).exp())
-}
 
 fn boosted(
     path: &Path,

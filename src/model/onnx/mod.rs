@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use prost::Message;
 
-pub use ops::Mat;
+pub use ops::{logistic, softmax, Mat};
 use ops::{Ensemble, Linear};
 use proto::{dtype, ModelProto, NodeProto};
 

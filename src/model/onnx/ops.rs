@@ -166,7 +166,8 @@ fn erfinv(x: f64) -> f64 {
     p * x
 }
 
-fn softmax(scores: &mut [f64], zero: bool) {
+/// Softmax of one row in place; `zero` (SOFTMAX_ZERO) leaves exact zeros at zero.
+pub fn softmax(scores: &mut [f64], zero: bool) {
     let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut sum = 0.0;
     for s in scores.iter_mut() {
