@@ -192,8 +192,8 @@ fn class_map(
 }
 
 /// A row's content hash, so the evaluation sample does not depend on row order.
-fn row_key(values: &[f64]) -> u64 {
-    values.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, v| {
+fn row_key(values: impl Iterator<Item = f64>) -> u64 {
+    values.fold(0xcbf2_9ce4_8422_2325u64, |h, v| {
         (h ^ v.to_bits()).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }
@@ -220,7 +220,6 @@ pub fn evaluate(
         .collect::<Result<_>>()?;
     let width = cols.len();
     let n_all = eval.rows();
-    let row_of = |r: usize| -> Vec<f64> { cols.iter().map(|c| c[r]).collect() };
     // A seeded, content-keyed sample keeps permutation affordable on large files.
     let mut rows: Vec<usize> = (0..n_all).collect();
     if n_all > MAX_EVAL_ROWS {
@@ -228,7 +227,7 @@ pub fn evaluate(
             .iter()
             .map(|&r| {
                 (
-                    crate::data::sample::splitmix64(seed ^ row_key(&row_of(r))),
+                    crate::data::sample::splitmix64(seed ^ row_key(cols.iter().map(|c| c[r]))),
                     r,
                 )
             })
