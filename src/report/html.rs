@@ -71,17 +71,11 @@ pub fn render(r: &Report, plots: &[Plot]) -> String {
             count(s)
         );
     }
-    let metrics: Vec<String> = r
-        .model
-        .out_of_fold
-        .iter()
-        .map(|(k, v)| format!("{k} {v:.4}"))
-        .collect();
     let _ = write!(
         o,
         "</div><p>Surrogate <b>{}</b>, out of fold: {}.",
         esc(&r.model.surrogate),
-        esc(&metrics.join(", "))
+        esc(&super::metric_list(&r.model.out_of_fold, 4))
     );
     if d.sampled {
         let _ = write!(

@@ -31,13 +31,11 @@ pub fn render(r: &Report, plots: &[Plot]) -> String {
         r.model.surrogate,
         r.settings["seed"]
     );
-    let metrics: Vec<String> = r
-        .model
-        .out_of_fold
-        .iter()
-        .map(|(k, v)| format!("{k} {v:.4}"))
-        .collect();
-    let _ = writeln!(o, "Out-of-fold: {}.\n", metrics.join(", "));
+    let _ = writeln!(
+        o,
+        "Out-of-fold: {}.\n",
+        super::metric_list(&r.model.out_of_fold, 4)
+    );
     let worst = r.max_severity().map_or("none", |s| s.as_str());
     let _ = writeln!(
         o,

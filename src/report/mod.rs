@@ -203,20 +203,24 @@ pub fn user_model_cells(u: &UserFeatureImportance, pm: &str) -> [String; 4] {
     ]
 }
 
+/// Metrics as "name value, name value" with `decimals` places, for every renderer.
+pub fn metric_list(metrics: &BTreeMap<String, f64>, decimals: usize) -> String {
+    metrics
+        .iter()
+        .map(|(k, v)| format!("{k} {v:.decimals$}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// One line saying what was audited and how it scored.
 pub fn user_model_summary(u: &UserModelInfo) -> String {
-    let metrics: Vec<String> = u
-        .metrics
-        .iter()
-        .map(|(k, v)| format!("{k} {v:.3}"))
-        .collect();
     format!(
         "{} ({}) on {}, {} rows: {}",
         u.path,
         u.description,
         u.evaluated_on,
         u.rows,
-        metrics.join(", ")
+        metric_list(&u.metrics, 3)
     )
 }
 

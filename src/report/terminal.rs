@@ -51,17 +51,11 @@ pub fn render(r: &Report, color: bool) -> String {
         d.target,
         d.task
     );
-    let metrics: Vec<String> = r
-        .model
-        .out_of_fold
-        .iter()
-        .map(|(k, v)| format!("{k} {v:.3}"))
-        .collect();
     let _ = writeln!(
         o,
         "surrogate {} out of fold: {}",
         r.model.surrogate,
-        metrics.join(", ")
+        super::metric_list(&r.model.out_of_fold, 3)
     );
     if let Some(u) = &r.user_model {
         let _ = writeln!(o, "your model: {}", super::user_model_summary(u));
