@@ -34,13 +34,7 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
     let Some(g_all) = &ctx.data.group else {
         return Ok(Vec::new());
     };
-    let k = ctx
-        .problem
-        .folds
-        .iter()
-        .copied()
-        .max()
-        .map_or(5, |m| m as usize + 1);
+    let k = ctx.folds();
     let fold_of: Vec<u8> = (0..g_all.len())
         .map(|r| {
             let key = text(g_all, r).map_or(u64::from(r as u32), |g| {

@@ -96,6 +96,18 @@ pub struct SplitContext<'a> {
     pub test_index: &'a [usize],
 }
 
+impl SplitContext<'_> {
+    /// Folds of the audited data (as many as the random K-fold used).
+    pub fn folds(&self) -> usize {
+        self.problem
+            .folds
+            .iter()
+            .copied()
+            .max()
+            .map_or(5, |m| m as usize + 1)
+    }
+}
+
 /// Run every split check.
 pub fn run(ctx: &SplitContext) -> Result<(Vec<Finding>, SplitInfo)> {
     let mut findings = Vec::new();

@@ -73,13 +73,7 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
             .total_cmp(&t_all[b as usize])
             .then(a.cmp(&b))
     });
-    let k = ctx
-        .problem
-        .folds
-        .iter()
-        .copied()
-        .max()
-        .map_or(5, |m| m as usize + 1);
+    let k = ctx.folds();
     let block = order.len() / (k + 1);
     if block >= 10 {
         let splits: Vec<(Vec<u32>, Vec<u32>)> = (1..=k)
