@@ -11,7 +11,7 @@ use crate::data::{ColumnType, Dataset, Target};
 use crate::error::{Error, Result};
 use crate::importance::{self, folds, metrics::round6, EngineSettings, ModelRun};
 use crate::report::{
-    ClusterInfo, DatasetInfo, Distribution, FeatureInfo, Finding, ModelInfo, PeelStep,
+    ClusterInfo, DatasetInfo, Distribution, FeatureInfo, Finding, HonestModel, ModelInfo, PeelStep,
     PermutationInfo, PowerInfo, Ranks, Report, Severity, Tool, SCHEMA_VERSION,
 };
 use crate::split::{SplitMode, SplitSettings};
@@ -192,9 +192,10 @@ pub fn audit_split(
     lap("checks", &mut timings);
 
     let mut peeling = Vec::new();
+    let mut honest_model = None;
     if settings.peel {
         phase("iterative peeling");
-        peel(
+        honest_model = peel(
             &ctx,
             surrogate.as_ref(),
             &engine,
@@ -398,8 +399,10 @@ pub fn audit_split(
                 importance_share: round6(imp.share),
             })
             .collect(),
+        verdict: crate::report::Verdict::of(&findings),
         findings,
         peeling,
+        honest_model,
         split: Some(split_info),
         distributions,
         user_model,
@@ -426,18 +429,16 @@ fn peel(
     model_features: &[usize],
     findings: &mut Vec<Finding>,
     steps: &mut Vec<PeelStep>,
-) -> Result<()> {
+) -> Result<Option<HonestModel>> {
     let t = ctx.t;
     let name_of = |f: usize| ctx.ds.features[f].name.clone();
+    // Only what a leak signature flags `high` or above is removed: a strong legitimate feature
+    // with a note stays, so the peeled model is the honest one.
+    let suspects = checks::conclude::flagged(findings);
     let mut removed: Vec<usize> = model_features
         .iter()
         .copied()
-        .filter(|&f| {
-            findings.iter().any(|fd| {
-                fd.severity >= Severity::High
-                    && fd.feature.as_deref() == Some(&ctx.ds.features[f].name)
-            })
-        })
+        .filter(|&f| suspects.contains(&ctx.ds.features[f].name))
         .collect();
     let peel_surrogate = surrogate.light();
     // Refits run on a seeded sample of at most PEEL_ROWS rows (stratified through the folds).
@@ -460,38 +461,44 @@ fn peel(
             Labels::Values(&y_val)
         }
     };
-    for _ in 0..t.max_peel_rounds {
-        if removed.is_empty() {
-            return Ok(());
-        }
+    // Only the importance shares matter here: fewer repeats, no drop-column refits.
+    let light = EngineSettings {
+        repeats: engine.repeats.min(2),
+        ..engine.clone()
+    };
+    let problem = importance::Problem {
+        x: &x,
+        labels: &labels,
+        folds: &fold_of,
+    };
+    // The lighter configuration of the surrogate: peeling needs shares and a score, and
+    // peeled data rarely lets the booster stop early.
+    let refit = |removed: &[usize]| -> Result<Option<ModelRun>> {
         let remaining: Vec<usize> = model_features
             .iter()
             .copied()
             .filter(|f| !removed.contains(f))
             .collect();
         if remaining.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
-        // Only the importance shares matter here: fewer repeats, no drop-column refits.
-        let light = EngineSettings {
-            repeats: engine.repeats.min(2),
-            ..engine.clone()
-        };
-        let problem = importance::Problem {
-            x: &x,
-            labels: &labels,
-            folds: &fold_of,
-        };
-        // The lighter configuration of the surrogate: peeling needs shares and a score, and
-        // peeled data rarely lets the booster stop early.
-        let run: ModelRun = importance::run_model(
+        importance::run_model(
             peel_surrogate.as_ref(),
             &problem,
             &remaining,
             &light,
             settings.seed ^ 0x5EE1,
             false,
-        )?;
+        )
+        .map(Some)
+    };
+    for _ in 0..t.max_peel_rounds {
+        if removed.is_empty() {
+            break;
+        }
+        let Some(run) = refit(&removed)? else {
+            break;
+        };
         let top = checks::suspicious::responsible(ctx, &run.importance);
         steps.push(PeelStep {
             removed: removed.iter().map(|&f| name_of(f)).collect(),
@@ -506,9 +513,7 @@ fn peel(
         for (f, imp) in run.importance.iter().enumerate() {
             let Some(imp) = imp else { continue };
             let name = name_of(f);
-            let already = findings.iter().any(|fd| {
-                fd.severity >= Severity::High && fd.feature.as_deref() == Some(name.as_str())
-            });
+            let already = checks::conclude::flagged(findings).contains(&name);
             if imp.share >= t.dominant_share && ctx.powers[f].power >= t.strong_power && !already {
                 findings.push(checks::finding(
                     Some(&name),
@@ -536,7 +541,7 @@ fn peel(
             continue;
         }
         if score < t.suspicious_score || top.is_empty() {
-            return Ok(());
+            break;
         }
         // The reconstruct-the-target signature: in a near-perfect model, columns carrying a large
         // share of the importance while predicting little alone (they only work together).
@@ -557,7 +562,7 @@ fn peel(
             })
             .collect();
         if synergy.len() < 2 {
-            return Ok(());
+            break;
         }
         let names: Vec<String> = synergy.iter().map(|s| s.0.clone()).collect();
         let set_power = checks::suspicious::model_power(&labels, &run);
@@ -592,7 +597,48 @@ fn peel(
             }
         }
     }
-    Ok(())
+    // What the peeled model leans on is evidence for companions; then the honest model is the
+    // surrogate without exactly the features the report concludes are leaks.
+    checks::conclude::conclude(ctx, findings);
+    let suspects = checks::conclude::flagged(findings);
+    let mut final_removed: Vec<usize> = model_features
+        .iter()
+        .copied()
+        .filter(|&f| suspects.contains(&ctx.ds.features[f].name))
+        .collect();
+    final_removed.sort_unstable();
+    if final_removed.is_empty() {
+        return Ok(None);
+    }
+    let names: Vec<String> = final_removed.iter().map(|&f| name_of(f)).collect();
+    let same = |s: &PeelStep| {
+        let mut r = s.removed.clone();
+        r.sort();
+        let mut n = names.clone();
+        n.sort();
+        r == n
+    };
+    let (out_of_fold, leans_on) = match steps.iter().find(|s| same(s)) {
+        Some(s) => (s.out_of_fold.clone(), s.top_features.clone()),
+        None => match refit(&final_removed)? {
+            Some(run) => (
+                run.oof.clone(),
+                checks::suspicious::responsible(ctx, &run.importance),
+            ),
+            None => return Ok(None),
+        },
+    };
+    let (metric, with) = checks::suspicious::headline(&ctx.run.oof);
+    let without = checks::suspicious::headline(&out_of_fold).1;
+    Ok(Some(HonestModel {
+        removed: names,
+        metric: metric.to_string(),
+        with_leaks: round6(with),
+        without_leaks: round6(without),
+        out_of_fold,
+        leans_on,
+        rows: rows.len(),
+    }))
 }
 
 fn feature_table(

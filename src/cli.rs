@@ -97,12 +97,12 @@ pub struct OutputArgs {
     /// Exit 1 when a finding at or above this severity exists (for CI gates).
     #[arg(long, value_name = "SEVERITY", default_value = "never", value_parser = parse_fail_on)]
     pub fail_on: FailOn,
-    /// Which PNG plots to write (comma-separated): importance, power, suspect, split.
+    /// Which PNG plots to write (comma-separated): importance, power, suspect, split, peeling.
     #[arg(
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "importance,power,suspect,split"
+        default_value = "importance,power,suspect,split,peeling"
     )]
     pub png: Vec<crate::report::plot::PlotKind>,
     /// Write no PNG plots.

@@ -20,13 +20,20 @@ pub enum Plant {
     TargetProxy,
     /// Ids assigned after sorting by the target.
     Identifier,
-    /// A noisy but dominant copy of the target signal.
+    /// A noisy but dominant copy of the target signal. Indistinguishable from a legitimate
+    /// single driver (a diamond's carat), so the expected grade is a review (`medium`).
     Dominant,
     /// Two columns carrying the same leak (e.g. spending and spending share).
     CorrelatedPair,
     /// A column that reconstructs the target together with a legitimate input, hidden behind a
     /// stronger post-outcome leak.
     MultiFeature,
+    /// Regression: an exact monotone re-expression of the target (its log, shifted positive).
+    Reexpression,
+    /// The target's band (one of 20 quantile bands), recorded for a quarter of the rows only.
+    Partial,
+    /// Regression: the target is the mean of two columns, neither strong alone.
+    Reconstruction,
     /// No leak at all.
     None,
 }
@@ -41,7 +48,21 @@ pub const ALL: &[Plant] = &[
     Plant::Dominant,
     Plant::CorrelatedPair,
     Plant::MultiFeature,
+    Plant::Reexpression,
+    Plant::Partial,
+    Plant::Reconstruction,
 ];
+
+impl Plant {
+    /// Whether the plant exists for `task` (some are regression-only, one binary-only).
+    pub fn applies(self, task: Task) -> bool {
+        match self {
+            Plant::MultiFeature => task == Task::Binary,
+            Plant::Reexpression | Plant::Reconstruction => task == Task::Regression,
+            _ => true,
+        }
+    }
+}
 
 /// A generated dataset and what was planted in it.
 #[derive(Debug, Clone)]
@@ -280,6 +301,38 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
             leaks.push(("risk_estimate".into(), vec!["dominant_feature", np]));
             for i in 0..n {
                 extra[i].push(num(3.0 * base[i][7] + 0.3 * normal(&mut rng)));
+            }
+        }
+        Plant::Reexpression => {
+            header.push("log_amount".into());
+            leaks.push(("log_amount".into(), vec![np]));
+            let lo = sorted[0];
+            for i in 0..n {
+                extra[i].push(num((y[i] - lo + 1.0).ln()));
+            }
+        }
+        Plant::Partial => {
+            header.push("final_grade".into());
+            leaks.push(("final_grade".into(), vec!["partial_leak", np]));
+            for i in 0..n {
+                let band = sorted.partition_point(|&s| s < latent[i]) * 20 / n;
+                extra[i].push(if rng.gen_bool(0.25) {
+                    band.to_string()
+                } else {
+                    String::new()
+                });
+            }
+        }
+        Plant::Reconstruction => {
+            header.push("part_a".into());
+            header.push("part_b".into());
+            leaks.push(("part_a".into(), vec!["multi_feature_leak"]));
+            leaks.push(("part_b".into(), vec!["multi_feature_leak"]));
+            for i in 0..n {
+                // y = (part_a + part_b) / 2 with part_a mostly noise.
+                let a = y[i] + 4.0 * y_sd * normal(&mut rng);
+                extra[i].push(num(a));
+                extra[i].push(num(2.0 * y[i] - a));
             }
         }
         Plant::CorrelatedPair => {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use leakhound::audit::{audit, AuditSettings, Source};
-use leakhound::data::{Dataset, Frame, Roles};
+use leakhound::data::{Dataset, Frame, Roles, Task, TaskChoice};
 use leakhound::report::Report;
 
 /// Run the leakhound binary with `args` in `dir`.
@@ -35,14 +35,40 @@ pub fn fixture(name: &str) -> PathBuf {
 
 /// Audit a frame in-process.
 pub fn audit_frame(frame: Frame, target: &str, settings: &AuditSettings) -> Report {
-    let ds = Dataset::from_frame(
+    audit_roles(
         frame,
         &Roles {
             target: target.into(),
             ..Default::default()
         },
+        settings,
     )
-    .expect("dataset");
+}
+
+/// Audit a frame in-process with the task given.
+pub fn audit_frame_task(
+    frame: Frame,
+    target: &str,
+    task: Task,
+    settings: &AuditSettings,
+) -> Report {
+    audit_roles(
+        frame,
+        &Roles {
+            target: target.into(),
+            task: match task {
+                Task::Binary => TaskChoice::Binary,
+                Task::Multiclass => TaskChoice::Multiclass,
+                Task::Regression => TaskChoice::Regression,
+            },
+            ..Default::default()
+        },
+        settings,
+    )
+}
+
+fn audit_roles(frame: Frame, roles: &Roles, settings: &AuditSettings) -> Report {
+    let ds = Dataset::from_frame(frame, roles).expect("dataset");
     audit(
         &ds,
         settings,

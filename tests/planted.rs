@@ -21,8 +21,15 @@ fn settings(seed: u64) -> AuditSettings {
     s
 }
 
-fn applies(plant: Plant, task: Task) -> bool {
-    !(plant == Plant::MultiFeature && task != Task::Binary)
+/// The severity a plant must reach. A dominant driver that no other column observes is exactly
+/// what a legitimate single driver looks like (carat for a diamond's price), so it is a review
+/// (`medium`), never an alarm on its own; every other plant is a leak signature (`high`+).
+fn required(plant: Plant) -> Severity {
+    if plant == Plant::Dominant {
+        Severity::Medium
+    } else {
+        Severity::High
+    }
 }
 
 #[test]
@@ -33,7 +40,7 @@ fn planted_leaks_are_found_and_decoys_are_not_critical() {
     let mut false_critical = Vec::new();
     for &plant in ALL {
         for task in [Task::Binary, Task::Multiclass, Task::Regression] {
-            if !applies(plant, task) {
+            if !plant.applies(task) {
                 continue;
             }
             for seed in 0..SEEDS {
@@ -44,7 +51,7 @@ fn planted_leaks_are_found_and_decoys_are_not_critical() {
                 for (leak, kinds) in &s.leaks {
                     total += 1;
                     let found = report.findings.iter().any(|f| {
-                        f.severity >= Severity::High
+                        f.severity >= required(plant)
                             && kinds.contains(&f.kind.as_str())
                             && (f.feature.as_deref() == Some(leak) || f.features.contains(leak))
                     });
@@ -71,7 +78,7 @@ fn planted_leaks_are_found_and_decoys_are_not_critical() {
         }
     }
     let recall = hits as f64 / total as f64;
-    println!("planted-leak recall at high+: {hits}/{total} = {recall:.3}");
+    println!("planted-leak recall (high+, dominant medium+): {hits}/{total} = {recall:.3}");
     println!("misses: {misses:#?}");
     assert!(recall >= 0.95, "recall {recall:.3}; misses: {misses:#?}");
     assert!(

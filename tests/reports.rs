@@ -79,12 +79,18 @@ fn demo_writes_pngs_markdown_and_self_contained_html() {
         pngs.len(),
         "every plot embedded"
     );
-    for external in ["src=\"http", "href=\"http", "<script", "<link"] {
+    for external in ["src=\"http", "href=\"http", "<script src", "<link"] {
         assert!(
             !html.contains(external),
             "HTML must be self-contained: found {external}"
         );
     }
+    // The verdict opens every human format; the model without the leaks follows the findings.
+    assert!(md.contains("**Verdict: ") && md.contains("## Without the likely leaks"));
+    assert!(html.contains("Verdict: ") && html.contains("<h2>Without the likely leaks</h2>"));
+    assert!(names.iter().any(|n| n == "peeling.png"), "{names:?}");
+    // The column headers sort: the script is inline and bound to the sortable tables.
+    assert!(html.contains("<table class=\"sortable\">") && html.contains("<script>"));
 }
 
 #[test]
@@ -215,4 +221,55 @@ fn html_renders_in_a_real_browser() {
     );
     let img = decode(&shot);
     assert!(not_blank(&img), "screenshot is blank");
+}
+
+/// Column names and category values come from files users did not write: an escape sequence in
+/// a column name must not reach the terminal raw, and HTML in a category value must not reach
+/// report.md (or report.html) as markup.
+#[test]
+fn hostile_names_and_values_stay_inert_in_every_format() {
+    let d = tempdir("hostile");
+    let evil_col = "spend\u{1b}]0;pwned\u{7}\u{1b}[31m";
+    let evil_val = "<img src=x onerror=alert(1)>";
+    let mut csv = format!("\"{evil_col}\",note,noise,y\n");
+    for i in 0..600u64 {
+        let h = leakhound::data::sample::splitmix64(i);
+        let y = u64::from(h % 10 < 4);
+        // The spend column is zero exactly when y = 0 (a sentinel segment, flagged high).
+        let spend = if y == 1 { 10 + h % 90 } else { 0 };
+        let note = if y == 1 && (h >> 8).is_multiple_of(2) {
+            evil_val
+        } else {
+            "ok"
+        };
+        csv.push_str(&format!("{spend},\"{note}\",{},{y}\n", (h >> 16) % 100));
+    }
+    std::fs::write(d.join("hostile.csv"), csv).unwrap();
+    let o = run(
+        &d,
+        &["audit", "hostile.csv", "--target", "y", "--out", "out"],
+    );
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.code().is_some_and(|c| c < 2), "{stderr}");
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+        "{stdout:?}"
+    );
+    assert!(stdout.contains("spend\\x1b]0;pwned\\x07"), "{stdout}");
+    assert!(
+        stdout.contains(evil_val),
+        "values stay readable in the terminal: {stdout}"
+    );
+    let md = std::fs::read_to_string(d.join("out/report.md")).unwrap();
+    assert!(
+        !md.contains("<img") && md.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{md}"
+    );
+    assert!(!md.contains('\u{1b}'));
+    let html = std::fs::read_to_string(d.join("out/report.html")).unwrap();
+    assert!(!html.contains("<img src=x"));
+    // The JSON keeps the exact text (it is data, escaped by the JSON encoder).
+    let json = std::fs::read_to_string(d.join("out/report.json")).unwrap();
+    let r: leakhound::report::Report = serde_json::from_str(&json).unwrap();
+    assert!(r.features.iter().any(|f| f.name == evil_col));
 }

@@ -8,6 +8,7 @@ mod compare;
 mod models;
 mod planted;
 mod properties;
+mod realdata;
 mod reports;
 mod robustness;
 mod split;

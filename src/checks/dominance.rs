@@ -1,5 +1,10 @@
 //! `dominant_feature`: one feature (or one cluster of correlated features) carries most of the
 //! model's importance, and the model collapses toward the baseline without it.
+//!
+//! Dominance alone is a review (`medium`): a single physical driver (carat for a diamond's
+//! price) dominates a clean table in exactly this way. It becomes a leak signal when the feature
+//! is near-perfect alone (then it corroborates `near_perfect_predictor` to `critical`), or when
+//! it carries the same information as another flagged leak (`leak_companion`).
 
 use serde_json::json;
 
@@ -29,14 +34,7 @@ impl Dominance {
 impl Check for Dominance {
     fn run(&self, ctx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
-        let strong = |f: usize| ctx.powers[f].power >= ctx.t.strong_power;
-        // A main driver of a mediocre model is ordinary; one feature making a model excellent
-        // on its own, with nothing else able to stand in, is not.
-        let good_model = ctx.run.drop_column_base >= ctx.t.dominant_good_skill;
-        // Alone, the feature already scores (almost) what the whole model scores.
-        let model_power = super::suspicious::model_power(&ctx.labels, ctx.run);
-        let is_the_model =
-            |f: usize| ctx.powers[f].power >= ctx.t.dominant_alone_share * model_power;
+        let near_perfect = |f: usize| ctx.powers[f].power >= ctx.t.near_perfect_power;
         for (f, imp) in ctx.run.importance.iter().enumerate() {
             let Some(imp) = imp else { continue };
             if let Some((share, collapse)) = self.judge(ctx, imp) {
@@ -44,7 +42,7 @@ impl Check for Dominance {
                 out.push(finding(
                     Some(name),
                     "dominant_feature",
-                    if strong(f) || (collapse >= ctx.t.dominant_total_collapse && good_model && is_the_model(f)) { Severity::High } else { Severity::Medium },
+                    if near_perfect(f) { Severity::High } else { Severity::Medium },
                     format!(
                         "The model leans on '{name}' for {} of its importance and loses {} of its skill without it; the other features together explain little.",
                         pct(share),
@@ -71,9 +69,7 @@ impl Check for Dominance {
             }
             if let Some((share, collapse)) = self.judge(ctx, imp) {
                 let names: Vec<String> = members.iter().map(|&m| ctx.name(m).to_string()).collect();
-                let severity = if members.iter().any(|&m| strong(m) || is_the_model(m))
-                    && (collapse >= ctx.t.dominant_total_collapse && good_model)
-                {
+                let severity = if members.iter().any(|&m| near_perfect(m)) {
                     Severity::High
                 } else {
                     Severity::Medium

@@ -82,7 +82,19 @@ fn key_power(ctx: &Context, key: Vec<f64>) -> Power {
         missing: 0,
     };
     let m = BinnedMatrix::from_columns(&[col]);
-    single_feature::power(&m.cols[0], m.n_bins[0], true, &ctx.labels, ctx.folds, ctx.k)
+    let ranks = match ctx.labels {
+        crate::surrogate::Labels::Values(y) => Some(single_feature::ranks(y)),
+        crate::surrogate::Labels::Classes { .. } => None,
+    };
+    single_feature::power_with_ranks(
+        &m.cols[0],
+        m.n_bins[0],
+        true,
+        &ctx.labels,
+        ranks.as_deref(),
+        ctx.folds,
+        ctx.k,
+    )
 }
 
 impl Check for Identifier {
@@ -98,12 +110,26 @@ impl Check for Identifier {
             let present = n - col.missing;
             let integral = matches!(&col.values, Values::Numeric(v) if v.iter().all(|x| x.is_nan() || x.fract() == 0.0));
             let unique = present >= 20 && distinct as f64 >= 0.95 * present as f64;
+            // A sequence: unique integers packed into a range not much wider than their count
+            // (ids, row numbers). A unique measured quantity (a credit limit) is not one.
+            let dense = match &col.values {
+                Values::Numeric(v) => {
+                    let (lo, hi) = v
+                        .iter()
+                        .filter(|x| !x.is_nan())
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
+                            (l.min(x), h.max(x))
+                        });
+                    hi - lo + 1.0 <= 2.0 * distinct as f64
+                }
+                Values::Categorical { .. } => false,
+            };
             let explicit = ctx.ds.ids.iter().any(|c| c.name == col.name);
             let id_like = explicit
                 || col.ty == ColumnType::Identifier
                 || (named_like_id(&col.name)
                     && (unique || col.ty != ColumnType::Numeric || integral))
-                || (unique && integral && col.ty == ColumnType::Numeric);
+                || (unique && integral && dense && col.ty == ColumnType::Numeric);
             if !id_like {
                 continue;
             }

@@ -2,11 +2,14 @@
 //! [`run_all`] runs the registry and then lets independent signals on the same feature
 //! corroborate each other (the only way a finding becomes `critical`).
 
+pub mod conclude;
 mod dominance;
 mod identifier;
 mod missingness;
 mod near_perfect;
+mod partial;
 mod proxy;
+mod reconstruction;
 mod segment;
 pub mod suspicious;
 pub mod thresholds;
@@ -63,6 +66,8 @@ pub trait Check: Sync {
 pub fn registry() -> Vec<Box<dyn Check>> {
     vec![
         Box::new(near_perfect::NearPerfect),
+        Box::new(partial::PartialLeak),
+        Box::new(reconstruction::Reconstruction),
         Box::new(dominance::Dominance),
         Box::new(segment::PureSegment),
         Box::new(missingness::Missingness),
@@ -90,8 +95,7 @@ const CORROBORATING: &[&str] = &[
 /// Run every check, then upgrade near-perfect predictors that another signal corroborates.
 pub fn run_all(ctx: &Context) -> Vec<Finding> {
     let mut findings: Vec<Finding> = registry().iter().flat_map(|c| c.run(ctx)).collect();
-    corroborate(&mut findings);
-    sort(&mut findings);
+    conclude::conclude(ctx, &mut findings);
     findings
 }
 
@@ -104,7 +108,7 @@ pub fn corroborate(findings: &mut [Finding]) {
         let strong = f.severity >= Severity::Medium
             && CORROBORATING.contains(&f.kind.as_str())
             && !(f.kind == "pure_segment"
-                && f.evidence.get("point_defined") != Some(&Value::Bool(true)));
+                && f.evidence.get("sentinel") != Some(&Value::Bool(true)));
         if let (true, Some(name)) = (strong, &f.feature) {
             support
                 .entry(name.clone())
@@ -113,7 +117,7 @@ pub fn corroborate(findings: &mut [Finding]) {
         }
     }
     for f in findings.iter_mut() {
-        if f.kind != "near_perfect_predictor" {
+        if f.kind != "near_perfect_predictor" || f.evidence.contains_key("corroborated_by") {
             continue;
         }
         if let Some(kinds) = f.feature.as_ref().and_then(|n| support.get(n)) {
@@ -180,6 +184,7 @@ pub fn pct(x: f64) -> String {
 pub fn describe_power(p: &Power) -> String {
     match p.metric {
         "r2" => format!("R² {:.3}", p.value),
+        "rank_r2" => format!("R² {:.3} on the target's ranks", p.value),
         "macro_auc" => format!("macro AUC {:.3}", p.value),
         _ => format!("AUC {:.3}", p.value),
     }

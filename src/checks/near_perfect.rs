@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::{describe_power, finding, r4, Check, Context};
-use crate::importance::{folds, metrics};
+use crate::importance::{folds, metrics, single_feature};
 use crate::report::{Finding, Severity};
 use crate::surrogate::{Labels, Surrogate, Tree};
 
@@ -38,6 +38,10 @@ fn shallow_tree(ctx: &Context, f: usize) -> Option<(&'static str, f64)> {
     }
 }
 
+/// |gamma| at which a feature is an exact monotone function of a regression target: no pair of
+/// rows in different bins is out of order, give or take one in two thousand.
+pub const EXACT_GAMMA: f64 = 0.999;
+
 /// The check.
 pub struct NearPerfect;
 
@@ -55,6 +59,20 @@ impl Check for NearPerfect {
             });
             if p.power >= ctx.t.near_perfect_power {
                 let mut evidence = evidence;
+                // Regression: an exact monotone relation (a log, a unit change, deciles of the
+                // target) is the second, independent signal: a measured input is never exact.
+                let exact = match ctx.labels {
+                    Labels::Values(y)
+                        if ctx.x.kinds[f] == crate::surrogate::binned::BinKind::Ordered =>
+                    {
+                        single_feature::gamma(&ctx.x.cols[f], y)
+                    }
+                    _ => None,
+                };
+                if let Some(g) = exact {
+                    evidence["gamma"] = json!(r4(g));
+                }
+                let exact = exact.is_some_and(|g| g.abs() >= EXACT_GAMMA);
                 let tree = shallow_tree(ctx, f);
                 let tree_text = match &tree {
                     Some((metric, v)) => {
@@ -63,15 +81,29 @@ impl Check for NearPerfect {
                     }
                     None => String::new(),
                 };
-                out.push(finding(
-                    Some(name),
-                    "near_perfect_predictor",
-                    Severity::High,
+                let message = if exact {
+                    format!(
+                        "'{name}' alone predicts '{}' almost perfectly out of fold ({}{tree_text}) and is an exact monotone function of it (Goodman-Kruskal gamma {:.4}): a re-expression of the target (a log, a unit change, a rounding), not an input.",
+                        ctx.ds.target_name,
+                        describe_power(p),
+                        evidence["gamma"].as_f64().unwrap_or(1.0)
+                    )
+                } else {
                     format!(
                         "'{name}' alone predicts '{}' almost perfectly out of fold ({}{tree_text}); a real-world input rarely does.",
                         ctx.ds.target_name,
                         describe_power(p)
-                    ),
+                    )
+                };
+                out.push(finding(
+                    Some(name),
+                    "near_perfect_predictor",
+                    if exact {
+                        Severity::Critical
+                    } else {
+                        Severity::High
+                    },
+                    message,
                     evidence,
                 ));
             } else if p.power >= ctx.t.strong_power {

@@ -1,20 +1,35 @@
 //! `pure_segment`: a value, interval or category covering a substantial share of rows in which
 //! the target is (almost) constant although it is not elsewhere: the "expenditure > 0 ⇒ card
-//! granted" signature. A segment defined by one exact value (0, missing, one category) or by
-//! everything but one value is "point-defined": that is how post-outcome fields look (zero or
-//! empty until the outcome happens). Pure tails of a smooth feature (iris: petal width <= 0.6 ⇒
-//! setosa) are intervals and graded lower. Classification only.
+//! granted" signature.
+//!
+//! Every segment is judged against the trivial rule it must beat: both the segment and the rest
+//! must hold a minimum share of rows (a segment of 99% of rows "agrees" with anything by
+//! construction), the class must be far rarer outside than inside, and for regression the split
+//! of the target it marks must make far fewer errors than putting every row on the majority side.
+//!
+//! What a segment is defined by decides what it can mean:
+//! - a **sentinel** (missing, exactly 0 or -1 in a numeric column, a placeholder category such
+//!   as empty, "none", "n/a", "pending"), or everything but a sentinel, is how post-outcome
+//!   fields look (zero or empty until the outcome happens): graded up to `high`;
+//! - any other single value or category (one island where only one species lives, 8 cylinders)
+//!   is ordinary purity: at most `medium` here; other checks may corroborate it;
+//! - a pure tail of a smooth feature (iris: petal width <= 0.6 ⇒ setosa) is an interval: `low`.
 
 use serde_json::json;
 
 use super::{finding, pct, r4, Check, Context};
-use crate::data::Values;
+use crate::data::{ColumnType, Values};
 use crate::report::{Finding, Severity};
 use crate::surrogate::binned::{fmt_num, BinKind};
 use crate::surrogate::Labels;
 
 /// The check.
 pub struct PureSegment;
+
+/// Category values that stand for "not recorded (yet)".
+const SENTINEL_LEVELS: &[&str] = &[
+    "", "none", "n/a", "na", "nan", "null", "nil", "pending", "tbd", "-", "--", "?", "0",
+];
 
 #[derive(Clone, Copy, PartialEq)]
 enum Shape {
@@ -26,68 +41,129 @@ enum Shape {
     Interval(usize, usize),
 }
 
+/// How a segment is defined, from most to least suspicious.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Definition {
+    /// A smooth range of values.
+    Interval,
+    /// One ordinary value or category (or everything but one).
+    Value,
+    /// Missing, zero or a placeholder (or everything but one): the post-outcome signature.
+    Sentinel,
+}
+
 struct Segment {
     shape: Shape,
     rows: f64,
     class: usize,
     purity: f64,
+    def: Definition,
 }
 
-impl PureSegment {
-    fn single_value(ctx: &Context, f: usize, b: usize) -> bool {
-        if b == 0 || ctx.x.kinds[f] == BinKind::Categorical {
-            return true;
-        }
-        let Values::Numeric(v) = &ctx.ds.features[f].values else {
-            return true;
-        };
-        let col = &ctx.x.cols[f];
-        let mut seen: Option<f64> = None;
-        for (r, &bin) in col.iter().enumerate() {
-            if bin as usize == b {
-                match seen {
-                    None => seen = Some(v[r]),
-                    Some(s) if s != v[r] => return false,
-                    _ => {}
-                }
+/// The single value every row of numeric bin `b` holds, if it holds one.
+fn bin_value(ctx: &Context, f: usize, b: usize) -> Option<f64> {
+    let Values::Numeric(v) = &ctx.ds.features[f].values else {
+        return None;
+    };
+    let mut seen: Option<f64> = None;
+    for (r, &bin) in ctx.x.cols[f].iter().enumerate() {
+        if bin as usize == b {
+            match seen {
+                None => seen = Some(v[r]),
+                Some(s) if s != v[r] => return None,
+                _ => {}
             }
         }
-        true
     }
+    seen
+}
 
-    fn describe(ctx: &Context, f: usize, shape: Shape) -> String {
-        let name = ctx.name(f);
-        let x = ctx.x;
-        let value = |b: usize| -> String {
-            if b == 0 {
-                return "missing".into();
+/// Whether bin `b` is one value (a category, missing, or a numeric bin of one value).
+fn single_value(ctx: &Context, f: usize, b: usize) -> bool {
+    b == 0 || ctx.x.kinds[f] == BinKind::Categorical || bin_value(ctx, f, b).is_some()
+}
+
+/// Whether bin `b` is a sentinel: missing, 0 or -1 in a numeric (not boolean) column, or a
+/// placeholder category.
+fn sentinel(ctx: &Context, f: usize, b: usize) -> bool {
+    if b == 0 {
+        return true;
+    }
+    match ctx.x.kinds[f] {
+        BinKind::Categorical => {
+            let l = ctx.x.labels[f][b - 1].trim().to_lowercase();
+            SENTINEL_LEVELS.contains(&l.as_str())
+        }
+        BinKind::Ordered => {
+            ctx.ds.features[f].ty == ColumnType::Numeric
+                && bin_value(ctx, f, b).is_some_and(|v| v == 0.0 || v == -1.0)
+        }
+    }
+}
+
+fn definition(ctx: &Context, f: usize, shape: Shape) -> Definition {
+    let nb_present = ctx.x.n_bins[f] - 1;
+    let b = match shape {
+        Shape::Bin(b) | Shape::AllBut(b) => b,
+        Shape::Interval(lo, hi) if lo == hi => lo,
+        // Everything but the first or last bin is "all but one value" when that bin is one.
+        Shape::Interval(lo, hi) if hi - lo + 1 == nb_present - 1 => {
+            if lo == 1 {
+                nb_present
+            } else {
+                1
             }
-            match x.kinds[f] {
-                BinKind::Categorical => format!("'{}'", x.labels[f][b - 1]),
-                BinKind::Ordered => fmt_num(x.edges[f][b - 1]),
+        }
+        Shape::Interval(..) => return Definition::Interval,
+    };
+    if sentinel(ctx, f, b) {
+        Definition::Sentinel
+    } else if single_value(ctx, f, b) {
+        Definition::Value
+    } else {
+        Definition::Interval
+    }
+}
+
+fn describe(ctx: &Context, f: usize, shape: Shape) -> String {
+    let name = ctx.name(f);
+    let x = ctx.x;
+    let value = |b: usize| -> String {
+        if b == 0 {
+            return "missing".into();
+        }
+        match x.kinds[f] {
+            BinKind::Categorical => format!("'{}'", x.labels[f][b - 1]),
+            BinKind::Ordered => {
+                bin_value(ctx, f, b).map_or_else(|| x.describe_bin(f, b as u8), fmt_num)
             }
-        };
-        match shape {
-            Shape::Bin(0) => format!("'{name}' is missing"),
-            Shape::Bin(b) if Self::single_value(ctx, f, b) => format!("'{name}' = {}", value(b)),
-            Shape::Bin(b) => format!("'{name}' in {}", x.describe_bin(f, b as u8)),
-            Shape::AllBut(b) => format!("'{name}' != {} (and present)", value(b)),
-            Shape::Interval(lo, hi) => {
-                let nb = x.n_bins[f] - 1;
-                if lo == 1 && hi < nb {
-                    format!("'{name}' <= {}", fmt_num(x.edges[f][hi - 1]))
-                } else if hi == nb && lo > 1 {
-                    format!("'{name}' > {}", fmt_num(x.edges[f][lo - 2]))
-                } else {
-                    format!(
-                        "'{name}' in {}..{}",
-                        x.describe_bin(f, lo as u8),
-                        x.describe_bin(f, hi as u8)
-                    )
-                }
+        }
+    };
+    match shape {
+        Shape::Bin(0) => format!("'{name}' is missing"),
+        Shape::Bin(b) if single_value(ctx, f, b) => format!("'{name}' = {}", value(b)),
+        Shape::Bin(b) => format!("'{name}' in {}", x.describe_bin(f, b as u8)),
+        Shape::AllBut(b) => format!("'{name}' != {} (and present)", value(b)),
+        Shape::Interval(lo, hi) => {
+            let nb = x.n_bins[f] - 1;
+            if lo == 1 && hi < nb {
+                format!("'{name}' <= {}", fmt_num(x.edges[f][hi - 1]))
+            } else if hi == nb && lo > 1 {
+                format!("'{name}' > {}", fmt_num(x.edges[f][lo - 2]))
+            } else {
+                format!(
+                    "'{name}' in {}..{}",
+                    x.describe_bin(f, lo as u8),
+                    x.describe_bin(f, hi as u8)
+                )
             }
         }
     }
+}
+
+/// Rows a segment and its complement must each hold.
+fn min_side(ctx: &Context) -> f64 {
+    (ctx.t.segment_min_rows as f64).max(ctx.t.segment_min_support * ctx.rows() as f64)
 }
 
 impl Check for PureSegment {
@@ -100,6 +176,7 @@ impl Check for PureSegment {
         let mut totals = vec![0.0; k];
         y.iter().for_each(|&c| totals[c as usize] += 1.0);
         let t = ctx.t;
+        let min_rows = min_side(ctx);
         let mut out = Vec::new();
         for f in 0..ctx.x.features() {
             let nb = ctx.x.n_bins[f];
@@ -129,11 +206,11 @@ impl Check for PureSegment {
                 }
             }
             let mut best: Option<Segment> = None;
-            let mut points: Vec<Segment> = Vec::new();
             for (shape, cc) in candidates {
                 let rows: f64 = cc.iter().sum();
-                if rows < t.segment_min_rows as f64 || rows / n < t.segment_min_support || rows >= n
-                {
+                // Both sides of the split need support: a segment of nearly every row is pure
+                // for the majority class by construction.
+                if rows < min_rows || n - rows < min_rows {
                     continue;
                 }
                 let (class, &top) =
@@ -143,93 +220,77 @@ impl Check for PureSegment {
                 let purity = top / rows;
                 let base = totals[class] / n;
                 let outside = (totals[class] - top) / (n - rows);
-                let is_point = match shape {
-                    Shape::Bin(b) | Shape::AllBut(b) => Self::single_value(ctx, f, b),
-                    Shape::Interval(..) => false,
-                };
+                let def = definition(ctx, f, shape);
                 // A post-outcome field may lag for a few rows; a smooth tail has no such excuse.
-                let needed = if is_point {
-                    t.segment_point_purity
-                } else {
+                let needed = if def == Definition::Interval {
                     t.segment_purity
+                } else {
+                    t.segment_point_purity
                 };
+                // The trivial rule is the base rate: the class must be common overall for no
+                // reason and rare outside the segment.
                 if purity < needed || base > 0.9 || outside > purity - 0.1 {
                     continue;
                 }
                 let better = match &best {
                     None => true,
-                    // Larger support wins; on a tie prefer the interval (the less suspicious reading).
+                    // The more suspicious definition wins when it explains nearly as many rows
+                    // (days = 0 rather than days <= 29); otherwise larger support wins.
                     Some(b) => {
-                        rows > b.rows || (rows == b.rows && matches!(shape, Shape::Interval(..)))
+                        if def != b.def && rows >= 0.8 * b.rows && b.rows >= 0.8 * rows {
+                            def > b.def
+                        } else {
+                            rows > b.rows || (rows == b.rows && def < b.def)
+                        }
                     }
                 };
-                if is_point {
-                    points.push(Segment {
-                        shape,
-                        rows,
-                        class,
-                        purity,
-                    });
-                }
                 if better {
                     best = Some(Segment {
                         shape,
                         rows,
                         class,
                         purity,
+                        def,
                     });
                 }
             }
-            let Some(mut seg) = best else { continue };
-            // A single value that explains nearly all of the best segment is the more specific
-            // reading (days = 0 rather than days <= 29).
-            if let Some(p) = points
-                .into_iter()
-                .filter(|p| p.rows >= 0.8 * seg.rows && p.class == seg.class)
-                .max_by(|a, b| a.rows.total_cmp(&b.rows))
-            {
-                seg = p;
-            }
-            let nb_present = nb - 1;
-            let point = match seg.shape {
-                Shape::Bin(b) => Self::single_value(ctx, f, b),
-                Shape::AllBut(b) => Self::single_value(ctx, f, b),
-                Shape::Interval(lo, hi) if lo == hi => Self::single_value(ctx, f, lo),
-                Shape::Interval(lo, hi) if hi - lo + 1 == nb_present - 1 => {
-                    let excluded = if lo == 1 { nb_present } else { 1 };
-                    Self::single_value(ctx, f, excluded)
-                }
-                Shape::Interval(..) => false,
-            };
+            let Some(seg) = best else { continue };
             let class_label = match &ctx.ds.target {
                 crate::data::Target::Classes { classes, .. } => classes[seg.class].clone(),
                 crate::data::Target::Values(_) => seg.class.to_string(),
             };
-            let desc = Self::describe(ctx, f, seg.shape);
+            let desc = describe(ctx, f, seg.shape);
             let support = seg.rows / n;
             let base = totals[seg.class] / n;
-            let severity = if !point {
-                Severity::Low
-            } else if (seg.purity >= t.segment_purity && support >= 2.0 * t.segment_min_support)
-                || support >= 4.0 * t.segment_min_support
-            {
-                // One exact value pinning the class over a tenth of the rows (or over a fifth
+            let outside = (totals[seg.class] - seg.purity * seg.rows) / (n - seg.rows);
+            let clear = (seg.purity >= t.segment_purity && support >= 2.0 * t.segment_min_support)
+                || support >= 4.0 * t.segment_min_support;
+            let severity = match seg.def {
+                Definition::Interval => Severity::Low,
+                // One exact sentinel pinning the class over a tenth of the rows (or over a fifth
                 // with a little lag) is a rule no measured quantity obeys by nature.
-                Severity::High
-            } else {
-                Severity::Medium
+                Definition::Sentinel if clear => Severity::High,
+                Definition::Sentinel => Severity::Medium,
+                // An ordinary category or value can be pure in a clean table.
+                Definition::Value if clear => Severity::Medium,
+                Definition::Value => Severity::Low,
+            };
+            let reading = match seg.def {
+                Definition::Sentinel => "; a placeholder value (zero, empty) marking the outcome is how fields filled only after the outcome look",
+                Definition::Value => "; one category or value can be pure in clean data, so this is a leak only if another signal agrees",
+                Definition::Interval => "",
             };
             out.push(finding(
                 Some(ctx.name(f)),
                 "pure_segment",
                 severity,
                 format!(
-                    "When {desc} ({} of rows), '{}' is '{class_label}' in {} of them, against {} overall{}.",
+                    "When {desc} ({} of rows), '{}' is '{class_label}' in {} of them, against {} elsewhere and {} overall{reading}.",
                     pct(support),
                     ctx.ds.target_name,
                     pct(seg.purity),
+                    pct(outside),
                     pct(base),
-                    if point { "; a single value marking the outcome is how post-outcome fields look" } else { "" }
                 ),
                 json!({
                     "segment": desc,
@@ -238,7 +299,9 @@ impl Check for PureSegment {
                     "purity": r4(seg.purity),
                     "class": class_label,
                     "base_rate": r4(base),
-                    "point_defined": point,
+                    "rate_outside": r4(outside),
+                    "point_defined": seg.def != Definition::Interval,
+                    "sentinel": seg.def == Definition::Sentinel,
                 }),
             ));
         }
@@ -246,11 +309,14 @@ impl Check for PureSegment {
     }
 }
 
-/// Regression: a single value (or everything but one value) of a feature that marks exactly
-/// where the target lies, e.g. `expenditure = 0` exactly when the target is below a threshold.
+/// Regression: a sentinel (missing, 0, a placeholder category) or everything but a sentinel
+/// that marks which side of a threshold the target falls on, e.g. `expenditure = 0` exactly when
+/// the target is low. Judged against the trivial rule (every row on the majority side): the
+/// best threshold must remove most of its errors, with both sides supported.
 fn regression_segments(ctx: &Context, y: &[f64]) -> Vec<Finding> {
     let n = y.len();
     let t = ctx.t;
+    let min_rows = min_side(ctx);
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| y[a].total_cmp(&y[b]));
     let mut out = Vec::new();
@@ -260,9 +326,10 @@ fn regression_segments(ctx: &Context, y: &[f64]) -> Vec<Finding> {
         let mut counts = vec![0usize; nb];
         col.iter().for_each(|&b| counts[b as usize] += 1);
         let missing = counts[0];
-        let mut best: Option<(Shape, f64, f64, f64)> = None;
+        // (shape, rows, accuracy, trivial accuracy, lift, cut)
+        let mut best: Option<(Shape, f64, f64, f64, f64, f64)> = None;
         for b in 0..nb {
-            if !PureSegment::single_value(ctx, f, b) {
+            if !sentinel(ctx, f, b) {
                 continue;
             }
             let shapes = if b == 0 || ctx.x.kinds[f] == BinKind::Categorical {
@@ -280,10 +347,7 @@ fn regression_segments(ctx: &Context, y: &[f64]) -> Vec<Finding> {
                     Shape::Bin(b) => counts[b],
                     _ => n - missing - counts[b],
                 };
-                if rows < t.segment_min_rows
-                    || (rows as f64) < t.segment_min_support * n as f64
-                    || rows == n
-                {
+                if (rows as f64) < min_rows || ((n - rows) as f64) < min_rows {
                     continue;
                 }
                 // Best threshold on y separating inside from outside, either direction.
@@ -302,19 +366,21 @@ fn regression_segments(ctx: &Context, y: &[f64]) -> Vec<Finding> {
                         cut = y[r];
                     }
                 }
-                if best_acc >= t.segment_purity && best.as_ref().is_none_or(|bb| rows as f64 > bb.1)
-                {
-                    best = Some((shape, rows as f64, best_acc, cut));
+                let trivial = rows.max(n - rows) as f64 / n as f64;
+                let lift = (best_acc - trivial) / (1.0 - trivial);
+                if lift >= t.segment_error_reduction && best.as_ref().is_none_or(|bb| lift > bb.4) {
+                    best = Some((shape, rows as f64, best_acc, trivial, lift, cut));
                 }
             }
         }
-        let Some((shape, rows, acc, cut)) = best else {
+        let Some((shape, rows, acc, trivial, lift, cut)) = best else {
             continue;
         };
-        let desc = PureSegment::describe(ctx, f, shape);
+        let desc = describe(ctx, f, shape);
         let support = rows / n as f64;
-        // `acc` already reached segment_purity to be kept: only the support grades it.
-        let severity = if support >= 2.0 * t.segment_min_support {
+        let both = support.min(1.0 - support);
+        let clear = (1.0 + t.segment_error_reduction) / 2.0;
+        let severity = if both >= 2.0 * t.segment_min_support && lift >= clear {
             Severity::High
         } else {
             Severity::Medium
@@ -324,19 +390,23 @@ fn regression_segments(ctx: &Context, y: &[f64]) -> Vec<Finding> {
             "pure_segment",
             severity,
             format!(
-                "{desc} ({} of rows) marks almost exactly which side of {} '{}' falls on ({} of rows agree); a value set only once the outcome is known looks like this.",
+                "{desc} ({} of rows) marks which side of {} '{}' falls on: {} of rows agree, against {} for the trivial rule; a placeholder value set until the outcome is known looks like this.",
                 pct(support),
                 fmt_num(cut),
                 ctx.ds.target_name,
-                pct(acc)
+                pct(acc),
+                pct(trivial)
             ),
             json!({
                 "segment": desc,
                 "support": r4(support),
                 "rows": rows as u64,
                 "agreement": r4(acc),
+                "trivial_agreement": r4(trivial),
+                "error_reduction": r4(lift),
                 "target_threshold": cut,
                 "point_defined": true,
+                "sentinel": true,
             }),
         ));
     }

@@ -27,6 +27,9 @@ pub struct Thresholds {
     /// Majority-class share for a segment defined by one exact value (or all but one value):
     /// looser than `segment_purity` because post-outcome fields lag for a few rows.
     pub segment_point_purity: f64,
+    /// Regression: share of the trivial rule's errors a sentinel segment must remove when it
+    /// marks a threshold of the target (high halfway between this and 1).
+    pub segment_error_reduction: f64,
     /// Missing-indicator power for a missingness leak (high at 0.5, medium at this).
     pub missingness_power: f64,
     /// Power at which an identifier-like column is flagged (high at 0.5).
@@ -37,12 +40,6 @@ pub struct Thresholds {
     pub suspicious_score: f64,
     /// Rounds of iterative peeling at most.
     pub max_peel_rounds: usize,
-    /// Skill lost without a dominant feature at which nothing else explains the target.
-    pub dominant_total_collapse: f64,
-    /// Fraction of the full model's power a feature must reach alone to be "the model".
-    pub dominant_alone_share: f64,
-    /// Skill (Brier skill or R²) of an excellent model (dominance graded high above it).
-    pub dominant_good_skill: f64,
     /// Majority share within a category for a target proxy (a copy with a few flips still maps).
     pub proxy_level_purity: f64,
     /// Share of a peeled model's importance that makes a column part of a multi-feature leak...
@@ -58,8 +55,8 @@ pub struct Thresholds {
     /// ... and uses the future when t+1, t+2 explain this share of what the present and past
     /// leave unexplained (medium at half).
     pub temporal_future_share: f64,
-    /// Share of the user's model's importance on a near-perfect single feature at which the
-    /// model is said to rely on a likely leak (`model_relies_on_leak`).
+    /// Share of the user's model's importance on features flagged `high` or above by a leak
+    /// signature at which the model is said to rely on a likely leak (`model_relies_on_leak`).
     pub model_reliance_share: f64,
 }
 
@@ -74,14 +71,12 @@ impl Default for Thresholds {
             segment_min_rows: 30,
             segment_purity: 0.99,
             segment_point_purity: 0.97,
+            segment_error_reduction: 0.9,
             missingness_power: 0.3,
             identifier_power: 0.3,
             proxy_pure_share: 0.9,
             suspicious_score: 0.99,
             max_peel_rounds: 3,
-            dominant_total_collapse: 0.9,
-            dominant_alone_share: 0.9,
-            dominant_good_skill: 0.7,
             proxy_level_purity: 0.9,
             synergy_share: 0.1,
             synergy_max_power: 0.5,

@@ -179,7 +179,7 @@ pub fn run_model(
     let train0 = folds::subsample(&train0, &x.row_keys, settings.drop_column_rows, seed ^ 0xD0);
     let test0 = folds::subsample(&test0, &x.row_keys, settings.permutation_rows, seed ^ 0xD1);
     let light = surrogate.light();
-    let refit = refit_groups(&perm, features.len());
+    let refit = refit_groups(&perm, features.len(), train0.len());
     let drop_column_refits = if with_drop_column {
         refit.iter().filter(|&&r| r).count()
     } else {
@@ -239,15 +239,27 @@ pub fn run_model(
     })
 }
 
+/// Work (training rows x features x refits) up to which every feature gets a drop-column refit:
+/// on the light surrogate about a second on two cores. Above it the sampling rule below holds.
+pub const DROP_COLUMN_ALL_WORK: usize = 20_000_000;
 /// Share of the permutation importance below which a feature is not refitted for drop-column
-/// importance (its drop-column importance is reported as null)...
+/// importance on large work (its drop-column importance is reported as null)...
 pub const DROP_COLUMN_MIN_SHARE: f64 = 0.005;
 /// ... unless it is among this many most important features. Clusters are always refitted.
 pub const DROP_COLUMN_ALWAYS: usize = 10;
 
-/// Which groups (single features, then clusters) get a drop-column refit. A feature the model
-/// barely uses cannot dominate it, and its refit is most of the cost on wide data.
-fn refit_groups(perm: &[(f64, f64)], n_features: usize) -> Vec<bool> {
+/// Which groups (single features, then clusters) get a drop-column refit. When refitting them
+/// all is cheap (decided by the work, not a feature count) every group is refitted; otherwise a
+/// feature the model barely uses is skipped: it cannot dominate the model, and its refit is most
+/// of the cost on wide data.
+fn refit_groups(perm: &[(f64, f64)], n_features: usize, train_rows: usize) -> Vec<bool> {
+    if train_rows
+        .saturating_mul(n_features)
+        .saturating_mul(perm.len())
+        <= DROP_COLUMN_ALL_WORK
+    {
+        return vec![true; perm.len()];
+    }
     let total: f64 = perm[..n_features].iter().map(|p| p.0.max(0.0)).sum();
     let mut order: Vec<usize> = (0..n_features).collect();
     order.sort_by(|&a, &b| perm[b].0.total_cmp(&perm[a].0).then(a.cmp(&b)));
@@ -263,18 +275,33 @@ fn refit_groups(perm: &[(f64, f64)], n_features: usize) -> Vec<bool> {
     refit
 }
 
-/// Single-feature power of every feature of the matrix.
+/// Single-feature power of every feature of the matrix. For regression each feature is scored
+/// twice, against the target and against its ranks, and keeps the better: a binned lookup cannot
+/// reach a heavy tail, so an exact re-expression of the target (`log(y)`, `y / 16`) scores like a
+/// good feature on the raw scale and near-perfectly on the rank scale.
 pub fn single_feature_powers(
     x: &BinnedMatrix,
     labels: &Labels,
     fold_of: &[u8],
     k: usize,
 ) -> Vec<Power> {
+    let ranks = match labels {
+        Labels::Values(y) => Some(single_feature::ranks(y)),
+        Labels::Classes { .. } => None,
+    };
     (0..x.features())
         .into_par_iter()
         .map(|f| {
             let ordered = x.kinds[f] == crate::surrogate::binned::BinKind::Ordered;
-            single_feature::power(&x.cols[f], x.n_bins[f], ordered, labels, fold_of, k)
+            single_feature::power_with_ranks(
+                &x.cols[f],
+                x.n_bins[f],
+                ordered,
+                labels,
+                ranks.as_deref(),
+                fold_of,
+                k,
+            )
         })
         .collect()
 }

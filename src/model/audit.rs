@@ -386,6 +386,10 @@ pub fn apply(
         }
     }
     let mut disagreements = Vec::new();
+    // The features (and cluster members) the report concludes are leaks, and the model's share
+    // on each: the model relies on a leak when those shares add up.
+    let leaks = checks::conclude::flagged(findings);
+    let mut leaned: Vec<(String, f64, usize)> = Vec::new();
     // When the surrogate is swamped by a column the model does not take, its shares of the
     // model's inputs say nothing; that column is reported below instead.
     let swamped = ctx.run.importance.iter().enumerate().any(|(f, i)| {
@@ -403,34 +407,11 @@ pub fn apply(
                 .entry("user_model_importance_share".into())
                 .or_insert(json!(r4(s)));
         }
-        let power = ctx.powers[f].power;
         let surrogate = ctx.run.importance[f].map(|i| i.share);
-        if s >= t.model_reliance_share && power >= t.near_perfect_power {
-            let critical = findings.iter().any(|fd| {
-                fd.kind == "near_perfect_predictor"
-                    && fd.feature.as_deref() == Some(name.as_str())
-                    && fd.severity == Severity::Critical
-            });
-            findings.push(checks::finding(
-                Some(&name),
-                "model_relies_on_leak",
-                if critical { Severity::Critical } else { Severity::High },
-                format!(
-                    "Your model gives '{name}' {} of its importance, and '{name}' alone predicts the target near-perfectly ({}): the model leans on a likely leak and will not score like this in production.",
-                    pct(s),
-                    checks::describe_power(&ctx.powers[f])
-                ),
-                json!({
-                    "user_model_importance_share": r4(s),
-                    "surrogate_importance_share": surrogate.map(r4),
-                    "single_feature_power": r4(power),
-                    "threshold": t.model_reliance_share,
-                }),
-            ));
-            disagreements.push(format!(
-                "your model leans on '{name}' ({}), which alone predicts the target near-perfectly",
-                pct(s)
-            ));
+        if leaks.contains(&name) {
+            if s > 0.0 {
+                leaned.push((name.clone(), s, f));
+            }
         } else if let Some(sur) = surrogate {
             if s >= t.dominant_share && sur < t.dominant_share / 2.0 && !swamped {
                 disagreements.push(format!(
@@ -446,6 +427,50 @@ pub fn apply(
                 ));
             }
         }
+    }
+    leaned.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let reliance: f64 = leaned.iter().map(|l| l.1).sum();
+    if reliance >= t.model_reliance_share {
+        let names: Vec<String> = leaned.iter().map(|l| l.0.clone()).collect();
+        let critical = findings.iter().any(|fd| {
+            fd.severity == Severity::Critical
+                && checks::conclude::LEAK_KINDS.contains(&fd.kind.as_str())
+                && (fd.feature.as_ref().is_some_and(|n| names.contains(n))
+                    || fd.features.iter().any(|n| names.contains(n)))
+        });
+        let parts: Vec<String> = leaned
+            .iter()
+            .map(|(n, s, _)| format!("'{n}' {}", pct(*s)))
+            .collect();
+        let (top, _, top_f) = &leaned[0];
+        let mut fd = checks::finding(
+            Some(top),
+            "model_relies_on_leak",
+            if critical { Severity::Critical } else { Severity::High },
+            format!(
+                "Your model puts {} of its importance on features this audit flags as likely leaks ({}): it leans on information that will not exist at prediction time and will not score like this in production.",
+                pct(reliance),
+                parts.join(", ")
+            ),
+            json!({
+                "user_model_importance_share": r4(reliance),
+                "per_feature": leaned.iter().map(|(n, s, _)| (n.clone(), r4(*s))).collect::<Vec<_>>(),
+                "surrogate_importance_share": ctx.run.importance[*top_f].map(|i| r4(i.share)),
+                "single_feature_power": r4(ctx.powers[*top_f].power),
+                "threshold": t.model_reliance_share,
+            }),
+        );
+        fd.features = names;
+        findings.push(fd);
+        disagreements.push(format!(
+            "your model leans on {} ({} together), flagged as likely leaks",
+            leaned
+                .iter()
+                .map(|l| format!("'{}'", l.0))
+                .collect::<Vec<_>>()
+                .join(", "),
+            pct(reliance)
+        ));
     }
     // A dominant surrogate feature the model does not take at all.
     for (f, imp) in ctx.run.importance.iter().enumerate() {

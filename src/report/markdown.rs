@@ -1,14 +1,33 @@
-//! `report.md`: summary, findings table, feature table and links to the PNGs, ready to paste
-//! into a pull request or a model card.
+//! `report.md`: the verdict, findings table (`low` notes collapsed to one line per kind), the
+//! model without the likely leaks, feature table and links to the PNGs, ready to paste into a
+//! pull request or a model card.
+//!
+//! Text from the data goes through [`cell`]: HTML in a category value or column name is shown,
+//! never rendered by a Markdown viewer, and control characters are made visible.
 
 use std::fmt::Write;
 
 use super::plot::Plot;
-use super::Report;
+use super::{Report, Severity};
 
-/// Escape a table cell.
+/// Escape text from the data for Markdown: HTML tags and entities, table pipes, link brackets
+/// and backticks, and control characters (made visible). Newlines were never in a cell.
 pub fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    let mut o = String::with_capacity(s.len());
+    for c in super::terminal::inert(s).chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '|' => o.push_str("\\|"),
+            '[' | ']' | '`' => {
+                o.push('\\');
+                o.push(c);
+            }
+            _ => o.push(c),
+        }
+    }
+    o
 }
 
 /// Render the Markdown report.
@@ -16,10 +35,11 @@ pub fn render(r: &Report, plots: &[Plot]) -> String {
     let mut o = String::new();
     let d = &r.dataset;
     let _ = writeln!(o, "# Leakage audit: {}\n", cell(&d.path));
+    let _ = writeln!(o, "**Verdict: {}.**\n", cell(&r.verdict.text));
     let _ = writeln!(
         o,
-        "Target `{}` ({:?}), {} rows{} x {} columns; surrogate `{}`, seed {}.\n",
-        d.target,
+        "Target {} ({:?}), {} rows{} x {} columns; surrogate `{}`, seed {}.\n",
+        cell(&d.target),
         d.task,
         d.rows_used,
         if d.sampled {
@@ -50,7 +70,7 @@ pub fn render(r: &Report, plots: &[Plot]) -> String {
             o,
             "| severity | kind | feature | message |\n|---|---|---|---|"
         );
-        for f in &r.findings {
+        for f in r.findings.iter().filter(|f| f.severity > Severity::Low) {
             let who = if f.features.len() > 1 {
                 f.features.join(", ")
             } else {
@@ -65,7 +85,26 @@ pub fn render(r: &Report, plots: &[Plot]) -> String {
                 cell(&f.message)
             );
         }
+        for (kind, names) in super::low_notes(&r.findings) {
+            let _ = writeln!(
+                o,
+                "| low | {kind} | {} | {} note{} (see report.json) |",
+                cell(&super::name_list(&names, 8)),
+                names.len(),
+                if names.len() == 1 { "" } else { "s" }
+            );
+        }
         let _ = writeln!(o);
+    }
+    if let Some(h) = &r.honest_model {
+        let _ = writeln!(o, "## Without the likely leaks\n");
+        let _ = writeln!(
+            o,
+            "The surrogate refitted without {} (light configuration, {} rows): {}.\n",
+            cell(&h.removed.join(", ")),
+            h.rows,
+            cell(&h.sentence())
+        );
     }
     let _ = writeln!(o, "## Features\n");
     let _ = writeln!(o, "| feature | type | missing | power | permutation | drop-column | share | severity |\n|---|---|---:|---:|---:|---:|---:|---|");
@@ -109,7 +148,7 @@ pub fn render(r: &Report, plots: &[Plot]) -> String {
     if !r.warnings.is_empty() {
         let _ = writeln!(o, "## Warnings\n");
         for w in &r.warnings {
-            let _ = writeln!(o, "- {w}");
+            let _ = writeln!(o, "- {}", cell(w));
         }
     }
     o

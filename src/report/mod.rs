@@ -134,7 +134,8 @@ pub struct ModelInfo {
     pub drop_column_rows: usize,
     /// Skill of the drop-column baseline refit.
     pub drop_column_base_skill: f64,
-    /// Features and clusters refitted for drop-column importance: every cluster, the 10 most
+    /// Features and clusters refitted for drop-column importance: all of them when the work
+    /// (training rows x features x refits) is at most 2e7; above that every cluster, the 10 most
     /// important features, and any other with at least 0.5% of the permutation importance
     /// (the rest have a null drop-column importance).
     #[serde(default)]
@@ -212,6 +213,35 @@ pub fn metric_list(metrics: &BTreeMap<String, f64>, decimals: usize) -> String {
         .join(", ")
 }
 
+/// `low` findings grouped by kind (in first-seen order), with the features each concerns: the
+/// terminal and Markdown show them as one line per kind.
+pub fn low_notes(findings: &[Finding]) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for f in findings.iter().filter(|f| f.severity == Severity::Low) {
+        let who = f.feature.clone().unwrap_or_else(|| {
+            if f.features.is_empty() {
+                "(dataset)".into()
+            } else {
+                f.features.join("+")
+            }
+        });
+        match out.iter_mut().find(|(k, _)| *k == f.kind) {
+            Some((_, names)) => names.push(who),
+            None => out.push((f.kind.clone(), vec![who])),
+        }
+    }
+    out
+}
+
+/// "a, b, c and 4 more".
+pub fn name_list(names: &[String], max: usize) -> String {
+    if names.len() <= max {
+        names.join(", ")
+    } else {
+        format!("{} and {} more", names[..max].join(", "), names.len() - max)
+    }
+}
+
 /// One line saying what was audited and how it scored.
 pub fn user_model_summary(u: &UserModelInfo) -> String {
     format!(
@@ -283,6 +313,104 @@ pub struct PeelStep {
     pub rows: usize,
 }
 
+/// The surrogate refitted without every feature the report concludes is a leak: the score a
+/// user can expect without them, and what the model then relies on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HonestModel {
+    /// Features removed (every feature flagged `high` or above by a leak signature).
+    pub removed: Vec<String>,
+    /// Headline metric name (`roc_auc`, `macro_auc` or `r2`).
+    pub metric: String,
+    /// Out-of-fold headline score of the full surrogate, leaks included.
+    pub with_leaks: f64,
+    /// Out-of-fold headline score without them (the light surrogate on `rows` rows).
+    pub without_leaks: f64,
+    /// All out-of-fold metrics without them.
+    pub out_of_fold: BTreeMap<String, f64>,
+    /// Features the model leans on without them (name, importance share).
+    pub leans_on: Vec<(String, f64)>,
+    /// Rows of the refit.
+    pub rows: usize,
+}
+
+impl HonestModel {
+    /// "with the leaks: roc_auc 0.9997; without them (a, b): roc_auc 0.8100, led by
+    /// credit_score (70%)".
+    pub fn sentence(&self) -> String {
+        let led = self
+            .leans_on
+            .iter()
+            .take(3)
+            .map(|(n, s)| format!("{n} ({:.0}%)", s * 100.0))
+            .collect::<Vec<_>>();
+        format!(
+            "with the leaks: {m} {:.4}; without them ({}): {m} {:.4}{}",
+            self.with_leaks,
+            self.removed.join(", "),
+            self.without_leaks,
+            if led.is_empty() {
+                String::new()
+            } else {
+                format!(", led by {}", led.join(", "))
+            },
+            m = self.metric
+        )
+    }
+}
+
+/// The one-line conclusion every human format opens with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Verdict {
+    /// "No leak suspected" or "N likely leaks: a, b".
+    pub text: String,
+    /// Features flagged `high` or above by a leak signature, most severe first, then the kinds
+    /// of dataset-level findings at `high` or above (e.g. `train_test_duplicates`).
+    pub likely_leaks: Vec<String>,
+}
+
+impl Verdict {
+    /// The verdict over findings sorted most severe first.
+    pub fn of(findings: &[Finding]) -> Verdict {
+        let mut leaks: Vec<String> = Vec::new();
+        for f in findings.iter().filter(|f| f.severity >= Severity::High) {
+            let names: Vec<String> = if !f.features.is_empty()
+                && f.kind != "suspicious_performance"
+                && f.kind != "model_relies_on_leak"
+            {
+                f.features.clone()
+            } else if f.feature.is_none() && f.kind != "suspicious_performance" {
+                vec![f.kind.clone()]
+            } else {
+                Vec::new()
+            };
+            for n in names {
+                if !leaks.contains(&n) {
+                    leaks.push(n);
+                }
+            }
+        }
+        let text = match leaks.len() {
+            0 => {
+                let review = findings
+                    .iter()
+                    .filter(|f| f.severity == Severity::Medium)
+                    .count();
+                if review > 0 {
+                    format!("No leak suspected ({review} findings to review)")
+                } else {
+                    "No leak suspected".to_string()
+                }
+            }
+            1 => format!("1 likely leak: {}", leaks[0]),
+            n => format!("{n} likely leaks: {}", leaks.join(", ")),
+        };
+        Verdict {
+            text,
+            likely_leaks: leaks,
+        }
+    }
+}
+
 /// How a flagged feature is distributed over the target, for its diagnostic plot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Distribution {
@@ -314,6 +442,9 @@ pub struct Report {
     pub dataset: DatasetInfo,
     /// Settings and thresholds.
     pub settings: serde_json::Value,
+    /// The one-line conclusion.
+    #[serde(default)]
+    pub verdict: Verdict,
     /// Surrogate scores.
     pub model: ModelInfo,
     /// Features, most suspicious first.
@@ -324,6 +455,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Iterative peeling chain.
     pub peeling: Vec<PeelStep>,
+    /// The surrogate without the likely leaks (when peeling ran and something was flagged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub honest_model: Option<HonestModel>,
     /// The split-aware audit: how train/test were obtained and the validation-scheme scores.
     #[serde(default)]
     pub split: Option<crate::split::SplitInfo>,

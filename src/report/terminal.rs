@@ -1,5 +1,10 @@
-//! The terminal summary: findings with severity colours, then the feature table, most
+//! The terminal summary: the verdict, findings with severity colours (`low` notes collapsed into
+//! one line per kind), the model without the likely leaks, then the feature table, most
 //! suspicious first. Colours only on a TTY and never with `NO_COLOR`.
+//!
+//! Every string that comes from the data (paths, column names, category values inside
+//! messages) passes through [`inert`], so an escape sequence in a column name cannot recolour
+//! the terminal, set its title or write the clipboard.
 
 use std::fmt::Write;
 
@@ -22,6 +27,26 @@ fn paint(s: &str, sev: Option<Severity>, color: bool) -> String {
     format!("\x1b[{code}m{s}\x1b[0m")
 }
 
+/// Make control characters visible (`\x1b` for ESC, `\u{9b}` for CSI...): text from a file the
+/// user did not write must not drive the terminal.
+pub fn inert(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        {
+            if (c as u32) < 0x100 {
+                o.push_str(&format!("\\x{:02x}", c as u32));
+            } else {
+                o.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+        } else {
+            o.push(c);
+        }
+    }
+    o
+}
+
 fn truncate(s: &str, width: usize) -> String {
     if s.chars().count() <= width {
         s.to_string()
@@ -36,11 +61,21 @@ fn truncate(s: &str, width: usize) -> String {
 pub fn render(r: &Report, color: bool) -> String {
     let mut o = String::new();
     let d = &r.dataset;
+    let verdict_sev = r.max_severity().filter(|&s| s >= Severity::High);
+    let _ = writeln!(
+        o,
+        "{}",
+        paint(
+            &format!("Verdict: {}", inert(&r.verdict.text)),
+            verdict_sev,
+            color
+        )
+    );
     let _ = writeln!(
         o,
         "leakhound {} — {} ({} rows{}, {} columns), target '{}' ({:?})",
         r.tool.version,
-        d.path,
+        inert(&d.path),
         d.rows_used,
         if d.sampled {
             format!(" sampled from {}", d.rows)
@@ -48,7 +83,7 @@ pub fn render(r: &Report, color: bool) -> String {
             String::new()
         },
         d.columns,
-        d.target,
+        inert(&d.target),
         d.task
     );
     let _ = writeln!(
@@ -58,41 +93,60 @@ pub fn render(r: &Report, color: bool) -> String {
         super::metric_list(&r.model.out_of_fold, 3)
     );
     if let Some(u) = &r.user_model {
-        let _ = writeln!(o, "your model: {}", super::user_model_summary(u));
+        let _ = writeln!(o, "your model: {}", inert(&super::user_model_summary(u)));
         let top: Vec<String> = u
             .importance
             .iter()
             .take(5)
-            .map(|i| format!("{} {:.1}%", i.feature, i.importance_share * 100.0))
+            .map(|i| format!("{} {:.1}%", inert(&i.feature), i.importance_share * 100.0))
             .collect();
         let _ = writeln!(o, "  leans on: {}", top.join(", "));
         for d in &u.disagreements {
-            let _ = writeln!(o, "  disagreement: {d}");
+            let _ = writeln!(o, "  disagreement: {}", inert(d));
         }
     }
     for w in &r.warnings {
-        let _ = writeln!(o, "warning: {w}");
+        let _ = writeln!(o, "warning: {}", inert(w));
     }
     let _ = writeln!(o);
     if r.findings.is_empty() {
         let _ = writeln!(o, "No findings.");
     } else {
         let _ = writeln!(o, "Findings ({}):", r.findings.len());
-        for f in &r.findings {
+        for f in r.findings.iter().filter(|f| f.severity > Severity::Low) {
             let tag = paint(
                 &format!("{:<8}", f.severity.as_str().to_uppercase()),
                 Some(f.severity),
                 color,
             );
-            let who = f.feature.clone().unwrap_or_else(|| "(dataset)".into());
+            let who = if f.features.len() > 1 && f.feature.is_none() {
+                f.features.join(", ")
+            } else {
+                f.feature.clone().unwrap_or_else(|| "(dataset)".into())
+            };
             let _ = writeln!(
                 o,
                 "  {tag} {:<22} {:<24} {}",
                 f.kind,
-                truncate(&who, 24),
-                f.message
+                truncate(&inert(&who), 24),
+                inert(&f.message)
             );
         }
+        for (kind, names) in super::low_notes(&r.findings) {
+            let tag = paint(&format!("{:<8}", "LOW"), Some(Severity::Low), color);
+            let _ = writeln!(
+                o,
+                "  {tag} {:<22} {} note{} on {}",
+                kind,
+                names.len(),
+                if names.len() == 1 { "" } else { "s" },
+                inert(&super::name_list(&names, 6))
+            );
+        }
+    }
+    if let Some(h) = &r.honest_model {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Honest model: {}", inert(&h.sentence()));
     }
     let _ = writeln!(o);
     let _ = writeln!(
@@ -110,7 +164,7 @@ pub fn render(r: &Report, color: bool) -> String {
         let sev = f.severity.map_or("", |s| s.as_str());
         let line = format!(
             "{:<26} {:<11} {:>6.1}% {:>7.3} {:>16} {:>9} {:>6.1}%  {}",
-            truncate(&f.name, 26),
+            truncate(&inert(&f.name), 26),
             format!("{:?}", f.ty).to_lowercase(),
             f.missing_fraction * 100.0,
             f.single_feature_power.power,
@@ -129,4 +183,17 @@ pub fn render(r: &Report, color: bool) -> String {
         );
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inert;
+
+    #[test]
+    fn control_characters_become_visible() {
+        assert_eq!(inert("a\x1b[31mb"), "a\\x1b[31mb");
+        assert_eq!(inert("t\u{9b}2J\u{7}"), "t\\x9b2J\\x07");
+        assert_eq!(inert("x\u{202e}y"), "x\\u{202e}y");
+        assert_eq!(inert("plain, ünïcode"), "plain, ünïcode");
+    }
 }

@@ -3,6 +3,7 @@
 //! reads only the [`Report`] and never computes.
 
 mod importance;
+mod peeling;
 mod power;
 mod split;
 mod suspect;
@@ -28,6 +29,9 @@ pub enum PlotKind {
     Suspect,
     /// split.png: validation scores under the split (split-aware audits)
     Split,
+    /// peeling.png: the score with every feature, after each peeling round and without the
+    /// likely leaks
+    Peeling,
 }
 
 /// A rendered plot: file name and PNG bytes.
@@ -219,6 +223,13 @@ pub fn render_all(report: &Report, kinds: &[PlotKind]) -> Result<Vec<Plot>> {
             name: "split.png".into(),
             caption: "Surrogate score under random K-fold, group K-fold and time-ordered validation; train-vs-test AUC; repeated rows".into(),
             png: split::draw(s)?,
+        });
+    }
+    if kinds.contains(&PlotKind::Peeling) && peeling::applies(report) {
+        out.push(Plot {
+            name: "peeling.png".into(),
+            caption: "Surrogate score with every feature, after each peeling round, and without the likely leaks".into(),
+            png: peeling::draw(report)?,
         });
     }
     if kinds.contains(&PlotKind::Suspect) {

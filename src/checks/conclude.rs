@@ -1,0 +1,225 @@
+//! The conclusion over all signals on each feature, run after the checks and again after
+//! peeling:
+//! - **companions**: a feature that carries the same information as a flagged leak (same
+//!   correlation cluster, a near-deterministic monotone transform of it, or the column the
+//!   peeled model leans on once the leak is gone) and predicts the target almost perfectly
+//!   alone is graded with the leak (`leak_companion`);
+//! - **corroborated purity**: a pure segment of one ordinary category or value is raised to
+//!   `high` only when another leak signal on the same feature agrees;
+//! - **one voice**: a feature flagged `high` or above by a leak signature is never also called
+//!   "likely legitimate" (its `strong_predictor` note is dropped).
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+use super::{describe_power, finding, r4, Context};
+use crate::importance::single_feature::gamma;
+use crate::report::{Finding, Severity};
+use crate::surrogate::binned::{BinKind, MISSING_BIN};
+
+/// Finding kinds that say "this feature leaks" (as opposed to notes, dataset-level findings and
+/// findings about the user's model).
+pub const LEAK_KINDS: &[&str] = &[
+    "near_perfect_predictor",
+    "pure_segment",
+    "missingness_leak",
+    "identifier_leak",
+    "target_proxy",
+    "dominant_feature",
+    "partial_leak",
+    "multi_feature_leak",
+    "leak_companion",
+];
+
+/// |gamma| between two features at which one is a near-deterministic transform of the other.
+const TRANSFORM_GAMMA: f64 = 0.9;
+
+/// Names of the features flagged `high` or above by a leak signature.
+pub fn flagged(findings: &[Finding]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for f in findings {
+        if f.severity >= Severity::High && LEAK_KINDS.contains(&f.kind.as_str()) {
+            out.extend(f.feature.iter().cloned());
+            out.extend(f.features.iter().cloned());
+        }
+    }
+    out
+}
+
+/// Gamma between feature `a` and feature `b`'s bins, on rows where both are present.
+fn transform_gamma(ctx: &Context, a: usize, b: usize) -> Option<f64> {
+    if ctx.x.kinds[a] != BinKind::Ordered || ctx.x.kinds[b] != BinKind::Ordered {
+        return None;
+    }
+    let (ca, cb) = (&ctx.x.cols[a], &ctx.x.cols[b]);
+    let masked: Vec<u8> = ca
+        .iter()
+        .zip(cb)
+        .map(|(&x, &y)| if y == MISSING_BIN { MISSING_BIN } else { x })
+        .collect();
+    let values: Vec<f64> = cb.iter().map(|&v| f64::from(v)).collect();
+    gamma(&masked, &values)
+}
+
+/// How feature `f` relates to the flagged leaks `leaks`, if it carries the same information as
+/// one of them: the leak(s) it accompanies, the reason, and the evidence.
+fn relation(
+    ctx: &Context,
+    findings: &[Finding],
+    f: usize,
+    leaks: &[usize],
+) -> Option<(String, String, Value)> {
+    for &l in leaks {
+        let leak = ctx.name(l).to_string();
+        if ctx
+            .run
+            .clusters
+            .iter()
+            .any(|(m, _)| m.contains(&f) && m.contains(&l))
+        {
+            return Some((
+                leak.clone(),
+                format!("it is in one correlation cluster with '{leak}'"),
+                json!({ "relation": "cluster" }),
+            ));
+        }
+        if let Some(g) = transform_gamma(ctx, f, l).filter(|g| g.abs() >= TRANSFORM_GAMMA) {
+            return Some((
+                leak.clone(),
+                format!("it is a near-monotone transform of '{leak}' (gamma {g:.3})"),
+                json!({ "relation": "transform", "gamma": r4(g) }),
+            ));
+        }
+    }
+    // The column the peeled model leans on once the leaks are gone.
+    let name = ctx.name(f);
+    let leak_names: Vec<&str> = leaks.iter().map(|&l| ctx.name(l)).collect();
+    findings.iter().find_map(|fd| {
+        if fd.kind != "dominant_feature" || fd.feature.as_deref() != Some(name) {
+            return None;
+        }
+        let removed: Vec<String> = fd
+            .evidence
+            .get("after_peeling")?
+            .as_array()?
+            .iter()
+            .filter_map(|v| v.as_str())
+            .filter(|n| leak_names.contains(n))
+            .map(str::to_string)
+            .collect();
+        if removed.is_empty() {
+            return None;
+        }
+        let share = fd.evidence.get("importance_share").cloned();
+        Some((
+            removed.join(", "),
+            format!(
+                "once they are removed the model leans on it for {}",
+                share
+                    .as_ref()
+                    .and_then(Value::as_f64)
+                    .map_or_else(String::new, super::pct)
+            ),
+            json!({ "relation": "peeled_model", "peeled_importance_share": share }),
+        ))
+    })
+}
+
+/// Apply the conclusion to `findings` (idempotent).
+pub fn conclude(ctx: &Context, findings: &mut Vec<Finding>) {
+    let t = ctx.t;
+    let floor = (t.strong_power + t.near_perfect_power) / 2.0;
+    // Companions, to a fixed point (a companion of a companion is one too), in feature order.
+    loop {
+        let leaks = flagged(findings);
+        let index = |n: &str| ctx.ds.features.iter().position(|c| c.name == n);
+        let leak_idx: Vec<usize> = leaks.iter().filter_map(|n| index(n)).collect();
+        let mut added = false;
+        for f in 0..ctx.x.features() {
+            let name = ctx.name(f);
+            if leaks.contains(name) || ctx.powers[f].power < floor {
+                continue;
+            }
+            let Some((leak, why, rel)) = relation(ctx, findings, f, &leak_idx) else {
+                continue;
+            };
+            let of: Vec<String> = leak.split(", ").map(str::to_string).collect();
+            let severity = findings
+                .iter()
+                .filter(|fd| {
+                    LEAK_KINDS.contains(&fd.kind.as_str())
+                        && (fd.feature.as_ref().is_some_and(|n| of.contains(n))
+                            || fd.features.iter().any(|n| of.contains(n)))
+                })
+                .map(|fd| fd.severity)
+                .max()
+                .unwrap_or(Severity::High)
+                .min(Severity::High);
+            let quoted = of
+                .iter()
+                .map(|n| format!("'{n}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut evidence = json!({
+                "companion_of": of,
+                "single_feature_power": r4(ctx.powers[f].power),
+                "metric": ctx.powers[f].metric,
+                "metric_value": r4(ctx.powers[f].value),
+            });
+            if let (Some(e), Some(r)) = (evidence.as_object_mut(), rel.as_object()) {
+                e.extend(r.clone());
+            }
+            findings.push(finding(
+                Some(name),
+                "leak_companion",
+                severity,
+                format!(
+                    "'{name}' carries the same information as the flagged leak{} {quoted} ({why}) and predicts '{}' almost as well alone ({}): a transform or companion of it, to be removed with it.",
+                    if of.len() > 1 { "s" } else { "" },
+                    ctx.ds.target_name,
+                    describe_power(&ctx.powers[f])
+                ),
+                evidence,
+            ));
+            added = true;
+        }
+        if !added {
+            break;
+        }
+    }
+    // Corroborated purity: one category pure for a class is a leak only with another signal.
+    let flagged_by_other: BTreeSet<String> = findings
+        .iter()
+        .filter(|fd| {
+            fd.severity >= Severity::High
+                && matches!(
+                    fd.kind.as_str(),
+                    "near_perfect_predictor" | "target_proxy" | "partial_leak"
+                )
+        })
+        .filter_map(|fd| fd.feature.clone())
+        .collect();
+    for fd in findings.iter_mut() {
+        let ordinary_point = fd.evidence.get("point_defined") == Some(&Value::Bool(true))
+            && fd.evidence.get("sentinel") == Some(&Value::Bool(false));
+        if fd.kind == "pure_segment"
+            && ordinary_point
+            && fd.severity == Severity::Medium
+            && fd
+                .feature
+                .as_ref()
+                .is_some_and(|n| flagged_by_other.contains(n))
+        {
+            fd.severity = Severity::High;
+            fd.evidence.insert("corroborated".into(), json!(true));
+        }
+    }
+    // One voice.
+    let leaks = flagged(findings);
+    findings.retain(|fd| {
+        !(fd.kind == "strong_predictor" && fd.feature.as_ref().is_some_and(|n| leaks.contains(n)))
+    });
+    super::corroborate(findings);
+    super::sort(findings);
+}
