@@ -6,6 +6,8 @@
 //! - `tool`: `{name, version}`.
 //! - `dataset`: `{path, rows, rows_used, columns, target, task, classes, sampled}`.
 //! - `settings`: the seed, surrogate, engine settings and every threshold used.
+//! - `verdict`: `{text, likely_leaks}`, the one-line conclusion ("No leak suspected" or
+//!   "N likely leaks: a, b").
 //! - `model`: the surrogate's out-of-fold and holdout metrics and the sample sizes behind them.
 //! - `features`: one object per feature: `name`, `type`, `missing_fraction`, `distinct`,
 //!   `single_feature_power` `{power, metric, value}`, `permutation_importance` `{mean, std}`,
@@ -13,6 +15,8 @@
 //! - `clusters`: groups of correlated features and their joint importances.
 //! - `findings`: `{feature, features, kind, severity, message, evidence}`, most severe first.
 //! - `peeling`: the refits without flagged features (iterative peeling), in order.
+//! - `honest_model` (when something is flagged and peeling ran): `{removed, metric, with_leaks,
+//!   without_leaks, out_of_fold, leans_on, rows}`, the surrogate without the likely leaks.
 //! - `warnings`: non-fatal notes. `timings`: seconds per phase (the only non-deterministic part).
 
 pub mod html;
