@@ -376,7 +376,17 @@ impl Verdict {
     /// The verdict over findings sorted most severe first.
     pub fn of(findings: &[Finding]) -> Verdict {
         let mut leaks: Vec<String> = Vec::new();
-        for f in findings.iter().filter(|f| f.severity >= Severity::High) {
+        // Leaks first, then their companions (named after what they accompany).
+        let high: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.severity >= Severity::High && f.kind != "leak_companion")
+            .chain(
+                findings
+                    .iter()
+                    .filter(|f| f.severity >= Severity::High && f.kind == "leak_companion"),
+            )
+            .collect();
+        for f in high {
             let names: Vec<String> = if !f.features.is_empty()
                 && f.kind != "suspicious_performance"
                 && f.kind != "model_relies_on_leak"
