@@ -21,14 +21,19 @@ pub fn draw(report: &Report) -> Result<Vec<u8>> {
         vec![("all features".to_string(), full, RGBColor(225, 70, 60))];
     for (i, s) in report.peeling.iter().enumerate() {
         rows.push((
-            format!("round {}: without {}", i + 1, s.removed.join(", ")),
+            format!(
+                "round {}: without {} feature{}",
+                i + 1,
+                s.removed.len(),
+                if s.removed.len() == 1 { "" } else { "s" }
+            ),
             headline(&s.out_of_fold).1,
             RGBColor(240, 160, 40),
         ));
     }
     if let Some(h) = &report.honest_model {
         rows.push((
-            format!("without the likely leaks: {}", h.removed.join(", ")),
+            format!("without the {} likely leaks", h.removed.len()),
             h.without_leaks,
             RGBColor(60, 154, 95),
         ));
