@@ -57,22 +57,16 @@ impl Design {
         };
         let sy = Some(scale(&y_a)?);
         let scales: Vec<Option<(f64, f64)>> = cols_a.iter().map(|c| scale(c)).collect();
-        let a = Design {
-            cols: cols_a
+        let scaled = |cols: Vec<Vec<f64>>, y: Vec<f64>| Design {
+            cols: cols
                 .into_iter()
                 .zip(&scales)
                 .map(|(c, &s)| apply(c, s))
                 .collect(),
-            y: apply(y_a, sy),
+            y: apply(y, sy),
         };
-        let b = Design {
-            cols: cols_b
-                .into_iter()
-                .zip(&scales)
-                .map(|(c, &s)| apply(c, s))
-                .collect(),
-            y: apply(y_b, sy),
-        };
+        let a = scaled(cols_a, y_a);
+        let b = scaled(cols_b, y_b);
         Some((a, b))
     }
 
