@@ -434,11 +434,13 @@ fn peel(
     let name_of = |f: usize| ctx.ds.features[f].name.clone();
     // Only what a leak signature flags `high` or above is removed: a strong legitimate feature
     // with a note stays, so the peeled model is the honest one.
+    // Features the user allows are legitimate by their word: never peeled.
+    let allowed = |f: usize| settings.allow.contains(&ctx.ds.features[f].name);
     let suspects = checks::conclude::flagged(findings);
     let mut removed: Vec<usize> = model_features
         .iter()
         .copied()
-        .filter(|&f| suspects.contains(&ctx.ds.features[f].name))
+        .filter(|&f| suspects.contains(&ctx.ds.features[f].name) && !allowed(f))
         .collect();
     let peel_surrogate = surrogate.light();
     // Refits run on a seeded sample of at most PEEL_ROWS rows (stratified through the folds).
@@ -604,7 +606,7 @@ fn peel(
     let mut final_removed: Vec<usize> = model_features
         .iter()
         .copied()
-        .filter(|&f| suspects.contains(&ctx.ds.features[f].name))
+        .filter(|&f| suspects.contains(&ctx.ds.features[f].name) && !allowed(f))
         .collect();
     final_removed.sort_unstable();
     if final_removed.is_empty() {

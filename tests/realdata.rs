@@ -140,3 +140,26 @@ fn documented_leaks_are_high_with_the_right_kind_and_ranked_first() {
     }
     assert!(misses.is_empty(), "{misses:#?}");
 }
+
+/// The honest model drops exactly the likely leaks, never a feature the user allows; and it
+/// scores below the full surrogate when the leak was carrying the score.
+#[test]
+fn honest_model_removes_the_leaks_but_not_allowed_features() {
+    let path = fixture("real/creditcard.csv");
+    let frame = || read_frame(Path::new(&path), &ReadOptions::default()).expect("readable");
+    let mut s = AuditSettings::default();
+    s.engine.repeats = 3;
+    let r = audit_frame_task(frame(), "card", Task::Binary, &s);
+    let h = r.honest_model.expect("honest model");
+    let mut removed = h.removed.clone();
+    removed.sort();
+    assert_eq!(removed, ["expenditure", "share"]);
+    assert!(h.without_leaks < h.with_leaks - 0.1, "{h:?}");
+    assert_eq!(r.verdict.likely_leaks, ["expenditure", "share"]);
+    s.allow = vec!["share".into()];
+    let r = audit_frame_task(frame(), "card", Task::Binary, &s);
+    assert_eq!(
+        r.honest_model.expect("honest model").removed,
+        ["expenditure"]
+    );
+}
