@@ -335,10 +335,7 @@ pub fn audit_split(
         .filter_map(|(f, col)| {
             let on_feature: Vec<&Finding> = findings
                 .iter()
-                .filter(|fd| {
-                    fd.feature.as_deref() == Some(col.name.as_str())
-                        || fd.features.contains(&col.name)
-                })
+                .filter(|fd| fd.concerns(&col.name))
                 .collect();
             on_feature
                 .iter()
@@ -434,14 +431,19 @@ fn peel(
     let name_of = |f: usize| ctx.ds.features[f].name.clone();
     // Only what a leak signature flags `high` or above is removed: a strong legitimate feature
     // with a note stays, so the peeled model is the honest one.
-    // Features the user allows are legitimate by their word: never peeled.
-    let allowed = |f: usize| settings.allow.contains(&ctx.ds.features[f].name);
-    let suspects = checks::conclude::flagged(findings);
-    let mut removed: Vec<usize> = model_features
-        .iter()
-        .copied()
-        .filter(|&f| suspects.contains(&ctx.ds.features[f].name) && !allowed(f))
-        .collect();
+    // Features the user allows are legitimate by their word: never peeled. In model order.
+    let peelable = |findings: &[Finding]| -> Vec<usize> {
+        let suspects = checks::conclude::flagged(findings);
+        model_features
+            .iter()
+            .copied()
+            .filter(|&f| {
+                let name = &ctx.ds.features[f].name;
+                suspects.contains(name) && !settings.allow.contains(name)
+            })
+            .collect()
+    };
+    let mut removed = peelable(findings);
     let peel_surrogate = surrogate.light();
     // Refits run on a seeded sample of at most PEEL_ROWS rows (stratified through the folds).
     let all: Vec<u32> = (0..ctx.x.rows as u32).collect();
@@ -602,13 +604,7 @@ fn peel(
     // What the peeled model leans on is evidence for companions; then the honest model is the
     // surrogate without exactly the features the report concludes are leaks.
     checks::conclude::conclude(ctx, findings);
-    let suspects = checks::conclude::flagged(findings);
-    let mut final_removed: Vec<usize> = model_features
-        .iter()
-        .copied()
-        .filter(|&f| suspects.contains(&ctx.ds.features[f].name) && !allowed(f))
-        .collect();
-    final_removed.sort_unstable();
+    let final_removed = peelable(findings);
     if final_removed.is_empty() {
         return Ok(None);
     }
@@ -703,10 +699,7 @@ fn feature_table(
                 },
                 severity: findings
                     .iter()
-                    .filter(|fd| {
-                        fd.feature.as_deref() == Some(col.name.as_str())
-                            || fd.features.contains(&col.name)
-                    })
+                    .filter(|fd| fd.concerns(&col.name))
                     .map(|fd| fd.severity)
                     .max(),
             }

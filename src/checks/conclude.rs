@@ -69,7 +69,7 @@ fn relation(
     findings: &[Finding],
     f: usize,
     leaks: &[usize],
-) -> Option<(String, String, Value)> {
+) -> Option<(Vec<String>, String, Value)> {
     for &l in leaks {
         let leak = ctx.name(l).to_string();
         if ctx
@@ -79,14 +79,14 @@ fn relation(
             .any(|(m, _)| m.contains(&f) && m.contains(&l))
         {
             return Some((
-                leak.clone(),
+                vec![leak.clone()],
                 format!("it is in one correlation cluster with '{leak}'"),
                 json!({ "relation": "cluster" }),
             ));
         }
         if let Some(g) = transform_gamma(ctx, f, l).filter(|g| g.abs() >= TRANSFORM_GAMMA) {
             return Some((
-                leak.clone(),
+                vec![leak.clone()],
                 format!("it is a near-monotone transform of '{leak}' (gamma {g:.3})"),
                 json!({ "relation": "transform", "gamma": r4(g) }),
             ));
@@ -113,7 +113,7 @@ fn relation(
         }
         let share = fd.evidence.get("importance_share").cloned();
         Some((
-            removed.join(", "),
+            removed,
             format!(
                 "once they are removed the model leans on it for {}",
                 share
@@ -141,16 +141,13 @@ pub fn conclude(ctx: &Context, findings: &mut Vec<Finding>) {
             if leaks.contains(name) || ctx.powers[f].power < floor {
                 continue;
             }
-            let Some((leak, why, rel)) = relation(ctx, findings, f, &leak_idx) else {
+            let Some((of, why, rel)) = relation(ctx, findings, f, &leak_idx) else {
                 continue;
             };
-            let of: Vec<String> = leak.split(", ").map(str::to_string).collect();
             let severity = findings
                 .iter()
                 .filter(|fd| {
-                    LEAK_KINDS.contains(&fd.kind.as_str())
-                        && (fd.feature.as_ref().is_some_and(|n| of.contains(n))
-                            || fd.features.iter().any(|n| of.contains(n)))
+                    LEAK_KINDS.contains(&fd.kind.as_str()) && of.iter().any(|n| fd.concerns(n))
                 })
                 .map(|fd| fd.severity)
                 .max()

@@ -435,8 +435,7 @@ pub fn apply(
         let critical = findings.iter().any(|fd| {
             fd.severity == Severity::Critical
                 && checks::conclude::LEAK_KINDS.contains(&fd.kind.as_str())
-                && (fd.feature.as_ref().is_some_and(|n| names.contains(n))
-                    || fd.features.iter().any(|n| names.contains(n)))
+                && names.iter().any(|n| fd.concerns(n))
         });
         let parts: Vec<String> = leaned
             .iter()

@@ -158,10 +158,8 @@ pub fn render(r: &Report, plots: &[Plot]) -> String {
     if let Some(h) = &r.honest_model {
         let _ = write!(
             o,
-            "</section><section><h2>Without the likely leaks</h2><p>The surrogate refitted without {} (light configuration, {} rows): {}.</p>",
-            esc(&h.removed.join(", ")),
-            h.rows,
-            esc(&h.sentence())
+            "</section><section><h2>Without the likely leaks</h2><p>{}</p>",
+            esc(&h.paragraph())
         );
     }
     let _ = write!(o, "</section><section><h2>Features</h2><table class=\"sortable\"><thead><tr><th>feature</th><th>type</th><th>missing</th><th>power alone</th><th>permutation</th><th>drop-column</th><th>share</th><th>severity</th></tr></thead><tbody>");

@@ -98,13 +98,7 @@ pub fn render(r: &Report, plots: &[Plot]) -> String {
     }
     if let Some(h) = &r.honest_model {
         let _ = writeln!(o, "## Without the likely leaks\n");
-        let _ = writeln!(
-            o,
-            "The surrogate refitted without {} (light configuration, {} rows): {}.\n",
-            cell(&h.removed.join(", ")),
-            h.rows,
-            cell(&h.sentence())
-        );
+        let _ = writeln!(o, "{}\n", cell(&h.paragraph()));
     }
     let _ = writeln!(o, "## Features\n");
     let _ = writeln!(o, "| feature | type | missing | power | permutation | drop-column | share | severity |\n|---|---|---:|---:|---:|---:|---:|---|");

@@ -91,6 +91,13 @@ pub struct Finding {
     pub evidence: BTreeMap<String, serde_json::Value>,
 }
 
+impl Finding {
+    /// Whether the finding concerns feature `name` (as its feature or one of its features).
+    pub fn concerns(&self, name: &str) -> bool {
+        self.feature.as_deref() == Some(name) || self.features.iter().any(|n| n == name)
+    }
+}
+
 /// Tool identification.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tool {
@@ -338,6 +345,15 @@ pub struct HonestModel {
 }
 
 impl HonestModel {
+    /// The paragraph the Markdown and HTML reports show (unescaped).
+    pub fn paragraph(&self) -> String {
+        format!(
+            "The surrogate refitted without the likely leaks (light configuration, {} rows): {}.",
+            self.rows,
+            self.sentence()
+        )
+    }
+
     /// "with the leaks: roc_auc 0.9997; without them (a, b): roc_auc 0.8100, led by
     /// credit_score (70%)".
     pub fn sentence(&self) -> String {
