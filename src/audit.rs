@@ -1,6 +1,7 @@
 //! The audit pipeline: dataset -> binned matrix -> single-feature power -> surrogate run with
 //! permutation and drop-column importance -> checks -> iterative peeling -> [`Report`].
 
+use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -11,8 +12,8 @@ use crate::data::{ColumnType, Dataset, Target};
 use crate::error::{Error, Result};
 use crate::importance::{self, folds, metrics::round6, EngineSettings, ModelRun};
 use crate::report::{
-    ClusterInfo, DatasetInfo, Distribution, FeatureInfo, Finding, HonestModel, ModelInfo, PeelStep,
-    PermutationInfo, PowerInfo, Ranks, Report, Severity, Tool, SCHEMA_VERSION,
+    ClusterInfo, DatasetInfo, Distribution, FeatureInfo, HonestModel, ModelInfo, PeelStep,
+    PermutationInfo, PowerInfo, Ranks, Report, Tool, SCHEMA_VERSION,
 };
 use crate::split::{SplitMode, SplitSettings};
 use crate::surrogate::{BinnedMatrix, Labels, SurrogateKind};
@@ -287,7 +288,7 @@ pub fn audit_split(
         problem,
         model_features: &model_features,
         surrogate: surrogate.as_ref(),
-        random_headline: checks::suspicious::headline(&run.oof),
+        random_headline: crate::importance::metrics::headline(&run.oof),
         seed: settings.seed,
         settings: &settings.split,
         thresholds: &settings.thresholds,
@@ -519,27 +520,27 @@ fn peel(
             let name = name_of(f);
             let already = checks::conclude::flagged(findings).contains(&name);
             if imp.share >= t.dominant_share && ctx.powers[f].power >= t.strong_power && !already {
-                findings.push(checks::finding(
+                findings.push(Finding::new(
                     Some(&name),
-                    "dominant_feature",
+                    FindingKind::DominantFeature,
                     Severity::Medium,
                     format!(
                         "Once {} are removed, the model leans on '{name}' for {} of its importance, and it is a strong predictor alone ({}); it was hidden behind them: confirm it is known at prediction time.",
                         steps.last().map(|s| s.removed.join(", ")).unwrap_or_default(),
-                        checks::pct(imp.share),
+                        pct(imp.share),
                         checks::describe_power(&ctx.powers[f])
                     ),
                     json!({
                         "after_peeling": steps.last().map(|s| s.removed.clone()),
-                        "importance_share": checks::r4(imp.share),
-                        "single_feature_power": checks::r4(ctx.powers[f].power),
+                        "importance_share": r4(imp.share),
+                        "single_feature_power": r4(ctx.powers[f].power),
                         "round": steps.len(),
                     }),
                 ));
                 dominant.push(f);
             }
         }
-        let (metric, score) = checks::suspicious::headline(&run.oof);
+        let (metric, score) = crate::importance::metrics::headline(&run.oof);
         if !dominant.is_empty() {
             removed.extend(dominant);
             continue;
@@ -557,13 +558,7 @@ fn peel(
             .filter(|&(f, share)| {
                 share >= t.synergy_share && ctx.powers[f].power < t.synergy_max_power
             })
-            .map(|(f, share)| {
-                (
-                    name_of(f),
-                    checks::r4(share),
-                    checks::r4(ctx.powers[f].power),
-                )
-            })
+            .map(|(f, share)| (name_of(f), r4(share), r4(ctx.powers[f].power)))
             .collect();
         if synergy.len() < 2 {
             break;
@@ -571,9 +566,9 @@ fn peel(
         let names: Vec<String> = synergy.iter().map(|s| s.0.clone()).collect();
         let set_power = checks::suspicious::model_power(&labels, &run);
         let members_best = synergy.iter().map(|s| s.2).fold(0.0, f64::max);
-        let mut fd = checks::finding(
+        let mut fd = Finding::new(
             None,
-            "multi_feature_leak",
+            FindingKind::MultiFeatureLeak,
             Severity::High,
             format!(
                 "Even without {}, the surrogate scores {metric} {score:.4} out of fold by combining {}: together these columns reconstruct the target.",
@@ -584,8 +579,8 @@ fn peel(
                 "metric": metric,
                 "value": score,
                 "removed_before": steps.last().map(|s| s.removed.clone()),
-                "best_single_member_power": checks::r4(members_best),
-                "set_power": checks::r4(set_power),
+                "best_single_member_power": r4(members_best),
+                "set_power": r4(set_power),
                 "features": synergy,
                 "top_features": top,
                 "round": steps.len(),
@@ -626,8 +621,8 @@ fn peel(
             None => return Ok(None),
         },
     };
-    let (metric, with) = checks::suspicious::headline(&ctx.run.oof);
-    let without = checks::suspicious::headline(&out_of_fold).1;
+    let (metric, with) = crate::importance::metrics::headline(&ctx.run.oof);
+    let without = crate::importance::metrics::headline(&out_of_fold).1;
     Ok(Some(HonestModel {
         removed: names,
         metric: metric.to_string(),
@@ -790,9 +785,9 @@ fn distribution(
             rows[group[b]] += c as u64;
         }
     }
-    let kinds: Vec<String> = findings.iter().map(|fd| fd.kind.clone()).collect();
+    let kinds: Vec<FindingKind> = findings.iter().map(|fd| fd.kind).collect();
     let mut marked = Vec::new();
-    if kinds.iter().any(|k| k == "missingness_leak") && fine_counts[0] > 0 {
+    if kinds.contains(&FindingKind::MissingnessLeak) && fine_counts[0] > 0 {
         marked.push(0);
     }
     let (series, values) = match labels {

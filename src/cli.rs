@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::data::TaskChoice;
-use crate::report::Severity;
+use crate::finding::Severity;
 use crate::surrogate::SurrogateKind;
 
 /// Audit tabular ML data for information leakage: target leakage, label proxies, missingness

@@ -2,9 +2,11 @@
 
 pub mod data;
 pub mod error;
+pub mod finding;
 pub mod surrogate;
 
 pub use error::{Error, Result};
+pub use finding::{Finding, FindingKind, Severity};
 pub mod audit;
 pub mod checks;
 pub mod cli;

@@ -2,6 +2,7 @@
 //! strong feature, a correlated pair, a categorical, noise). Used by the tests that measure
 //! recall and false alarms, and by the benchmarks.
 
+use crate::finding::FindingKind;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -72,7 +73,7 @@ pub struct Synthetic {
     /// Rows of raw strings.
     pub rows: Vec<Vec<String>>,
     /// Leaking columns with the finding kinds that correctly describe each.
-    pub leaks: Vec<(String, Vec<&'static str>)>,
+    pub leaks: Vec<(String, Vec<FindingKind>)>,
     /// Legitimate columns (must never be `critical`).
     pub decoys: Vec<String>,
 }
@@ -190,16 +191,16 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
     .map(|s| s.to_string())
     .collect();
     let decoys = header.clone();
-    let mut leaks: Vec<(String, Vec<&'static str>)> = Vec::new();
+    let mut leaks: Vec<(String, Vec<FindingKind>)> = Vec::new();
     let mut extra: Vec<Vec<String>> = vec![Vec::new(); n];
-    let np = "near_perfect_predictor";
+    let np = FindingKind::NearPerfectPredictor;
     match plant {
         Plant::None => {}
         Plant::PostOutcome | Plant::MultiFeature => {
             header.push("outcome_code".into());
             leaks.push((
                 "outcome_code".into(),
-                vec![np, "target_proxy", "dominant_feature"],
+                vec![np, FindingKind::TargetProxy, FindingKind::DominantFeature],
             ));
             for i in 0..n {
                 let v = if classification {
@@ -212,7 +213,7 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
             if plant == Plant::MultiFeature && task == Task::Binary {
                 // settle_gap - spread/... reconstructs y with `spread` (a legitimate input).
                 header.push("settle_gap".into());
-                leaks.push(("settle_gap".into(), vec!["multi_feature_leak"]));
+                leaks.push(("settle_gap".into(), vec![FindingKind::MultiFeatureLeak]));
                 for i in 0..n {
                     let sign = if y[i] > 0.5 { 1.0 } else { -1.0 };
                     extra[i].push(num(base[i][6] + sign * rng.gen_range(0.5..1.5)));
@@ -223,7 +224,7 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
             header.push("expenditure".into());
             leaks.push((
                 "expenditure".into(),
-                vec![np, "pure_segment", "missingness_leak"],
+                vec![np, FindingKind::PureSegment, FindingKind::MissingnessLeak],
             ));
             for i in 0..n {
                 let active = if classification {
@@ -241,7 +242,7 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
         }
         Plant::Missingness => {
             header.push("followup_score".into());
-            leaks.push(("followup_score".into(), vec!["missingness_leak"]));
+            leaks.push(("followup_score".into(), vec![FindingKind::MissingnessLeak]));
             for i in 0..n {
                 let positive = match task {
                     Task::Binary => y[i] > 0.5,
@@ -262,7 +263,7 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
         }
         Plant::TargetProxy => {
             header.push("status_code".into());
-            leaks.push(("status_code".into(), vec!["target_proxy", np]));
+            leaks.push(("status_code".into(), vec![FindingKind::TargetProxy, np]));
             for i in 0..n {
                 let code = if classification {
                     let cls = if rng.gen_bool(0.02) {
@@ -285,7 +286,7 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
         }
         Plant::Identifier => {
             header.push("record_id".into());
-            leaks.push(("record_id".into(), vec!["identifier_leak", np]));
+            leaks.push(("record_id".into(), vec![FindingKind::IdentifierLeak, np]));
             let mut order: Vec<usize> = (0..n).collect();
             order.sort_by(|&a, &b| y[a].total_cmp(&y[b]).then(a.cmp(&b)));
             let mut id = vec![0usize; n];
@@ -298,7 +299,10 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
         }
         Plant::Dominant => {
             header.push("risk_estimate".into());
-            leaks.push(("risk_estimate".into(), vec!["dominant_feature", np]));
+            leaks.push((
+                "risk_estimate".into(),
+                vec![FindingKind::DominantFeature, np],
+            ));
             for i in 0..n {
                 extra[i].push(num(3.0 * base[i][7] + 0.3 * normal(&mut rng)));
             }
@@ -313,7 +317,7 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
         }
         Plant::Partial => {
             header.push("final_grade".into());
-            leaks.push(("final_grade".into(), vec!["partial_leak", np]));
+            leaks.push(("final_grade".into(), vec![FindingKind::PartialLeak, np]));
             for i in 0..n {
                 let band = sorted.partition_point(|&s| s < latent[i]) * 20 / n;
                 extra[i].push(if rng.gen_bool(0.25) {
@@ -326,8 +330,8 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
         Plant::Reconstruction => {
             header.push("part_a".into());
             header.push("part_b".into());
-            leaks.push(("part_a".into(), vec!["multi_feature_leak"]));
-            leaks.push(("part_b".into(), vec!["multi_feature_leak"]));
+            leaks.push(("part_a".into(), vec![FindingKind::MultiFeatureLeak]));
+            leaks.push(("part_b".into(), vec![FindingKind::MultiFeatureLeak]));
             for i in 0..n {
                 // y = (part_a + part_b) / 2 with part_a mostly noise.
                 let a = y[i] + 4.0 * y_sd * normal(&mut rng);
@@ -340,11 +344,11 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
             header.push("spending_share".into());
             leaks.push((
                 "spending".into(),
-                vec![np, "dominant_feature", "pure_segment"],
+                vec![np, FindingKind::DominantFeature, FindingKind::PureSegment],
             ));
             leaks.push((
                 "spending_share".into(),
-                vec![np, "dominant_feature", "pure_segment"],
+                vec![np, FindingKind::DominantFeature, FindingKind::PureSegment],
             ));
             for i in 0..n {
                 let s = if classification {

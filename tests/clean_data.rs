@@ -3,7 +3,7 @@
 
 use leakhound::audit::AuditSettings;
 use leakhound::data::{read_frame, ReadOptions};
-use leakhound::report::Severity;
+use leakhound::Severity;
 
 use crate::common::{audit_frame, fixture};
 

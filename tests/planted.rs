@@ -3,8 +3,8 @@
 
 use leakhound::audit::AuditSettings;
 use leakhound::data::Task;
-use leakhound::report::Severity;
 use leakhound::synth::{generate, Plant, ALL};
+use leakhound::Severity;
 
 use crate::common::audit_frame;
 
@@ -52,7 +52,7 @@ fn planted_leaks_are_found_and_decoys_are_not_critical() {
                     total += 1;
                     let found = report.findings.iter().any(|f| {
                         f.severity >= required(plant)
-                            && kinds.contains(&f.kind.as_str())
+                            && kinds.contains(&f.kind)
                             && (f.feature.as_deref() == Some(leak) || f.features.contains(leak))
                     });
                     if found {

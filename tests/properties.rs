@@ -4,8 +4,8 @@
 
 use leakhound::audit::{audit, AuditSettings, Source};
 use leakhound::data::{ColumnBuilder, Dataset, Frame, Roles, Task};
-use leakhound::report::Severity;
 use leakhound::synth::{generate, Plant};
+use leakhound::Severity;
 use proptest::prelude::*;
 
 use crate::common::audit_frame;

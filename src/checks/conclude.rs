@@ -13,24 +13,10 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
-use super::{describe_power, finding, r4, Context};
+use super::{describe_power, Context};
+use crate::finding::{r4, Finding, FindingKind, Severity};
 use crate::importance::single_feature::gamma;
-use crate::report::{Finding, Severity};
 use crate::surrogate::binned::{BinKind, MISSING_BIN};
-
-/// Finding kinds that say "this feature leaks" (as opposed to notes, dataset-level findings and
-/// findings about the user's model).
-pub const LEAK_KINDS: &[&str] = &[
-    "near_perfect_predictor",
-    "pure_segment",
-    "missingness_leak",
-    "identifier_leak",
-    "target_proxy",
-    "dominant_feature",
-    "partial_leak",
-    "multi_feature_leak",
-    "leak_companion",
-];
 
 /// |gamma| between two features at which one is a near-deterministic transform of the other.
 const TRANSFORM_GAMMA: f64 = 0.9;
@@ -39,7 +25,7 @@ const TRANSFORM_GAMMA: f64 = 0.9;
 pub fn flagged(findings: &[Finding]) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for f in findings {
-        if f.severity >= Severity::High && LEAK_KINDS.contains(&f.kind.as_str()) {
+        if f.severity >= Severity::High && f.kind.is_leak_signature() {
             out.extend(f.feature.iter().cloned());
             out.extend(f.features.iter().cloned());
         }
@@ -96,7 +82,7 @@ fn relation(
     let name = ctx.name(f);
     let leak_names: Vec<&str> = leaks.iter().map(|&l| ctx.name(l)).collect();
     findings.iter().find_map(|fd| {
-        if fd.kind != "dominant_feature" || fd.feature.as_deref() != Some(name) {
+        if fd.kind != FindingKind::DominantFeature || fd.feature.as_deref() != Some(name) {
             return None;
         }
         let removed: Vec<String> = fd
@@ -119,7 +105,7 @@ fn relation(
                 share
                     .as_ref()
                     .and_then(Value::as_f64)
-                    .map_or_else(String::new, super::pct)
+                    .map_or_else(String::new, crate::finding::pct)
             ),
             json!({ "relation": "peeled_model", "peeled_importance_share": share }),
         ))
@@ -146,9 +132,7 @@ pub fn conclude(ctx: &Context, findings: &mut Vec<Finding>) {
             };
             let severity = findings
                 .iter()
-                .filter(|fd| {
-                    LEAK_KINDS.contains(&fd.kind.as_str()) && of.iter().any(|n| fd.concerns(n))
-                })
+                .filter(|fd| fd.kind.is_leak_signature() && of.iter().any(|n| fd.concerns(n)))
                 .map(|fd| fd.severity)
                 .max()
                 .unwrap_or(Severity::High)
@@ -167,9 +151,9 @@ pub fn conclude(ctx: &Context, findings: &mut Vec<Finding>) {
             if let (Some(e), Some(r)) = (evidence.as_object_mut(), rel.as_object()) {
                 e.extend(r.clone());
             }
-            findings.push(finding(
+            findings.push(Finding::new(
                 Some(name),
-                "leak_companion",
+                FindingKind::LeakCompanion,
                 severity,
                 format!(
                     "'{name}' carries the same information as the flagged leak{} {quoted} ({why}) and predicts '{}' almost as well alone ({}): a transform or companion of it, to be removed with it.",
@@ -191,8 +175,10 @@ pub fn conclude(ctx: &Context, findings: &mut Vec<Finding>) {
         .filter(|fd| {
             fd.severity >= Severity::High
                 && matches!(
-                    fd.kind.as_str(),
-                    "near_perfect_predictor" | "target_proxy" | "partial_leak"
+                    fd.kind,
+                    FindingKind::NearPerfectPredictor
+                        | FindingKind::TargetProxy
+                        | FindingKind::PartialLeak
                 )
         })
         .filter_map(|fd| fd.feature.clone())
@@ -200,7 +186,7 @@ pub fn conclude(ctx: &Context, findings: &mut Vec<Finding>) {
     for fd in findings.iter_mut() {
         let ordinary_point = fd.evidence.get("point_defined") == Some(&Value::Bool(true))
             && fd.evidence.get("sentinel") == Some(&Value::Bool(false));
-        if fd.kind == "pure_segment"
+        if fd.kind == FindingKind::PureSegment
             && ordinary_point
             && fd.severity == Severity::Medium
             && fd
@@ -215,7 +201,8 @@ pub fn conclude(ctx: &Context, findings: &mut Vec<Finding>) {
     // One voice.
     let leaks = flagged(findings);
     findings.retain(|fd| {
-        !(fd.kind == "strong_predictor" && fd.feature.as_ref().is_some_and(|n| leaks.contains(n)))
+        !(fd.kind == FindingKind::StrongPredictor
+            && fd.feature.as_ref().is_some_and(|n| leaks.contains(n)))
     });
     super::corroborate(findings);
     super::sort(findings);

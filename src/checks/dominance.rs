@@ -8,9 +8,9 @@
 
 use serde_json::json;
 
-use super::{finding, pct, r4, Check, Context};
+use super::{Check, Context};
+use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::Importance;
-use crate::report::{Finding, Severity};
 
 /// The check.
 pub struct Dominance;
@@ -39,9 +39,9 @@ impl Check for Dominance {
             let Some(imp) = imp else { continue };
             if let Some((share, collapse)) = self.judge(ctx, imp) {
                 let name = ctx.name(f);
-                out.push(finding(
+                out.push(Finding::new(
                     Some(name),
-                    "dominant_feature",
+                    FindingKind::DominantFeature,
                     if near_perfect(f) { Severity::High } else { Severity::Medium },
                     format!(
                         "The model leans on '{name}' for {} of its importance and loses {} of its skill without it; the other features together explain little.",
@@ -76,9 +76,9 @@ impl Check for Dominance {
                 };
                 for &m in members {
                     let name = ctx.name(m);
-                    let mut fd = finding(
+                    let mut fd = Finding::new(
                         Some(name),
-                        "dominant_feature",
+                        FindingKind::DominantFeature,
                         severity,
                         format!(
                             "'{name}' belongs to a cluster of correlated features ({}) that together carry {} of the importance; the model loses {} of its skill without them.",

@@ -4,10 +4,10 @@
 
 use serde_json::json;
 
-use super::{finding, noise_floor, r4, Check, Context};
+use super::{noise_floor, Check, Context};
 use crate::data::{Column, ColumnType, Values, MISSING_CODE};
+use crate::finding::{r4, Finding, FindingKind, Severity};
 use crate::importance::{single_feature, Power};
-use crate::report::{Finding, Severity};
 use crate::surrogate::binned::BinnedMatrix;
 
 /// The check.
@@ -150,9 +150,9 @@ impl Check for Identifier {
             } else {
                 "named like an identifier"
             };
-            out.push(finding(
+            out.push(Finding::new(
                 Some(&col.name),
-                "identifier_leak",
+                FindingKind::IdentifierLeak,
                 severity,
                 format!(
                     "'{}' looks like an identifier ({why}) yet its order predicts '{}' (power {:.2}); ids assigned after sorting by outcome, or per outcome batch, leak the label.",
@@ -181,9 +181,9 @@ impl Check for Identifier {
             None
         };
         if let Some(severity) = severity {
-            out.push(finding(
+            out.push(Finding::new(
                 None,
-                "identifier_leak",
+                FindingKind::IdentifierLeak,
                 severity,
                 format!(
                     "The row order of the file predicts '{}' (power {:.2}): the data is sorted by or grouped by outcome, so any index or id assigned in file order leaks it, and unshuffled splits are biased.",

@@ -4,10 +4,10 @@
 
 use serde_json::json;
 
-use super::{finding, noise_floor, pct, r4, Check, Context};
+use super::{noise_floor, Check, Context};
+use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::metrics::roc_auc;
 use crate::importance::Power;
-use crate::report::{Finding, Severity};
 use crate::surrogate::binned::MISSING_BIN;
 use crate::surrogate::Labels;
 
@@ -132,9 +132,9 @@ impl Check for Missingness {
                     )
                 }
             };
-            out.push(finding(
+            out.push(Finding::new(
                 Some(name),
-                "missingness_leak",
+                FindingKind::MissingnessLeak,
                 severity,
                 format!(
                     "Whether '{name}' is missing predicts '{}' (indicator power {:.2}): {detail}; a field filled only after the outcome looks like this.",

@@ -18,9 +18,11 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
+pub(crate) use crate::finding::sort;
+
 use crate::data::Dataset;
+use crate::finding::{Finding, FindingKind, Severity};
 use crate::importance::{ModelRun, Power};
-use crate::report::{Finding, Severity};
 use crate::surrogate::{BinnedMatrix, Labels};
 pub use thresholds::{noise_floor, Thresholds};
 
@@ -84,12 +86,12 @@ pub fn dominance(ctx: &Context) -> Vec<Finding> {
 }
 
 /// Kinds that count as an independent second signal for a near-perfect predictor.
-const CORROBORATING: &[&str] = &[
-    "dominant_feature",
-    "pure_segment",
-    "missingness_leak",
-    "identifier_leak",
-    "target_proxy",
+const CORROBORATING: &[FindingKind] = &[
+    FindingKind::DominantFeature,
+    FindingKind::PureSegment,
+    FindingKind::MissingnessLeak,
+    FindingKind::IdentifierLeak,
+    FindingKind::TargetProxy,
 ];
 
 /// Run every check, then upgrade near-perfect predictors that another signal corroborates.
@@ -106,18 +108,19 @@ pub fn corroborate(findings: &mut [Finding]) {
     let mut support: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for f in findings.iter() {
         let strong = f.severity >= Severity::Medium
-            && CORROBORATING.contains(&f.kind.as_str())
-            && !(f.kind == "pure_segment"
+            && CORROBORATING.contains(&f.kind)
+            && !(f.kind == FindingKind::PureSegment
                 && f.evidence.get("sentinel") != Some(&Value::Bool(true)));
         if let (true, Some(name)) = (strong, &f.feature) {
             support
                 .entry(name.clone())
                 .or_default()
-                .push(f.kind.clone());
+                .push(f.kind.as_str().to_string());
         }
     }
     for f in findings.iter_mut() {
-        if f.kind != "near_perfect_predictor" || f.evidence.contains_key("corroborated_by") {
+        if f.kind != FindingKind::NearPerfectPredictor || f.evidence.contains_key("corroborated_by")
+        {
             continue;
         }
         if let Some(kinds) = f.feature.as_ref().and_then(|n| support.get(n)) {
@@ -128,55 +131,6 @@ pub fn corroborate(findings: &mut [Finding]) {
                 kinds.join(", ").replace('_', " ")
             ));
         }
-    }
-}
-
-/// Most severe first, then by kind and feature for a stable order.
-pub fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.kind.cmp(&b.kind))
-            .then_with(|| a.feature.cmp(&b.feature))
-    });
-}
-
-/// Build a finding.
-pub fn finding(
-    feature: Option<&str>,
-    kind: &str,
-    severity: Severity,
-    message: String,
-    evidence: Value,
-) -> Finding {
-    let evidence = match evidence {
-        Value::Object(m) => m.into_iter().collect(),
-        _ => BTreeMap::new(),
-    };
-    Finding {
-        feature: feature.map(str::to_string),
-        features: feature.map(|f| vec![f.to_string()]).unwrap_or_default(),
-        kind: kind.to_string(),
-        severity,
-        message,
-        evidence,
-    }
-}
-
-/// Round for evidence.
-pub fn r4(x: f64) -> f64 {
-    (x * 1e4).round() / 1e4
-}
-
-/// Percent string.
-pub fn pct(x: f64) -> String {
-    let p = x * 100.0;
-    if p > 0.0 && p < 0.1 {
-        "<0.1%".into()
-    } else if (99.95..100.0).contains(&p) {
-        ">99.9%".into()
-    } else {
-        format!("{p:.1}%")
     }
 }
 

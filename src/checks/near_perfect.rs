@@ -3,9 +3,9 @@
 
 use serde_json::json;
 
-use super::{describe_power, finding, r4, Check, Context};
+use super::{describe_power, Check, Context};
+use crate::finding::{r4, Finding, FindingKind, Severity};
 use crate::importance::{folds, metrics, single_feature};
-use crate::report::{Finding, Severity};
 use crate::surrogate::{Labels, Surrogate, Tree};
 
 /// Training rows for the evidence tree, at most.
@@ -95,9 +95,9 @@ impl Check for NearPerfect {
                         describe_power(p)
                     )
                 };
-                out.push(finding(
+                out.push(Finding::new(
                     Some(name),
-                    "near_perfect_predictor",
+                    FindingKind::NearPerfectPredictor,
                     if exact {
                         Severity::Critical
                     } else {
@@ -109,9 +109,9 @@ impl Check for NearPerfect {
             } else if p.power >= ctx.t.strong_power {
                 // Halfway to near-perfect is worth a review; below that, a note.
                 let midway = (ctx.t.strong_power + ctx.t.near_perfect_power) / 2.0;
-                out.push(finding(
+                out.push(Finding::new(
                     Some(name),
-                    "strong_predictor",
+                    FindingKind::StrongPredictor,
                     if p.power >= midway { Severity::Medium } else { Severity::Low },
                     format!(
                         "'{name}' alone is a strong predictor ({}); likely legitimate, but confirm it is known at prediction time.",

@@ -5,9 +5,9 @@
 
 use serde_json::json;
 
-use super::{describe_power, finding, pct, r4, Check, Context};
+use super::{describe_power, Check, Context};
+use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::single_feature;
-use crate::report::{Finding, Severity};
 use crate::surrogate::binned::{BinKind, MISSING_BIN};
 use crate::surrogate::Labels;
 
@@ -77,9 +77,9 @@ impl Check for PartialLeak {
                 Severity::Medium
             };
             let name = ctx.name(f);
-            out.push(finding(
+            out.push(Finding::new(
                 Some(name),
-                "partial_leak",
+                FindingKind::PartialLeak,
                 severity,
                 format!(
                     "Where '{name}' is present ({} of rows), it predicts '{}' almost perfectly ({}); over all rows its power is diluted to {:.2}. A field recorded after the outcome for part of the rows looks like this.",

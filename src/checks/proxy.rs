@@ -3,9 +3,9 @@
 
 use serde_json::json;
 
-use super::{describe_power, finding, pct, r4, Check, Context};
+use super::{describe_power, Check, Context};
 use crate::data::ColumnType;
-use crate::report::{Finding, Severity};
+use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::surrogate::Labels;
 
 /// The check.
@@ -77,9 +77,9 @@ impl Check for TargetProxy {
                 continue;
             }
             let name = ctx.name(f);
-            out.push(finding(
+            out.push(Finding::new(
                 Some(name),
-                "target_proxy",
+                FindingKind::TargetProxy,
                 Severity::High,
                 format!(
                     "The {levels} categories of '{name}' map almost one-to-one to '{}': {} of rows sit in categories where one target value makes up 90% or more, and it predicts the target out of fold ({}); an encoding or copy of the label looks like this.",

@@ -8,10 +8,10 @@
 
 use serde_json::json;
 
-use super::{finding, r4, Check, Context};
+use super::{Check, Context};
 use crate::data::{ColumnType, Values};
+use crate::finding::{r4, Finding, FindingKind, Severity};
 use crate::importance::folds;
-use crate::report::{Finding, Severity};
 use crate::surrogate::Labels;
 
 /// The check.
@@ -323,9 +323,9 @@ impl Check for Reconstruction {
                     "a linear combination (a sum, mean or difference) of",
                 )
             };
-            let mut fd = finding(
+            let mut fd = Finding::new(
                 None,
-                "multi_feature_leak",
+                FindingKind::MultiFeatureLeak,
                 Severity::High,
                 format!(
                     "'{}' is exactly {how} {quoted} (held-out R² {:.6}{}), though no one of them predicts it alone (best R² {:.3}): these columns were computed from the target, or it from them.",

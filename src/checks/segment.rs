@@ -17,9 +17,9 @@
 
 use serde_json::json;
 
-use super::{finding, pct, r4, Check, Context};
+use super::{Check, Context};
 use crate::data::{ColumnType, Values};
-use crate::report::{Finding, Severity};
+use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::surrogate::binned::{fmt_num, BinKind};
 use crate::surrogate::Labels;
 
@@ -280,9 +280,9 @@ impl Check for PureSegment {
                 Definition::Value => "; one category or value can be pure in clean data, so this is a leak only if another signal agrees",
                 Definition::Interval => "",
             };
-            out.push(finding(
+            out.push(Finding::new(
                 Some(ctx.name(f)),
-                "pure_segment",
+                FindingKind::PureSegment,
                 severity,
                 format!(
                     "When {desc} ({} of rows), '{}' is '{class_label}' in {} of them, against {} elsewhere and {} overall{reading}.",
@@ -385,9 +385,9 @@ fn regression_segments(ctx: &Context, y: &[f64]) -> Vec<Finding> {
         } else {
             Severity::Medium
         };
-        out.push(finding(
+        out.push(Finding::new(
             Some(ctx.name(f)),
-            "pure_segment",
+            FindingKind::PureSegment,
             severity,
             format!(
                 "{desc} ({} of rows) marks which side of {} '{}' falls on: {} of rows agree, against {} for the trivial rule; a placeholder value set until the outcome is known looks like this.",

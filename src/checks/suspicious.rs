@@ -2,26 +2,12 @@
 
 use serde_json::json;
 
-use super::{finding, pct, r4, Check, Context};
-use crate::report::{Finding, Severity};
+use super::{Check, Context};
+use crate::finding::{pct, r4, Finding, FindingKind, Severity};
+use crate::importance::metrics::headline;
 
 /// The check.
 pub struct SuspiciousPerformance;
-
-/// The out-of-fold headline score and its name, for any task.
-pub fn headline(oof: &std::collections::BTreeMap<String, f64>) -> (&'static str, f64) {
-    for key in ["roc_auc", "macro_auc", "r2"] {
-        if let Some(v) = oof.get(key) {
-            let name = match key {
-                "roc_auc" => "roc_auc",
-                "macro_auc" => "macro_auc",
-                _ => "r2",
-            };
-            return (name, *v);
-        }
-    }
-    ("skill", oof.get("skill").copied().unwrap_or(0.0))
-}
 
 /// The full model's out-of-fold power on the same normalised scale as single-feature power.
 pub fn model_power(labels: &crate::surrogate::Labels, run: &crate::importance::ModelRun) -> f64 {
@@ -75,9 +61,9 @@ impl Check for SuspiciousPerformance {
         } else {
             (Severity::Low, "spread over several features, which fits a genuinely easy problem; check how the data was split")
         };
-        let mut fd = finding(
+        let mut fd = Finding::new(
             None,
-            "suspicious_performance",
+            FindingKind::SuspiciousPerformance,
             severity,
             format!(
                 "The surrogate scores {metric} {score:.4} out of fold, {reading}; it relies on {}.",

@@ -103,7 +103,7 @@ pub fn deliver(report: &Report, out: &OutputArgs) -> Result<Outcome> {
 }
 
 /// Exit outcome for the worst severity found under `--fail-on`.
-pub fn outcome(fail_on: FailOn, worst: Option<crate::report::Severity>) -> Outcome {
+pub fn outcome(fail_on: FailOn, worst: Option<crate::finding::Severity>) -> Outcome {
     match fail_on {
         FailOn::At(s) if worst.is_some_and(|m| m >= s) => Outcome::Failed,
         _ => Outcome::Clean,

@@ -11,16 +11,16 @@
 
 pub mod render;
 
+use crate::finding::{r4, Finding, FindingKind, Severity};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::checks::{finding, r4};
 use crate::data::Task;
 use crate::error::{Error, Result};
-use crate::report::{Finding, Report, Severity, Tool, SCHEMA_VERSION};
+use crate::report::{Report, Tool, SCHEMA_VERSION};
 
 /// Comparison schema version.
 pub const COMPARISON_SCHEMA_VERSION: u32 = 1;
@@ -229,7 +229,7 @@ pub fn read_importances(path: &Path) -> Result<BTreeMap<String, f64>> {
 fn info(side: &Side) -> SideInfo {
     let (metric, score) = match &side.report {
         Some(r) => {
-            let (m, v) = crate::checks::suspicious::headline(&r.model.out_of_fold);
+            let (m, v) = crate::importance::metrics::headline(&r.model.out_of_fold);
             (Some(m.to_string()), Some(v))
         }
         None => (None, None),
@@ -364,11 +364,11 @@ pub fn compare(old: &Side, new: &Side) -> Comparison {
     }
 }
 
-fn leak_keys(r: &Report) -> Vec<(Option<String>, String, Severity)> {
+fn leak_keys(r: &Report) -> Vec<(Option<String>, FindingKind, Severity)> {
     r.findings
         .iter()
         .filter(|f| f.severity >= Severity::High)
-        .map(|f| (f.feature.clone(), f.kind.clone(), f.severity))
+        .map(|f| (f.feature.clone(), f.kind, f.severity))
         .collect()
 }
 
@@ -382,13 +382,13 @@ fn findings(old: &Side, new: &Side, features: &[FeatureDelta]) -> Vec<Finding> {
                 .any(|(feat, kind, _)| feat == &f.feature && kind == &f.kind)
             {
                 let who = f.feature.clone().unwrap_or_else(|| "(dataset)".into());
-                out.push(finding(
+                out.push(Finding::new(
                     f.feature.as_deref(),
-                    "new_leak",
+                    FindingKind::NewLeak,
                     f.severity,
                     format!(
                         "New in this version: {} on '{who}' ({}). {}",
-                        f.kind.replace('_', " "),
+                        f.kind.as_str().replace('_', " "),
                         f.severity.as_str(),
                         f.message
                     ),
@@ -402,21 +402,21 @@ fn findings(old: &Side, new: &Side, features: &[FeatureDelta]) -> Vec<Finding> {
                 .any(|(feat, kind, _)| feat == &f.feature && kind == &f.kind)
             {
                 let who = f.feature.clone().unwrap_or_else(|| "(dataset)".into());
-                out.push(finding(
+                out.push(Finding::new(
                     f.feature.as_deref(),
-                    "resolved",
+                    FindingKind::Resolved,
                     Severity::Low,
                     format!(
                         "Gone in this version: {} on '{who}' (was {}).",
-                        f.kind.replace('_', " "),
+                        f.kind.as_str().replace('_', " "),
                         f.severity.as_str()
                     ),
                     json!({ "kind": f.kind, "severity_old": f.severity }),
                 ));
             }
         }
-        let (ma, va) = crate::checks::suspicious::headline(&a.model.out_of_fold);
-        let (mb, vb) = crate::checks::suspicious::headline(&b.model.out_of_fold);
+        let (ma, va) = crate::importance::metrics::headline(&a.model.out_of_fold);
+        let (mb, vb) = crate::importance::metrics::headline(&b.model.out_of_fold);
         let top_new = features
             .iter()
             .filter_map(|f| f.share_new)
@@ -426,9 +426,9 @@ fn findings(old: &Side, new: &Side, features: &[FeatureDelta]) -> Vec<Finding> {
             .filter_map(|f| f.share_old)
             .fold(0.0, f64::max);
         if ma == mb && vb - va >= METRIC_JUMP && top_new >= DOMINANT_SHARE && top_new > top_old {
-            out.push(finding(
+            out.push(Finding::new(
                 None,
-                "metric_jump",
+                FindingKind::MetricJump,
                 Severity::High,
                 format!(
                     "The score rose from {ma} {va:.3} to {vb:.3} while importance concentrated (top feature {:.0}% → {:.0}%); a leak typically does both.",
@@ -449,9 +449,9 @@ fn findings(old: &Side, new: &Side, features: &[FeatureDelta]) -> Vec<Finding> {
         };
         let so = so.unwrap_or(0.0);
         if sn >= DOMINANT_SHARE && sn >= JUMP_FACTOR * so.max(0.01) && f.renamed_from.is_none() {
-            out.push(finding(
+            out.push(Finding::new(
                 Some(&f.name),
-                "importance_jump",
+                FindingKind::ImportanceJump,
                 Severity::High,
                 format!(
                     "'{}' now carries {:.0}% of the importance, up from {:.0}%{}; a feature that suddenly dominates is the first place to look for a leak.",
@@ -481,9 +481,9 @@ pub fn inspect(side: &Side) -> Vec<Finding> {
             } else {
                 Severity::Medium
             };
-            out.push(finding(
+            out.push(Finding::new(
                 Some(name),
-                "dominant_feature",
+                FindingKind::DominantFeature,
                 severity,
                 format!(
                     "'{name}' carries {:.0}% of the model's importance, {:.1}x the next feature; check that it is known at prediction time.",
@@ -496,9 +496,9 @@ pub fn inspect(side: &Side) -> Vec<Finding> {
         let top2 = top + second;
         if top < DOMINANT_SHARE && top2 >= 0.8 && v.len() > 3 {
             let other = v[1].0;
-            let mut f = finding(
+            let mut f = Finding::new(
                 Some(name),
-                "dominant_feature",
+                FindingKind::DominantFeature,
                 Severity::Medium,
                 format!("'{name}' and '{other}' together carry {:.0}% of the importance; check both are known at prediction time.", top2 * 100.0),
                 json!({ "importance_share": top2, "cluster": [name, other] }),

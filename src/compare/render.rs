@@ -1,6 +1,7 @@
 //! Renderers for a [`Comparison`]: terminal table, Markdown, and `comparison.png` (paired bars
 //! of the top features old vs new, features with a new leak highlighted).
 
+use crate::finding::FindingKind;
 use std::fmt::Write;
 
 use plotters::prelude::*;
@@ -155,7 +156,7 @@ pub fn png(c: &Comparison) -> Result<Vec<u8>> {
     let leaky: Vec<&str> = c
         .findings
         .iter()
-        .filter(|f| f.kind == "new_leak" || f.kind == "importance_jump")
+        .filter(|f| f.kind == FindingKind::NewLeak || f.kind == FindingKind::ImportanceJump)
         .filter_map(|f| f.feature.as_deref())
         .collect();
     let x_max = feats

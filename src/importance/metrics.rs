@@ -7,6 +7,21 @@ use std::collections::BTreeMap;
 
 use crate::surrogate::{Labels, Predictions};
 
+/// The out-of-fold headline score and its name, for any task.
+pub fn headline(oof: &BTreeMap<String, f64>) -> (&'static str, f64) {
+    for key in ["roc_auc", "macro_auc", "r2"] {
+        if let Some(v) = oof.get(key) {
+            let name = match key {
+                "roc_auc" => "roc_auc",
+                "macro_auc" => "macro_auc",
+                _ => "r2",
+            };
+            return (name, *v);
+        }
+    }
+    ("skill", oof.get("skill").copied().unwrap_or(0.0))
+}
+
 /// Skill of `pred` (rows in the same order as `rows`) against the labels.
 pub fn skill(labels: &Labels, pred: &Predictions, rows: &[u32]) -> f64 {
     match labels {

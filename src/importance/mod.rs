@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::Result;
 use crate::surrogate::{BinnedMatrix, Labels, Predictions, Surrogate};
 pub use single_feature::Power;
@@ -304,4 +306,13 @@ pub fn single_feature_powers(
             )
         })
         .collect()
+}
+
+/// Permutation importance as reported.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PermutationInfo {
+    /// Mean skill drop.
+    pub mean: f64,
+    /// Standard deviation over repeats.
+    pub std: f64,
 }

@@ -3,6 +3,8 @@
 //! importances beside the surrogate's (see `audit::audit_split`).
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 use super::{Output, UserModel};
 use crate::data::{Column, Dataset, Target, Values};
@@ -326,11 +328,11 @@ pub fn apply(
     model: &UserModel,
     ev: &ModelEvaluation,
     source: &EvalSource,
-    findings: &mut Vec<crate::report::Finding>,
-) -> crate::report::UserModelInfo {
-    use crate::checks::{self, pct, r4};
-    use crate::importance::Importance;
-    use crate::report::{PermutationInfo, Severity, UserFeatureImportance, UserModelInfo};
+    findings: &mut Vec<crate::finding::Finding>,
+) -> UserModelInfo {
+    use crate::checks;
+    use crate::finding::{pct, r4, Finding, FindingKind, Severity};
+    use crate::importance::{Importance, PermutationInfo};
     use serde_json::json;
 
     let t = ctx.t;
@@ -434,7 +436,7 @@ pub fn apply(
         let names: Vec<String> = leaned.iter().map(|l| l.0.clone()).collect();
         let critical = findings.iter().any(|fd| {
             fd.severity == Severity::Critical
-                && checks::conclude::LEAK_KINDS.contains(&fd.kind.as_str())
+                && fd.kind.is_leak_signature()
                 && names.iter().any(|n| fd.concerns(n))
         });
         let parts: Vec<String> = leaned
@@ -442,9 +444,9 @@ pub fn apply(
             .map(|(n, s, _)| format!("'{n}' {}", pct(*s)))
             .collect();
         let (top, _, top_f) = &leaned[0];
-        let mut fd = checks::finding(
+        let mut fd = Finding::new(
             Some(top),
-            "model_relies_on_leak",
+            FindingKind::ModelReliesOnLeak,
             if critical { Severity::Critical } else { Severity::High },
             format!(
                 "Your model puts {} of its importance on features this audit flags as likely leaks ({}): it leans on information that will not exist at prediction time and will not score like this in production.",
@@ -519,4 +521,44 @@ pub fn apply(
         importance,
         disagreements,
     }
+}
+
+/// The user's model, audited on evaluation data. Its score and permutation importances come
+/// from the user's model; single-feature power and drop-column importance (and the surrogate
+/// columns here) come from leakhound's surrogates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserModelInfo {
+    /// The model file.
+    pub path: String,
+    /// Its format.
+    pub format: super::ModelFormat,
+    /// Objective / producer and size.
+    pub description: String,
+    /// "test file", "test rows (--split-col)" or "the audited file (no --test given)".
+    pub evaluated_on: String,
+    /// Evaluation rows used (a seeded sample above 50,000).
+    pub rows: usize,
+    /// How columns were matched to the model's inputs.
+    pub features_matched_by: String,
+    /// The model's headline metrics on the evaluation rows.
+    pub metrics: BTreeMap<String, f64>,
+    /// Per model input, most important first.
+    pub importance: Vec<UserFeatureImportance>,
+    /// Where the user's model and the surrogates see the data differently.
+    pub disagreements: Vec<String>,
+}
+
+/// One input of the user's model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserFeatureImportance {
+    /// Column name.
+    pub feature: String,
+    /// Permutation importance in the user's model (skill drop).
+    pub permutation_importance: crate::importance::PermutationInfo,
+    /// Share of the user's model's positive permutation importance.
+    pub importance_share: f64,
+    /// Share of the surrogate's importance (null when the surrogate did not model it).
+    pub surrogate_share: Option<f64>,
+    /// Single-feature power (surrogate lookup table).
+    pub single_feature_power: f64,
 }

@@ -51,7 +51,7 @@ fn finding_rows(o: &mut String, findings: &[&super::Finding]) {
             o,
             "<tr>{}<td>{}</td><td>{}</td><td>{}<details><summary>evidence</summary><pre>{}</pre></details></td></tr>",
             severity_cell(Some(f.severity)),
-            esc(&f.kind),
+            esc(f.kind.as_str()),
             esc(&who),
             esc(&f.message),
             esc(&evidence)

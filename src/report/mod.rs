@@ -31,72 +31,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{ColumnType, Task};
+use crate::finding::{Finding, FindingKind, Severity};
+pub use crate::importance::PermutationInfo;
+pub use crate::model::audit::{UserFeatureImportance, UserModelInfo};
 
 /// Current report schema version.
 pub const SCHEMA_VERSION: u32 = 1;
-
-/// How sure we are that a finding is a leak.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    clap::ValueEnum,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Worth a look.
-    Low,
-    /// Review before trusting the model.
-    Medium,
-    /// Probably a leak.
-    High,
-    /// Almost certainly a leak.
-    Critical,
-}
-
-impl Severity {
-    /// Lowercase name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-}
-
-/// One thing the audit found.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Finding {
-    /// The feature concerned, or null for dataset-level findings.
-    pub feature: Option<String>,
-    /// All features involved (one for single-feature findings; several for multi-feature leaks).
-    #[serde(default)]
-    pub features: Vec<String>,
-    /// snake_case kind, e.g. `near_perfect_predictor`.
-    pub kind: String,
-    /// Severity.
-    pub severity: Severity,
-    /// One sentence a person understands.
-    pub message: String,
-    /// The numbers behind it.
-    pub evidence: BTreeMap<String, serde_json::Value>,
-}
-
-impl Finding {
-    /// Whether the finding concerns feature `name` (as its feature or one of its features).
-    pub fn concerns(&self, name: &str) -> bool {
-        self.feature.as_deref() == Some(name) || self.features.iter().any(|n| n == name)
-    }
-}
 
 /// Tool identification.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -164,15 +104,6 @@ pub struct PowerInfo {
     pub value: f64,
 }
 
-/// Permutation importance as reported.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct PermutationInfo {
-    /// Mean skill drop.
-    pub mean: f64,
-    /// Standard deviation over repeats.
-    pub std: f64,
-}
-
 /// Ranks (1 = most important) under each method.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct Ranks {
@@ -226,8 +157,8 @@ pub fn metric_list(metrics: &BTreeMap<String, f64>, decimals: usize) -> String {
 
 /// `low` findings grouped by kind (in first-seen order), with the features each concerns: the
 /// terminal and Markdown show them as one line per kind.
-pub fn low_notes(findings: &[Finding]) -> Vec<(String, Vec<String>)> {
-    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+pub fn low_notes(findings: &[Finding]) -> Vec<(FindingKind, Vec<String>)> {
+    let mut out: Vec<(FindingKind, Vec<String>)> = Vec::new();
     for f in findings.iter().filter(|f| f.severity == Severity::Low) {
         let who = f.feature.clone().unwrap_or_else(|| {
             if f.features.is_empty() {
@@ -238,7 +169,7 @@ pub fn low_notes(findings: &[Finding]) -> Vec<(String, Vec<String>)> {
         });
         match out.iter_mut().find(|(k, _)| *k == f.kind) {
             Some((_, names)) => names.push(who),
-            None => out.push((f.kind.clone(), vec![who])),
+            None => out.push((f.kind, vec![who])),
         }
     }
     out
@@ -393,23 +324,22 @@ impl Verdict {
     pub fn of(findings: &[Finding]) -> Verdict {
         let mut leaks: Vec<String> = Vec::new();
         // Leaks first, then their companions (named after what they accompany).
-        let high: Vec<&Finding> = findings
-            .iter()
-            .filter(|f| f.severity >= Severity::High && f.kind != "leak_companion")
-            .chain(
-                findings
-                    .iter()
-                    .filter(|f| f.severity >= Severity::High && f.kind == "leak_companion"),
-            )
-            .collect();
+        let high: Vec<&Finding> =
+            findings
+                .iter()
+                .filter(|f| f.severity >= Severity::High && f.kind != FindingKind::LeakCompanion)
+                .chain(findings.iter().filter(|f| {
+                    f.severity >= Severity::High && f.kind == FindingKind::LeakCompanion
+                }))
+                .collect();
         for f in high {
             let names: Vec<String> = if !f.features.is_empty()
-                && f.kind != "suspicious_performance"
-                && f.kind != "model_relies_on_leak"
+                && f.kind != FindingKind::SuspiciousPerformance
+                && f.kind != FindingKind::ModelReliesOnLeak
             {
                 f.features.clone()
-            } else if f.feature.is_none() && f.kind != "suspicious_performance" {
-                vec![f.kind.clone()]
+            } else if f.feature.is_none() && f.kind != FindingKind::SuspiciousPerformance {
+                vec![f.kind.as_str().to_string()]
             } else {
                 Vec::new()
             };
@@ -458,7 +388,7 @@ pub struct Distribution {
     /// Bins to highlight: a pure segment or the missing bin behind a finding.
     pub marked: Vec<usize>,
     /// The kinds of finding on this feature.
-    pub kinds: Vec<String>,
+    pub kinds: Vec<FindingKind>,
 }
 
 /// The full audit report.
@@ -501,46 +431,6 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// Seconds per phase.
     pub timings: BTreeMap<String, f64>,
-}
-
-/// The user's model, audited on evaluation data. Its score and permutation importances come
-/// from the user's model; single-feature power and drop-column importance (and the surrogate
-/// columns here) come from leakhound's surrogates.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UserModelInfo {
-    /// The model file.
-    pub path: String,
-    /// Its format.
-    pub format: crate::model::ModelFormat,
-    /// Objective / producer and size.
-    pub description: String,
-    /// "test file", "test rows (--split-col)" or "the audited file (no --test given)".
-    pub evaluated_on: String,
-    /// Evaluation rows used (a seeded sample above 50,000).
-    pub rows: usize,
-    /// How columns were matched to the model's inputs.
-    pub features_matched_by: String,
-    /// The model's headline metrics on the evaluation rows.
-    pub metrics: BTreeMap<String, f64>,
-    /// Per model input, most important first.
-    pub importance: Vec<UserFeatureImportance>,
-    /// Where the user's model and the surrogates see the data differently.
-    pub disagreements: Vec<String>,
-}
-
-/// One input of the user's model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UserFeatureImportance {
-    /// Column name.
-    pub feature: String,
-    /// Permutation importance in the user's model (skill drop).
-    pub permutation_importance: PermutationInfo,
-    /// Share of the user's model's positive permutation importance.
-    pub importance_share: f64,
-    /// Share of the surrogate's importance (null when the surrogate did not model it).
-    pub surrogate_share: Option<f64>,
-    /// Single-feature power (surrogate lookup table).
-    pub single_feature_power: f64,
 }
 
 impl Report {

@@ -9,9 +9,8 @@ use std::hash::{Hash, Hasher};
 use serde_json::json;
 
 use super::{text, SplitContext, SplitInfo, SplitMode};
-use crate::checks::{finding, pct, r4};
 use crate::data::{Dataset, Target, Values};
-use crate::report::{Finding, Severity};
+use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 
 /// Rows shown in evidence, at most.
 const SAMPLE: usize = 10;
@@ -175,9 +174,9 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Vec<Finding> {
         } else {
             Severity::Low
         };
-        out.push(finding(
+        out.push(Finding::new(
             None,
-            "train_test_duplicates",
+            FindingKind::TrainTestDuplicates,
             severity,
             format!(
                 "{} of {what_test} ({} rows) exactly repeat one of the {what_train} ({} also with the same target), and {} nearly do; a model scored on them is scored on what it memorised{}.",
@@ -201,9 +200,9 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Vec<Finding> {
     }
     if dup_train > 0 && ctx.mode != SplitMode::Own {
         let frac = dup_train as f64 / ctx.train.rows() as f64;
-        out.push(finding(
+        out.push(Finding::new(
             None,
-            "train_test_duplicates",
+            FindingKind::TrainTestDuplicates,
             if frac >= 0.05 && !discrete { Severity::Medium } else { Severity::Low },
             format!("{} of the training rows ({dup_train}) repeat another training row; duplicates inflate cross-validation scores.", pct(frac)),
             json!({ "within_train_rows": dup_train, "fraction": r4(frac), "sample_rows": lines(&within_sample, false), "discrete_feature_space": discrete }),

@@ -7,11 +7,10 @@ use std::collections::HashSet;
 use serde_json::json;
 
 use super::{text, validate, SplitContext, SplitInfo, SplitMode};
-use crate::checks::{finding, pct, r4};
 use crate::data::sample::splitmix64;
 use crate::error::Result;
+use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::folds;
-use crate::report::{Finding, Severity};
 
 /// Run the check.
 pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
@@ -73,9 +72,9 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
             group_score.unwrap_or(f64::NAN)
         ),
     };
-    let mut f = finding(
+    let mut f = Finding::new(
         None,
-        "group_overlap",
+        FindingKind::GroupOverlap,
         severity,
         message,
         json!({

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Column, ColumnType, Dataset, Values, MISSING_CODE};
 use crate::error::Result;
+use crate::finding::Finding;
 use crate::importance::Problem;
-use crate::report::Finding;
 use crate::surrogate::Surrogate;
 
 /// How train and test were obtained.
@@ -226,5 +226,5 @@ pub fn validate(ctx: &SplitContext, splits: &[(Vec<u32>, Vec<u32>)]) -> Result<O
     }
     let pred = crate::surrogate::Predictions { width, values };
     let m = crate::importance::metrics::summary(p.labels, &pred, &rows);
-    Ok(Some(crate::checks::suspicious::headline(&m).1))
+    Ok(Some(crate::importance::metrics::headline(&m).1))
 }

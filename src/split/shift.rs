@@ -7,11 +7,10 @@ use std::collections::HashSet;
 use serde_json::json;
 
 use super::{concat, text, SplitContext, SplitInfo};
-use crate::checks::{finding, pct, r4};
 use crate::data::{Column, ColumnType};
 use crate::error::Result;
+use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::{self, folds, EngineSettings, Problem};
-use crate::report::{Finding, Severity};
 use crate::surrogate::{BinnedMatrix, Gbm, Labels};
 
 /// Rows per side used for adversarial validation, at most.
@@ -111,9 +110,9 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
             .iter()
             .map(|(n, s)| format!("'{n}' ({})", pct(*s)))
             .collect();
-        out.push(finding(
+        out.push(Finding::new(
             None,
-            "train_test_shift",
+            FindingKind::TrainTestShift,
             if auc >= 0.95 { Severity::High } else { Severity::Medium },
             format!(
                 "A model tells train rows from test rows with AUC {auc:.3}: the two sets differ, mostly in {}; a score on this test set says little about the other.",
@@ -143,9 +142,9 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
                 "the model will be scored on values it never saw in training",
             ),
         };
-        let mut fd = finding(
+        let mut fd = Finding::new(
             Some(&a.name),
-            "train_test_shift",
+            FindingKind::TrainTestShift,
             severity,
             format!(
                 "'{}' alone separates train from test (power {p:.2}): {why}.",
@@ -177,9 +176,9 @@ fn index_overlap(ctx: &SplitContext) -> Vec<Finding> {
             continue;
         }
         let frac = rows as f64 / b.len().max(1) as f64;
-        let mut fd = finding(
+        let mut fd = Finding::new(
             Some(&a.name),
-            "index_overlap",
+            FindingKind::IndexOverlap,
             if frac >= 0.01 { Severity::High } else { Severity::Medium },
             format!("{rows} test rows ({}) carry an '{}' that also appears in training: the same records or entities are on both sides.", pct(frac), a.name),
             json!({ "test_rows": rows, "fraction": r4(frac) }),
@@ -244,9 +243,9 @@ pub fn schema(ctx: &SplitContext) -> Vec<Finding> {
     if notes.is_empty() {
         return Vec::new();
     }
-    vec![finding(
+    vec![Finding::new(
         None,
-        "schema_mismatch",
+        FindingKind::SchemaMismatch,
         Severity::Low,
         format!("Train and test differ in schema: {}.", notes.join("; ")),
         json!({ "missing_from_test": missing, "only_in_test": extra, "unseen_category_fraction": unseen }),

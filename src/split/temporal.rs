@@ -11,10 +11,9 @@ use std::collections::HashSet;
 use serde_json::json;
 
 use super::{text, validate, SplitContext, SplitInfo, SplitMode};
-use crate::checks::{finding, pct, r4};
 use crate::data::{Dataset, Target, Values};
 use crate::error::Result;
-use crate::report::{Finding, Severity};
+use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 
 /// Run the check.
 pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
@@ -46,9 +45,9 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
             .count();
         let frac = before as f64 / te.len().max(1) as f64;
         if before > 0 || shared > 0 {
-            let mut f = finding(
+            let mut f = Finding::new(
                 None,
-                "temporal_leak",
+                FindingKind::TemporalLeak,
                 if frac >= 0.05 { Severity::High } else { Severity::Medium },
                 format!(
                     "{} of test rows ({before}) are dated before the last training row and {shared} share a timestamp with training rows: the model is tested on a past it has seen the future of.",
@@ -91,9 +90,9 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
         let (metric, random) = ctx.random_headline;
         if let Some(o) = ordered {
             if random - o >= ctx.thresholds.time_gap {
-                let mut f = finding(
+                let mut f = Finding::new(
                     None,
-                    "temporal_leak",
+                    FindingKind::TemporalLeak,
                     Severity::Medium,
                     format!(
                         "Random K-fold scores {metric} {random:.3} but time-ordered validation only {o:.3}: shuffled validation lets the model see the future; validate forward in time by '{name}'."
@@ -225,9 +224,9 @@ fn future_features(ds: &Dataset, t: &[f64], th: &crate::checks::Thresholds) -> V
                 pct(full.max(0.0))
             ),
         };
-        out.push(finding(
+        out.push(Finding::new(
             Some(&col.name),
-            "temporal_leak",
+            FindingKind::TemporalLeak,
             severity,
             format!(
                 "'{}' is built from the target's future: {detail}; at prediction time that future is unknown.",

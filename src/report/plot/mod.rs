@@ -239,7 +239,12 @@ pub fn render_all(report: &Report, kinds: &[PlotKind]) -> Result<Vec<Plot>> {
                 caption: format!(
                     "'{}' by target ({})",
                     d.feature,
-                    d.kinds.join(", ").replace('_', " ")
+                    d.kinds
+                        .iter()
+                        .map(|k| k.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                        .replace('_', " ")
                 ),
                 png: suspect::draw(report, d)?,
             });

@@ -5,8 +5,8 @@
 use plotters::prelude::*;
 
 use super::{e, ellipsize, render};
-use crate::checks::suspicious::headline;
 use crate::error::Result;
+use crate::importance::metrics::headline;
 use crate::report::Report;
 
 /// Whether the report has peeling to draw.

@@ -41,7 +41,12 @@ pub fn draw(report: &Report, d: &Distribution) -> Result<Vec<u8>> {
         let title = format!(
             "{} — {}",
             ellipsize(&d.feature, 40),
-            d.kinds.join(", ").replace('_', " ")
+            d.kinds
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+                .replace('_', " ")
         );
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 24))

@@ -1,0 +1,286 @@
+//! Findings: what the audit concludes, each with a [`FindingKind`], a [`Severity`], one sentence
+//! and the numbers behind it. A leaf module: every check, the split checks, the model audit,
+//! `compare` and the renderers build on it, and it imports nothing above itself.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// How sure the audit is that a finding is a leak.
+///
+/// Ordered: `Low < Medium < High < Critical`, so `report.max_severity() >= Some(Severity::High)`
+/// is the usual gate.
+///
+/// ```
+/// use leakhound::Severity;
+/// assert!(Severity::Critical > Severity::High);
+/// assert_eq!("high".parse::<Severity>().unwrap(), Severity::High);
+/// assert_eq!(Severity::Medium.to_string(), "medium");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth a look.
+    Low,
+    /// Review before trusting the model.
+    Medium,
+    /// Probably a leak.
+    High,
+    /// Almost certainly a leak.
+    Critical,
+}
+
+impl Severity {
+    /// Every severity, lowest first.
+    pub const ALL: [Severity; 4] = [
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    /// Lowercase name, as in `report.json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+
+    /// Case-insensitive: `low`, `medium`, `high`, `critical`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("'{s}' is not one of low, medium, high, critical"))
+    }
+}
+
+macro_rules! kinds {
+    ($( $(#[$doc:meta])* $variant:ident => $name:literal, )*) => {
+        /// What a finding is about. Serialised in snake_case (`near_perfect_predictor`), the
+        /// names `report.json` has always used.
+        ///
+        /// ```
+        /// use leakhound::FindingKind;
+        /// assert_eq!(FindingKind::NearPerfectPredictor.as_str(), "near_perfect_predictor");
+        /// assert!(FindingKind::TargetProxy.is_leak_signature());
+        /// assert!(!FindingKind::StrongPredictor.is_leak_signature());
+        /// ```
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        #[non_exhaustive]
+        pub enum FindingKind {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl FindingKind {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [FindingKind] = &[ $( FindingKind::$variant, )* ];
+
+            /// The snake_case name used in `report.json`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( FindingKind::$variant => $name, )*
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    /// A feature predicts the target (almost) perfectly on its own.
+    NearPerfectPredictor => "near_perfect_predictor",
+    /// A strong predictor below near-perfect: a note, likely legitimate.
+    StrongPredictor => "strong_predictor",
+    /// A feature that predicts the target perfectly on part of the rows.
+    PartialLeak => "partial_leak",
+    /// Several features that reconstruct the target together.
+    MultiFeatureLeak => "multi_feature_leak",
+    /// One feature (or cluster) carries most of the surrogate's importance.
+    DominantFeature => "dominant_feature",
+    /// A value, category or interval where the target is (almost) constant.
+    PureSegment => "pure_segment",
+    /// Whether a value is missing predicts the target.
+    MissingnessLeak => "missingness_leak",
+    /// A categorical whose levels each map to one class (a code for the label).
+    TargetProxy => "target_proxy",
+    /// An identifier (row id, sorted key) that predicts the target.
+    IdentifierLeak => "identifier_leak",
+    /// Out-of-fold scores real data rarely allows.
+    SuspiciousPerformance => "suspicious_performance",
+    /// A feature carrying the same information as a flagged leak.
+    LeakCompanion => "leak_companion",
+    /// The user's model puts much of its importance on likely leaks.
+    ModelReliesOnLeak => "model_relies_on_leak",
+    /// The same or near-same rows on both sides of a split.
+    TrainTestDuplicates => "train_test_duplicates",
+    /// Train and test differ (adversarial validation, unseen categories).
+    TrainTestShift => "train_test_shift",
+    /// Test rows continue the training rows' index or id sequence.
+    IndexOverlap => "index_overlap",
+    /// Train and test have different columns.
+    SchemaMismatch => "schema_mismatch",
+    /// Future information: test rows before training rows, features from the future.
+    TemporalLeak => "temporal_leak",
+    /// The same entity (patient, customer) in train and test.
+    GroupOverlap => "group_overlap",
+    /// `compare`: a leak finding present in the new report only.
+    NewLeak => "new_leak",
+    /// `compare`: a feature's importance share jumped between versions.
+    ImportanceJump => "importance_jump",
+    /// `compare`: the headline metric jumped between versions.
+    MetricJump => "metric_jump",
+    /// `compare`: a leak finding of the old report that is gone.
+    Resolved => "resolved",
+}
+
+impl FindingKind {
+    /// Whether the kind says "this feature leaks" (as opposed to notes, dataset-level findings
+    /// and findings about the user's model or a comparison).
+    pub fn is_leak_signature(self) -> bool {
+        matches!(
+            self,
+            FindingKind::NearPerfectPredictor
+                | FindingKind::PureSegment
+                | FindingKind::MissingnessLeak
+                | FindingKind::IdentifierLeak
+                | FindingKind::TargetProxy
+                | FindingKind::DominantFeature
+                | FindingKind::PartialLeak
+                | FindingKind::MultiFeatureLeak
+                | FindingKind::LeakCompanion
+        )
+    }
+}
+
+impl fmt::Display for FindingKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for FindingKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        FindingKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("unknown finding kind '{s}'"))
+    }
+}
+
+/// One thing the audit found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The feature concerned, or `None` for dataset-level findings.
+    pub feature: Option<String>,
+    /// All features involved (one for single-feature findings; several for multi-feature leaks).
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// What it is about.
+    pub kind: FindingKind,
+    /// How sure the audit is.
+    pub severity: Severity,
+    /// One sentence a person understands.
+    pub message: String,
+    /// The numbers behind it (names and meaning depend on the kind).
+    pub evidence: BTreeMap<String, Value>,
+}
+
+impl Finding {
+    /// A finding on `feature` (or the dataset when `None`) with `evidence` given as a JSON
+    /// object; anything else gives empty evidence.
+    pub(crate) fn new(
+        feature: Option<&str>,
+        kind: FindingKind,
+        severity: Severity,
+        message: String,
+        evidence: Value,
+    ) -> Finding {
+        let evidence = match evidence {
+            Value::Object(m) => m.into_iter().collect(),
+            _ => BTreeMap::new(),
+        };
+        Finding {
+            feature: feature.map(str::to_string),
+            features: feature.map(|f| vec![f.to_string()]).unwrap_or_default(),
+            kind,
+            severity,
+            message,
+            evidence,
+        }
+    }
+
+    /// Whether the finding concerns feature `name` (as its feature or one of its features).
+    pub fn concerns(&self, name: &str) -> bool {
+        self.feature.as_deref() == Some(name) || self.features.iter().any(|n| n == name)
+    }
+}
+
+/// Most severe first, then by kind name and feature, for a stable order.
+pub(crate) fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.kind.as_str().cmp(b.kind.as_str()))
+            .then_with(|| a.feature.cmp(&b.feature))
+    });
+}
+
+/// Round to four decimals, for evidence.
+pub(crate) fn r4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+/// A share as a percent string ("12.3%", "<0.1%", ">99.9%").
+pub(crate) fn pct(x: f64) -> String {
+    let p = x * 100.0;
+    if p > 0.0 && p < 0.1 {
+        "<0.1%".into()
+    } else if (99.95..100.0).contains(&p) {
+        ">99.9%".into()
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_through_their_names() {
+        for &k in FindingKind::ALL {
+            assert_eq!(k.as_str().parse::<FindingKind>().unwrap(), k);
+            assert_eq!(
+                serde_json::to_string(&k).unwrap(),
+                format!("\"{}\"", k.as_str())
+            );
+        }
+        assert!("nope".parse::<FindingKind>().is_err());
+    }
+
+    #[test]
+    fn severities_parse_case_insensitively() {
+        assert_eq!("HIGH".parse::<Severity>().unwrap(), Severity::High);
+        assert!("severe".parse::<Severity>().is_err());
+    }
+}
