@@ -4,39 +4,31 @@
 //! binning at 10k, 100k and 1M rows.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use leakhound::audit::{audit, AuditSettings, Source};
-use leakhound::data::{Dataset, Roles, Target, Task};
-use leakhound::importance::{folds, single_feature_powers, EngineSettings};
-use leakhound::surrogate::{BinnedMatrix, Gbm, Labels, Surrogate};
+use leakhound::internals::{
+    folds, single_feature_powers, splitmix64, BinnedMatrix, Dataset, Gbm, Labels, Surrogate,
+    Target,
+};
 use leakhound::synth::{generate, Plant};
+use leakhound::{Audit, EngineSettings, ReadOptions, Table, Task};
 
 /// Planted-leak data widened to 50 features with seeded noise columns.
-fn dataset(n: usize) -> Dataset {
+fn table(n: usize) -> Table {
     let s = generate(Plant::PostOutcome, Task::Binary, n, 1);
-    let mut frame = s.frame();
-    let have = frame.columns.len() - 1;
-    for j in 0..50usize.saturating_sub(have) {
-        let v: Vec<f64> = (0..n)
-            .map(|i| {
-                (leakhound::data::sample::splitmix64((j as u64) << 32 | i as u64) % 10_000) as f64
-                    / 100.0
-            })
-            .collect();
-        frame.columns.push(leakhound::data::Column {
-            name: format!("noise_{j}"),
-            ty: leakhound::data::ColumnType::Numeric,
-            values: leakhound::data::Values::Numeric(v),
-            missing: 0,
-        });
+    let mut b = Table::builder();
+    for (j, h) in s.header.iter().enumerate() {
+        b = b.text(h.as_str(), s.rows.iter().map(|r| r[j].as_str()));
     }
-    Dataset::from_frame(
-        frame,
-        &Roles {
-            target: "y".into(),
-            ..Default::default()
-        },
-    )
-    .expect("dataset")
+    for j in 0..50usize.saturating_sub(s.header.len() - 1) {
+        b = b.numeric(
+            format!("noise_{j}"),
+            (0..n).map(|i| (splitmix64((j as u64) << 32 | i as u64) % 10_000) as f64 / 100.0),
+        );
+    }
+    b.build().expect("table")
+}
+
+fn dataset(n: usize) -> Dataset {
+    leakhound::internals::dataset(table(n), "y").expect("dataset")
 }
 
 fn labels(ds: &Dataset) -> (Vec<u32>, usize) {
@@ -68,7 +60,7 @@ fn engine(c: &mut Criterion) {
         let held = folds::subsample(&rows, &x.row_keys, 4_000, 1);
         g.bench_with_input(BenchmarkId::new("permutation", n), &n, |b, _| {
             b.iter(|| {
-                leakhound::importance::permutation::permutation(
+                leakhound::internals::permutation::permutation(
                     model.as_ref(),
                     &x,
                     &l,
@@ -89,7 +81,7 @@ fn engine(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("drop_column", n), &n, |b, _| {
             let light = Gbm::default().light();
             b.iter(|| {
-                leakhound::importance::drop_column::drop_column(
+                leakhound::internals::drop_column::drop_column(
                     light.as_ref(),
                     &x,
                     &l,
@@ -101,12 +93,9 @@ fn engine(c: &mut Criterion) {
                 )
             })
         });
+        let t = table(n);
         g.bench_with_input(BenchmarkId::new("full_audit", n), &n, |b, _| {
-            let src = Source {
-                path: "bench".into(),
-                columns: 0,
-            };
-            b.iter(|| audit(&ds, &AuditSettings::default(), &src, &|_| {}))
+            b.iter(|| Audit::new("y").run(t.clone()))
         });
     }
     g.finish();
@@ -120,7 +109,7 @@ fn split_duplicates(c: &mut Criterion) {
         let train = dataset(n);
         let test = train.take(&(0..n / 5).map(|i| i * 5).collect::<Vec<_>>());
         g.bench_with_input(BenchmarkId::new("duplicates", n), &n, |b, _| {
-            b.iter(|| leakhound::split::duplicates::count_matches(&train, &test, 0.001))
+            b.iter(|| leakhound::internals::count_matches(&train, &test, 0.001))
         });
     }
     g.finish();
@@ -138,11 +127,11 @@ fn load(c: &mut Criterion) {
             let mut w = std::io::BufWriter::new(std::fs::File::create(&path).expect("temp file"));
             leakhound::synth::write_wide(&mut w, n, 50, 42).expect("write");
         }
-        let opts = leakhound::data::ReadOptions::default();
+        let opts = ReadOptions::default();
         g.bench_with_input(BenchmarkId::new("csv_read_and_type", n), &n, |b, _| {
-            b.iter(|| leakhound::data::read_frame(&path, &opts).expect("read"))
+            b.iter(|| leakhound::internals::read_frame(&path, &opts).expect("read"))
         });
-        let frame = leakhound::data::read_frame(&path, &opts).expect("read");
+        let frame = leakhound::internals::read_frame(&path, &opts).expect("read");
         g.bench_with_input(BenchmarkId::new("binning", n), &n, |b, _| {
             b.iter(|| BinnedMatrix::from_columns(&frame.columns))
         });

@@ -2,11 +2,31 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
+use leakhound::report::PlotKind;
+use leakhound::{Severity, SurrogateKind, TaskChoice};
 
-use crate::data::TaskChoice;
-use crate::finding::Severity;
-use crate::surrogate::SurrogateKind;
+/// A parser accepting `names` (listed in `--help`) and turning the value into a `T`: the
+/// library's enums stay free of clap.
+fn one_of<T>(names: Vec<&'static str>) -> impl TypedValueParser<Value = T>
+where
+    T: std::str::FromStr<Err = String> + Clone + Send + Sync + 'static,
+{
+    PossibleValuesParser::new(names).try_map(|s| s.parse::<T>())
+}
+
+fn tasks() -> impl TypedValueParser<Value = TaskChoice> {
+    one_of(TaskChoice::ALL.iter().map(|t| t.as_str()).collect())
+}
+
+fn surrogates() -> impl TypedValueParser<Value = SurrogateKind> {
+    one_of(SurrogateKind::ALL.iter().map(|t| t.as_str()).collect())
+}
+
+fn plots() -> impl TypedValueParser<Value = PlotKind> {
+    one_of(PlotKind::ALL.iter().map(|t| t.as_str()).collect())
+}
 
 /// Audit tabular ML data for information leakage: target leakage, label proxies, missingness
 /// and identifier leaks, dominant features.
@@ -70,6 +90,12 @@ pub struct CompareArgs {
     /// Write no PNG.
     #[arg(long)]
     pub no_plots: bool,
+    /// Override a detection threshold, e.g. --threshold dominant_share=0.6 (repeatable).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub threshold: Vec<String>,
+    /// Config file with [thresholds] (default: ./leakhound.toml when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// `inspect` arguments.
@@ -83,6 +109,12 @@ pub struct InspectArgs {
     /// Exit 1 when a finding at or above this severity exists.
     #[arg(long, value_name = "SEVERITY", default_value = "never", value_parser = parse_fail_on)]
     pub fail_on: FailOn,
+    /// Override a detection threshold, e.g. --threshold dominant_share=0.6 (repeatable).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub threshold: Vec<String>,
+    /// Config file with [thresholds] (default: ./leakhound.toml when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// Options shared by commands that produce a report.
@@ -100,11 +132,11 @@ pub struct OutputArgs {
     /// Which PNG plots to write (comma-separated): importance, power, suspect, split, peeling.
     #[arg(
         long,
-        value_enum,
+        value_parser = plots(),
         value_delimiter = ',',
         default_value = "importance,power,suspect,split,peeling"
     )]
-    pub png: Vec<crate::report::plot::PlotKind>,
+    pub png: Vec<PlotKind>,
     /// Write no PNG plots.
     #[arg(long)]
     pub no_plots: bool,
@@ -150,7 +182,7 @@ pub struct AuditArgs {
     #[arg(long, short)]
     pub target: String,
     /// binary, multiclass, regression, or auto (numeric with many values is regression).
-    #[arg(long, value_enum, default_value = "auto")]
+    #[arg(long, value_parser = tasks(), default_value = "auto")]
     pub task: TaskChoice,
     /// Timestamp column (not used as a feature).
     #[arg(long, value_name = "COL")]
@@ -174,14 +206,14 @@ pub struct AuditArgs {
     #[arg(long, value_name = "N")]
     pub max_rows: Option<usize>,
     /// Surrogate model. forest is smartcore's random forest: slow (~20 s per fit on 100k rows).
-    #[arg(long, value_enum, default_value = "gbm")]
+    #[arg(long, value_parser = surrogates(), default_value = "gbm")]
     pub surrogate: SurrogateKind,
-    /// Cross-validation folds.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(2..=20))]
-    pub folds: u32,
-    /// Permutation repeats.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
-    pub repeats: u32,
+    /// Cross-validation folds (2 to 20).
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Permutation repeats (1 to 100).
+    #[arg(long, default_value_t = 5)]
+    pub repeats: usize,
     /// Override a detection threshold, e.g. --threshold near_perfect_power=0.97 (repeatable).
     #[arg(long, value_name = "KEY=VALUE")]
     pub threshold: Vec<String>,

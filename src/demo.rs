@@ -6,7 +6,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::data::{ColumnBuilder, Frame};
+use leakhound::Table;
 
 /// The demo's columns with what each one is, for the README and `demo --help`.
 pub const COLUMNS: &[(&str, &str)] = &[
@@ -160,25 +160,14 @@ pub fn generate(n: usize, seed: u64) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows.into_iter().map(|r| r.v).collect())
 }
 
-/// The demo as a typed frame.
-pub fn frame(n: usize, seed: u64) -> Frame {
+/// The demo as a table.
+pub fn table(n: usize, seed: u64) -> leakhound::Result<Table> {
     let (header, rows) = generate(n, seed);
-    let mut builders: Vec<ColumnBuilder> = header.iter().map(|_| ColumnBuilder::new()).collect();
-    for r in &rows {
-        builders.iter_mut().zip(r).for_each(|(b, v)| b.push(v));
+    let mut b = Table::builder().name("demo (built-in loan applications)");
+    for (j, h) in header.iter().enumerate() {
+        b = b.text(h.as_str(), rows.iter().map(|r| r[j].as_str()));
     }
-    let columns: Vec<_> = builders
-        .into_iter()
-        .zip(header)
-        .map(|(b, h)| b.finish(h))
-        .collect();
-    Frame {
-        columns,
-        rows: n,
-        rows_total: n,
-        sampled: false,
-        warnings: Vec::new(),
-    }
+    b.build()
 }
 
 /// The demo as CSV text.

@@ -64,6 +64,9 @@ pub enum Error {
     /// The output directory cannot be created or written.
     #[error("{}: cannot write report: {message}", path.display())]
     Output { path: PathBuf, message: String },
+    /// An audit setting out of range or unknown (a threshold name, folds, repeats, ...).
+    #[error("invalid setting '{name}': {problem}")]
+    Setting { name: String, problem: String },
     /// Invalid combination of options or values.
     #[error("{0}")]
     Usage(String),
@@ -83,6 +86,28 @@ impl Error {
             Error::FileNotFound { path }
         } else {
             Error::Io { path, source }
+        }
+    }
+}
+
+impl Error {
+    /// The same error, saying that it concerns the test data `name`.
+    pub(crate) fn in_test(self, name: &str) -> Error {
+        match self {
+            Error::UnknownColumn {
+                column,
+                role,
+                suggestion,
+            } => Error::UnknownColumn {
+                column,
+                role: format!("{role} (in test file {name})"),
+                suggestion,
+            },
+            Error::BadTarget { column, problem } => Error::BadTarget {
+                column,
+                problem: format!("{problem} in test file {name}"),
+            },
+            other => other,
         }
     }
 }

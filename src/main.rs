@@ -3,9 +3,13 @@
 
 use std::process::ExitCode;
 
+mod cli;
+mod commands;
+mod demo;
+
 use clap::Parser;
-use leakhound::cli::{Cli, Command};
-use leakhound::commands::{self, Outcome};
+use cli::{Cli, Command};
+use commands::Outcome;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -6,7 +6,8 @@ use crate::finding::FindingKind;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::data::{ColumnBuilder, Frame, Task};
+use crate::data::Task;
+use crate::Table;
 
 /// Kinds of planted leak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,25 +80,14 @@ pub struct Synthetic {
 }
 
 impl Synthetic {
-    /// As a typed frame.
-    pub fn frame(&self) -> Frame {
-        let mut b: Vec<ColumnBuilder> = self.header.iter().map(|_| ColumnBuilder::new()).collect();
-        for r in &self.rows {
-            b.iter_mut().zip(r).for_each(|(b, v)| b.push(v));
+    /// As a table (named "test"), typed as its CSV would be.
+    pub fn table(&self) -> Table {
+        let mut b = Table::builder().name("test");
+        for (j, h) in self.header.iter().enumerate() {
+            b = b.text(h.as_str(), self.rows.iter().map(|r| r[j].as_str()));
         }
-        let columns: Vec<_> = b
-            .into_iter()
-            .zip(&self.header)
-            .map(|(b, h)| b.finish(h.clone()))
-            .collect();
-        let n = self.rows.len();
-        Frame {
-            columns,
-            rows: n,
-            rows_total: n,
-            sampled: false,
-            warnings: Vec::new(),
-        }
+        // The generators always produce equal-length, distinctly named columns.
+        b.build().expect("synthetic tables are well-formed")
     }
 
     /// As CSV text.

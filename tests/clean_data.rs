@@ -1,17 +1,17 @@
 //! Clean real data (tests/data, see tests/data/README.md): a strong legitimate feature such as
 //! iris petal width or breast-cancer worst perimeter may be a "review" note, never critical.
 
-use leakhound::audit::AuditSettings;
-use leakhound::data::{read_frame, ReadOptions};
+use leakhound::Settings;
 use leakhound::Severity;
+use leakhound::{ReadOptions, Table};
 
-use crate::common::{audit_frame, fixture};
+use crate::common::{audit_table, fixture};
 
 #[test]
 fn no_critical_on_clean_real_datasets() {
     for name in ["iris.csv", "breast_cancer.csv", "wine.csv"] {
-        let frame = read_frame(&fixture(name), &ReadOptions::default()).unwrap();
-        let r = audit_frame(frame, "target", &AuditSettings::default());
+        let table = Table::read(fixture(name), &ReadOptions::default()).unwrap();
+        let r = audit_table(table, "target", &Settings::default());
         let critical: Vec<_> = r
             .findings
             .iter()

@@ -451,8 +451,11 @@ fn config_file_allow_list_and_threshold_overrides() {
     );
     // demo does not read the config; audit does.
     assert_eq!(o.status.code(), Some(0));
-    let csv = d.join("loans.csv");
-    std::fs::write(&csv, leakhound::demo::csv(1500, 42)).unwrap();
+    let o = run(
+        &d,
+        &["demo", "--rows", "1500", "-q", "--no-plots", "--write", "."],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
     let o = run(
         &d,
         &[

@@ -3,9 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use leakhound::audit::{audit, AuditSettings, Source};
-use leakhound::data::{Dataset, Frame, Roles, Task, TaskChoice};
-use leakhound::report::Report;
+use leakhound::{Audit, Report, Settings, Table, Task};
 
 /// Run the leakhound binary with `args` in `dir`.
 pub fn run(dir: &Path, args: &[&str]) -> Output {
@@ -33,52 +31,21 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Audit a frame in-process.
-pub fn audit_frame(frame: Frame, target: &str, settings: &AuditSettings) -> Report {
-    audit_roles(
-        frame,
-        &Roles {
-            target: target.into(),
-            ..Default::default()
-        },
-        settings,
-    )
+/// Audit a table in-process through the library's builder.
+pub fn audit_table(table: Table, target: &str, settings: &Settings) -> Report {
+    Audit::new(target)
+        .settings(settings.clone())
+        .run(table)
+        .expect("audit")
 }
 
-/// Audit a frame in-process with the task given.
-pub fn audit_frame_task(
-    frame: Frame,
-    target: &str,
-    task: Task,
-    settings: &AuditSettings,
-) -> Report {
-    audit_roles(
-        frame,
-        &Roles {
-            target: target.into(),
-            task: match task {
-                Task::Binary => TaskChoice::Binary,
-                Task::Multiclass => TaskChoice::Multiclass,
-                Task::Regression => TaskChoice::Regression,
-            },
-            ..Default::default()
-        },
-        settings,
-    )
-}
-
-fn audit_roles(frame: Frame, roles: &Roles, settings: &AuditSettings) -> Report {
-    let ds = Dataset::from_frame(frame, roles).expect("dataset");
-    audit(
-        &ds,
-        settings,
-        &Source {
-            path: "test".into(),
-            columns: 0,
-        },
-        &|_| {},
-    )
-    .expect("audit")
+/// Audit a table in-process with the task given.
+pub fn audit_table_task(table: Table, target: &str, task: Task, settings: &Settings) -> Report {
+    Audit::new(target)
+        .task(task)
+        .settings(settings.clone())
+        .run(table)
+        .expect("audit")
 }
 
 /// stdout and stderr as strings.

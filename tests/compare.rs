@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use leakhound::data::Task;
 use leakhound::synth::{generate, Plant};
+use leakhound::Task;
 
 use crate::common::{run, tempdir, text};
 

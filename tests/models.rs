@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use leakhound::model::{Output, UserModel};
+use leakhound::{ModelOutput as Output, UserModel};
 
 use crate::common::{fixture, run, tempdir, text};
 

@@ -1,19 +1,19 @@
 //! Planted leaks of every kind, over many seeds and all tasks: recall at `high` or above, with
 //! the right kind, and never `critical` on a legitimate decoy.
 
-use leakhound::audit::AuditSettings;
-use leakhound::data::Task;
 use leakhound::synth::{generate, Plant, ALL};
+use leakhound::Settings;
 use leakhound::Severity;
+use leakhound::Task;
 
-use crate::common::audit_frame;
+use crate::common::audit_table;
 
 const SEEDS: u64 = 5;
 const ROWS: usize = 1500;
 
 /// Defaults but for fewer permutation repeats, to keep the suite fast.
-fn settings(seed: u64) -> AuditSettings {
-    let mut s = AuditSettings {
+fn settings(seed: u64) -> Settings {
+    let mut s = Settings {
         seed,
         ..Default::default()
     };
@@ -46,7 +46,7 @@ fn planted_leaks_are_found_and_decoys_are_not_critical() {
             for seed in 0..SEEDS {
                 let s = generate(plant, task, ROWS, seed);
                 let settings = settings(seed);
-                let report = audit_frame(s.frame(), "y", &settings);
+                let report = audit_table(s.table(), "y", &settings);
                 assert_eq!(report.dataset.task, task, "{plant:?}");
                 for (leak, kinds) in &s.leaks {
                     total += 1;
@@ -92,7 +92,7 @@ fn clean_synthetic_data_has_nothing_above_medium() {
     for task in [Task::Binary, Task::Multiclass, Task::Regression] {
         for seed in 0..3 {
             let s = generate(Plant::None, task, ROWS, seed);
-            let report = audit_frame(s.frame(), "y", &settings(seed));
+            let report = audit_table(s.table(), "y", &settings(seed));
             let bad: Vec<_> = report
                 .findings
                 .iter()
@@ -107,7 +107,7 @@ fn clean_synthetic_data_has_nothing_above_medium() {
 fn strong_legitimate_feature_ranks_first_and_noise_near_zero() {
     for task in [Task::Binary, Task::Multiclass, Task::Regression] {
         let s = generate(Plant::None, task, ROWS, 11);
-        let r = audit_frame(s.frame(), "y", &AuditSettings::default());
+        let r = audit_table(s.table(), "y", &Settings::default());
         let strong = r.features.iter().find(|f| f.name == "strong").unwrap();
         assert_eq!(strong.ranks.permutation, Some(1), "{task:?}");
         assert_eq!(strong.ranks.drop_column, Some(1), "{task:?}");

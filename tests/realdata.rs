@@ -6,12 +6,12 @@
 
 use std::path::Path;
 
-use leakhound::audit::AuditSettings;
-use leakhound::data::{read_frame, ReadOptions, Task};
-use leakhound::report::Report;
+use leakhound::Report;
+use leakhound::Settings;
 use leakhound::Severity;
+use leakhound::{ReadOptions, Task};
 
-use crate::common::{audit_frame_task, fixture};
+use crate::common::{audit_table_task, fixture};
 
 struct Table {
     file: String,
@@ -50,10 +50,11 @@ fn manifest() -> Vec<Table> {
 
 fn audit(t: &Table) -> Report {
     let path = fixture(&format!("real/{}", t.file));
-    let frame = read_frame(Path::new(&path), &ReadOptions::default()).expect("readable");
-    let mut s = AuditSettings::default();
+    let frame =
+        leakhound::Table::read(Path::new(&path), &ReadOptions::default()).expect("readable");
+    let mut s = Settings::default();
     s.engine.repeats = 3;
-    audit_frame_task(frame, &t.target, t.task, &s)
+    audit_table_task(frame, &t.target, t.task, &s)
 }
 
 fn on(f: &leakhound::Finding, name: &str) -> bool {
@@ -148,10 +149,11 @@ fn documented_leaks_are_high_with_the_right_kind_and_ranked_first() {
 #[test]
 fn honest_model_removes_the_leaks_but_not_allowed_features() {
     let path = fixture("real/creditcard.csv");
-    let frame = || read_frame(Path::new(&path), &ReadOptions::default()).expect("readable");
-    let mut s = AuditSettings::default();
+    let frame =
+        || leakhound::Table::read(Path::new(&path), &ReadOptions::default()).expect("readable");
+    let mut s = Settings::default();
     s.engine.repeats = 3;
-    let r = audit_frame_task(frame(), "card", Task::Binary, &s);
+    let r = audit_table_task(frame(), "card", Task::Binary, &s);
     let h = r.honest_model.expect("honest model");
     let mut removed = h.removed.clone();
     removed.sort();
@@ -159,7 +161,7 @@ fn honest_model_removes_the_leaks_but_not_allowed_features() {
     assert!(h.without_leaks < h.with_leaks - 0.1, "{h:?}");
     assert_eq!(r.verdict.likely_leaks, ["expenditure", "share"]);
     s.allow = vec!["share".into()];
-    let r = audit_frame_task(frame(), "card", Task::Binary, &s);
+    let r = audit_table_task(frame(), "card", Task::Binary, &s);
     assert_eq!(
         r.honest_model.expect("honest model").removed,
         ["expenditure"]

@@ -233,7 +233,7 @@ fn hostile_names_and_values_stay_inert_in_every_format() {
     let evil_val = "<img src=x onerror=alert(1)>";
     let mut csv = format!("\"{evil_col}\",note,noise,y\n");
     for i in 0..600u64 {
-        let h = leakhound::data::sample::splitmix64(i);
+        let h = leakhound::internals::splitmix64(i);
         let y = u64::from(h % 10 < 4);
         // The spend column is zero exactly when y = 0 (a sentinel segment, flagged high).
         let spend = if y == 1 { 10 + h % 90 } else { 0 };
@@ -270,6 +270,6 @@ fn hostile_names_and_values_stay_inert_in_every_format() {
     assert!(!html.contains("<img src=x"));
     // The JSON keeps the exact text (it is data, escaped by the JSON encoder).
     let json = std::fs::read_to_string(d.join("out/report.json")).unwrap();
-    let r: leakhound::report::Report = serde_json::from_str(&json).unwrap();
+    let r: leakhound::Report = serde_json::from_str(&json).unwrap();
     assert!(r.features.iter().any(|f| f.name == evil_col));
 }

@@ -146,7 +146,7 @@ fn ten_thousand_columns_are_screened_not_stuck() {
     s.push_str("y\n");
     for r in 0..40u64 {
         for c in 0..cols as u64 {
-            let v = leakhound::data::sample::splitmix64(r << 20 | c) % 1000;
+            let v = leakhound::internals::splitmix64(r << 20 | c) % 1000;
             s.push_str(&format!("{v},"));
         }
         s.push_str(&format!("{}\n", r % 2));
@@ -167,7 +167,7 @@ fn a_million_distinct_categories() {
     let mut s = String::with_capacity(24 << 20);
     s.push_str("code,a,y\n");
     for i in 0..1_000_000u64 {
-        let h = leakhound::data::sample::splitmix64(i);
+        let h = leakhound::internals::splitmix64(i);
         s.push_str(&format!("k{h:x},{},{}\n", i % 17, (h >> 7) % 2));
     }
     let f = write(&d, "levels.csv", s.as_bytes());

@@ -183,7 +183,7 @@ fn series(n: usize, seed: u64) -> String {
     for t in 3..n - 1 {
         let days = t as i64;
         let date =
-            leakhound::data::time::format_iso(days as f64 * 86_400.0 + 1.6e9 - (1.6e9 % 86_400.0));
+            leakhound::internals::format_iso(days as f64 * 86_400.0 + 1.6e9 - (1.6e9 % 86_400.0));
         let trailing = (y[t - 1] + y[t - 2] + y[t - 3]) / 3.0;
         let centred = (y[t - 1] + y[t] + y[t + 1]) / 3.0;
         writeln!(
@@ -233,7 +233,7 @@ fn test_rows_before_train_end_and_shared_ids() {
         writeln!(
             train,
             "{i},{},{},{},{y}",
-            leakhound::data::time::format_iso(1.6e9 + 3600.0 * i as f64),
+            leakhound::internals::format_iso(1.6e9 + 3600.0 * i as f64),
             v[0],
             v[1]
         )
@@ -248,7 +248,7 @@ fn test_rows_before_train_end_and_shared_ids() {
             test,
             "{},{},{},{},{y}",
             780 + i,
-            leakhound::data::time::format_iso(1.6e9 + 3600.0 * hour as f64),
+            leakhound::internals::format_iso(1.6e9 + 3600.0 * hour as f64),
             v[0],
             v[1]
         )
@@ -409,7 +409,7 @@ fn proper_time_and_group_splits_raise_nothing_above_low() {
         writeln!(
             out,
             "C{cust:04},{},{},{},{y}",
-            leakhound::data::time::format_iso(1.6e9 + 3600.0 * hour as f64),
+            leakhound::internals::format_iso(1.6e9 + 3600.0 * hour as f64),
             v[0],
             v[1]
         )

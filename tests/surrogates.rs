@@ -7,8 +7,8 @@ use crate::common::{run, tempdir, text};
 fn tree_and_forest_surrogates_find_the_planted_leak() {
     let d = tempdir("surrogates");
     for (task, name) in [
-        (leakhound::data::Task::Binary, "bin.csv"),
-        (leakhound::data::Task::Regression, "reg.csv"),
+        (leakhound::Task::Binary, "bin.csv"),
+        (leakhound::Task::Regression, "reg.csv"),
     ] {
         let s = leakhound::synth::generate(leakhound::synth::Plant::PostOutcome, task, 600, 5);
         std::fs::write(d.join(name), s.csv()).unwrap();

@@ -2,7 +2,8 @@
 //! frame or an error, never a panic.
 #![no_main]
 
-use leakhound::data::{read_delimited_bytes, Dataset, ReadOptions, Roles};
+use leakhound::internals::{read_delimited_bytes, BinnedMatrix, Dataset, Roles};
+use leakhound::ReadOptions;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -23,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if let Ok(ds) = Dataset::from_frame(frame, &Roles { target, ..Default::default() }) {
-        let x = leakhound::surrogate::BinnedMatrix::from_columns(&ds.features);
+        let x = BinnedMatrix::from_columns(&ds.features);
         assert_eq!(x.rows, ds.rows());
     }
 });

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use leakhound::model::UserModel;
+use leakhound::UserModel;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

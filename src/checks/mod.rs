@@ -8,6 +8,7 @@ mod identifier;
 mod missingness;
 mod near_perfect;
 mod partial;
+pub(crate) mod peel;
 mod proxy;
 mod reconstruction;
 mod segment;

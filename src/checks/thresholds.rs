@@ -120,6 +120,31 @@ impl Thresholds {
     }
 }
 
+impl Thresholds {
+    /// Check that every threshold is in range: shares, powers and scores in [0, 1], at least
+    /// one row for a segment. The error names the threshold and the problem.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let v =
+            serde_json::to_value(self).map_err(|e| ("thresholds".to_string(), e.to_string()))?;
+        for (name, value) in v.as_object().into_iter().flatten() {
+            if value.is_u64() {
+                continue;
+            }
+            let x = value.as_f64().unwrap_or(f64::NAN);
+            if !(0.0..=1.0).contains(&x) {
+                return Err((
+                    name.clone(),
+                    format!("must be a number between 0 and 1, got {x}"),
+                ));
+            }
+        }
+        if self.segment_min_rows == 0 {
+            return Err(("segment_min_rows".into(), "must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
 /// Power a feature with no signal can reach by chance on `n` rows (about four standard errors
 /// of the normalised AUC), so small datasets do not raise alarms on noise.
 pub fn noise_floor(n: usize) -> f64 {
@@ -143,6 +168,21 @@ mod tests {
             .unwrap_err()
             .contains("unknown threshold"));
         assert!(t.set("segment_min_rows", "1.5").is_err());
+    }
+
+    #[test]
+    fn validate_names_the_threshold() {
+        assert!(Thresholds::default().validate().is_ok());
+        let t = Thresholds {
+            strong_power: 1.5,
+            ..Default::default()
+        };
+        assert_eq!(t.validate().unwrap_err().0, "strong_power");
+        let t = Thresholds {
+            group_gap: -0.1,
+            ..Default::default()
+        };
+        assert_eq!(t.validate().unwrap_err().0, "group_gap");
     }
 
     #[test]

@@ -1,18 +1,13 @@
-//! `leakhound audit FILE --target COL`.
+//! `leakhound audit FILE --target COL`: arguments and `leakhound.toml` become an
+//! [`Audit`](leakhound::Audit), checked before any file is read; the library does the rest.
 
 use std::path::{Path, PathBuf};
 
+use leakhound::{Audit, Error, ReadOptions, Result, Table, Thresholds, UserModel};
 use serde::Deserialize;
 
 use super::{deliver, init_threads, Outcome, Progress};
-use crate::audit::{audit_split, AuditSettings, Source, TestSide, UserModelInput};
-use crate::checks::Thresholds;
 use crate::cli::AuditArgs;
-use crate::data::{read_frame, Dataset, ReadOptions, Roles};
-use crate::error::{Error, Result};
-use crate::importance::EngineSettings;
-use crate::report::write::prepare_dir;
-use crate::split::{SplitMode, SplitSettings};
 
 /// `leakhound.toml`: features known to be legitimate, columns to ignore, thresholds.
 #[derive(Debug, Default, Deserialize)]
@@ -24,9 +19,10 @@ pub struct Config {
     /// Columns left out.
     #[serde(default)]
     pub ignore: Vec<String>,
-    /// Threshold overrides by name.
+    /// Threshold overrides by name, deserialised straight into the typed thresholds (unknown
+    /// names are an error; the rest keep their defaults).
     #[serde(default)]
-    pub thresholds: toml::Table,
+    pub thresholds: Thresholds,
 }
 
 /// Load the config from `--config`, or `./leakhound.toml` when it exists.
@@ -46,55 +42,83 @@ pub fn load_config(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>)>
         path: path.clone(),
         message: e.message().to_string(),
     })?;
+    cfg.thresholds
+        .validate()
+        .map_err(|(name, problem)| Error::Config {
+            path: path.clone(),
+            message: format!("threshold '{name}' {problem}"),
+        })?;
     Ok((cfg, Some(path)))
 }
 
-/// Thresholds from the config, then `--threshold KEY=VALUE` flags.
-pub fn thresholds(cfg: &Config, cfg_path: Option<&Path>, flags: &[String]) -> Result<Thresholds> {
-    let mut t = Thresholds::default();
-    for (k, v) in &cfg.thresholds {
-        let value = match v {
-            toml::Value::Integer(i) => i.to_string(),
-            toml::Value::Float(f) => f.to_string(),
-            other => format!("{other:?}"),
-        };
-        t.set(k, &value).map_err(|message| Error::Config {
-            path: cfg_path.map(Path::to_path_buf).unwrap_or_default(),
-            message,
-        })?;
-    }
-    for flag in flags {
+/// The audit the arguments describe: config thresholds, then `--threshold KEY=VALUE` flags.
+fn build(args: &AuditArgs, cfg: &Config) -> Result<Audit> {
+    let mut audit = Audit::new(&args.target)
+        .task(args.task)
+        .seed(args.output.seed)
+        .surrogate(args.surrogate)
+        .folds(args.folds)
+        .repeats(args.repeats)
+        .thresholds(cfg.thresholds.clone())
+        .peel(!args.no_peel)
+        .dup_tolerance(args.dup_tolerance);
+    for flag in &args.threshold {
         let (k, v) = flag
             .split_once('=')
             .ok_or_else(|| Error::Usage(format!("--threshold expects KEY=VALUE, got '{flag}'")))?;
-        t.set(k.trim(), v.trim()).map_err(Error::Usage)?;
+        let value: f64 = v.trim().parse().map_err(|_| {
+            Error::Usage(format!(
+                "--threshold {}: needs a number, got '{}'",
+                k.trim(),
+                v.trim()
+            ))
+        })?;
+        audit = audit.threshold(k.trim(), value);
     }
-    Ok(t)
+    if let Some(max) = args.max_rows {
+        audit = audit.max_rows(max);
+    }
+    if let Some(c) = &args.time_col {
+        audit = audit.time_col(c);
+    }
+    if let Some(c) = &args.group_col {
+        audit = audit.group_col(c);
+    }
+    for c in &args.id_col {
+        audit = audit.id_col(c);
+    }
+    for c in args.ignore.iter().chain(&cfg.ignore) {
+        audit = audit.ignore(c);
+    }
+    for c in args.allow.iter().chain(&cfg.allow) {
+        audit = audit.allow(c);
+    }
+    if let Some(col) = &args.split_col {
+        audit = audit.split_col(col);
+    }
+    if !args.model_features.is_empty() {
+        audit = audit.model_features(args.model_features.iter().cloned());
+    }
+    Ok(audit)
 }
 
 /// Run the command.
 pub fn run(args: AuditArgs) -> Result<Outcome> {
     init_threads(args.output.threads)?;
-    let (cfg, cfg_path) = load_config(args.config.as_deref())?;
-    let thresholds = thresholds(&cfg, cfg_path.as_deref(), &args.threshold)?;
-    if args.max_rows == Some(0) {
-        return Err(Error::Usage("--max-rows must be at least 1".into()));
-    }
-    // Fail on an unwritable output directory or a missing test file before reading a large file.
-    prepare_dir(&args.output.out)?;
+    let (cfg, _) = load_config(args.config.as_deref())?;
+    let mut audit = build(&args, &cfg)?;
+    // Invalid settings, an unwritable output directory, a missing test file and a model that
+    // cannot be loaded are all reported before a large file is read.
+    audit.check()?;
+    leakhound::report::prepare_dir(&args.output.out)?;
     if let Some(test) = args.test.as_deref().filter(|t| !t.exists()) {
         return Err(Error::FileNotFound {
             path: test.to_path_buf(),
         });
     }
-    // A model that cannot be loaded is reported before any data is read.
-    let user_model = args
-        .model_file
-        .as_deref()
-        .map(crate::model::UserModel::load)
-        .transpose()?;
-    let progress = Progress::new(args.output.quiet);
-    progress.phase("reading data");
+    if let Some(path) = &args.model_file {
+        audit = audit.model(UserModel::load(path)?);
+    }
     let memory_limit = match args.memory_limit {
         Some(gb) if gb.is_finite() && gb > 0.0 => Some((gb * 1e9) as u64),
         Some(_) => {
@@ -102,7 +126,7 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
                 "--memory-limit must be a positive number of GB".into(),
             ))
         }
-        None => crate::data::default_memory_limit(),
+        None => leakhound::ReadOptions::default_memory_limit(),
     };
     let opts = ReadOptions {
         memory_limit,
@@ -111,151 +135,15 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
         seed: args.output.seed,
         stratify_by: Some(args.target.clone()),
     };
-    let frame = read_frame(&args.input, &opts)?;
-    let columns = frame.columns.len();
-    let mut ignore = args.ignore.clone();
-    ignore.extend(cfg.ignore.iter().cloned());
-    if !(args.dup_tolerance >= 0.0 && args.dup_tolerance.is_finite()) {
-        return Err(Error::Usage(
-            "--dup-tolerance must be a non-negative number".into(),
-        ));
+    let progress = Progress::new(args.output.quiet);
+    progress.phase("reading data");
+    let data = Table::read(&args.input, &opts)?;
+    if let Some(path) = &args.test {
+        progress.phase("reading test data");
+        audit = audit.test(Table::read(path, &opts)?);
     }
-    // Split into train and test by a column, when asked.
-    let (frame, split_test) = match &args.split_col {
-        Some(col) => {
-            let (train, test) = split_by_column(&frame, col)?;
-            (frame.take(&train), Some(frame.take(&test)))
-        }
-        None => (frame, None),
-    };
-    if let Some(col) = &args.split_col {
-        ignore.push(col.clone());
-    }
-    let roles = Roles {
-        target: args.target.clone(),
-        time: args.time_col.clone(),
-        group: args.group_col.clone(),
-        ids: args.id_col.clone(),
-        ignore,
-        task: args.task,
-    };
-    let ds = Dataset::from_frame(frame, &roles)?;
-    let test_ds = match (&args.test, split_test) {
-        (Some(path), _) => {
-            progress.phase("reading test data");
-            let test_frame = read_frame(path, &opts)?;
-            let mut test_roles = roles.clone();
-            // Columns named on the command line must exist in train; the test file may lack some.
-            test_roles
-                .ignore
-                .retain(|c| test_frame.index_of(c).is_some());
-            Some((
-                Dataset::from_frame(test_frame, &test_roles).map_err(|e| in_test(path, e))?,
-                SplitMode::Files,
-            ))
-        }
-        (None, Some(f)) => Some((Dataset::from_frame(f, &roles)?, SplitMode::Column)),
-        (None, None) => None,
-    };
-    let mut allow = args.allow.clone();
-    allow.extend(cfg.allow.iter().cloned());
-    for a in &allow {
-        if !ds.features.iter().any(|c| &c.name == a) {
-            let names: Vec<String> = ds.features.iter().map(|c| c.name.clone()).collect();
-            return Err(Error::UnknownColumn {
-                column: a.clone(),
-                role: "--allow".into(),
-                suggestion: crate::error::suggest(a, &names),
-            });
-        }
-    }
-    let settings = AuditSettings {
-        seed: args.output.seed,
-        surrogate: args.surrogate,
-        engine: EngineSettings {
-            folds: args.folds as usize,
-            repeats: args.repeats as usize,
-            ..Default::default()
-        },
-        thresholds,
-        allow,
-        peel: !args.no_peel,
-        max_rows: args.max_rows,
-        split: SplitSettings {
-            dup_tolerance: args.dup_tolerance,
-        },
-    };
-    let source = Source {
-        path: args.input.display().to_string(),
-        columns,
-    };
-    let test = test_ds
-        .as_ref()
-        .map(|(data, mode)| TestSide { data, mode: *mode });
-    let user = user_model.as_ref().map(|model| UserModelInput {
-        model,
-        features: &args.model_features,
-    });
-    let report = audit_split(&ds, test, user, &settings, &source, &|p| progress.phase(p))?;
+    let bar = progress.clone();
+    let report = audit.on_progress(move |p| bar.phase(p)).run(data)?;
     drop(progress);
     deliver(&report, &args.output)
-}
-
-/// Say that an error about roles concerns the test file.
-fn in_test(path: &Path, e: Error) -> Error {
-    match e {
-        Error::UnknownColumn {
-            column,
-            role,
-            suggestion,
-        } => Error::UnknownColumn {
-            column,
-            role: format!("{role} (in test file {})", path.display()),
-            suggestion,
-        },
-        Error::BadTarget { column, problem } => Error::BadTarget {
-            column,
-            problem: format!("{problem} in test file {}", path.display()),
-        },
-        other => other,
-    }
-}
-
-/// Rows marked train and test by the values of `col` (train/test, training/validation/holdout,
-/// 0/1, false/true, no/yes).
-fn split_by_column(frame: &crate::data::Frame, col: &str) -> Result<(Vec<usize>, Vec<usize>)> {
-    let i = frame.index_of(col).ok_or_else(|| Error::UnknownColumn {
-        column: col.to_string(),
-        role: "--split-col".into(),
-        suggestion: crate::error::suggest(col, &frame.names()),
-    })?;
-    let c = &frame.columns[i];
-    let (mut train, mut test) = (Vec::new(), Vec::new());
-    for r in 0..frame.rows {
-        let v = crate::split::text(c, r).unwrap_or_default().to_lowercase();
-        let is_test = ["test", "valid", "holdout", "eval", "oot"]
-            .iter()
-            .any(|k| v.contains(k))
-            || matches!(v.as_str(), "1" | "true" | "yes");
-        let is_train =
-            v.contains("train") || v.contains("dev") || matches!(v.as_str(), "0" | "false" | "no");
-        match (is_train, is_test) {
-            (true, false) => train.push(r),
-            (false, true) => test.push(r),
-            _ => {
-                return Err(Error::Usage(format!(
-                "--split-col '{col}': data row {} has value '{v}', which is neither train nor test",
-                r + 1
-            )))
-            }
-        }
-    }
-    if train.is_empty() || test.is_empty() {
-        return Err(Error::Usage(format!(
-            "--split-col '{col}' marks {} train and {} test rows; both sides need rows",
-            train.len(),
-            test.len()
-        )));
-    }
-    Ok((train, test))
 }

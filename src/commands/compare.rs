@@ -1,42 +1,44 @@
 //! `leakhound compare OLD NEW` and `leakhound inspect IMPORTANCES.csv`.
 
+use leakhound::compare;
+use leakhound::{Error, Result, Thresholds};
+
 use super::{outcome, print_stdout, Outcome};
 use crate::cli::{CompareArgs, InspectArgs};
-use crate::compare::{self, render};
-use crate::error::Result;
-use crate::report::write::{prepare_dir, write_atomic};
+use crate::commands::audit::load_config;
+
+/// The thresholds of `leakhound.toml` (or `--config`), then `--threshold KEY=VALUE` flags.
+fn thresholds(config: Option<&std::path::Path>, flags: &[String]) -> Result<Thresholds> {
+    let (cfg, _) = load_config(config)?;
+    let mut t = cfg.thresholds;
+    for flag in flags {
+        let (k, v) = flag
+            .split_once('=')
+            .ok_or_else(|| Error::Usage(format!("--threshold expects KEY=VALUE, got '{flag}'")))?;
+        t.set(k.trim(), v.trim()).map_err(Error::Usage)?;
+    }
+    t.validate()
+        .map_err(|(name, problem)| Error::Setting { name, problem })?;
+    Ok(t)
+}
 
 /// Run `compare`.
 pub fn run(args: CompareArgs) -> Result<Outcome> {
-    prepare_dir(&args.out)?;
+    let t = thresholds(args.config.as_deref(), &args.threshold)?;
+    leakhound::report::prepare_dir(&args.out)?;
     let old = compare::load(&args.old)?;
     let new = compare::load(&args.new)?;
-    let c = compare::compare(&old, &new);
+    let c = compare::compare(&old, &new, &t);
     for w in &c.warnings {
         eprintln!("leakhound: warning: {w}");
     }
-    let mut json = serde_json::to_string_pretty(&c).unwrap_or_default();
-    json.push('\n');
-    let png = if args.no_plots {
-        None
-    } else {
-        Some(render::png(&c)?)
-    };
-    if let Some(png) = &png {
-        write_atomic(&args.out, "comparison.png", png)?;
-    }
-    write_atomic(
-        &args.out,
-        "comparison.md",
-        render::markdown(&c, png.as_ref().map(|_| "comparison.png")).as_bytes(),
-    )?;
-    write_atomic(&args.out, "comparison.json", json.as_bytes())?;
+    c.save(&args.out, !args.no_plots)?;
     if args.json {
-        print_stdout(&json)?;
+        print_stdout(&c.to_json())?;
     } else {
         print_stdout(&format!(
             "{}\ncomparison written to {}\n",
-            render::terminal(&c),
+            c.to_terminal(),
             args.out.join("comparison.json").display()
         ))?;
     }
@@ -45,8 +47,9 @@ pub fn run(args: CompareArgs) -> Result<Outcome> {
 
 /// Run `inspect`.
 pub fn inspect(args: InspectArgs) -> Result<Outcome> {
+    let t = thresholds(args.config.as_deref(), &args.threshold)?;
     let side = compare::load(&args.importances)?;
-    let findings = compare::inspect(&side);
+    let findings = compare::inspect(&side, &t);
     if args.json {
         let mut s = serde_json::to_string_pretty(&serde_json::json!({ "source": side.source, "shares": side.shares, "findings": findings }))
             .unwrap_or_default();

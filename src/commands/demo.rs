@@ -1,11 +1,10 @@
 //! `leakhound demo`: a full audit of the built-in loan data with planted leaks.
 
+use leakhound::report::{prepare_dir, write_atomic};
+use leakhound::{Audit, Result};
+
 use super::{deliver, init_threads, Outcome, Progress};
-use crate::audit::{audit, AuditSettings, Source};
 use crate::cli::DemoArgs;
-use crate::data::{Dataset, Roles};
-use crate::error::{Error, Result};
-use crate::report::write::{prepare_dir, write_atomic};
 
 /// Run the command.
 pub fn run(args: DemoArgs) -> Result<Outcome> {
@@ -24,23 +23,12 @@ pub fn run(args: DemoArgs) -> Result<Outcome> {
     }
     let progress = Progress::new(args.output.quiet);
     progress.phase("generating demo data");
-    let frame = crate::demo::frame(n, seed);
-    let columns = frame.columns.len();
-    let roles = Roles {
-        target: "default".into(),
-        ..Default::default()
-    };
-    let ds =
-        Dataset::from_frame(frame, &roles).map_err(|e| Error::Data(format!("demo data: {e}")))?;
-    let settings = AuditSettings {
-        seed,
-        ..Default::default()
-    };
-    let source = Source {
-        path: "demo (built-in loan applications)".into(),
-        columns,
-    };
-    let report = audit(&ds, &settings, &source, &|p| progress.phase(p))?;
+    let table = crate::demo::table(n, seed)?;
+    let bar = progress.clone();
+    let report = Audit::new("default")
+        .seed(seed)
+        .on_progress(move |p| bar.phase(p))
+        .run(table)?;
     drop(progress);
     deliver(&report, &args.output)
 }

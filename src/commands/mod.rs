@@ -6,9 +6,9 @@ pub mod demo;
 
 use std::io::IsTerminal;
 
+use leakhound::{Report, Result, Severity};
+
 use crate::cli::{FailOn, OutputArgs};
-use crate::error::Result;
-use crate::report::{self, Report};
 
 /// What a command ended with, for the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +20,7 @@ pub enum Outcome {
 }
 
 /// Phase messages on stderr (a spinner on a TTY; nothing with `--quiet` or when piped).
+#[derive(Clone)]
 pub struct Progress {
     bar: Option<indicatif::ProgressBar>,
 }
@@ -55,7 +56,9 @@ impl Drop for Progress {
 pub fn init_threads(threads: Option<usize>) -> Result<()> {
     if let Some(n) = threads {
         if n == 0 {
-            return Err(crate::Error::Usage("--threads must be at least 1".into()));
+            return Err(leakhound::Error::Usage(
+                "--threads must be at least 1".into(),
+            ));
         }
         // Ignore "already initialised" (tests call commands several times in one process).
         let _ = rayon::ThreadPoolBuilder::new()
@@ -65,36 +68,22 @@ pub fn init_threads(threads: Option<usize>) -> Result<()> {
     Ok(())
 }
 
-/// Write the report files and print the summary (or JSON); decide the outcome.
+/// Write the report folder and print the summary (or JSON); decide the outcome.
 pub fn deliver(report: &Report, out: &OutputArgs) -> Result<Outcome> {
-    let json = report::json::render(report);
-    let plots = if out.no_plots {
+    let kinds = if out.no_plots {
         Vec::new()
     } else {
-        report::plot::render_all(report, &out.png)?
+        out.png.clone()
     };
-    for p in &plots {
-        report::write::write_atomic(&out.out, &p.name, &p.png)?;
-    }
-    report::write::write_atomic(
-        &out.out,
-        "report.md",
-        report::markdown::render(report, &plots).as_bytes(),
-    )?;
-    report::write::write_atomic(
-        &out.out,
-        "report.html",
-        report::html::render(report, &plots).as_bytes(),
-    )?;
-    report::write::write_atomic(&out.out, "report.json", json.as_bytes())?;
+    report.save(&out.out, &kinds)?;
     let text = if out.json {
-        json
+        report.to_json()
     } else {
         let color = std::io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         format!(
             "{}\nreport written to {}\n",
-            report::terminal::render(report, color),
+            report.to_terminal(color),
             out.out.join("report.json").display()
         )
     };
@@ -103,7 +92,7 @@ pub fn deliver(report: &Report, out: &OutputArgs) -> Result<Outcome> {
 }
 
 /// Exit outcome for the worst severity found under `--fail-on`.
-pub fn outcome(fail_on: FailOn, worst: Option<crate::finding::Severity>) -> Outcome {
+pub fn outcome(fail_on: FailOn, worst: Option<Severity>) -> Outcome {
     match fail_on {
         FailOn::At(s) if worst.is_some_and(|m| m >= s) => Outcome::Failed,
         _ => Outcome::Clean,
@@ -115,7 +104,7 @@ pub fn print_stdout(text: &str) -> Result<()> {
     use std::io::Write;
     let mut lock = std::io::stdout().lock();
     match lock.write_all(text.as_bytes()).and_then(|_| lock.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(crate::Error::Output {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(leakhound::Error::Output {
             path: "stdout".into(),
             message: e.to_string(),
         }),

@@ -9,7 +9,11 @@
 //! `renamed_from`, `share_old`, `share_new`, `rank_old`, `rank_new`, `rank_change`,
 //! `power_old`, `power_new`, `severity_old`, `severity_new`; `findings` as in `report.json`.
 
-pub mod render;
+mod render;
+
+use std::path::PathBuf;
+
+use crate::checks::Thresholds;
 
 use crate::finding::{r4, Finding, FindingKind, Severity};
 use std::collections::BTreeMap;
@@ -24,8 +28,6 @@ use crate::report::{Report, Tool, SCHEMA_VERSION};
 
 /// Comparison schema version.
 pub const COMPARISON_SCHEMA_VERSION: u32 = 1;
-/// Share of importance at which a feature dominates.
-const DOMINANT_SHARE: f64 = 0.5;
 /// Growth factor of a feature's share that counts as a jump.
 const JUMP_FACTOR: f64 = 3.0;
 /// Rise of the headline score (AUC, macro-AUC, R²) that is suspicious with concentrated importance.
@@ -111,6 +113,47 @@ impl Comparison {
     /// Worst severity among findings.
     pub fn max_severity(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
+    }
+
+    /// `comparison.json`: pretty-printed, with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut json = serde_json::to_string_pretty(self).unwrap_or_default();
+        json.push('\n');
+        json
+    }
+
+    /// The terminal table.
+    pub fn to_terminal(&self) -> String {
+        render::terminal(self)
+    }
+
+    /// `comparison.md`, referring to `png` when a plot was written.
+    pub fn to_markdown(&self, png: Option<&str>) -> String {
+        render::markdown(self, png)
+    }
+
+    /// `comparison.png`: importance shares before and after.
+    pub fn png(&self) -> Result<Vec<u8>> {
+        render::png(self)
+    }
+
+    /// Write `comparison.png` (when `plot`), `comparison.md` and `comparison.json` (last) into
+    /// `dir`, created if missing; each file via a temporary name. Returns the paths written.
+    pub fn save(&self, dir: &Path, plot: bool) -> Result<Vec<PathBuf>> {
+        use crate::report::{prepare_dir, write_atomic};
+        prepare_dir(dir)?;
+        let mut written = Vec::new();
+        if plot {
+            written.push(write_atomic(dir, "comparison.png", &self.png()?)?);
+        }
+        let md = self.to_markdown(plot.then_some("comparison.png"));
+        written.push(write_atomic(dir, "comparison.md", md.as_bytes())?);
+        written.push(write_atomic(
+            dir,
+            "comparison.json",
+            self.to_json().as_bytes(),
+        )?);
+        Ok(written)
     }
 }
 
@@ -277,7 +320,7 @@ fn severity_of(side: &Side, name: &str) -> Option<Severity> {
 }
 
 /// Compare two sides.
-pub fn compare(old: &Side, new: &Side) -> Comparison {
+pub fn compare(old: &Side, new: &Side, t: &Thresholds) -> Comparison {
     let mut warnings = Vec::new();
     if let (Some(a), Some(b)) = (&old.report, &new.report) {
         if a.dataset.target != b.dataset.target {
@@ -349,7 +392,7 @@ pub fn compare(old: &Side, new: &Side) -> Comparison {
             .total_cmp(&a.share_new.unwrap_or(-1.0))
             .then(a.name.cmp(&b.name))
     });
-    let findings = findings(old, new, &features);
+    let findings = findings(old, new, &features, t);
     Comparison {
         schema_version: COMPARISON_SCHEMA_VERSION,
         tool: Tool {
@@ -372,7 +415,7 @@ fn leak_keys(r: &Report) -> Vec<(Option<String>, FindingKind, Severity)> {
         .collect()
 }
 
-fn findings(old: &Side, new: &Side, features: &[FeatureDelta]) -> Vec<Finding> {
+fn findings(old: &Side, new: &Side, features: &[FeatureDelta], t: &Thresholds) -> Vec<Finding> {
     let mut out = Vec::new();
     if let (Some(a), Some(b)) = (&old.report, &new.report) {
         let (ka, kb) = (leak_keys(a), leak_keys(b));
@@ -425,7 +468,7 @@ fn findings(old: &Side, new: &Side, features: &[FeatureDelta]) -> Vec<Finding> {
             .iter()
             .filter_map(|f| f.share_old)
             .fold(0.0, f64::max);
-        if ma == mb && vb - va >= METRIC_JUMP && top_new >= DOMINANT_SHARE && top_new > top_old {
+        if ma == mb && vb - va >= METRIC_JUMP && top_new >= t.dominant_share && top_new > top_old {
             out.push(Finding::new(
                 None,
                 FindingKind::MetricJump,
@@ -448,7 +491,7 @@ fn findings(old: &Side, new: &Side, features: &[FeatureDelta]) -> Vec<Finding> {
             continue;
         };
         let so = so.unwrap_or(0.0);
-        if sn >= DOMINANT_SHARE && sn >= JUMP_FACTOR * so.max(0.01) && f.renamed_from.is_none() {
+        if sn >= t.dominant_share && sn >= JUMP_FACTOR * so.max(0.01) && f.renamed_from.is_none() {
             out.push(Finding::new(
                 Some(&f.name),
                 FindingKind::ImportanceJump,
@@ -464,19 +507,23 @@ fn findings(old: &Side, new: &Side, features: &[FeatureDelta]) -> Vec<Finding> {
             ));
         }
     }
-    crate::checks::sort(&mut out);
+    crate::finding::sort(&mut out);
     out
 }
 
-/// `inspect`: dominance checks on one importance table.
-pub fn inspect(side: &Side) -> Vec<Finding> {
+/// `inspect`: the dominance check on one importance table, with the audit's `dominant_share`:
+/// a feature carrying that share is `medium`; one carrying most of the rest too (halfway from
+/// the threshold to all of it) is `high`, and so is a pair of features reaching that point.
+pub fn inspect(side: &Side, t: &Thresholds) -> Vec<Finding> {
+    let alone = t.dominant_share;
+    let high = (1.0 + alone) / 2.0;
     let mut v: Vec<(&String, f64)> = side.shares.iter().map(|(k, &s)| (k, s)).collect();
     v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
     let mut out = Vec::new();
     if let Some(&(name, top)) = v.first() {
         let second = v.get(1).map_or(0.0, |x| x.1);
-        if top >= DOMINANT_SHARE {
-            let severity = if top >= 0.8 {
+        if top >= alone {
+            let severity = if top >= high {
                 Severity::High
             } else {
                 Severity::Medium
@@ -494,7 +541,7 @@ pub fn inspect(side: &Side) -> Vec<Finding> {
             ));
         }
         let top2 = top + second;
-        if top < DOMINANT_SHARE && top2 >= 0.8 && v.len() > 3 {
+        if top < alone && top2 >= high && v.len() > 3 {
             let other = v[1].0;
             let mut f = Finding::new(
                 Some(name),

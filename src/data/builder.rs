@@ -182,6 +182,62 @@ impl ColumnBuilder {
     }
 }
 
+/// A numeric column from values (NaN missing; infinite values become missing and are
+/// counted in the second element): boolean when it holds exactly 0 and 1.
+pub(crate) fn numeric_column(name: String, mut v: Vec<f64>) -> (Column, usize) {
+    let mut infinite = 0;
+    for x in v.iter_mut().filter(|x| x.is_infinite()) {
+        *x = f64::NAN;
+        infinite += 1;
+    }
+    let missing = v.iter().filter(|x| x.is_nan()).count();
+    let boolean = v.iter().all(|&x| x.is_nan() || x == 0.0 || x == 1.0)
+        && v.contains(&0.0)
+        && v.contains(&1.0);
+    let ty = if boolean {
+        ColumnType::Boolean
+    } else {
+        ColumnType::Numeric
+    };
+    let c = Column {
+        name,
+        ty,
+        values: Values::Numeric(v),
+        missing,
+    };
+    (c, infinite)
+}
+
+/// A datetime column from seconds since 1970-01-01 (NaN missing).
+pub(crate) fn datetime_column(name: String, v: Vec<f64>) -> Column {
+    let missing = v.iter().filter(|x| !x.is_finite()).count();
+    Column {
+        name,
+        ty: ColumnType::Datetime,
+        values: Values::Numeric(
+            v.into_iter()
+                .map(|x| if x.is_finite() { x } else { f64::NAN })
+                .collect(),
+        ),
+        missing,
+    }
+}
+
+/// A text column from codes into `levels` ([`MISSING_CODE`] missing), typed as a CSV text
+/// column is: boolean for true/false-like levels, identifier when near-unique, else
+/// categorical. Levels must be distinct and every code must index one.
+pub(crate) fn text_column_of(name: String, codes: Vec<u32>, levels: Vec<String>) -> Column {
+    let missing = codes.iter().filter(|&&c| c == MISSING_CODE).count();
+    let present = codes.len() - missing;
+    let (ty, values) = classify_text(codes, levels, present);
+    Column {
+        name,
+        ty,
+        values,
+        missing,
+    }
+}
+
 fn text_column(
     codes: Vec<u32>,
     dict: HashMap<Box<str>, u32>,
@@ -191,6 +247,10 @@ fn text_column(
     for (k, v) in dict {
         levels[v as usize] = k.into_string();
     }
+    classify_text(codes, levels, present)
+}
+
+fn classify_text(codes: Vec<u32>, levels: Vec<String>, present: usize) -> (ColumnType, Values) {
     let as_bool = |l: &str| {
         let l = l.to_ascii_lowercase();
         if TRUE_TOKENS.contains(&l.as_str()) {

@@ -12,17 +12,7 @@ const MAX_AUTO_CLASSES: usize = 20;
 const MAX_CLASSES: usize = 200;
 
 /// What the user asked the task to be.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskChoice {
     /// Decide from the target column.
@@ -34,6 +24,57 @@ pub enum TaskChoice {
     Multiclass,
     /// A numeric target.
     Regression,
+}
+
+impl TaskChoice {
+    /// Every value, in the order `--help` lists them.
+    pub const ALL: &'static [TaskChoice] = &[
+        TaskChoice::Auto,
+        TaskChoice::Binary,
+        TaskChoice::Multiclass,
+        TaskChoice::Regression,
+    ];
+
+    /// The lowercase name used on the command line and in `report.json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskChoice::Auto => "auto",
+            TaskChoice::Binary => "binary",
+            TaskChoice::Multiclass => "multiclass",
+            TaskChoice::Regression => "regression",
+        }
+    }
+}
+
+impl std::fmt::Display for TaskChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for TaskChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TaskChoice::ALL
+            .iter()
+            .copied()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                let names: Vec<&str> = TaskChoice::ALL.iter().map(|v| v.as_str()).collect();
+                format!("'{s}' is not one of {}", names.join(", "))
+            })
+    }
+}
+
+impl From<Task> for TaskChoice {
+    fn from(t: Task) -> Self {
+        match t {
+            Task::Binary => TaskChoice::Binary,
+            Task::Multiclass => TaskChoice::Multiclass,
+            Task::Regression => TaskChoice::Regression,
+        }
+    }
 }
 
 /// The learning task.
@@ -75,33 +116,12 @@ pub enum Target {
 }
 
 impl Target {
-    /// Number of classes (1 for regression).
-    pub fn n_classes(&self) -> usize {
-        match self {
-            Target::Classes { classes, .. } => classes.len(),
-            Target::Values(_) => 1,
-        }
-    }
-
-    /// Numeric view of the target per row (class index for classification).
-    pub fn as_f64(&self) -> Vec<f64> {
-        match self {
-            Target::Classes { y, .. } => y.iter().map(|&c| f64::from(c)).collect(),
-            Target::Values(v) => v.clone(),
-        }
-    }
-
     /// Number of rows.
-    pub fn len(&self) -> usize {
+    pub fn rows(&self) -> usize {
         match self {
             Target::Classes { y, .. } => y.len(),
             Target::Values(v) => v.len(),
         }
-    }
-
-    /// True when there are no rows.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -133,7 +153,7 @@ pub struct Dataset {
 impl Dataset {
     /// Rows used.
     pub fn rows(&self) -> usize {
-        self.target.len()
+        self.target.rows()
     }
 
     /// The same dataset restricted to `rows` (in that order).
@@ -389,6 +409,45 @@ fn build_target(col: &Column, choice: TaskChoice) -> Result<(Target, Task)> {
         task
     };
     Ok((Target::Classes { y, classes }, task))
+}
+
+/// Rows marked train and test by the values of `col` (train/test, training/validation/holdout,
+/// 0/1, false/true, no/yes).
+pub(crate) fn split_by_column(frame: &Frame, col: &str) -> Result<(Vec<usize>, Vec<usize>)> {
+    let i = frame.index_of(col).ok_or_else(|| Error::UnknownColumn {
+        column: col.to_string(),
+        role: "--split-col".into(),
+        suggestion: crate::error::suggest(col, &frame.names()),
+    })?;
+    let c = &frame.columns[i];
+    let (mut train, mut test) = (Vec::new(), Vec::new());
+    for r in 0..frame.rows {
+        let v = c.text(r).unwrap_or_default().to_lowercase();
+        let is_test = ["test", "valid", "holdout", "eval", "oot"]
+            .iter()
+            .any(|k| v.contains(k))
+            || matches!(v.as_str(), "1" | "true" | "yes");
+        let is_train =
+            v.contains("train") || v.contains("dev") || matches!(v.as_str(), "0" | "false" | "no");
+        match (is_train, is_test) {
+            (true, false) => train.push(r),
+            (false, true) => test.push(r),
+            _ => {
+                return Err(Error::Usage(format!(
+                "--split-col '{col}': data row {} has value '{v}', which is neither train nor test",
+                r + 1
+            )))
+            }
+        }
+    }
+    if train.is_empty() || test.is_empty() {
+        return Err(Error::Usage(format!(
+            "--split-col '{col}' marks {} train and {} test rows; both sides need rows",
+            train.len(),
+            test.len()
+        )));
+    }
+    Ok((train, test))
 }
 
 #[cfg(test)]

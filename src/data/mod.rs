@@ -2,17 +2,18 @@
 //!
 //! Rows are streamed; only the typed columns (f64 or u32 codes plus a dictionary) stay in memory.
 
-mod builder;
+pub(crate) mod builder;
 mod dataset;
 mod reader;
 pub mod sample;
 pub mod time;
 
 pub use builder::ColumnBuilder;
+pub(crate) use dataset::split_by_column;
 pub use dataset::{Dataset, Roles, Target, Task, TaskChoice};
-pub use reader::{
-    default_memory_limit, read_delimited_bytes, read_frame, ReadOptions, MEMORY_FACTOR,
-};
+#[cfg(feature = "internals")]
+pub use reader::read_delimited_bytes;
+pub use reader::{default_memory_limit, read_frame, ReadOptions};
 
 /// Code used in categorical columns for a missing value.
 pub const MISSING_CODE: u32 = u32::MAX;
@@ -113,6 +114,17 @@ impl Column {
         }
     }
 
+    /// Row `r` as text (numbers formatted with [`fmt_num`]), `None` when missing.
+    pub fn text(&self, r: usize) -> Option<String> {
+        match &self.values {
+            Values::Numeric(v) if v[r].is_nan() => None,
+            Values::Numeric(v) => Some(fmt_num(v[r])),
+            Values::Categorical { codes, levels } => {
+                (codes[r] != MISSING_CODE).then(|| levels[codes[r] as usize].clone())
+            }
+        }
+    }
+
     /// A copy holding only the given rows, in that order.
     pub fn take(&self, rows: &[usize]) -> Column {
         let values = match &self.values {
@@ -131,6 +143,18 @@ impl Column {
         c.missing = (0..c.len()).filter(|&i| c.is_missing(i)).count();
         c
     }
+}
+
+/// Compact number formatting for evidence strings.
+pub fn fmt_num(x: f64) -> String {
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if x.fract() == 0.0 && x.abs() < 1e12 {
+        return format!("{}", x as i64);
+    }
+    let s = format!("{x:.4}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// A table of typed columns, as read from one file.

@@ -30,6 +30,14 @@ pub struct ReadOptions {
 /// 800 MB of a 1M x 100 table).
 pub const MEMORY_FACTOR: f64 = 2.5;
 
+impl ReadOptions {
+    /// Three quarters of the machine's memory (`/proc/meminfo`), the default memory limit;
+    /// `None` where it cannot be read.
+    pub fn default_memory_limit() -> Option<u64> {
+        default_memory_limit()
+    }
+}
+
 /// Three quarters of the machine's memory (`/proc/meminfo`), the default memory limit.
 pub fn default_memory_limit() -> Option<u64> {
     let info = std::fs::read_to_string("/proc/meminfo").ok()?;
@@ -87,12 +95,14 @@ pub fn read_frame(path: &Path, opts: &ReadOptions) -> Result<Frame> {
             message: "is a directory, not a data file".into(),
         });
     }
-    let mut sink = Sink::new(path, opts);
     match format {
-        Format::Delimited { gzip, tab } => read_delimited(path, gzip, tab, opts, &mut sink)?,
-        Format::Parquet => read_parquet(path, &mut sink)?,
+        Format::Delimited { gzip, tab } => {
+            let mut sink = Sink::new(path, opts);
+            read_delimited(path, gzip, tab, opts, &mut sink)?;
+            sink.finish()
+        }
+        Format::Parquet => read_parquet(path, opts),
     }
-    sink.finish()
 }
 
 /// Receives the header and rows from any reader; types columns or samples.
@@ -187,24 +197,10 @@ impl Sink {
     /// Stop with advice before the loaded table outgrows the memory limit (rather than be killed
     /// by the kernel later in the audit).
     fn check_memory(&self) -> Result<()> {
-        let Some(limit) = self.memory_limit else {
-            return Ok(());
-        };
-        let values = self.rows * self.headers.len() as u64 * 8;
-        let need = values as f64 * MEMORY_FACTOR;
-        if need > limit as f64 {
-            let fit = (limit as f64 / MEMORY_FACTOR / (self.headers.len() as f64 * 8.0)) as u64;
-            return Err(Error::Data(format!(
-                "{}: after {} rows of {} columns the audit would need about {:.1} GB, over the memory limit of {:.1} GB; rerun with --max-rows {} (a seeded sample) or raise --memory-limit",
-                self.path.display(),
-                self.rows,
-                self.headers.len(),
-                need / 1e9,
-                limit as f64 / 1e9,
-                fit.max(1000) / 1000 * 1000
-            )));
+        match memory_error(&self.path, self.memory_limit, self.rows, self.headers.len()) {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     fn finish(mut self) -> Result<Frame> {
@@ -249,6 +245,25 @@ impl Sink {
     }
 }
 
+/// The error for `rows` rows of `columns` columns when the audit of them would outgrow `limit`
+/// bytes: it stops with advice before the kernel kills the process later.
+fn memory_error(path: &Path, limit: Option<u64>, rows: u64, columns: usize) -> Option<Error> {
+    let limit = limit?;
+    let values = rows * columns as u64 * 8;
+    let need = values as f64 * MEMORY_FACTOR;
+    if need <= limit as f64 {
+        return None;
+    }
+    let fit = (limit as f64 / MEMORY_FACTOR / (columns as f64 * 8.0)) as u64;
+    Some(Error::Data(format!(
+        "{}: after {rows} rows of {columns} columns the audit would need about {:.1} GB, over the memory limit of {:.1} GB; rerun with --max-rows {} (a seeded sample) or raise --memory-limit",
+        path.display(),
+        need / 1e9,
+        limit as f64 / 1e9,
+        fit.max(1000) / 1000 * 1000
+    )))
+}
+
 fn open(path: &Path) -> Result<File> {
     File::open(path).map_err(|e| Error::io(path, e))
 }
@@ -279,6 +294,7 @@ fn read_delimited(
 
 /// Read delimited text (gzip-compressed or not) from memory: the fuzzing entry point, and for
 /// callers that already hold the bytes. `name` stands for the path in error messages.
+#[cfg_attr(not(feature = "internals"), allow(dead_code))]
 pub fn read_delimited_bytes(
     bytes: &[u8],
     name: &str,
@@ -404,49 +420,133 @@ fn sniff_delimiter(head: &[u8]) -> u8 {
     }
 }
 
+/// Parquet through the Arrow reader: columns arrive typed (numbers stay numbers), batch by
+/// batch. With `max_rows`, a first pass reads only the stratifying column to choose the sample
+/// (the same choice as for a CSV file) and the second reads only the chosen rows.
 #[cfg(feature = "parquet")]
-fn read_parquet(path: &Path, sink: &mut Sink) -> Result<()> {
-    use parquet::file::reader::{FileReader, SerializedFileReader};
+fn read_parquet(path: &Path, opts: &ReadOptions) -> Result<Frame> {
+    use parquet::arrow::arrow_reader::{
+        ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
+    };
+    use parquet::arrow::ProjectionMask;
+
     let bad = |e: parquet::errors::ParquetError| Error::Malformed {
         path: path.into(),
         message: format!("not a readable Parquet file ({e})"),
     };
-    let reader = SerializedFileReader::new(open(path)?).map_err(bad)?;
-    let schema = reader.metadata().file_metadata().schema_descr_ptr();
-    let names: Vec<String> = schema
-        .root_schema()
-        .get_fields()
+    let builder = || -> Result<ParquetRecordBatchReaderBuilder<File>> {
+        ParquetRecordBatchReaderBuilder::try_new(open(path)?).map_err(bad)
+    };
+    let first = builder()?;
+    let names: Vec<String> = first
+        .schema()
+        .fields()
         .iter()
-        .map(|f| f.name().to_string())
+        .map(|f| f.name().clone())
         .collect();
-    sink.header(names)?;
-    let rows = reader.get_row_iter(None).map_err(bad)?;
-    let mut strings: Vec<String> = Vec::new();
-    for (i, row) in rows.enumerate() {
-        let row = row.map_err(bad)?;
-        strings.clear();
-        strings.extend(row.get_column_iter().map(|(_, f)| field_to_string(f)));
-        let refs: Vec<&str> = strings.iter().map(String::as_str).collect();
-        sink.row(i as u64 + 1, &refs)?;
+    for (i, n) in names.iter().enumerate() {
+        if names[..i].contains(n) {
+            return Err(Error::DuplicateColumn {
+                path: path.into(),
+                column: n.clone(),
+            });
+        }
     }
-    Ok(())
+    if names.is_empty() {
+        return Err(Error::EmptyFile { path: path.into() });
+    }
+    let rows_total = usize::try_from(first.metadata().file_metadata().num_rows()).unwrap_or(0);
+    if rows_total == 0 {
+        return Err(Error::HeaderOnly { path: path.into() });
+    }
+    let stratum = match &opts.stratify_by {
+        Some(t) => Some(
+            names
+                .iter()
+                .position(|h| h == t)
+                .ok_or_else(|| Error::UnknownColumn {
+                    column: t.clone(),
+                    role: "--target".into(),
+                    suggestion: suggest(t, &names),
+                })?,
+        ),
+        None => None,
+    };
+    let read = |b: ParquetRecordBatchReaderBuilder<File>| -> Result<Frame> {
+        let reader = b.with_batch_size(65_536).build().map_err(bad)?;
+        let mut acc = crate::table::Accumulator::default();
+        for batch in reader {
+            let batch = batch.map_err(|e| Error::Malformed {
+                path: path.into(),
+                message: format!("not a readable Parquet file ({e})"),
+            })?;
+            acc.push(batch).map_err(|e| in_file(path, e))?;
+        }
+        acc.finish().map_err(|e| in_file(path, e))
+    };
+    // The sample: row numbers kept, chosen from the stratifying column alone.
+    let kept: Option<Vec<usize>> = match opts.max_rows {
+        Some(max) if max < rows_total => {
+            let mut sampler: Sampler<()> = Sampler::new(max, opts.seed);
+            match stratum {
+                Some(i) => {
+                    let b = builder()?;
+                    let mask = ProjectionMask::roots(b.parquet_schema(), [i]);
+                    let col = read(b.with_projection(mask))?;
+                    let c = &col.columns[0];
+                    for r in 0..col.rows {
+                        sampler.offer(&c.text(r).unwrap_or_default(), ());
+                    }
+                }
+                None => (0..rows_total).for_each(|_| sampler.offer("", ())),
+            }
+            Some(
+                sampler
+                    .finish_rows()
+                    .into_iter()
+                    .map(|(r, _)| r as usize)
+                    .collect(),
+            )
+        }
+        _ => None,
+    };
+    let rows = kept.as_ref().map_or(rows_total, Vec::len);
+    if let Some(e) = memory_error(path, opts.memory_limit, rows as u64, names.len()) {
+        return Err(e);
+    }
+    let mut b = builder()?;
+    if let Some(kept) = &kept {
+        let mut selectors = Vec::new();
+        let mut next = 0;
+        for &r in kept {
+            if r > next {
+                selectors.push(RowSelector::skip(r - next));
+            }
+            selectors.push(RowSelector::select(1));
+            next = r + 1;
+        }
+        b = b.with_row_selection(RowSelection::from(selectors));
+    }
+    let mut frame = read(b)?;
+    frame.rows_total = rows_total;
+    frame.sampled = frame.rows < rows_total;
+    Ok(frame)
 }
 
+/// An error about the table's content, said about the file.
 #[cfg(feature = "parquet")]
-fn field_to_string(f: &parquet::record::Field) -> String {
-    use parquet::record::Field;
-    match f {
-        Field::Null => String::new(),
-        Field::Str(s) => s.clone(),
-        Field::Date(d) => super::time::format_iso(f64::from(*d) * 86_400.0),
-        Field::TimestampMillis(ms) => super::time::format_iso(*ms as f64 / 1e3),
-        Field::TimestampMicros(us) => super::time::format_iso(*us as f64 / 1e6),
-        other => other.to_string(),
+fn in_file(path: &Path, e: Error) -> Error {
+    match e {
+        Error::Data(message) => Error::Malformed {
+            path: path.into(),
+            message,
+        },
+        other => other,
     }
 }
 
 #[cfg(not(feature = "parquet"))]
-fn read_parquet(path: &Path, _sink: &mut Sink) -> Result<()> {
+fn read_parquet(path: &Path, _opts: &ReadOptions) -> Result<Frame> {
     Err(Error::Malformed {
         path: path.into(),
         message: "this build has no Parquet support (feature 'parquet')".into(),

@@ -17,22 +17,23 @@ pub fn splitmix64(mut x: u64) -> u64 {
 }
 
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
-struct Kept {
+struct Kept<T> {
     key: u64,
     row: u64,
-    fields: Vec<String>,
+    fields: T,
 }
 
-/// Keeps the `max_rows` rows with the smallest keys, per stratum.
-pub struct Sampler {
+/// Keeps the `max_rows` rows with the smallest keys, per stratum; `T` is what is kept of a row
+/// (its fields while reading a file, nothing for a table in memory).
+pub struct Sampler<T: Ord = Vec<String>> {
     max_rows: usize,
     seed: u64,
-    strata: HashMap<String, (usize, BinaryHeap<Kept>)>,
+    strata: HashMap<String, (usize, BinaryHeap<Kept<T>>)>,
     uniform: bool,
     total: u64,
 }
 
-impl Sampler {
+impl<T: Ord> Sampler<T> {
     /// A sampler keeping at most `max_rows` rows.
     pub fn new(max_rows: usize, seed: u64) -> Self {
         Sampler {
@@ -45,7 +46,7 @@ impl Sampler {
     }
 
     /// Offer one row; `stratum` is the raw target value.
-    pub fn offer(&mut self, stratum: &str, fields: Vec<String>) {
+    pub fn offer(&mut self, stratum: &str, fields: T) {
         let row = self.total;
         self.total += 1;
         let key = splitmix64(self.seed ^ splitmix64(row));
@@ -57,7 +58,7 @@ impl Sampler {
         self.push(stratum, key, row, fields);
     }
 
-    fn push(&mut self, stratum: &str, key: u64, row: u64, fields: Vec<String>) {
+    fn push(&mut self, stratum: &str, key: u64, row: u64, fields: T) {
         let max = self.max_rows;
         let (count, heap) = self.strata.entry(stratum.to_string()).or_default();
         *count += 1;
@@ -85,15 +86,15 @@ impl Sampler {
         self.uniform = true;
     }
 
-    /// Rows seen so far.
-    pub fn total(&self) -> u64 {
-        self.total
+    /// The sample in file order, with stratum sizes proportional to their share of the file.
+    pub fn finish(self) -> Vec<T> {
+        self.finish_rows().into_iter().map(|(_, f)| f).collect()
     }
 
-    /// The sample in file order, with stratum sizes proportional to their share of the file.
-    pub fn finish(self) -> Vec<Vec<String>> {
+    /// The sample in file order with each row's number.
+    pub fn finish_rows(self) -> Vec<(u64, T)> {
         let total = self.total as f64;
-        let mut strata: Vec<(String, usize, BinaryHeap<Kept>)> = self
+        let mut strata: Vec<(String, usize, BinaryHeap<Kept<T>>)> = self
             .strata
             .into_iter()
             .map(|(k, (c, h))| (k, c, h))
@@ -119,15 +120,39 @@ impl Sampler {
                 left -= 1;
             }
         }
-        let mut kept: Vec<Kept> = Vec::with_capacity(self.max_rows);
+        let mut kept: Vec<Kept<T>> = Vec::with_capacity(self.max_rows);
         for ((_, _, heap), q) in strata.into_iter().zip(quota) {
             let mut v = heap.into_sorted_vec();
             v.truncate(q);
             kept.extend(v);
         }
         kept.sort_by_key(|k| k.row);
-        kept.into_iter().map(|k| k.fields).collect()
+        kept.into_iter().map(|k| (k.row, k.fields)).collect()
     }
+}
+
+/// A reproducible sample of at most `max` rows of a table in memory, stratified by the raw
+/// values of column `stratify_by` (when present) exactly as `--max-rows` samples a file.
+pub(crate) fn frame(frame: super::Frame, stratify_by: &str, max: usize, seed: u64) -> super::Frame {
+    if frame.rows <= max {
+        return frame;
+    }
+    let col = frame.index_of(stratify_by).map(|i| &frame.columns[i]);
+    let mut s: Sampler<()> = Sampler::new(max, seed);
+    for r in 0..frame.rows {
+        let stratum = col.and_then(|c| c.text(r)).unwrap_or_default();
+        s.offer(&stratum, ());
+    }
+    let rows: Vec<usize> = s
+        .finish_rows()
+        .into_iter()
+        .map(|(r, _)| r as usize)
+        .collect();
+    let total = frame.rows_total;
+    let mut out = frame.take(&rows);
+    out.rows_total = total;
+    out.sampled = true;
+    out
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod permutation;
 pub mod single_feature;
 
+use crate::seeds::Stream;
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
@@ -81,8 +82,6 @@ pub struct Importance {
 /// One model run over a set of features: scores and importances.
 #[derive(Debug, Clone)]
 pub struct ModelRun {
-    /// Feature indices the model used.
-    pub features: Vec<usize>,
     /// Out-of-fold metrics over all rows.
     pub oof: BTreeMap<String, f64>,
     /// Metrics on the first fold held out.
@@ -178,8 +177,18 @@ pub fn run_model(
 
     // Drop-column on the first fold with a light configuration and a row sample.
     let (train0, test0) = folds::split(fold_of, 0);
-    let train0 = folds::subsample(&train0, &x.row_keys, settings.drop_column_rows, seed ^ 0xD0);
-    let test0 = folds::subsample(&test0, &x.row_keys, settings.permutation_rows, seed ^ 0xD1);
+    let train0 = folds::subsample(
+        &train0,
+        &x.row_keys,
+        settings.drop_column_rows,
+        Stream::DropColumnTrain.seed(seed),
+    );
+    let test0 = folds::subsample(
+        &test0,
+        &x.row_keys,
+        settings.permutation_rows,
+        Stream::PermutationRows.seed(seed),
+    );
     let light = surrogate.light();
     let refit = refit_groups(&perm, features.len(), train0.len());
     let drop_column_refits = if with_drop_column {
@@ -228,7 +237,6 @@ pub fn run_model(
         })
         .collect();
     Ok(ModelRun {
-        features: features.to_vec(),
         oof: oof_metrics,
         holdout,
         importance,

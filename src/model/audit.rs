@@ -47,8 +47,6 @@ pub struct ModelEvaluation {
     pub matched_by: MatchedBy,
     /// Headline metrics (the same names as the surrogate's).
     pub metrics: std::collections::BTreeMap<String, f64>,
-    /// Skill (Brier skill / R²) on the evaluation rows.
-    pub skill: f64,
     /// Permutation importance per model input: (mean, std) of the skill drop.
     pub permutation: Vec<(f64, f64)>,
     /// Evaluation rows used.
@@ -305,7 +303,6 @@ pub fn evaluate(
         inputs,
         matched_by,
         metrics,
-        skill: round6(skill),
         permutation,
         rows: n,
         warnings,

@@ -49,7 +49,7 @@ pub fn render(r: &Report, plots: &[Plot]) -> String {
         },
         d.columns,
         r.model.surrogate,
-        r.settings["seed"]
+        r.settings.seed
     );
     let _ = writeln!(
         o,

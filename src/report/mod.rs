@@ -19,17 +19,24 @@
 //!   without_leaks, out_of_fold, leans_on, rows}`, the surrogate without the likely leaks.
 //! - `warnings`: non-fatal notes. `timings`: seconds per phase (the only non-deterministic part).
 
-pub mod html;
-pub mod json;
-pub mod markdown;
-pub mod plot;
-pub mod terminal;
-pub mod write;
+pub(crate) mod assemble;
+pub(crate) mod html;
+pub(crate) mod json;
+pub(crate) mod markdown;
+pub(crate) mod plot;
+pub(crate) mod terminal;
+mod write;
+
+use std::path::{Path, PathBuf};
+
+pub use plot::{Plot, PlotKind};
+pub use write::{prepare_dir, write_atomic};
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::checks::peel::{HonestModel, PeelStep};
 use crate::data::{ColumnType, Task};
 use crate::finding::{Finding, FindingKind, Severity};
 pub use crate::importance::PermutationInfo;
@@ -241,74 +248,6 @@ pub struct ClusterInfo {
     pub importance_share: f64,
 }
 
-/// One refit of iterative peeling.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PeelStep {
-    /// Features removed so far.
-    pub removed: Vec<String>,
-    /// Out-of-fold metrics of the refit.
-    pub out_of_fold: BTreeMap<String, f64>,
-    /// Features it leans on most (name, share).
-    pub top_features: Vec<(String, f64)>,
-    /// Rows the refit used (a seeded sample of at most 20,000; the light surrogate).
-    #[serde(default)]
-    pub rows: usize,
-}
-
-/// The surrogate refitted without every feature the report concludes is a leak: the score a
-/// user can expect without them, and what the model then relies on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HonestModel {
-    /// Features removed (every feature flagged `high` or above by a leak signature).
-    pub removed: Vec<String>,
-    /// Headline metric name (`roc_auc`, `macro_auc` or `r2`).
-    pub metric: String,
-    /// Out-of-fold headline score of the full surrogate, leaks included.
-    pub with_leaks: f64,
-    /// Out-of-fold headline score without them (the light surrogate on `rows` rows).
-    pub without_leaks: f64,
-    /// All out-of-fold metrics without them.
-    pub out_of_fold: BTreeMap<String, f64>,
-    /// Features the model leans on without them (name, importance share).
-    pub leans_on: Vec<(String, f64)>,
-    /// Rows of the refit.
-    pub rows: usize,
-}
-
-impl HonestModel {
-    /// The paragraph the Markdown and HTML reports show (unescaped).
-    pub fn paragraph(&self) -> String {
-        format!(
-            "The surrogate refitted without the likely leaks (light configuration, {} rows): {}.",
-            self.rows,
-            self.sentence()
-        )
-    }
-
-    /// "with the leaks: roc_auc 0.9997; without them (a, b): roc_auc 0.8100, led by
-    /// credit_score (70%)".
-    pub fn sentence(&self) -> String {
-        let led = self
-            .leans_on
-            .iter()
-            .take(3)
-            .map(|(n, s)| format!("{n} ({:.0}%)", s * 100.0))
-            .collect::<Vec<_>>();
-        format!(
-            "with the leaks: {m} {:.4}; without them ({}): {m} {:.4}{}",
-            self.with_leaks,
-            self.removed.join(", "),
-            self.without_leaks,
-            if led.is_empty() {
-                String::new()
-            } else {
-                format!(", led by {}", led.join(", "))
-            },
-            m = self.metric
-        )
-    }
-}
-
 /// The one-line conclusion every human format opens with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Verdict {
@@ -400,8 +339,8 @@ pub struct Report {
     pub tool: Tool,
     /// Dataset.
     pub dataset: DatasetInfo,
-    /// Settings and thresholds.
-    pub settings: serde_json::Value,
+    /// Settings and thresholds as used.
+    pub settings: crate::audit::Settings,
     /// The one-line conclusion.
     #[serde(default)]
     pub verdict: Verdict,
@@ -434,8 +373,58 @@ pub struct Report {
 }
 
 impl Report {
-    /// Worst severity among findings.
+    /// Worst severity among findings (`None` when there is none).
     pub fn max_severity(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
+    }
+
+    /// `report.json`: pretty-printed, with a trailing newline.
+    pub fn to_json(&self) -> String {
+        json::render(self)
+    }
+
+    /// The terminal summary (ANSI colours when `color`).
+    pub fn to_terminal(&self, color: bool) -> String {
+        terminal::render(self, color)
+    }
+
+    /// `report.md`, referring to the PNG files of `plots` (see [`Report::plots`]).
+    pub fn to_markdown(&self, plots: &[Plot]) -> String {
+        markdown::render(self, plots)
+    }
+
+    /// `report.html`: one self-contained file with `plots` embedded.
+    pub fn to_html(&self, plots: &[Plot]) -> String {
+        html::render(self, plots)
+    }
+
+    /// Draw the PNG plots of `kinds` that apply to this report.
+    pub fn plots(&self, kinds: &[PlotKind]) -> crate::Result<Vec<Plot>> {
+        plot::render_all(self, kinds)
+    }
+
+    /// Write the report folder: the PNG plots of `kinds`, `report.md`, `report.html` and
+    /// `report.json` (last, so its presence means the folder is complete). Each file is written
+    /// to a temporary name and renamed; the directory is created if missing. Returns the paths
+    /// written.
+    pub fn save(&self, dir: &Path, kinds: &[PlotKind]) -> crate::Result<Vec<PathBuf>> {
+        prepare_dir(dir)?;
+        let plots = self.plots(kinds)?;
+        let mut written = Vec::new();
+        for p in &plots {
+            written.push(write_atomic(dir, &p.name, &p.png)?);
+        }
+        written.push(write_atomic(
+            dir,
+            "report.md",
+            self.to_markdown(&plots).as_bytes(),
+        )?);
+        written.push(write_atomic(
+            dir,
+            "report.html",
+            self.to_html(&plots).as_bytes(),
+        )?);
+        written.push(write_atomic(dir, "report.json", self.to_json().as_bytes())?);
+        Ok(written)
     }
 }

@@ -8,7 +8,7 @@ use std::hash::{Hash, Hasher};
 
 use serde_json::json;
 
-use super::{text, SplitContext, SplitInfo, SplitMode};
+use super::{SplitContext, SplitInfo, SplitMode};
 use crate::data::{Dataset, Target, Values};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 
@@ -48,7 +48,7 @@ fn row_hash(ds: &Dataset, cols: &[usize], steps: &[f64], r: usize, with_target: 
                     (x + 0.0).to_bits().hash(&mut h);
                 }
             }
-            Values::Categorical { .. } => text(col, r).hash(&mut h),
+            Values::Categorical { .. } => col.text(r).hash(&mut h),
         }
     }
     if with_target {
@@ -70,6 +70,7 @@ fn matches(ctx: &SplitContext, tolerance: f64, with_target: bool) -> Matches {
 }
 
 /// Test rows that repeat a training row (exactly when `tolerance` is 0), in linear time.
+#[cfg_attr(not(feature = "internals"), allow(dead_code))]
 pub fn count_matches(train: &Dataset, test: &Dataset, tolerance: f64) -> usize {
     matches_between(train, test, tolerance, false).test_rows
 }

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde_json::json;
 
-use super::{text, validate, SplitContext, SplitInfo, SplitMode};
+use super::{validate, SplitContext, SplitInfo, SplitMode};
 use crate::data::sample::splitmix64;
 use crate::error::Result;
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
@@ -17,13 +17,12 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
     let (Some(g_train), Some(g_test)) = (&ctx.train.group, &ctx.test.group) else {
         return Ok(Vec::new());
     };
-    let train_groups: HashSet<String> = (0..g_train.len())
-        .filter_map(|r| text(g_train, r))
-        .collect();
+    let train_groups: HashSet<String> =
+        (0..g_train.len()).filter_map(|r| g_train.text(r)).collect();
     let test_rows_overlapping = (0..g_test.len())
-        .filter(|&r| text(g_test, r).is_some_and(|g| train_groups.contains(&g)))
+        .filter(|&r| g_test.text(r).is_some_and(|g| train_groups.contains(&g)))
         .count();
-    let test_groups: HashSet<String> = (0..g_test.len()).filter_map(|r| text(g_test, r)).collect();
+    let test_groups: HashSet<String> = (0..g_test.len()).filter_map(|r| g_test.text(r)).collect();
     let shared = test_groups
         .iter()
         .filter(|g| train_groups.contains(*g))
@@ -36,7 +35,7 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
     let k = ctx.folds();
     let fold_of: Vec<u8> = (0..g_all.len())
         .map(|r| {
-            let key = text(g_all, r).map_or(u64::from(r as u32), |g| {
+            let key = g_all.text(r).map_or(u64::from(r as u32), |g| {
                 use std::hash::{Hash, Hasher};
                 let mut h = std::collections::hash_map::DefaultHasher::new();
                 g.hash(&mut h);

@@ -8,6 +8,9 @@ mod groups;
 mod shift;
 mod temporal;
 
+use std::borrow::Cow;
+
+use crate::seeds::Stream;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Column, ColumnType, Dataset, Values, MISSING_CODE};
@@ -132,17 +135,6 @@ pub fn run(ctx: &SplitContext) -> Result<(Vec<Finding>, SplitInfo)> {
     Ok((findings, info))
 }
 
-/// The value of row `r` as text, for matching across files with different dictionaries.
-pub fn text(c: &Column, r: usize) -> Option<String> {
-    match &c.values {
-        Values::Numeric(v) if v[r].is_nan() => None,
-        Values::Numeric(v) => Some(crate::surrogate::binned::fmt_num(v[r])),
-        Values::Categorical { codes, levels } => {
-            (codes[r] != MISSING_CODE).then(|| levels[codes[r] as usize].clone())
-        }
-    }
-}
-
 /// Stack two columns (train rows then test rows) into one, merging dictionaries.
 pub fn concat(a: &Column, b: &Column) -> Column {
     let values = match (&a.values, &b.values) {
@@ -155,7 +147,7 @@ pub fn concat(a: &Column, b: &Column) -> Column {
             let mut codes = Vec::with_capacity(a.len() + b.len());
             for (c, n) in [(a, a.len()), (b, b.len())] {
                 for r in 0..n {
-                    codes.push(match text(c, r) {
+                    codes.push(match c.text(r) {
                         None => MISSING_CODE,
                         Some(t) => *index.entry(t.clone()).or_insert_with(|| {
                             levels.push(t);
@@ -180,12 +172,89 @@ pub fn concat(a: &Column, b: &Column) -> Column {
     }
 }
 
+/// Rows leakhound's own train/test split checks use, at most.
+const OWN_SPLIT_ROWS: usize = 250_000;
+
+/// The two sides the split checks compare, and where each row came from.
+pub(crate) struct Sides<'a> {
+    /// How the split came about.
+    pub mode: SplitMode,
+    train: Cow<'a, Dataset>,
+    test: Cow<'a, Dataset>,
+    /// Data row number of each training row.
+    pub train_index: Vec<usize>,
+    /// Data row number of each test row.
+    pub test_index: Vec<usize>,
+    /// A note when leakhound's own split ran on a sample.
+    pub note: Option<String>,
+}
+
+impl<'a> Sides<'a> {
+    /// A real split: the audited data against a test file or the test rows of a split column.
+    pub fn given(train: &'a Dataset, test: &'a Dataset, mode: SplitMode) -> Self {
+        Sides {
+            mode,
+            train_index: (0..train.rows()).collect(),
+            test_index: (0..test.rows()).collect(),
+            train: Cow::Borrowed(train),
+            test: Cow::Borrowed(test),
+            note: None,
+        }
+    }
+
+    /// leakhound's own seeded 80/20 split of `ds`. It only stands in for a real one: on large
+    /// files its checks run on a seeded sample, which keeps a second copy of the data small.
+    pub fn own(ds: &Dataset, row_keys: &[u64], seed: u64) -> Self {
+        let (mut a, mut b) = own_split(row_keys, seed);
+        let mut note = None;
+        if a.len() + b.len() > OWN_SPLIT_ROWS {
+            let sample = |rows: &[usize], max: usize| -> Vec<usize> {
+                let r: Vec<u32> = rows.iter().map(|&r| r as u32).collect();
+                crate::importance::folds::subsample(
+                    &r,
+                    row_keys,
+                    max,
+                    Stream::OwnSplitSample.seed(seed),
+                )
+                .into_iter()
+                .map(|r| r as usize)
+                .collect()
+            };
+            a = sample(&a, OWN_SPLIT_ROWS * 4 / 5);
+            b = sample(&b, OWN_SPLIT_ROWS / 5);
+            note = Some(format!(
+                "the split checks of leakhound's own 80/20 split ran on a seeded sample of {} train and {} test rows",
+                a.len(),
+                b.len()
+            ));
+        }
+        Sides {
+            mode: SplitMode::Own,
+            train: Cow::Owned(ds.take(&a)),
+            test: Cow::Owned(ds.take(&b)),
+            train_index: a,
+            test_index: b,
+            note,
+        }
+    }
+
+    /// The training side.
+    pub fn train(&self) -> &Dataset {
+        &self.train
+    }
+
+    /// The test side.
+    pub fn test(&self) -> &Dataset {
+        &self.test
+    }
+}
+
 /// Make leakhound's own split: a seeded 80/20 partition keyed by row content.
 pub fn own_split(row_keys: &[u64], seed: u64) -> (Vec<usize>, Vec<usize>) {
     let mut train = Vec::new();
     let mut test = Vec::new();
     for (r, &k) in row_keys.iter().enumerate() {
-        if crate::data::sample::splitmix64(seed ^ 0x5B17 ^ k).is_multiple_of(5) {
+        if crate::data::sample::splitmix64(Stream::OwnSplit.seed(seed) ^ k).is_multiple_of(5) {
             test.push(r);
         } else {
             train.push(r);
@@ -209,7 +278,7 @@ pub fn validate(ctx: &SplitContext, splits: &[(Vec<u32>, Vec<u32>)]) -> Result<O
                 p.labels,
                 tr,
                 ctx.model_features,
-                ctx.seed ^ (i as u64 + 11),
+                Stream::Validation.nth(ctx.seed, i),
             )?;
             Ok((te.clone(), m.predict(&p.x.view(), te)))
         })

@@ -2,11 +2,12 @@
 //! rows, its AUC and the columns that separate the sets; `index_overlap` (`--id-col`): the same
 //! ids on both sides; and schema mismatches between the files, as warnings-grade findings.
 
+use crate::seeds::Stream;
 use std::collections::HashSet;
 
 use serde_json::json;
 
-use super::{concat, text, SplitContext, SplitInfo};
+use super::{concat, SplitContext, SplitInfo};
 use crate::data::{Column, ColumnType};
 use crate::error::Result;
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
@@ -52,7 +53,7 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
         &(0..test.rows() as u32).collect::<Vec<_>>(),
         &row_ids(test.rows()),
         MAX_ROWS,
-        ctx.seed ^ 1,
+        Stream::TestSample.seed(ctx.seed),
     )
     .into_iter()
     .map(|r| r as usize)
@@ -66,7 +67,7 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
         .chain(std::iter::repeat_n(1, te_rows.len()))
         .collect();
     let labels = Labels::Classes { y: &y, k: 2 };
-    let fold_of = folds::assign(&labels, &x.row_keys, 3, ctx.seed ^ 0xAD);
+    let fold_of = folds::assign(&labels, &x.row_keys, 3, Stream::Adversarial.seed(ctx.seed));
     // The model sees features only: a time or id column separates a proper time or id split by
     // design, which is reported per column below, not as a shift of the data.
     let features: Vec<usize> = (0..x.features())
@@ -90,7 +91,7 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
         &problem,
         &features,
         &settings,
-        ctx.seed ^ 0xAD,
+        Stream::Adversarial.seed(ctx.seed),
         false,
     )?;
     let auc = run.oof.get("roc_auc").copied().unwrap_or(0.5);
@@ -168,9 +169,9 @@ fn index_overlap(ctx: &SplitContext) -> Vec<Finding> {
         let Some(b) = ctx.test.ids.iter().find(|b| b.name == a.name) else {
             continue;
         };
-        let train_ids: HashSet<String> = (0..a.len()).filter_map(|r| text(a, r)).collect();
+        let train_ids: HashSet<String> = (0..a.len()).filter_map(|r| a.text(r)).collect();
         let rows = (0..b.len())
-            .filter(|&r| text(b, r).is_some_and(|v| train_ids.contains(&v)))
+            .filter(|&r| b.text(r).is_some_and(|v| train_ids.contains(&v)))
             .count();
         if rows == 0 {
             continue;
@@ -223,9 +224,9 @@ pub fn schema(ctx: &SplitContext) -> Vec<Finding> {
             ));
         }
         if matches!(c.ty, ColumnType::Categorical) {
-            let levels: HashSet<String> = (0..c.len()).filter_map(|r| text(c, r)).collect();
+            let levels: HashSet<String> = (0..c.len()).filter_map(|r| c.text(r)).collect();
             let rows = (0..t.len())
-                .filter(|&r| text(t, r).is_some_and(|v| !levels.contains(&v)))
+                .filter(|&r| t.text(r).is_some_and(|v| !levels.contains(&v)))
                 .count();
             if rows > 0 {
                 unseen.insert(

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use serde_json::json;
 
-use super::{text, validate, SplitContext, SplitInfo, SplitMode};
+use super::{validate, SplitContext, SplitInfo, SplitMode};
 use crate::data::{Dataset, Target, Values};
 use crate::error::Result;
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
@@ -121,7 +121,7 @@ fn series(ds: &Dataset, t: &[f64]) -> Option<Vec<Vec<usize>>> {
         let g = ds
             .group
             .as_ref()
-            .and_then(|c| text(c, r))
+            .and_then(|c| c.text(r))
             .unwrap_or_default();
         by_group.entry(g).or_default().push(r);
     }

@@ -121,17 +121,7 @@ impl BinnedMatrix {
     }
 }
 
-/// Compact number formatting for evidence strings.
-pub fn fmt_num(x: f64) -> String {
-    if x.is_infinite() {
-        return if x > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if x.fract() == 0.0 && x.abs() < 1e12 {
-        return format!("{}", x as i64);
-    }
-    let s = format!("{x:.4}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
+pub use crate::data::fmt_num;
 
 type Binned = (Vec<u8>, usize, BinKind, Vec<f64>, Vec<String>);
 

@@ -126,11 +126,6 @@ pub struct GbmModel {
 }
 
 impl GbmModel {
-    /// Boosting rounds kept after early stopping.
-    pub fn rounds(&self) -> usize {
-        self.trees.len() / self.k_out
-    }
-
     fn margins(&self, cols: &[&[u8]], rows: &[u32]) -> Vec<f64> {
         let all: Vec<usize> = (0..self.trees.len()).collect();
         let mut out = self.tree_sum(cols, rows, &all);

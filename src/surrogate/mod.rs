@@ -11,7 +11,7 @@ mod tree;
 
 pub use binned::BinnedMatrix;
 pub use forest::Forest;
-pub use gbm::{Gbm, GbmParams};
+pub use gbm::Gbm;
 pub use tree::Tree;
 
 /// Training labels.
@@ -94,17 +94,7 @@ pub trait Surrogate: Send + Sync {
 }
 
 /// Which surrogate family to use.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SurrogateKind {
     /// Histogram gradient boosting (fast, default).
@@ -114,6 +104,45 @@ pub enum SurrogateKind {
     Tree,
     /// smartcore random forest, 20 trees (slow on large data).
     Forest,
+}
+
+impl SurrogateKind {
+    /// Every value, in the order `--help` lists them.
+    pub const ALL: &'static [SurrogateKind] = &[
+        SurrogateKind::Gbm,
+        SurrogateKind::Tree,
+        SurrogateKind::Forest,
+    ];
+
+    /// The lowercase name used on the command line and in `report.json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SurrogateKind::Gbm => "gbm",
+            SurrogateKind::Tree => "tree",
+            SurrogateKind::Forest => "forest",
+        }
+    }
+}
+
+impl std::fmt::Display for SurrogateKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for SurrogateKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        SurrogateKind::ALL
+            .iter()
+            .copied()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                let names: Vec<&str> = SurrogateKind::ALL.iter().map(|v| v.as_str()).collect();
+                format!("'{s}' is not one of {}", names.join(", "))
+            })
+    }
 }
 
 impl SurrogateKind {

@@ -151,7 +151,6 @@ pub mod dtype {
     pub const FLOAT: i32 = 1;
     pub const INT32: i32 = 6;
     pub const INT64: i32 = 7;
-    pub const STRING: i32 = 8;
     pub const DOUBLE: i32 = 11;
 }
 

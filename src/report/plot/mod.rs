@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 pub const MAX_FEATURES: usize = 30;
 
 /// Which plots to draw.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlotKind {
     /// importance.png
     Importance,
@@ -32,6 +32,49 @@ pub enum PlotKind {
     /// peeling.png: the score with every feature, after each peeling round and without the
     /// likely leaks
     Peeling,
+}
+
+impl PlotKind {
+    /// Every value, in the order `--help` lists them.
+    pub const ALL: &'static [PlotKind] = &[
+        PlotKind::Importance,
+        PlotKind::Power,
+        PlotKind::Suspect,
+        PlotKind::Split,
+        PlotKind::Peeling,
+    ];
+
+    /// The lowercase name used on the command line and in `report.json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlotKind::Importance => "importance",
+            PlotKind::Power => "power",
+            PlotKind::Suspect => "suspect",
+            PlotKind::Split => "split",
+            PlotKind::Peeling => "peeling",
+        }
+    }
+}
+
+impl std::fmt::Display for PlotKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for PlotKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        PlotKind::ALL
+            .iter()
+            .copied()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                let names: Vec<&str> = PlotKind::ALL.iter().map(|v| v.as_str()).collect();
+                format!("'{s}' is not one of {}", names.join(", "))
+            })
+    }
 }
 
 /// A rendered plot: file name and PNG bytes.

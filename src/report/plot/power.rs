@@ -20,9 +20,8 @@ pub fn draw(report: &Report) -> Result<Vec<u8>> {
     let hidden = feats.len().saturating_sub(MAX_FEATURES);
     feats.truncate(MAX_FEATURES);
     let n = feats.len();
-    let t = &report.settings["thresholds"];
-    let strong = t["strong_power"].as_f64().unwrap_or(0.9);
-    let near = t["near_perfect_power"].as_f64().unwrap_or(0.98);
+    let t = &report.settings.thresholds;
+    let (strong, near) = (t.strong_power, t.near_perfect_power);
     render(1100, 140 + 28 * n as u32, |root| {
         let caption = if hidden > 0 {
             format!("Single-feature predictive power ({hidden} weaker features not shown)")

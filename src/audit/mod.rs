@@ -1,0 +1,422 @@
+//! The audit: an [`Audit`] builder that names the target and the roles of columns, takes the
+//! options, validates all of them once ([`Audit::check`]) and runs on a [`Table`]
+//! ([`Audit::run`]). The command line goes through exactly this path.
+
+mod pipeline;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::checks::Thresholds;
+use crate::data::{Dataset, Roles, TaskChoice};
+use crate::error::{Error, Result};
+use crate::importance::EngineSettings;
+use crate::model::UserModel;
+use crate::split::{SplitMode, SplitSettings};
+use crate::surrogate::SurrogateKind;
+use crate::table::Table;
+
+/// Fewest and most cross-validation folds.
+pub const FOLDS: std::ops::RangeInclusive<usize> = 2..=20;
+/// Fewest and most permutation repeats.
+pub const REPEATS: std::ops::RangeInclusive<usize> = 1..=100;
+
+/// Everything that shapes an audit besides the data and the roles of its columns. Recorded in
+/// `report.json` under `settings` (with `engine.folds` as used: at most the number of rows).
+///
+/// Build one through [`Audit`]'s methods, or change the fields and pass it to
+/// [`Audit::settings`]; either way [`Audit::check`] validates it before any work.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Seed of every random step (folds, sampling, permutations, models).
+    pub seed: u64,
+    /// Surrogate model family.
+    pub surrogate: SurrogateKind,
+    /// Cross-validation, permutation and drop-column settings.
+    pub engine: EngineSettings,
+    /// Detection thresholds.
+    pub thresholds: Thresholds,
+    /// Features known to be legitimate: no findings are reported on them, and peeling never
+    /// removes them.
+    pub allow: Vec<String>,
+    /// Refit without the flagged features to find leaks hidden behind them.
+    pub peel: bool,
+    /// Audit a reproducible sample of at most this many rows (stratified by the target).
+    pub max_rows: Option<usize>,
+    /// Split-aware check settings.
+    pub split: SplitSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            seed: 42,
+            surrogate: SurrogateKind::Gbm,
+            engine: EngineSettings::default(),
+            thresholds: Thresholds::default(),
+            allow: Vec::new(),
+            peel: true,
+            max_rows: None,
+            split: SplitSettings::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// Check every value; the first invalid one is an [`Error::Setting`] naming it.
+    ///
+    /// ```
+    /// let mut s = leakhound::Settings::default();
+    /// assert!(s.validate().is_ok());
+    /// s.engine.repeats = 0;
+    /// let e = s.validate().unwrap_err();
+    /// assert!(matches!(e, leakhound::Error::Setting { ref name, .. } if name == "repeats"));
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        let bad = |name: &str, problem: String| {
+            Err(Error::Setting {
+                name: name.into(),
+                problem,
+            })
+        };
+        let e = &self.engine;
+        if !FOLDS.contains(&e.folds) {
+            return bad(
+                "folds",
+                format!("must be between 2 and 20, got {}", e.folds),
+            );
+        }
+        if !REPEATS.contains(&e.repeats) {
+            return bad(
+                "repeats",
+                format!("must be between 1 and 100, got {}", e.repeats),
+            );
+        }
+        for (name, v) in [
+            ("permutation_rows", e.permutation_rows),
+            ("drop_column_rows", e.drop_column_rows),
+            ("max_fit_rows", e.max_fit_rows),
+        ] {
+            if v < 10 {
+                return bad(name, format!("must be at least 10, got {v}"));
+            }
+        }
+        if !(e.cluster_threshold > 0.0 && e.cluster_threshold <= 1.0) {
+            return bad(
+                "cluster_threshold",
+                format!("must be in (0, 1], got {}", e.cluster_threshold),
+            );
+        }
+        let tol = self.split.dup_tolerance;
+        if !(tol.is_finite() && tol >= 0.0) {
+            return bad(
+                "dup_tolerance",
+                format!("must be a non-negative number, got {tol}"),
+            );
+        }
+        if self.max_rows == Some(0) {
+            return bad("max_rows", "must be at least 1".into());
+        }
+        self.thresholds
+            .validate()
+            .map_err(|(name, problem)| Error::Setting { name, problem })
+    }
+}
+
+/// Progress callback: called with a short phase name as each phase starts.
+pub type Progress = dyn Fn(&str) + Send + Sync;
+
+/// An audit to run: the target, the roles of other columns, and the options.
+///
+/// Setters never fail; [`Audit::check`] (called by [`Audit::run`] before any work) reports the
+/// first invalid value as a typed [`Error`].
+///
+/// ```
+/// use leakhound::{Audit, Severity, Table};
+///
+/// // A numeric target and a feature that copies it: the textbook leak.
+/// let y: Vec<f64> = (0..200).map(|i| (i % 2) as f64).collect();
+/// let noise: Vec<f64> = (0..200).map(|i| ((i * 37) % 101) as f64).collect();
+/// let table = Table::builder()
+///     .numeric("label_copy", y.iter().map(|v| v * 10.0))
+///     .numeric("noise", noise)
+///     .numeric("y", y)
+///     .build()?;
+/// let report = Audit::new("y").seed(7).run(table)?;
+/// assert_eq!(report.verdict.likely_leaks[0], "label_copy");
+/// assert!(report.max_severity() >= Some(Severity::High));
+/// # Ok::<(), leakhound::Error>(())
+/// ```
+pub struct Audit {
+    roles: Roles,
+    settings: Settings,
+    threshold_overrides: Vec<(String, f64)>,
+    test: Option<Table>,
+    split_col: Option<String>,
+    model: Option<UserModel>,
+    model_features: Vec<String>,
+    progress: Option<Box<Progress>>,
+}
+
+impl fmt::Debug for Audit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Audit")
+            .field("roles", &self.roles)
+            .field("settings", &self.settings)
+            .field("threshold_overrides", &self.threshold_overrides)
+            .field("test", &self.test.as_ref().map(Table::name))
+            .field("split_col", &self.split_col)
+            .field("model", &self.model.as_ref().map(|m| m.path.clone()))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Audit {
+    /// An audit predicting the column `target`, with default settings.
+    pub fn new(target: impl Into<String>) -> Self {
+        Audit {
+            roles: Roles {
+                target: target.into(),
+                ..Default::default()
+            },
+            settings: Settings::default(),
+            threshold_overrides: Vec::new(),
+            test: None,
+            split_col: None,
+            model: None,
+            model_features: Vec::new(),
+            progress: None,
+        }
+    }
+
+    /// The task: [`Task`](crate::Task) `Binary`, `Multiclass` or `Regression`, or
+    /// [`TaskChoice::Auto`] (the default: a numeric target with many values is regression).
+    pub fn task(mut self, task: impl Into<TaskChoice>) -> Self {
+        self.roles.task = task.into();
+        self
+    }
+
+    /// A timestamp column: temporal checks; not used as a feature.
+    pub fn time_col(mut self, col: impl Into<String>) -> Self {
+        self.roles.time = Some(col.into());
+        self
+    }
+
+    /// An entity column (patient, customer): group checks; not used as a feature.
+    pub fn group_col(mut self, col: impl Into<String>) -> Self {
+        self.roles.group = Some(col.into());
+        self
+    }
+
+    /// An identifier column (repeatable): checked for identifier leaks, not modelled.
+    pub fn id_col(mut self, col: impl Into<String>) -> Self {
+        self.roles.ids.push(col.into());
+        self
+    }
+
+    /// A column to leave out entirely (repeatable).
+    pub fn ignore(mut self, col: impl Into<String>) -> Self {
+        self.roles.ignore.push(col.into());
+        self
+    }
+
+    /// A feature known to be legitimate (repeatable): no findings are reported on it.
+    pub fn allow(mut self, col: impl Into<String>) -> Self {
+        self.settings.allow.push(col.into());
+        self
+    }
+
+    /// Seed of every random step (default 42): same data, same seed, same report.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.settings.seed = seed;
+        self
+    }
+
+    /// The surrogate model family (default gradient boosting).
+    pub fn surrogate(mut self, kind: SurrogateKind) -> Self {
+        self.settings.surrogate = kind;
+        self
+    }
+
+    /// Cross-validation folds (2 to 20; default 5).
+    pub fn folds(mut self, folds: usize) -> Self {
+        self.settings.engine.folds = folds;
+        self
+    }
+
+    /// Permutation repeats (1 to 100; default 5).
+    pub fn repeats(mut self, repeats: usize) -> Self {
+        self.settings.engine.repeats = repeats;
+        self
+    }
+
+    /// Override one detection threshold by its name in [`Thresholds`] (an unknown name is an
+    /// error at [`Audit::check`]).
+    pub fn threshold(mut self, name: impl Into<String>, value: f64) -> Self {
+        self.threshold_overrides.push((name.into(), value));
+        self
+    }
+
+    /// All detection thresholds at once.
+    pub fn thresholds(mut self, thresholds: Thresholds) -> Self {
+        self.settings.thresholds = thresholds;
+        self
+    }
+
+    /// Skip iterative peeling (refits without the flagged features).
+    pub fn peel(mut self, peel: bool) -> Self {
+        self.settings.peel = peel;
+        self
+    }
+
+    /// Near-duplicate tolerance, as a fraction of each numeric column's standard deviation
+    /// (default 0.001).
+    pub fn dup_tolerance(mut self, tolerance: f64) -> Self {
+        self.settings.split.dup_tolerance = tolerance;
+        self
+    }
+
+    /// Audit a reproducible sample of at most `rows` rows, stratified by the target (a table
+    /// read with [`ReadOptions::max_rows`](crate::ReadOptions) is already sampled).
+    pub fn max_rows(mut self, rows: usize) -> Self {
+        self.settings.max_rows = Some(rows);
+        self
+    }
+
+    /// Replace all settings (roles, test data and model are kept).
+    pub fn settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// A separate test table: the train/test checks (duplicates, group and id overlap,
+    /// temporal order, adversarial validation, schema) run against it. Without a test table
+    /// or a split column, leakhound makes its own seeded 80/20 split.
+    pub fn test(mut self, test: Table) -> Self {
+        self.test = Some(test);
+        self
+    }
+
+    /// A column marking each row as train or test (values like train/test, 0/1).
+    pub fn split_col(mut self, col: impl Into<String>) -> Self {
+        self.split_col = Some(col.into());
+        self
+    }
+
+    /// Also audit the user's own trained model: its score and permutation importance on the
+    /// test data (or the audited data without one) are read beside the surrogate's.
+    pub fn model(mut self, model: UserModel) -> Self {
+        self.model = Some(model);
+        self
+    }
+
+    /// The model's input columns in order, for a model that stores no feature names.
+    pub fn model_features<S: Into<String>>(mut self, cols: impl IntoIterator<Item = S>) -> Self {
+        self.model_features = cols.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Called with a short phase name ("single-feature power", ...) as each phase starts.
+    pub fn on_progress(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Box::new(f));
+        self
+    }
+
+    /// The settings the audit will run with, validated: threshold overrides applied, every
+    /// value in range. Needs no data, so a caller can fail before reading a large file.
+    pub fn check(&self) -> Result<Settings> {
+        let mut s = self.settings.clone();
+        for (name, value) in &self.threshold_overrides {
+            s.thresholds
+                .set(name, &value.to_string())
+                .map_err(|problem| Error::Setting {
+                    name: name.clone(),
+                    problem,
+                })?;
+        }
+        if self.test.is_some() && self.split_col.is_some() {
+            return Err(Error::Setting {
+                name: "split_col".into(),
+                problem: "cannot be combined with a test table".into(),
+            });
+        }
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// Run the audit on `data` (the training data, or all of it).
+    ///
+    /// Fails before any work on invalid settings, an unknown column in a role or in `allow`, or
+    /// a target that cannot be learned from.
+    pub fn run(self, data: Table) -> Result<crate::Report> {
+        let settings = self.check()?;
+        if !self.model_features.is_empty() && self.model.is_none() {
+            return Err(Error::Setting {
+                name: "model_features".into(),
+                problem: "given without a model".into(),
+            });
+        }
+        let source = data.name().to_string();
+        let columns = data.columns();
+        let mut frame = data.into_frame();
+        let mut roles = self.roles.clone();
+        if let Some(max) = settings.max_rows {
+            frame = crate::data::sample::frame(frame, &roles.target, max, settings.seed);
+        }
+        let (frame, split_test) = match &self.split_col {
+            Some(col) => {
+                let (train, test) = crate::data::split_by_column(&frame, col)?;
+                roles.ignore.push(col.clone());
+                (frame.take(&train), Some(frame.take(&test)))
+            }
+            None => (frame, None),
+        };
+        let ds = Dataset::from_frame(frame, &roles)?;
+        for a in &settings.allow {
+            if !ds.features.iter().any(|c| &c.name == a) {
+                let names: Vec<String> = ds.features.iter().map(|c| c.name.clone()).collect();
+                return Err(Error::UnknownColumn {
+                    column: a.clone(),
+                    role: "--allow".into(),
+                    suggestion: crate::error::suggest(a, &names),
+                });
+            }
+        }
+        let test = match (self.test, split_test) {
+            (Some(t), _) => {
+                let name = t.name().to_string();
+                let frame = t.into_frame();
+                let mut test_roles = roles.clone();
+                // Columns named for the training data may be absent from the test data.
+                test_roles.ignore.retain(|c| frame.index_of(c).is_some());
+                Some((
+                    Dataset::from_frame(frame, &test_roles).map_err(|e| e.in_test(&name))?,
+                    SplitMode::Files,
+                ))
+            }
+            (None, Some(f)) => Some((Dataset::from_frame(f, &roles)?, SplitMode::Column)),
+            (None, None) => None,
+        };
+        let quiet = |_: &str| {};
+        let phase: &dyn Fn(&str) = match &self.progress {
+            Some(p) => p.as_ref(),
+            None => &quiet,
+        };
+        pipeline::run(
+            &pipeline::Inputs {
+                ds: &ds,
+                test: test.as_ref().map(|(d, m)| (d, *m)),
+                user: self
+                    .model
+                    .as_ref()
+                    .map(|m| (m, self.model_features.as_slice())),
+                source: &source,
+                columns,
+            },
+            &settings,
+            phase,
+        )
+    }
+}

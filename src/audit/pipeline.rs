@@ -1,0 +1,259 @@
+//! The audit pipeline as short phases: bin the features, measure single-feature power, fit the
+//! surrogate with permutation and drop-column importance, run the checks, peel, audit the
+//! user's model, run the split checks, and assemble the report. Orchestration only: every phase
+//! is a function of its own module.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use super::Settings;
+use crate::checks::{self, peel, Context};
+use crate::data::{ColumnType, Dataset, Target};
+use crate::error::{Error, Result};
+use crate::finding::{self, Finding};
+use crate::importance::{self, folds, metrics::round6, EngineSettings};
+use crate::model::audit as user_audit;
+use crate::model::UserModel;
+use crate::report::assemble::{assemble, Parts};
+use crate::report::Report;
+use crate::split::{self, SplitMode};
+use crate::surrogate::{BinnedMatrix, Labels};
+
+/// Features the surrogate models at most (the rest are screened out by single-feature power).
+const MAX_MODEL_FEATURES: usize = 500;
+
+/// What one audit runs on.
+pub(crate) struct Inputs<'a> {
+    /// The training data (or all of it).
+    pub ds: &'a Dataset,
+    /// The test side, from a file or a split column.
+    pub test: Option<(&'a Dataset, SplitMode)>,
+    /// The user's model and the names of its inputs (empty: from the model or file order).
+    pub user: Option<(&'a UserModel, &'a [String])>,
+    /// Where the data came from, for the report.
+    pub source: &'a str,
+    /// Columns of the source table.
+    pub columns: usize,
+}
+
+/// Seconds per phase.
+struct Clock {
+    start: Instant,
+    timings: BTreeMap<String, f64>,
+}
+
+impl Clock {
+    fn new() -> Self {
+        Clock {
+            start: Instant::now(),
+            timings: BTreeMap::new(),
+        }
+    }
+
+    fn lap(&mut self, name: &str) {
+        self.timings
+            .insert(name.into(), round6(self.start.elapsed().as_secs_f64()));
+        self.start = Instant::now();
+    }
+}
+
+/// Run the audit.
+pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Result<Report> {
+    let ds = inp.ds;
+    let mut clock = Clock::new();
+
+    phase("binning features");
+    let x = BinnedMatrix::from_columns(&ds.features);
+    let labels = match &ds.target {
+        Target::Classes { y, classes } => Labels::Classes {
+            y,
+            k: classes.len(),
+        },
+        Target::Values(v) => Labels::Values(v),
+    };
+    let k = settings.engine.folds.clamp(2, ds.rows());
+    let fold_of = folds::assign(&labels, &x.row_keys, k, settings.seed);
+    let engine = EngineSettings {
+        folds: k,
+        ..settings.engine.clone()
+    };
+    clock.lap("binning");
+
+    phase("single-feature power");
+    let powers = importance::single_feature_powers(&x, &labels, &fold_of, k);
+    clock.lap("single_feature_power");
+
+    phase("surrogate, permutation and drop-column importance");
+    let (model_features, screening_note) = model_features(ds, &x, &powers)?;
+    let surrogate = settings.surrogate.build();
+    let problem = importance::Problem {
+        x: &x,
+        labels: &labels,
+        folds: &fold_of,
+    };
+    let run = importance::run_model(
+        surrogate.as_ref(),
+        &problem,
+        &model_features,
+        &engine,
+        settings.seed,
+        true,
+    )?;
+    clock.lap("importance");
+
+    phase("checks");
+    let ctx = Context {
+        ds,
+        x: &x,
+        labels,
+        folds: &fold_of,
+        k,
+        powers: &powers,
+        run: &run,
+        t: &settings.thresholds,
+    };
+    let mut findings = checks::run_all(&ctx);
+    clock.lap("checks");
+
+    let mut peeling = None;
+    if settings.peel {
+        phase("iterative peeling");
+        peeling = Some(peel::peel(
+            &ctx,
+            surrogate.as_ref(),
+            &engine,
+            settings.seed,
+            &settings.allow,
+            &model_features,
+            &mut findings,
+        )?);
+        clock.lap("peeling");
+    }
+
+    let mut warnings = ds.warnings.clone();
+    warnings.extend(screening_note);
+    let mut user_model = None;
+    let mut user_warnings = Vec::new();
+    if let Some((model, features)) = inp.user {
+        phase("your model: score and permutation importance");
+        let eval = user_audit::EvalSource {
+            data: inp.test.map_or(ds, |t| t.0),
+            described: match inp.test.map(|t| t.1) {
+                Some(SplitMode::Files) => "the test file",
+                Some(_) => "the test rows of --split-col",
+                None => "the audited file (no --test given)",
+            },
+        };
+        let ev = user_audit::evaluate(model, eval.data, features, engine.repeats, settings.seed)?;
+        user_warnings.extend(ev.warnings.iter().map(|w| format!("your model: {w}")));
+        user_model = Some(user_audit::apply(&ctx, model, &ev, &eval, &mut findings));
+        clock.lap("user_model");
+    }
+
+    phase("split checks");
+    let sides = match inp.test {
+        Some((test, mode)) => split::Sides::given(ds, test, mode),
+        None => split::Sides::own(ds, &x.row_keys, settings.seed),
+    };
+    warnings.extend(sides.note.clone());
+    warnings.extend(user_warnings);
+    let split_ctx = split::SplitContext {
+        train: sides.train(),
+        test: sides.test(),
+        mode: sides.mode,
+        data: ds,
+        problem,
+        model_features: &model_features,
+        surrogate: surrogate.as_ref(),
+        random_headline: importance::metrics::headline(&run.oof),
+        seed: settings.seed,
+        settings: &settings.split,
+        thresholds: &settings.thresholds,
+        train_index: &sides.train_index,
+        test_index: &sides.test_index,
+    };
+    let (split_findings, split_info) = split::run(&split_ctx)?;
+    findings.extend(split_findings);
+    clock.lap("split");
+
+    if let Some((test, _)) = inp.test {
+        warnings.extend(test.warnings.iter().map(|w| format!("test: {w}")));
+    }
+    warnings.extend(drop_allowed(&mut findings, &settings.allow));
+    finding::sort(&mut findings);
+
+    Ok(assemble(Parts {
+        ds,
+        x: &x,
+        labels: &labels,
+        source: inp.source,
+        columns: inp.columns,
+        settings: Settings {
+            engine,
+            ..settings.clone()
+        },
+        surrogate: surrogate.name(),
+        features_used: model_features.len(),
+        powers: &powers,
+        run: &run,
+        findings,
+        peeling,
+        split: split_info,
+        user_model,
+        warnings,
+        timings: clock.timings,
+    }))
+}
+
+/// The features the surrogate models: every varying non-identifier column, or on very wide
+/// tables the [`MAX_MODEL_FEATURES`] with the most single-feature power (every feature still
+/// gets the single-feature checks). Also the note saying so.
+fn model_features(
+    ds: &Dataset,
+    x: &BinnedMatrix,
+    powers: &[importance::Power],
+) -> Result<(Vec<usize>, Option<String>)> {
+    let mut features: Vec<usize> = (0..x.features())
+        .filter(|&f| ds.features[f].ty != ColumnType::Identifier && varies(x, f))
+        .collect();
+    if features.is_empty() {
+        return Err(Error::Data(
+            "no feature varies (every column is constant, missing or an identifier)".into(),
+        ));
+    }
+    if features.len() <= MAX_MODEL_FEATURES {
+        return Ok((features, None));
+    }
+    let total = features.len();
+    features.sort_by(|&a, &b| powers[b].power.total_cmp(&powers[a].power).then(a.cmp(&b)));
+    features.truncate(MAX_MODEL_FEATURES);
+    features.sort_unstable();
+    Ok((
+        features,
+        Some(format!(
+            "{total} features vary: the surrogate models the {MAX_MODEL_FEATURES} with the highest single-feature power; every feature gets the single-feature checks"
+        )),
+    ))
+}
+
+/// Whether a binned feature takes more than one value (counting "missing" as a value).
+fn varies(x: &BinnedMatrix, f: usize) -> bool {
+    let col = &x.cols[f];
+    col.iter().any(|&b| b != col[0])
+}
+
+/// Remove findings on features the user allows; the warning saying how many.
+fn drop_allowed(findings: &mut Vec<Finding>, allow: &[String]) -> Option<String> {
+    if allow.is_empty() {
+        return None;
+    }
+    let before = findings.len();
+    findings.retain(|f| !allow.iter().any(|a| f.concerns(a)));
+    (findings.len() < before).then(|| {
+        format!(
+            "{} findings on allowed features ({}) were not reported",
+            before - findings.len(),
+            allow.join(", ")
+        )
+    })
+}
