@@ -5,8 +5,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use leakhound::internals::{
-    folds, single_feature_powers, splitmix64, BinnedMatrix, Dataset, Gbm, Labels, Surrogate,
-    Target,
+    folds, single_feature_powers, splitmix64, BinnedMatrix, Dataset, Gbm, Labels, Surrogate, Target,
 };
 use leakhound::synth::{generate, Plant};
 use leakhound::{Audit, EngineSettings, ReadOptions, Table, Task};

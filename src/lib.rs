@@ -10,13 +10,14 @@ mod importance;
 mod model;
 pub mod report;
 mod seeds;
+mod settings;
 mod split;
 mod surrogate;
 #[cfg(feature = "synth")]
 pub mod synth;
 mod table;
 
-pub use audit::{Audit, Progress, Settings};
+pub use audit::{Audit, Progress};
 pub use checks::Thresholds;
 pub use data::{ColumnType, ReadOptions, Task, TaskChoice};
 pub use error::{Error, Result};
@@ -24,6 +25,7 @@ pub use finding::{Finding, FindingKind, Severity};
 pub use importance::EngineSettings;
 pub use model::{ModelFormat, Output as ModelOutput, UserModel};
 pub use report::Report;
+pub use settings::Settings;
 pub use split::SplitSettings;
 pub use surrogate::SurrogateKind;
 #[cfg(feature = "linfa")]

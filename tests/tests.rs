@@ -2,9 +2,11 @@
 
 mod common;
 
+mod architecture;
 mod clean_data;
 mod cli;
 mod compare;
+mod library;
 mod models;
 mod planted;
 mod properties;

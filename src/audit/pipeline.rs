@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use super::Settings;
 use crate::checks::{self, peel, Context};
 use crate::data::{ColumnType, Dataset, Target};
 use crate::error::{Error, Result};
@@ -16,6 +15,7 @@ use crate::model::audit as user_audit;
 use crate::model::UserModel;
 use crate::report::assemble::{assemble, Parts};
 use crate::report::Report;
+use crate::settings::Settings;
 use crate::split::{self, SplitMode};
 use crate::surrogate::{BinnedMatrix, Labels};
 

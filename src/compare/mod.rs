@@ -157,6 +157,44 @@ impl Comparison {
     }
 }
 
+impl Side {
+    /// A side from a report in memory, named `source` in the comparison.
+    pub fn from_report(report: Report, source: impl Into<String>) -> Side {
+        let shares = report
+            .features
+            .iter()
+            .map(|f| (f.name.clone(), f.importance_share))
+            .collect();
+        Side {
+            source: source.into(),
+            report: Some(report),
+            shares,
+        }
+    }
+
+    /// A side from importances per feature (gain, mean |SHAP|, ...), named `source`; they are
+    /// normalised to shares of the positive total.
+    pub fn from_importances(
+        importances: impl IntoIterator<Item = (String, f64)>,
+        source: impl Into<String>,
+    ) -> Side {
+        let raw: BTreeMap<String, f64> = importances
+            .into_iter()
+            .map(|(k, v)| (k, if v.is_nan() { 0.0 } else { v.max(0.0) }))
+            .collect();
+        let total: f64 = raw.values().sum();
+        let shares = raw
+            .into_iter()
+            .map(|(k, v)| (k, if total > 0.0 { r4(v / total) } else { 0.0 }))
+            .collect();
+        Side {
+            source: source.into(),
+            report: None,
+            shares,
+        }
+    }
+}
+
 /// Load a side: `.json` is a leakhound report, `.csv` an importance table.
 pub fn load(path: &Path) -> Result<Side> {
     let source = path.display().to_string();
@@ -189,16 +227,7 @@ pub fn load(path: &Path) -> Result<Side> {
                 path: path.into(),
                 message: format!("not a leakhound report ({e})"),
             })?;
-            let shares = report
-                .features
-                .iter()
-                .map(|f| (f.name.clone(), f.importance_share))
-                .collect();
-            Ok(Side {
-                source,
-                report: Some(report),
-                shares,
-            })
+            Ok(Side::from_report(report, source))
         }
         "csv" | "tsv" | "txt" => Ok(Side {
             source,

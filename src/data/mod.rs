@@ -2,6 +2,8 @@
 //!
 //! Rows are streamed; only the typed columns (f64 or u32 codes plus a dictionary) stay in memory.
 
+#[cfg(feature = "arrow")]
+pub(crate) mod arrow;
 pub(crate) mod builder;
 mod dataset;
 mod reader;

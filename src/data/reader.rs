@@ -474,7 +474,7 @@ fn read_parquet(path: &Path, opts: &ReadOptions) -> Result<Frame> {
     };
     let read = |b: ParquetRecordBatchReaderBuilder<File>| -> Result<Frame> {
         let reader = b.with_batch_size(65_536).build().map_err(bad)?;
-        let mut acc = crate::table::Accumulator::default();
+        let mut acc = super::arrow::Accumulator::default();
         for batch in reader {
             let batch = batch.map_err(|e| Error::Malformed {
                 path: path.into(),

@@ -8,12 +8,12 @@ use super::{
     ClusterInfo, DatasetInfo, Distribution, FeatureInfo, ModelInfo, PermutationInfo, PowerInfo,
     Ranks, Report, Tool, Verdict, SCHEMA_VERSION,
 };
-use crate::audit::Settings;
 use crate::checks::peel::Peeling;
 use crate::data::{Dataset, Target};
 use crate::finding::{Finding, FindingKind, Severity};
 use crate::importance::{self, metrics::round6, ModelRun};
 use crate::model::audit::UserModelInfo;
+use crate::settings::Settings;
 use crate::split::SplitInfo;
 use crate::surrogate::{BinnedMatrix, Labels};
 

@@ -340,7 +340,7 @@ pub struct Report {
     /// Dataset.
     pub dataset: DatasetInfo,
     /// Settings and thresholds as used.
-    pub settings: crate::audit::Settings,
+    pub settings: crate::settings::Settings,
     /// The one-line conclusion.
     #[serde(default)]
     pub verdict: Verdict,

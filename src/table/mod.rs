@@ -14,8 +14,6 @@ mod linfa;
 #[cfg(feature = "ndarray")]
 mod ndarray;
 
-#[cfg(feature = "arrow")]
-pub(crate) use self::arrow::Accumulator;
 #[cfg(feature = "linfa")]
 pub use self::linfa::TargetValue;
 

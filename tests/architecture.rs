@@ -1,0 +1,105 @@
+//! The house in order: no top-level module of the library imports one that imports it back
+//! (directly or through others), and the binary's modules stay out of the library.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// Top-level library modules and the others each one names as `crate::<module>`.
+fn imports() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+    let modules: Vec<String> = lib
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim().trim_start_matches("pub ");
+            l.strip_prefix("mod ")
+                .map(|m| m.trim_end_matches(';').trim().to_string())
+                .filter(|m| !m.contains(' '))
+        })
+        .collect();
+    let mut graph = BTreeMap::new();
+    for m in &modules {
+        let mut files = Vec::new();
+        let dir = src.join(m);
+        if dir.is_dir() {
+            rust_files(&dir, &mut files);
+        } else {
+            files.push(src.join(format!("{m}.rs")));
+        }
+        let mut deps = BTreeSet::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for (i, _) in text.match_indices("crate::") {
+                let rest = &text[i + 7..];
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if modules.contains(&name) && &name != m {
+                    deps.insert(name);
+                }
+            }
+        }
+        graph.insert(m.clone(), deps);
+    }
+    graph
+}
+
+#[test]
+fn no_import_cycle_between_top_level_modules() {
+    let graph = imports();
+    assert!(graph.len() >= 10, "modules found: {graph:?}");
+    // Depth-first search for a back edge, reporting the cycle.
+    fn visit(
+        m: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(i) = path.iter().position(|p| p == m) {
+            let mut cycle = path[i..].to_vec();
+            cycle.push(m.to_string());
+            return Some(cycle);
+        }
+        if done.contains(m) {
+            return None;
+        }
+        path.push(m.to_string());
+        for d in &graph[m] {
+            if let Some(c) = visit(d, graph, path, done) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        done.insert(m.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    for m in graph.keys() {
+        if let Some(cycle) = visit(m, &graph, &mut Vec::new(), &mut done) {
+            panic!("import cycle: {}", cycle.join(" -> "));
+        }
+    }
+}
+
+#[test]
+fn the_binary_modules_are_not_in_the_library() {
+    let graph = imports();
+    for m in ["cli", "commands", "demo"] {
+        assert!(!graph.contains_key(m), "{m} is a library module");
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let main = std::fs::read_to_string(src.join("main.rs")).unwrap();
+    assert!(main.lines().count() < 60, "main.rs stays thin");
+}

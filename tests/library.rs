@@ -1,0 +1,118 @@
+//! The library as a Rust user calls it: the builder validates every setting before any work and
+//! says which one is wrong; tables from columns audit like files; compare works on reports.
+
+use leakhound::synth::{generate, Plant};
+use leakhound::{compare, Audit, Error, FindingKind, Settings, Severity, Table, Task, Thresholds};
+
+fn small() -> Table {
+    generate(Plant::PostOutcome, Task::Binary, 400, 3).table()
+}
+
+fn setting_error(audit: Audit) -> (String, String) {
+    match audit.run(small()) {
+        Err(Error::Setting { name, problem }) => (name, problem),
+        other => panic!("expected a setting error, got {other:?}"),
+    }
+}
+
+#[test]
+fn invalid_settings_are_typed_errors_not_panics() {
+    let (name, problem) = setting_error(Audit::new("y").repeats(0));
+    assert_eq!(
+        (name.as_str(), problem.as_str()),
+        ("repeats", "must be between 1 and 100, got 0")
+    );
+    assert_eq!(setting_error(Audit::new("y").folds(1)).0, "folds");
+    let (name, problem) = setting_error(Audit::new("y").folds(300));
+    assert_eq!(name, "folds");
+    assert!(problem.contains("got 300"), "{problem}");
+    assert_eq!(
+        setting_error(Audit::new("y").dup_tolerance(-0.5)).0,
+        "dup_tolerance"
+    );
+    assert_eq!(
+        setting_error(Audit::new("y").dup_tolerance(f64::NAN)).0,
+        "dup_tolerance"
+    );
+    assert_eq!(setting_error(Audit::new("y").max_rows(0)).0, "max_rows");
+    let (name, problem) = setting_error(Audit::new("y").threshold("no_such_threshold", 0.5));
+    assert_eq!(name, "no_such_threshold");
+    assert!(problem.contains("unknown threshold"), "{problem}");
+    assert_eq!(
+        setting_error(Audit::new("y").threshold("strong_power", 1.5)).0,
+        "strong_power"
+    );
+    let mut s = Settings::default();
+    s.engine.permutation_rows = 0;
+    assert_eq!(
+        setting_error(Audit::new("y").settings(s)).0,
+        "permutation_rows"
+    );
+    // check() needs no data: a caller can fail before reading a file.
+    assert!(Audit::new("y").repeats(0).check().is_err());
+    assert!(Audit::new("y").check().is_ok());
+}
+
+#[test]
+fn roles_are_checked_against_the_table() {
+    let e = Audit::new("nope").run(small()).unwrap_err().to_string();
+    assert!(
+        e.starts_with("unknown column 'nope' given to --target"),
+        "{e}"
+    );
+    let e = Audit::new("y")
+        .allow("outcome_cod")
+        .run(small())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("did you mean 'outcome_code'"), "{e}");
+    let e = Audit::new("y")
+        .split_col("y")
+        .test(small())
+        .check()
+        .unwrap_err();
+    assert!(matches!(e, Error::Setting { ref name, .. } if name == "split_col"));
+}
+
+#[test]
+fn a_table_from_columns_audits_like_its_csv() {
+    let s = generate(Plant::Missingness, Task::Binary, 1500, 9);
+    let from_builder = Audit::new("y").run(s.table()).unwrap();
+    let dir = std::env::temp_dir().join(format!("leakhound-lib-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("t.csv");
+    std::fs::write(&path, s.csv()).unwrap();
+    let from_file = Audit::new("y")
+        .run(Table::from_path(&path).unwrap().with_name("test"))
+        .unwrap();
+    let json = |r: &leakhound::Report| {
+        let mut v = serde_json::to_value(r).unwrap();
+        v.as_object_mut().unwrap().remove("timings");
+        v
+    };
+    assert_eq!(json(&from_builder), json(&from_file));
+    assert!(from_builder
+        .findings
+        .iter()
+        .any(|f| f.kind == FindingKind::MissingnessLeak && f.severity >= Severity::High));
+}
+
+#[test]
+fn compare_two_library_reports() {
+    let old = Audit::new("y")
+        .run(generate(Plant::None, Task::Binary, 800, 4).table())
+        .unwrap();
+    let new = Audit::new("y")
+        .run(generate(Plant::PostOutcome, Task::Binary, 800, 4).table())
+        .unwrap();
+    let c = compare::compare(
+        &compare::Side::from_report(old, "v1"),
+        &compare::Side::from_report(new, "v2"),
+        &Thresholds::default(),
+    );
+    assert!(c
+        .findings
+        .iter()
+        .any(|f| f.kind == FindingKind::NewLeak && f.feature.as_deref() == Some("outcome_code")));
+    assert!(c.max_severity() >= Some(Severity::High));
+}
