@@ -114,11 +114,11 @@ impl Error {
 
 /// Closest name among `candidates` to `name`, formatted as a hint (" (did you mean 'x'?)"),
 /// or the list of available columns when nothing is close.
-pub fn suggest(name: &str, candidates: &[String]) -> String {
+pub(crate) fn suggest(name: &str, candidates: &[String]) -> String {
     let lower = name.to_lowercase();
     let best = candidates
         .iter()
-        .map(|c| (levenshtein(&lower, &c.to_lowercase()), c))
+        .map(|c| (strsim::levenshtein(&lower, &c.to_lowercase()), c))
         .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
     match best {
         Some((d, c)) if d <= (name.chars().count().max(3) / 2).max(2) => {
@@ -132,21 +132,6 @@ pub fn suggest(name: &str, candidates: &[String]) -> String {
             format!(" (available: {})", shown.join(", "))
         }
     }
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

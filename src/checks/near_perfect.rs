@@ -6,7 +6,8 @@ use serde_json::json;
 use super::{describe_power, Check, Context};
 use crate::finding::{r4, Finding, FindingKind, Severity};
 use crate::importance::{folds, metrics, single_feature};
-use crate::surrogate::{Labels, Surrogate, Tree};
+use crate::seeds::EVIDENCE_TREE;
+use crate::surrogate::{Labels, Smartcore, Surrogate};
 
 /// Training rows for the evidence tree, at most.
 const TREE_ROWS: usize = 20_000;
@@ -15,9 +16,9 @@ const TREE_ROWS: usize = 20_000;
 /// reviewer can read, as evidence next to the lookup-table power.
 fn shallow_tree(ctx: &Context, f: usize) -> Option<(&'static str, f64)> {
     let (train, test) = folds::split(ctx.folds, 0);
-    let train = folds::subsample(&train, &ctx.x.row_keys, TREE_ROWS, 7);
-    let model = Tree { max_depth: 2 }
-        .fit(ctx.x, &ctx.labels, &train, &[f], 7)
+    let train = folds::subsample(&train, &ctx.x.row_keys, TREE_ROWS, EVIDENCE_TREE);
+    let model = Smartcore::Tree { max_depth: 2 }
+        .fit(ctx.x, &ctx.labels, &train, &[f], EVIDENCE_TREE)
         .ok()?;
     let pred = model.predict(&ctx.x.view(), &test);
     match ctx.labels {

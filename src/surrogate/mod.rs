@@ -5,14 +5,12 @@
 use rayon::prelude::*;
 
 pub mod binned;
-mod forest;
 pub mod gbm;
-mod tree;
+mod smartcore;
 
+pub use self::smartcore::Smartcore;
 pub use binned::BinnedMatrix;
-pub use forest::Forest;
 pub use gbm::Gbm;
-pub use tree::Tree;
 
 /// Training labels.
 #[derive(Debug, Clone, Copy)]
@@ -150,8 +148,8 @@ impl SurrogateKind {
     pub fn build(self) -> Box<dyn Surrogate> {
         match self {
             SurrogateKind::Gbm => Box::new(Gbm::default()),
-            SurrogateKind::Tree => Box::new(Tree { max_depth: 8 }),
-            SurrogateKind::Forest => Box::new(Forest {
+            SurrogateKind::Tree => Box::new(Smartcore::Tree { max_depth: 8 }),
+            SurrogateKind::Forest => Box::new(Smartcore::Forest {
                 n_trees: 20,
                 max_depth: 12,
             }),
