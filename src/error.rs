@@ -8,65 +8,126 @@ use std::path::PathBuf;
 pub enum Error {
     /// The input file does not exist.
     #[error("{}: no such file", path.display())]
-    FileNotFound { path: PathBuf },
+    FileNotFound {
+        /// The file concerned.
+        path: PathBuf,
+    },
     /// Reading or opening failed for another reason.
     #[error("{}: {source}", path.display())]
     Io {
+        /// The file concerned.
         path: PathBuf,
+        /// The underlying I/O error.
         source: std::io::Error,
     },
     /// The file has no bytes (or only whitespace).
     #[error("{}: file is empty", path.display())]
-    EmptyFile { path: PathBuf },
+    EmptyFile {
+        /// The file concerned.
+        path: PathBuf,
+    },
     /// A header line but no data rows.
     #[error("{}: header only, no data rows", path.display())]
-    HeaderOnly { path: PathBuf },
+    HeaderOnly {
+        /// The file concerned.
+        path: PathBuf,
+    },
     /// A data row with the wrong number of fields.
     #[error("{}: line {line}: expected {expected} fields, found {found}", path.display())]
     RaggedRow {
+        /// The file concerned.
         path: PathBuf,
+        /// 1-based line number in the file.
         line: u64,
+        /// Fields in the header.
         expected: usize,
+        /// Fields in this row.
         found: usize,
     },
     /// Bytes that are not UTF-8, a NUL byte, or other undecodable content.
     #[error("{}: line {line}: {what}", path.display())]
     Undecodable {
+        /// The file concerned.
         path: PathBuf,
+        /// 1-based line number in the file.
         line: u64,
+        /// What could not be decoded.
         what: String,
     },
     /// A structural problem in the file (bad gzip stream, corrupt Parquet, bad quoting, ...).
     #[error("{}: {message}", path.display())]
-    Malformed { path: PathBuf, message: String },
+    Malformed {
+        /// The file concerned.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// The file extension is not one we read.
     #[error("{}: unsupported file type '{ext}' (expected .csv, .tsv, .txt, .csv.gz, .tsv.gz or .parquet)", path.display())]
-    UnsupportedExtension { path: PathBuf, ext: String },
+    UnsupportedExtension {
+        /// The file concerned.
+        path: PathBuf,
+        /// The extension found.
+        ext: String,
+    },
     /// Two columns share a name, so roles would be ambiguous.
     #[error("{}: duplicate column name '{column}'", path.display())]
-    DuplicateColumn { path: PathBuf, column: String },
+    DuplicateColumn {
+        /// The file concerned.
+        path: PathBuf,
+        /// The column concerned.
+        column: String,
+    },
     /// A column named on the command line or in the config does not exist.
     #[error("unknown column '{column}' given to {role}{suggestion}")]
     UnknownColumn {
+        /// The column concerned.
         column: String,
+        /// The role it was given in (`--target`, `--allow`, ...).
         role: String,
+        /// A close name, or the available columns, formatted as a hint.
         suggestion: String,
     },
     /// The target cannot be learned from (one class, all missing, ...).
     #[error("target column '{column}' {problem}")]
-    BadTarget { column: String, problem: String },
+    BadTarget {
+        /// The column concerned.
+        column: String,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// A model file that cannot be loaded.
     #[error("{}: {message}", path.display())]
-    Model { path: PathBuf, message: String },
+    Model {
+        /// The file concerned.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// The config file is unreadable or has unknown keys.
     #[error("{}: config: {message}", path.display())]
-    Config { path: PathBuf, message: String },
+    Config {
+        /// The file concerned.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// The output directory cannot be created or written.
     #[error("{}: cannot write report: {message}", path.display())]
-    Output { path: PathBuf, message: String },
+    Output {
+        /// The file concerned.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// An audit setting out of range or unknown (a threshold name, folds, repeats, ...).
     #[error("invalid setting '{name}': {problem}")]
-    Setting { name: String, problem: String },
+    Setting {
+        /// The setting (a field of `Settings`, or a threshold name).
+        name: String,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// Invalid combination of options or values.
     #[error("{0}")]
     Usage(String),

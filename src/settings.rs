@@ -17,8 +17,8 @@ pub const REPEATS: std::ops::RangeInclusive<usize> = 1..=100;
 /// Everything that shapes an audit besides the data and the roles of its columns. Recorded in
 /// `report.json` under `settings` (with `engine.folds` as used: at most the number of rows).
 ///
-/// Build one through [`Audit`]'s methods, or change the fields and pass it to
-/// [`Audit::settings`]; either way [`Audit::check`] validates it before any work.
+/// Build one through [`Audit`](crate::Audit)'s methods, or change the fields and pass it to
+/// [`Audit::settings`](crate::Audit::settings); either way [`Audit::check`](crate::Audit::check) validates it before any work.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {

@@ -243,7 +243,7 @@ pub fn load(path: &Path) -> Result<Side> {
 
 /// Read a `feature,importance` table (e.g. XGBoost/LightGBM gain or mean |SHAP|); importances
 /// are made non-negative shares.
-pub fn read_importances(path: &Path) -> Result<BTreeMap<String, f64>> {
+fn read_importances(path: &Path) -> Result<BTreeMap<String, f64>> {
     let frame = crate::data::read_frame(path, &crate::data::ReadOptions::default())?;
     let names = frame.names();
     let find = |want: &[&str]| {

@@ -110,7 +110,12 @@ pub struct Roles {
 #[derive(Debug, Clone)]
 pub enum Target {
     /// Class index per row and class labels.
-    Classes { y: Vec<u32>, classes: Vec<String> },
+    Classes {
+        /// Class index per row.
+        y: Vec<u32>,
+        /// Class labels.
+        classes: Vec<String>,
+    },
     /// Numeric values.
     Values(Vec<f64>),
 }

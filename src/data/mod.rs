@@ -43,7 +43,9 @@ pub enum Values {
     Numeric(Vec<f64>),
     /// Codes into `levels`; [`MISSING_CODE`] means missing.
     Categorical {
+        /// Level index per row.
         codes: Vec<u32>,
+        /// Level names.
         levels: Vec<String>,
     },
 }

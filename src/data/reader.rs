@@ -22,7 +22,7 @@ pub struct ReadOptions {
     /// Column whose raw values define strata for the sample (the target).
     pub stratify_by: Option<String>,
     /// Refuse to load more than this many bytes of typed values (the audit needs about
-    /// [`MEMORY_FACTOR`] times that); `None` for no limit.
+    /// 2.5 times that); `None` for no limit.
     pub memory_limit: Option<u64>,
 }
 

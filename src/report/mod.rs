@@ -124,7 +124,7 @@ pub struct Ranks {
 
 /// The numeric cells of a feature-table row, formatted alike for Markdown and HTML: type,
 /// missing, power, permutation (mean `pm` std), drop-column, share. Renderers escape and wrap.
-pub fn feature_cells(f: &FeatureInfo, pm: &str) -> [String; 6] {
+pub(crate) fn feature_cells(f: &FeatureInfo, pm: &str) -> [String; 6] {
     [
         format!("{:?}", f.ty),
         format!("{:.1}%", f.missing_fraction * 100.0),
@@ -140,7 +140,7 @@ pub fn feature_cells(f: &FeatureInfo, pm: &str) -> [String; 6] {
 
 /// Cells of one user-model input for the Markdown and HTML tables: permutation (± `pm`), share
 /// in the user's model, share in the surrogate, single-feature power.
-pub fn user_model_cells(u: &UserFeatureImportance, pm: &str) -> [String; 4] {
+pub(crate) fn user_model_cells(u: &UserFeatureImportance, pm: &str) -> [String; 4] {
     [
         format!(
             "{:.4} {pm} {:.4}",
@@ -154,7 +154,7 @@ pub fn user_model_cells(u: &UserFeatureImportance, pm: &str) -> [String; 4] {
 }
 
 /// Metrics as "name value, name value" with `decimals` places, for every renderer.
-pub fn metric_list(metrics: &BTreeMap<String, f64>, decimals: usize) -> String {
+pub(crate) fn metric_list(metrics: &BTreeMap<String, f64>, decimals: usize) -> String {
     metrics
         .iter()
         .map(|(k, v)| format!("{k} {v:.decimals$}"))
@@ -164,7 +164,7 @@ pub fn metric_list(metrics: &BTreeMap<String, f64>, decimals: usize) -> String {
 
 /// `low` findings grouped by kind (in first-seen order), with the features each concerns: the
 /// terminal and Markdown show them as one line per kind.
-pub fn low_notes(findings: &[Finding]) -> Vec<(FindingKind, Vec<String>)> {
+pub(crate) fn low_notes(findings: &[Finding]) -> Vec<(FindingKind, Vec<String>)> {
     let mut out: Vec<(FindingKind, Vec<String>)> = Vec::new();
     for f in findings.iter().filter(|f| f.severity == Severity::Low) {
         let who = f.feature.clone().unwrap_or_else(|| {
@@ -183,7 +183,7 @@ pub fn low_notes(findings: &[Finding]) -> Vec<(FindingKind, Vec<String>)> {
 }
 
 /// "a, b, c and 4 more".
-pub fn name_list(names: &[String], max: usize) -> String {
+pub(crate) fn name_list(names: &[String], max: usize) -> String {
     if names.len() <= max {
         names.join(", ")
     } else {
@@ -192,7 +192,7 @@ pub fn name_list(names: &[String], max: usize) -> String {
 }
 
 /// One line saying what was audited and how it scored.
-pub fn user_model_summary(u: &UserModelInfo) -> String {
+pub(crate) fn user_model_summary(u: &UserModelInfo) -> String {
     format!(
         "{} ({}) on {}, {} rows: {}",
         u.path,
@@ -204,7 +204,7 @@ pub fn user_model_summary(u: &UserModelInfo) -> String {
 }
 
 /// What comes from where, said once in every format.
-pub const USER_MODEL_SOURCES: &str = "Score and permutation importance: your model. Single-feature power, drop-column importance and surrogate share: leakhound's surrogates.";
+pub(crate) const USER_MODEL_SOURCES: &str = "Score and permutation importance: your model. Single-feature power, drop-column importance and surrogate share: leakhound's surrogates.";
 
 /// One feature's row in the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

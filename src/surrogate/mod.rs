@@ -16,7 +16,12 @@ pub use gbm::Gbm;
 #[derive(Debug, Clone, Copy)]
 pub enum Labels<'a> {
     /// Class index per row and the number of classes.
-    Classes { y: &'a [u32], k: usize },
+    Classes {
+        /// Class index per row.
+        y: &'a [u32],
+        /// Number of classes.
+        k: usize,
+    },
     /// Regression values per row.
     Values(&'a [f64]),
 }

@@ -25,7 +25,7 @@ pub enum PlotKind {
     Importance,
     /// single_feature_power.png
     Power,
-    /// suspect_<feature>.png for each feature flagged high or above
+    /// `suspect_<feature>.png` for each feature flagged high or above
     Suspect,
     /// split.png: validation scores under the split (split-aware audits)
     Split,
