@@ -99,6 +99,8 @@ pub use table::{Table, TableBuilder};
 #[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod internals {
+    #[cfg(feature = "parquet")]
+    pub use crate::data::read_parquet_records;
     pub use crate::data::sample::splitmix64;
     pub use crate::data::time::format_iso;
     pub use crate::data::{

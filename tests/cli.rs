@@ -134,6 +134,33 @@ fn bad_inputs_get_clear_errors() {
 }
 
 #[test]
+fn invalid_settings_fail_before_any_file_is_read() {
+    let d = tempdir("settings");
+    // The data file does not exist: the settings error must come first.
+    for (flag, needle) in [
+        (
+            "--folds=1",
+            "invalid setting 'folds': must be between 2 and 20, got 1",
+        ),
+        ("--folds=300", "got 300"),
+        ("--repeats=0", "invalid setting 'repeats'"),
+        ("--dup-tolerance=-1", "invalid setting 'dup_tolerance'"),
+        ("--max-rows=0", "invalid setting 'max_rows'"),
+        (
+            "--threshold=strong_power=2",
+            "invalid setting 'strong_power'",
+        ),
+        ("--threshold=nope=0.5", "unknown threshold 'nope'"),
+    ] {
+        fails_with(
+            &d,
+            &["audit", "missing.csv", "--target", "y", flag],
+            &[needle],
+        );
+    }
+}
+
+#[test]
 fn reads_tsv_gzip_bom_crlf_quotes_and_parquet() {
     let d = tempdir("formats");
     let out = d.join("out").display().to_string();

@@ -205,6 +205,30 @@ fn importance_tables_compare_and_inspect() {
         stdout.contains("dominant_feature") && stdout.contains("leaky_code"),
         "{stdout}"
     );
+    // inspect reads the audit's thresholds: with dominant_share at 0.99 neither the 88% feature
+    // nor the pair carrying 98% is dominant; a threshold that does not exist is an error.
+    let o = run(
+        &d,
+        &[
+            "inspect",
+            "gain.csv",
+            "--threshold",
+            "dominant_share=0.99",
+            "--fail-on",
+            "low",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).0);
+    let o = run(
+        &d,
+        &["inspect", "gain.csv", "--threshold", "dominant_shar=0.6"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).1.contains("unknown threshold 'dominant_shar'"),
+        "{}",
+        text(&o).1
+    );
     std::fs::write(
         d.join("flat.csv"),
         "feature,importance\na,1\nb,1\nc,1\nd,1\n",

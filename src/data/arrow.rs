@@ -24,6 +24,9 @@ use crate::error::{Error, Result};
 /// Columns accumulated over batches.
 #[derive(Default)]
 pub(crate) struct Accumulator {
+    /// Rows expected (a Parquet file's row count): columns are allocated once at that size
+    /// instead of growing by doubling, which would need up to twice the memory.
+    capacity: usize,
     names: Vec<String>,
     columns: Vec<Acc>,
     rows: usize,
@@ -43,6 +46,14 @@ enum Acc {
 }
 
 impl Accumulator {
+    /// An accumulator for about `rows` rows in total.
+    pub(crate) fn with_capacity(rows: usize) -> Self {
+        Accumulator {
+            capacity: rows,
+            ..Accumulator::default()
+        }
+    }
+
     /// Append a batch; its schema must match the first batch's.
     pub(crate) fn push(&mut self, batch: RecordBatch) -> Result<()> {
         let (schema, arrays, rows) = batch.into_parts();
@@ -57,7 +68,7 @@ impl Accumulator {
             self.columns = schema
                 .fields()
                 .iter()
-                .map(|f| Acc::for_type(f.name(), f.data_type()))
+                .map(|f| Acc::for_type(f.name(), f.data_type(), self.capacity))
                 .collect::<Result<_>>()?;
         } else if names != self.names {
             return Err(Error::Data(
@@ -100,7 +111,7 @@ fn unsupported(name: &str, ty: &DataType) -> Error {
 }
 
 impl Acc {
-    fn for_type(name: &str, ty: &DataType) -> Result<Acc> {
+    fn for_type(name: &str, ty: &DataType, capacity: usize) -> Result<Acc> {
         Ok(match ty {
             DataType::Null
             | DataType::Int8
@@ -113,10 +124,10 @@ impl Acc {
             | DataType::UInt64
             | DataType::Float32
             | DataType::Float64
-            | DataType::Decimal128(..) => Acc::Numeric(Vec::new()),
-            DataType::Boolean => Acc::Boolean(Vec::new()),
+            | DataType::Decimal128(..) => Acc::Numeric(Vec::with_capacity(capacity)),
+            DataType::Boolean => Acc::Boolean(Vec::with_capacity(capacity)),
             DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => {
-                Acc::Datetime(Vec::new())
+                Acc::Datetime(Vec::with_capacity(capacity))
             }
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
                 Acc::Text(ColumnBuilder::new())
@@ -128,7 +139,7 @@ impl Acc {
                 ) =>
             {
                 Acc::Dict {
-                    codes: Vec::new(),
+                    codes: Vec::with_capacity(capacity),
                     levels: Vec::new(),
                     index: HashMap::new(),
                 }
@@ -141,7 +152,7 @@ impl Acc {
         let ty = array.data_type().clone();
         match self {
             Acc::Numeric(v) => {
-                if v.is_empty() && ty == DataType::Float64 {
+                if v.capacity() == 0 && ty == DataType::Float64 {
                     *v = adopt_f64(array);
                 } else {
                     numbers(&array, v).ok_or_else(|| unsupported(name, &ty))?;

@@ -15,6 +15,8 @@ pub(crate) use dataset::split_by_column;
 pub use dataset::{Dataset, Roles, Target, Task, TaskChoice};
 #[cfg(feature = "internals")]
 pub use reader::read_delimited_bytes;
+#[cfg(all(feature = "parquet", feature = "internals"))]
+pub use reader::read_parquet_records;
 pub use reader::{default_memory_limit, read_frame, ReadOptions};
 
 /// Code used in categorical columns for a missing value.

@@ -472,9 +472,9 @@ fn read_parquet(path: &Path, opts: &ReadOptions) -> Result<Frame> {
         ),
         None => None,
     };
-    let read = |b: ParquetRecordBatchReaderBuilder<File>| -> Result<Frame> {
+    let read = |b: ParquetRecordBatchReaderBuilder<File>, rows: usize| -> Result<Frame> {
         let reader = b.with_batch_size(65_536).build().map_err(bad)?;
-        let mut acc = super::arrow::Accumulator::default();
+        let mut acc = super::arrow::Accumulator::with_capacity(rows);
         for batch in reader {
             let batch = batch.map_err(|e| Error::Malformed {
                 path: path.into(),
@@ -492,7 +492,7 @@ fn read_parquet(path: &Path, opts: &ReadOptions) -> Result<Frame> {
                 Some(i) => {
                     let b = builder()?;
                     let mask = ProjectionMask::roots(b.parquet_schema(), [i]);
-                    let col = read(b.with_projection(mask))?;
+                    let col = read(b.with_projection(mask), rows_total)?;
                     let c = &col.columns[0];
                     for r in 0..col.rows {
                         sampler.offer(&c.text(r).unwrap_or_default(), ());
@@ -527,10 +527,49 @@ fn read_parquet(path: &Path, opts: &ReadOptions) -> Result<Frame> {
         }
         b = b.with_row_selection(RowSelection::from(selectors));
     }
-    let mut frame = read(b)?;
+    let mut frame = read(b, rows)?;
     frame.rows_total = rows_total;
     frame.sampled = frame.rows < rows_total;
     Ok(frame)
+}
+
+/// The record-API Parquet reader leakhound used before the Arrow reader: every value goes
+/// through text and is typed again. Kept only as the baseline of the Parquet benchmark.
+#[cfg(all(feature = "parquet", feature = "internals"))]
+pub fn read_parquet_records(path: &Path) -> Result<Frame> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+    let bad = |e: parquet::errors::ParquetError| Error::Malformed {
+        path: path.into(),
+        message: format!("not a readable Parquet file ({e})"),
+    };
+    let text = |f: &Field| match f {
+        Field::Null => String::new(),
+        Field::Str(s) => s.clone(),
+        Field::Date(d) => super::time::format_iso(f64::from(*d) * 86_400.0),
+        Field::TimestampMillis(ms) => super::time::format_iso(*ms as f64 / 1e3),
+        Field::TimestampMicros(us) => super::time::format_iso(*us as f64 / 1e6),
+        other => other.to_string(),
+    };
+    let reader = SerializedFileReader::new(open(path)?).map_err(bad)?;
+    let schema = reader.metadata().file_metadata().schema_descr_ptr();
+    let names: Vec<String> = schema
+        .root_schema()
+        .get_fields()
+        .iter()
+        .map(|f| f.name().to_string())
+        .collect();
+    let mut sink = Sink::new(path, &ReadOptions::default());
+    sink.header(names)?;
+    let mut strings: Vec<String> = Vec::new();
+    for (i, row) in reader.get_row_iter(None).map_err(bad)?.enumerate() {
+        let row = row.map_err(bad)?;
+        strings.clear();
+        strings.extend(row.get_column_iter().map(|(_, f)| text(f)));
+        let refs: Vec<&str> = strings.iter().map(String::as_str).collect();
+        sink.row(i as u64 + 1, &refs)?;
+    }
+    sink.finish()
 }
 
 /// An error about the table's content, said about the file.
