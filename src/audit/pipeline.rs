@@ -11,7 +11,7 @@ use crate::data::{ColumnType, Dataset, Target};
 use crate::error::{Error, Result};
 use crate::finding::{self, Finding};
 use crate::importance::{self, folds, metrics::round6, EngineSettings};
-use crate::model::audit as user_audit;
+use crate::model::audit::{self as user_audit, UserModelInfo};
 use crate::model::UserModel;
 use crate::report::assemble::{assemble, Parts};
 use crate::report::Report;
@@ -57,25 +57,25 @@ impl Clock {
     }
 }
 
-/// Run the audit.
+/// Run the audit: each phase is one call, timed, announced through `phase`.
 pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Result<Report> {
     let ds = inp.ds;
     let mut clock = Clock::new();
 
     phase("binning features");
     let x = BinnedMatrix::from_columns(&ds.features);
-    let labels = match &ds.target {
-        Target::Classes { y, classes } => Labels::Classes {
-            y,
-            k: classes.len(),
-        },
-        Target::Values(v) => Labels::Values(v),
-    };
+    let labels = labels(&ds.target);
+    // Folds: as many as asked, at most one per row.
     let k = settings.engine.folds.clamp(2, ds.rows());
     let fold_of = folds::assign(&labels, &x.row_keys, k, settings.seed);
     let engine = EngineSettings {
         folds: k,
         ..settings.engine.clone()
+    };
+    let problem = importance::Problem {
+        x: &x,
+        labels: &labels,
+        folds: &fold_of,
     };
     clock.lap("binning");
 
@@ -86,11 +86,6 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
     phase("surrogate, permutation and drop-column importance");
     let (model_features, screening_note) = model_features(ds, &x, &powers)?;
     let surrogate = settings.surrogate.build();
-    let problem = importance::Problem {
-        x: &x,
-        labels: &labels,
-        folds: &fold_of,
-    };
     let run = importance::run_model(
         surrogate.as_ref(),
         &problem,
@@ -115,10 +110,9 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
     let mut findings = checks::run_all(&ctx);
     clock.lap("checks");
 
-    let mut peeling = None;
-    if settings.peel {
+    let peeling = if settings.peel {
         phase("iterative peeling");
-        peeling = Some(peel::peel(
+        let p = peel::peel(
             &ctx,
             surrogate.as_ref(),
             &engine,
@@ -126,27 +120,25 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
             &settings.allow,
             &model_features,
             &mut findings,
-        )?);
+        )?;
         clock.lap("peeling");
-    }
+        Some(p)
+    } else {
+        None
+    };
 
-    let mut warnings = ds.warnings.clone();
-    warnings.extend(screening_note);
-    let mut user_model = None;
-    let mut user_warnings = Vec::new();
+    let mut user = None;
     if let Some((model, features)) = inp.user {
         phase("your model: score and permutation importance");
-        let eval = user_audit::EvalSource {
-            data: inp.test.map_or(ds, |t| t.0),
-            described: match inp.test.map(|t| t.1) {
-                Some(SplitMode::Files) => "the test file",
-                Some(_) => "the test rows of --split-col",
-                None => "the audited file (no --test given)",
-            },
-        };
-        let ev = user_audit::evaluate(model, eval.data, features, engine.repeats, settings.seed)?;
-        user_warnings.extend(ev.warnings.iter().map(|w| format!("your model: {w}")));
-        user_model = Some(user_audit::apply(&ctx, model, &ev, &eval, &mut findings));
+        user = Some(user_model(
+            inp,
+            &ctx,
+            model,
+            features,
+            &engine,
+            settings.seed,
+            &mut findings,
+        )?);
         clock.lap("user_model");
     }
 
@@ -155,8 +147,6 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
         Some((test, mode)) => split::Sides::given(ds, test, mode),
         None => split::Sides::own(ds, &x.row_keys, settings.seed),
     };
-    warnings.extend(sides.note.clone());
-    warnings.extend(user_warnings);
     let split_ctx = split::SplitContext {
         train: sides.train(),
         test: sides.test(),
@@ -176,6 +166,11 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
     findings.extend(split_findings);
     clock.lap("split");
 
+    let (user_model, user_warnings) = user.unzip();
+    let mut warnings = ds.warnings.clone();
+    warnings.extend(screening_note);
+    warnings.extend(sides.note.clone());
+    warnings.extend(user_warnings.into_iter().flatten());
     if let Some((test, _)) = inp.test {
         warnings.extend(test.warnings.iter().map(|w| format!("test: {w}")));
     }
@@ -203,6 +198,47 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
         warnings,
         timings: clock.timings,
     }))
+}
+
+/// The target as the engine's labels.
+fn labels(target: &Target) -> Labels<'_> {
+    match target {
+        Target::Classes { y, classes } => Labels::Classes {
+            y,
+            k: classes.len(),
+        },
+        Target::Values(v) => Labels::Values(v),
+    }
+}
+
+/// The user's model: scored and its permutation importance computed on the test data (or the
+/// audited data without one), then read into the findings. Returns the report section and the
+/// warnings, prefixed "your model:".
+fn user_model(
+    inp: &Inputs,
+    ctx: &Context,
+    model: &UserModel,
+    features: &[String],
+    engine: &EngineSettings,
+    seed: u64,
+    findings: &mut Vec<Finding>,
+) -> Result<(UserModelInfo, Vec<String>)> {
+    let eval = user_audit::EvalSource {
+        data: inp.test.map_or(inp.ds, |t| t.0),
+        described: match inp.test.map(|t| t.1) {
+            Some(SplitMode::Files) => "the test file",
+            Some(_) => "the test rows of --split-col",
+            None => "the audited file (no --test given)",
+        },
+    };
+    let ev = user_audit::evaluate(model, eval.data, features, engine.repeats, seed)?;
+    let warnings = ev
+        .warnings
+        .iter()
+        .map(|w| format!("your model: {w}"))
+        .collect();
+    let info = user_audit::apply(ctx, model, &ev, &eval, findings);
+    Ok((info, warnings))
 }
 
 /// The features the surrogate models: every varying non-identifier column, or on very wide
