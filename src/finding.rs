@@ -33,43 +33,12 @@ pub enum Severity {
     Critical,
 }
 
-impl Severity {
-    /// Every severity, lowest first.
-    pub const ALL: [Severity; 4] = [
-        Severity::Low,
-        Severity::Medium,
-        Severity::High,
-        Severity::Critical,
-    ];
-
-    /// Lowercase name, as in `report.json`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Severity {
-    type Err = String;
-
-    /// Case-insensitive: `low`, `medium`, `high`, `critical`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Severity::ALL
-            .into_iter()
-            .find(|v| v.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("'{s}' is not one of low, medium, high, critical"))
-    }
-}
+crate::names::names!(Severity {
+    Low => "low",
+    Medium => "medium",
+    High => "high",
+    Critical => "critical",
+});
 
 macro_rules! kinds {
     ($( $(#[$doc:meta])* $variant:ident => $name:literal, )*) => {

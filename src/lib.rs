@@ -71,6 +71,7 @@ pub mod error;
 pub mod finding;
 mod importance;
 mod model;
+mod names;
 pub mod report;
 mod seeds;
 mod settings;

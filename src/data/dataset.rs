@@ -26,46 +26,12 @@ pub enum TaskChoice {
     Regression,
 }
 
-impl TaskChoice {
-    /// Every value, in the order `--help` lists them.
-    pub const ALL: &'static [TaskChoice] = &[
-        TaskChoice::Auto,
-        TaskChoice::Binary,
-        TaskChoice::Multiclass,
-        TaskChoice::Regression,
-    ];
-
-    /// The lowercase name used on the command line and in `report.json`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskChoice::Auto => "auto",
-            TaskChoice::Binary => "binary",
-            TaskChoice::Multiclass => "multiclass",
-            TaskChoice::Regression => "regression",
-        }
-    }
-}
-
-impl std::fmt::Display for TaskChoice {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for TaskChoice {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        TaskChoice::ALL
-            .iter()
-            .copied()
-            .find(|v| v.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                let names: Vec<&str> = TaskChoice::ALL.iter().map(|v| v.as_str()).collect();
-                format!("'{s}' is not one of {}", names.join(", "))
-            })
-    }
-}
+crate::names::names!(TaskChoice {
+    Auto => "auto",
+    Binary => "binary",
+    Multiclass => "multiclass",
+    Regression => "regression",
+});
 
 impl From<Task> for TaskChoice {
     fn from(t: Task) -> Self {

@@ -330,6 +330,14 @@ pub struct Distribution {
     pub kinds: Vec<FindingKind>,
 }
 
+impl Distribution {
+    /// The kinds of finding on the feature, in words ("near perfect predictor, pure segment").
+    pub fn kinds_text(&self) -> String {
+        let names: Vec<&str> = self.kinds.iter().map(|k| k.as_str()).collect();
+        names.join(", ").replace('_', " ")
+    }
+}
+
 /// The full audit report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {

@@ -109,44 +109,11 @@ pub enum SurrogateKind {
     Forest,
 }
 
-impl SurrogateKind {
-    /// Every value, in the order `--help` lists them.
-    pub const ALL: &'static [SurrogateKind] = &[
-        SurrogateKind::Gbm,
-        SurrogateKind::Tree,
-        SurrogateKind::Forest,
-    ];
-
-    /// The lowercase name used on the command line and in `report.json`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SurrogateKind::Gbm => "gbm",
-            SurrogateKind::Tree => "tree",
-            SurrogateKind::Forest => "forest",
-        }
-    }
-}
-
-impl std::fmt::Display for SurrogateKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for SurrogateKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        SurrogateKind::ALL
-            .iter()
-            .copied()
-            .find(|v| v.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                let names: Vec<&str> = SurrogateKind::ALL.iter().map(|v| v.as_str()).collect();
-                format!("'{s}' is not one of {}", names.join(", "))
-            })
-    }
-}
+crate::names::names!(SurrogateKind {
+    Gbm => "gbm",
+    Tree => "tree",
+    Forest => "forest",
+});
 
 impl SurrogateKind {
     /// Instantiate the surrogate.

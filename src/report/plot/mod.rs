@@ -34,48 +34,13 @@ pub enum PlotKind {
     Peeling,
 }
 
-impl PlotKind {
-    /// Every value, in the order `--help` lists them.
-    pub const ALL: &'static [PlotKind] = &[
-        PlotKind::Importance,
-        PlotKind::Power,
-        PlotKind::Suspect,
-        PlotKind::Split,
-        PlotKind::Peeling,
-    ];
-
-    /// The lowercase name used on the command line and in `report.json`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PlotKind::Importance => "importance",
-            PlotKind::Power => "power",
-            PlotKind::Suspect => "suspect",
-            PlotKind::Split => "split",
-            PlotKind::Peeling => "peeling",
-        }
-    }
-}
-
-impl std::fmt::Display for PlotKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for PlotKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        PlotKind::ALL
-            .iter()
-            .copied()
-            .find(|v| v.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                let names: Vec<&str> = PlotKind::ALL.iter().map(|v| v.as_str()).collect();
-                format!("'{s}' is not one of {}", names.join(", "))
-            })
-    }
-}
+crate::names::names!(PlotKind {
+    Importance => "importance",
+    Power => "power",
+    Suspect => "suspect",
+    Split => "split",
+    Peeling => "peeling",
+});
 
 /// A rendered plot: file name and PNG bytes.
 pub struct Plot {
@@ -279,16 +244,7 @@ pub fn render_all(report: &Report, kinds: &[PlotKind]) -> Result<Vec<Plot>> {
         for d in &report.distributions {
             out.push(Plot {
                 name: format!("suspect_{}.png", file_safe(&d.feature)),
-                caption: format!(
-                    "'{}' by target ({})",
-                    d.feature,
-                    d.kinds
-                        .iter()
-                        .map(|k| k.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                        .replace('_', " ")
-                ),
+                caption: format!("'{}' by target ({})", d.feature, d.kinds_text()),
                 png: suspect::draw(report, d)?,
             });
         }

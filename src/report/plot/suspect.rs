@@ -38,16 +38,7 @@ pub fn draw(report: &Report, d: &Distribution) -> Result<Vec<u8>> {
         .min(0.0);
     let width = (260 + 70 * g as u32).clamp(900, 1600);
     render(width, 620, |root| {
-        let title = format!(
-            "{} — {}",
-            ellipsize(&d.feature, 40),
-            d.kinds
-                .iter()
-                .map(|k| k.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-                .replace('_', " ")
-        );
+        let title = format!("{} — {}", ellipsize(&d.feature, 40), d.kinds_text());
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 24))
             .margin(16)
