@@ -9,7 +9,7 @@ use std::fmt;
 use crate::checks::Thresholds;
 use crate::data::{Dataset, Roles, TaskChoice};
 use crate::error::{Error, Result};
-use crate::model::UserModel;
+use crate::model::{Predictor, UserModel};
 use crate::settings::Settings;
 use crate::split::SplitMode;
 use crate::surrogate::SurrogateKind;
@@ -45,7 +45,7 @@ pub struct Audit {
     threshold_overrides: Vec<(String, f64)>,
     test: Option<Table>,
     split_col: Option<String>,
-    model: Option<UserModel>,
+    model: Option<Box<dyn Predictor>>,
     model_features: Vec<String>,
     progress: Option<Box<Progress>>,
 }
@@ -58,7 +58,7 @@ impl fmt::Debug for Audit {
             .field("threshold_overrides", &self.threshold_overrides)
             .field("test", &self.test.as_ref().map(Table::name))
             .field("split_col", &self.split_col)
-            .field("model", &self.model.as_ref().map(|m| m.path.clone()))
+            .field("model", &self.model.as_ref().map(|m| m.name()))
             .finish_non_exhaustive()
     }
 }
@@ -198,6 +198,13 @@ impl Audit {
     /// Also audit the user's own trained model: its score and permutation importance on the
     /// test data (or the audited data without one) are read beside the surrogate's.
     pub fn model(mut self, model: UserModel) -> Self {
+        self.model = Some(Box::new(model));
+        self
+    }
+
+    /// A live model (the Python bindings' fitted object) in place of an exported one.
+    #[cfg_attr(not(feature = "python"), allow(dead_code))]
+    pub(crate) fn predictor(mut self, model: Box<dyn Predictor>) -> Self {
         self.model = Some(model);
         self
     }
@@ -301,7 +308,7 @@ impl Audit {
                 user: self
                     .model
                     .as_ref()
-                    .map(|m| (m, self.model_features.as_slice())),
+                    .map(|m| (m.as_ref(), self.model_features.as_slice())),
                 source: &source,
                 columns,
             },

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::finding::{self, Finding};
 use crate::importance::{self, folds, metrics::round6, EngineSettings};
 use crate::model::audit::{self as user_audit, UserModelInfo};
-use crate::model::UserModel;
+use crate::model::Predictor;
 use crate::report::assemble::{assemble, Parts};
 use crate::report::Report;
 use crate::settings::Settings;
@@ -29,7 +29,7 @@ pub(crate) struct Inputs<'a> {
     /// The test side, from a file or a split column.
     pub test: Option<(&'a Dataset, SplitMode)>,
     /// The user's model and the names of its inputs (empty: from the model or file order).
-    pub user: Option<(&'a UserModel, &'a [String])>,
+    pub user: Option<(&'a dyn Predictor, &'a [String])>,
     /// Where the data came from, for the report.
     pub source: &'a str,
     /// Columns of the source table.
@@ -217,7 +217,7 @@ fn labels(target: &Target) -> Labels<'_> {
 fn user_model(
     inp: &Inputs,
     ctx: &Context,
-    model: &UserModel,
+    model: &dyn Predictor,
     features: &[String],
     engine: &EngineSettings,
     seed: u64,

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::{Output, UserModel};
+use super::{Output, Predictor};
 use crate::data::{Column, Dataset, Target, Values};
 use crate::error::{Error, Result};
 use crate::importance::metrics::{self, round6};
@@ -57,21 +57,21 @@ pub struct ModelEvaluation {
 
 /// Resolve which dataset feature feeds each model input.
 pub fn match_inputs(
-    model: &UserModel,
+    model: &dyn Predictor,
     ds: &Dataset,
     given: &[String],
 ) -> Result<(Vec<usize>, MatchedBy)> {
     let fail = |message: String| Error::Model {
-        path: model.path.clone(),
+        path: model.name().into(),
         message,
     };
     let (names, by): (Vec<String>, MatchedBy) = if !given.is_empty() {
         (given.to_vec(), MatchedBy::Flag)
-    } else if let Some(n) = &model.feature_names {
-        (n.clone(), MatchedBy::ModelNames)
+    } else if let Some(n) = model.feature_names() {
+        (n, MatchedBy::ModelNames)
     } else {
         let usable: Vec<String> = ds.features.iter().map(|c| c.name.clone()).collect();
-        if let Some(n) = model.n_features {
+        if let Some(n) = model.n_features() {
             if n != usable.len() {
                 return Err(fail(format!(
                     "the model stores no feature names and expects {n} inputs, but the data has {} feature columns ({}); name them in model order with --model-features a,b,c",
@@ -82,7 +82,7 @@ pub fn match_inputs(
         }
         (usable, MatchedBy::Order)
     };
-    if let Some(n) = model.n_features {
+    if let Some(n) = model.n_features() {
         if names.len() != n {
             return Err(fail(format!(
                 "the model expects {n} inputs, --model-features names {}",
@@ -112,44 +112,22 @@ pub fn match_inputs(
     Ok((names.iter().filter_map(|n| index(n)).collect(), by))
 }
 
-/// One column as model input values (NaN for missing).
-fn numeric(col: &Column, model: &UserModel) -> Result<Vec<f64>> {
-    match &col.values {
-        Values::Numeric(v) => Ok(v.clone()),
-        Values::Categorical { codes, levels } => {
-            let parsed: Option<Vec<f64>> = levels.iter().map(|l| l.trim().parse().ok()).collect();
-            let parsed = parsed.ok_or_else(|| Error::Model {
-                path: model.path.clone(),
-                message: format!(
-                    "column '{}' holds text (e.g. '{}'), the model takes numbers: encode it in the file the way the model was trained",
-                    col.name,
-                    levels.first().map(String::as_str).unwrap_or_default()
-                ),
-            })?;
-            Ok(codes
-                .iter()
-                .map(|&c| parsed.get(c as usize).copied().unwrap_or(f64::NAN))
-                .collect())
-        }
-    }
-}
-
 /// Model output column for each of the data's classes.
 fn class_map(
-    model: &UserModel,
+    model: &dyn Predictor,
     data_classes: &[String],
     warnings: &mut Vec<String>,
 ) -> Result<Vec<usize>> {
-    let Output::Classes { labels, stored } = &model.output else {
+    let Output::Classes { labels, stored } = model.output() else {
         return Err(Error::Model {
-            path: model.path.clone(),
+            path: model.name().into(),
             message: "the model is a regressor but the target is a class label; pass --task regression for a numeric target".into(),
         });
     };
     let same = |a: &str, b: &str| {
         a == b || matches!((a.parse::<f64>(), b.parse::<f64>()), (Ok(x), Ok(y)) if x == y)
     };
-    if *stored {
+    if stored {
         return data_classes
             .iter()
             .map(|c| {
@@ -157,7 +135,7 @@ fn class_map(
                     .iter()
                     .position(|l| same(l, c))
                     .ok_or_else(|| Error::Model {
-                        path: model.path.clone(),
+                        path: model.name().into(),
                         message: format!(
                             "the data's class '{c}' is not one of the model's classes ({})",
                             labels.join(", ")
@@ -168,7 +146,7 @@ fn class_map(
     }
     if labels.len() != data_classes.len() {
         return Err(Error::Model {
-            path: model.path.clone(),
+            path: model.name().into(),
             message: format!(
                 "the model predicts {} classes, the target has {} ({})",
                 labels.len(),
@@ -177,7 +155,7 @@ fn class_map(
             ),
         });
     }
-    if !data_classes.iter().zip(labels).all(|(c, l)| same(c, l)) {
+    if !data_classes.iter().zip(&labels).all(|(c, l)| same(c, l)) {
         warnings.push(format!(
             "the model stores class indices, not labels; matched to the target's classes in sorted order ({})",
             data_classes
@@ -191,6 +169,22 @@ fn class_map(
     Ok((0..data_classes.len()).collect())
 }
 
+/// A cell as a number for the row hash: numbers as they are, text that reads as a number as that
+/// number (as an exported model sees it), other text by a hash of its level.
+fn cell_value(c: &Column, r: usize) -> f64 {
+    match &c.values {
+        Values::Numeric(v) => v[r],
+        Values::Categorical { codes, levels } => match levels.get(codes[r] as usize) {
+            None => f64::NAN,
+            Some(l) => l.trim().parse().unwrap_or_else(|_| {
+                f64::from_bits(crate::data::sample::splitmix64(
+                    l.bytes().fold(0u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)),
+                ))
+            }),
+        },
+    }
+}
+
 /// A row's content hash, so the evaluation sample does not depend on row order.
 fn row_key(values: impl Iterator<Item = f64>) -> u64 {
     values.fold(0xcbf2_9ce4_8422_2325u64, |h, v| {
@@ -201,7 +195,7 @@ fn row_key(values: impl Iterator<Item = f64>) -> u64 {
 /// Score the model on `eval` and compute its permutation importance (`repeats` shuffles per
 /// input, seeded).
 pub fn evaluate(
-    model: &UserModel,
+    model: &dyn Predictor,
     eval: &Dataset,
     given_features: &[String],
     repeats: usize,
@@ -214,22 +208,17 @@ pub fn evaluate(
             "the model stores no feature names: its inputs were matched to the data's feature columns in file order; pass --model-features to name them".into(),
         );
     }
-    let cols: Vec<Vec<f64>> = inputs
-        .iter()
-        .map(|&f| numeric(&eval.features[f], model))
-        .collect::<Result<_>>()?;
-    let width = cols.len();
+    let width = inputs.len();
     let n_all = eval.rows();
     // A seeded, content-keyed sample keeps permutation affordable on large files.
     let mut rows: Vec<usize> = (0..n_all).collect();
     if n_all > MAX_EVAL_ROWS {
+        let cols: Vec<&Column> = inputs.iter().map(|&f| &eval.features[f]).collect();
         let mut keyed: Vec<(u64, usize)> = rows
             .iter()
             .map(|&r| {
-                (
-                    crate::data::sample::splitmix64(seed ^ row_key(cols.iter().map(|c| c[r]))),
-                    r,
-                )
+                let key = row_key(cols.iter().map(|c| cell_value(c, r)));
+                (crate::data::sample::splitmix64(seed ^ key), r)
             })
             .collect();
         keyed.sort_unstable();
@@ -237,10 +226,7 @@ pub fn evaluate(
         rows.sort_unstable();
     }
     let n = rows.len();
-    let mut x = Vec::with_capacity(n * width);
-    for &r in &rows {
-        x.extend(cols.iter().map(|c| c[r]));
-    }
+    let x: Vec<Column> = inputs.iter().map(|&f| eval.features[f].take(&rows)).collect();
     let (y_cls, y_val, map);
     let labels = match &eval.target {
         Target::Classes { y, classes } => {
@@ -252,9 +238,9 @@ pub fn evaluate(
             }
         }
         Target::Values(v) => {
-            if model.output != Output::Values {
+            if model.output() != Output::Values {
                 return Err(Error::Model {
-                    path: model.path.clone(),
+                    path: model.name().into(),
                     message: "the model is a classifier but the target is numeric; pass --task binary or --task multiclass".into(),
                 });
             }
@@ -263,11 +249,21 @@ pub fn evaluate(
             Labels::Values(&y_val)
         }
     };
-    let predict = |x: &[f64]| -> Result<Predictions> {
-        let raw = model.predict(x, width).map_err(|message| Error::Model {
-            path: model.path.clone(),
+    let predict = |x: &[&Column]| -> Result<Predictions> {
+        let raw = model.predict_columns(x).map_err(|message| Error::Model {
+            path: model.name().into(),
             message,
         })?;
+        if raw.values.len() != n * raw.width || raw.width < map.iter().max().map_or(1, |m| m + 1) {
+            return Err(Error::Model {
+                path: model.name().into(),
+                message: format!(
+                    "the model gave {} values of width {} for {n} rows",
+                    raw.values.len(),
+                    raw.width
+                ),
+            });
+        }
         let k = map.len();
         let mut values = Vec::with_capacity(n * k);
         for r in 0..n {
@@ -277,7 +273,8 @@ pub fn evaluate(
         Ok(Predictions { width: k, values })
     };
     let positions: Vec<u32> = (0..n as u32).collect();
-    let base = predict(&x)?;
+    let refs: Vec<&Column> = x.iter().collect();
+    let base = predict(&refs)?;
     let skill = metrics::skill(&labels, &base, &positions);
     let metrics = metrics::summary(&labels, &base, &positions);
     let permutation = (0..width)
@@ -287,10 +284,9 @@ pub fn evaluate(
                 .map(|rep| {
                     let order =
                         shuffled(n, seed ^ (j as u64 + 1).wrapping_mul(0x9E37) ^ rep as u64);
-                    let mut xp = x.clone();
-                    for (r, &src) in order.iter().enumerate() {
-                        xp[r * width + j] = x[src * width + j];
-                    }
+                    let permuted = x[j].take(&order);
+                    let mut xp = refs.clone();
+                    xp[j] = &permuted;
                     Ok(skill - metrics::skill(&labels, &predict(&xp)?, &positions))
                 })
                 .collect::<Result<_>>()?;
@@ -322,7 +318,7 @@ pub struct EvalSource<'a> {
 /// feature. Returns the report section.
 pub fn apply(
     ctx: &crate::checks::Context,
-    model: &UserModel,
+    model: &dyn Predictor,
     ev: &ModelEvaluation,
     source: &EvalSource,
     findings: &mut Vec<crate::finding::Finding>,
@@ -508,9 +504,9 @@ pub fn apply(
             .then_with(|| a.feature.cmp(&b.feature))
     });
     UserModelInfo {
-        path: model.path.display().to_string(),
-        format: model.format,
-        description: model.description.clone(),
+        path: model.name(),
+        format: model.format(),
+        description: model.description(),
         evaluated_on: source.described.to_string(),
         rows: ev.rows,
         features_matched_by: ev.matched_by.describe().to_string(),

@@ -16,6 +16,7 @@ use hessboost::model::{BoostedModel, ModelFormat as HbFormat};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::data::{Column, Values};
 use crate::surrogate::Predictions;
 
 /// File formats of a user's model.
@@ -66,6 +67,26 @@ enum Link {
     Softmax,
     /// Regression: the objective's own transform.
     Value,
+}
+
+/// A model whose predictions the audit reads: the user's exported model file ([`UserModel`]) or a
+/// live model (the Python bindings call the user's fitted object).
+pub(crate) trait Predictor: Send + Sync {
+    /// What the report calls it: the file path, or the model's class.
+    fn name(&self) -> String;
+    /// Its format.
+    fn format(&self) -> ModelFormat;
+    /// Objective / producer and size.
+    fn description(&self) -> String;
+    /// Input names stored with the model, in input order.
+    fn feature_names(&self) -> Option<Vec<String>>;
+    /// Number of inputs, when known.
+    fn n_features(&self) -> Option<usize>;
+    /// Classes or values.
+    fn output(&self) -> Output;
+    /// Predictions for the rows of `inputs` (one column per model input, in input order): one
+    /// probability per class of [`Predictor::output`], or one value.
+    fn predict_columns(&self, inputs: &[&Column]) -> std::result::Result<Predictions, String>;
 }
 
 /// A loaded model.
@@ -351,4 +372,66 @@ fn lightgbm_names(bytes: &[u8]) -> Option<Vec<String>> {
         .enumerate()
         .all(|(i, n)| *n == format!("Column_{i}"));
     (!names.is_empty() && !generic).then_some(names)
+}
+
+impl Predictor for UserModel {
+    fn name(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn format(&self) -> ModelFormat {
+        self.format
+    }
+
+    fn description(&self) -> String {
+        self.description.clone()
+    }
+
+    fn feature_names(&self) -> Option<Vec<String>> {
+        self.feature_names.clone()
+    }
+
+    fn n_features(&self) -> Option<usize> {
+        self.n_features
+    }
+
+    fn output(&self) -> Output {
+        self.output.clone()
+    }
+
+    /// Exported models take numbers: text columns must hold numbers (encoded the way the model
+    /// was trained), or the error names the column.
+    fn predict_columns(&self, inputs: &[&Column]) -> std::result::Result<Predictions, String> {
+        let cols: Vec<Vec<f64>> = inputs
+            .iter()
+            .map(|c| numeric(c))
+            .collect::<std::result::Result<_, _>>()?;
+        let n = cols.first().map_or(0, Vec::len);
+        let mut x = Vec::with_capacity(n * cols.len());
+        for r in 0..n {
+            x.extend(cols.iter().map(|c| c[r]));
+        }
+        self.predict(&x, cols.len())
+    }
+}
+
+/// One column as model input values (NaN for missing); text must parse as numbers.
+fn numeric(col: &Column) -> std::result::Result<Vec<f64>, String> {
+    match &col.values {
+        Values::Numeric(v) => Ok(v.clone()),
+        Values::Categorical { codes, levels } => {
+            let parsed: Option<Vec<f64>> = levels.iter().map(|l| l.trim().parse().ok()).collect();
+            let parsed = parsed.ok_or_else(|| {
+                format!(
+                    "column '{}' holds text (e.g. '{}'), the model takes numbers: encode it in the file the way the model was trained",
+                    col.name,
+                    levels.first().map(String::as_str).unwrap_or_default()
+                )
+            })?;
+            Ok(codes
+                .iter()
+                .map(|&c| parsed.get(c as usize).copied().unwrap_or(f64::NAN))
+                .collect())
+        }
+    }
 }
