@@ -131,6 +131,9 @@ pub enum Error {
     /// Invalid combination of options or values.
     #[error("{0}")]
     Usage(String),
+    /// The audit was stopped from outside (Ctrl-C in a notebook).
+    #[error("the audit was cancelled")]
+    Cancelled,
     /// Not enough usable data to audit.
     #[error("{0}")]
     Data(String),

@@ -7,24 +7,6 @@ mod cli;
 mod commands;
 mod demo;
 
-use clap::Parser;
-use cli::{Cli, Command};
-use commands::Outcome;
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Audit(args) => commands::audit::run(*args),
-        Command::Demo(args) => commands::demo::run(args),
-        Command::Compare(args) => commands::compare::run(args),
-        Command::Inspect(args) => commands::compare::inspect(args),
-    };
-    match result {
-        Ok(Outcome::Clean) => ExitCode::SUCCESS,
-        Ok(Outcome::Failed) => ExitCode::from(1),
-        Err(e) => {
-            eprintln!("leakhound: error: {e}");
-            ExitCode::from(2)
-        }
-    }
+    ExitCode::from(commands::main(std::env::args_os()))
 }

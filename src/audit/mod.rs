@@ -5,6 +5,8 @@
 mod pipeline;
 
 use std::fmt;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use crate::checks::Thresholds;
 use crate::data::{Dataset, Roles, TaskChoice};
@@ -48,6 +50,7 @@ pub struct Audit {
     model: Option<Box<dyn Predictor>>,
     model_features: Vec<String>,
     progress: Option<Box<Progress>>,
+    cancel: Option<Arc<AtomicBool>>,
 }
 
 impl fmt::Debug for Audit {
@@ -78,6 +81,7 @@ impl Audit {
             model: None,
             model_features: Vec::new(),
             progress: None,
+            cancel: None,
         }
     }
 
@@ -202,6 +206,14 @@ impl Audit {
         self
     }
 
+    /// Stop at the start of the next phase once `flag` is set (from another thread), with
+    /// [`Error::Cancelled`].
+    #[cfg_attr(not(feature = "python"), allow(dead_code))]
+    pub(crate) fn cancel_flag(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.cancel = Some(flag);
+        self
+    }
+
     /// A live model (the Python bindings' fitted object) in place of an exported one.
     #[cfg_attr(not(feature = "python"), allow(dead_code))]
     pub(crate) fn predictor(mut self, model: Box<dyn Predictor>) -> Self {
@@ -311,6 +323,7 @@ impl Audit {
                     .map(|m| (m.as_ref(), self.model_features.as_slice())),
                 source: &source,
                 columns,
+                cancel: self.cancel.as_deref(),
             },
             &settings,
             phase,

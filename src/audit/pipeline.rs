@@ -4,6 +4,7 @@
 //! is a function of its own module.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::checks::{self, peel, Context};
@@ -34,6 +35,8 @@ pub(crate) struct Inputs<'a> {
     pub source: &'a str,
     /// Columns of the source table.
     pub columns: usize,
+    /// Set from another thread to stop the audit at the next phase (Ctrl-C in a notebook).
+    pub cancel: Option<&'a AtomicBool>,
 }
 
 /// Seconds per phase.
@@ -61,8 +64,15 @@ impl Clock {
 pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Result<Report> {
     let ds = inp.ds;
     let mut clock = Clock::new();
+    let phase = |name: &str| -> Result<()> {
+        if inp.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(Error::Cancelled);
+        }
+        phase(name);
+        Ok(())
+    };
 
-    phase("binning features");
+    phase("binning features")?;
     let x = BinnedMatrix::from_columns(&ds.features);
     let labels = labels(&ds.target);
     // Folds: as many as asked, at most one per row.
@@ -79,11 +89,11 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
     };
     clock.lap("binning");
 
-    phase("single-feature power");
+    phase("single-feature power")?;
     let powers = importance::single_feature_powers(&x, &labels, &fold_of, k);
     clock.lap("single_feature_power");
 
-    phase("surrogate, permutation and drop-column importance");
+    phase("surrogate, permutation and drop-column importance")?;
     let (model_features, screening_note) = model_features(ds, &x, &powers)?;
     let surrogate = settings.surrogate.build();
     let run = importance::run_model(
@@ -96,7 +106,7 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
     )?;
     clock.lap("importance");
 
-    phase("checks");
+    phase("checks")?;
     let ctx = Context {
         ds,
         x: &x,
@@ -111,7 +121,7 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
     clock.lap("checks");
 
     let peeling = if settings.peel {
-        phase("iterative peeling");
+        phase("iterative peeling")?;
         let p = peel::peel(
             &ctx,
             surrogate.as_ref(),
@@ -129,7 +139,7 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
 
     let mut user = None;
     if let Some((model, features)) = inp.user {
-        phase("your model: score and permutation importance");
+        phase("your model: score and permutation importance")?;
         user = Some(user_model(
             inp,
             &ctx,
@@ -142,7 +152,7 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
         clock.lap("user_model");
     }
 
-    phase("split checks");
+    phase("split checks")?;
     let sides = match inp.test {
         Some((test, mode)) => split::Sides::given(ds, test, mode),
         None => split::Sides::own(ds, &x.row_keys, settings.seed),

@@ -10,6 +10,35 @@ use leakhound::{Report, Result, Severity};
 
 use crate::cli::{FailOn, OutputArgs};
 
+/// Parse `args` (the program name first), run the command, and return the exit code: 0 clean,
+/// 1 a finding at or above `--fail-on`, 2 an error (printed as one line on stderr). The binary
+/// and the Python package's `leakhound` command both run this.
+pub fn main<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::Parser;
+
+    use crate::cli::{Cli, Command};
+
+    let cli = Cli::parse_from(args);
+    let result = match cli.command {
+        Command::Audit(args) => audit::run(*args),
+        Command::Demo(args) => demo::run(args),
+        Command::Compare(args) => compare::run(args),
+        Command::Inspect(args) => compare::inspect(args),
+    };
+    match result {
+        Ok(Outcome::Clean) => 0,
+        Ok(Outcome::Failed) => 1,
+        Err(e) => {
+            eprintln!("leakhound: error: {e}");
+            2
+        }
+    }
+}
+
 /// What a command ended with, for the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {

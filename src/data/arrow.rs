@@ -100,6 +100,7 @@ impl Accumulator {
             rows_total: self.rows,
             sampled: false,
             warnings,
+            source_rows: None,
         })
     }
 }

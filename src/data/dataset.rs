@@ -119,6 +119,8 @@ pub struct Dataset {
     pub sampled: bool,
     /// Notes for the report.
     pub warnings: Vec<String>,
+    /// The source row of each row (`None`: row `r` is source row `r`).
+    pub source_rows: Option<Vec<usize>>,
 }
 
 impl Dataset {
@@ -147,7 +149,13 @@ impl Dataset {
             rows_total: rows.len(),
             sampled: self.sampled,
             warnings: Vec::new(),
+            source_rows: Some(rows.iter().map(|&r| self.source_row(r)).collect()),
         }
+    }
+
+    /// The row of the source table (file or frame) that row `r` came from.
+    pub fn source_row(&self, r: usize) -> usize {
+        self.source_rows.as_ref().map_or(r, |s| s[r])
     }
 
     /// Assign roles to a frame.
@@ -217,6 +225,11 @@ impl Dataset {
             });
         }
         let mut warnings = std::mem::take(&mut frame.warnings);
+        let source_rows = if keep.len() < frame.rows {
+            Some(keep.iter().map(|&r| frame.source_row(r)).collect())
+        } else {
+            frame.source_rows.take()
+        };
         if keep.len() < frame.rows {
             warnings.push(format!(
                 "{} rows with a missing target '{}' were left out",
@@ -268,6 +281,7 @@ impl Dataset {
             rows_total: frame.rows_total,
             sampled: frame.sampled,
             warnings,
+            source_rows,
         })
     }
 }
@@ -442,6 +456,7 @@ mod tests {
             rows_total: rows,
             sampled: false,
             warnings: vec![],
+            source_rows: None,
         }
     }
 

@@ -176,9 +176,17 @@ pub struct Frame {
     pub sampled: bool,
     /// Non-fatal observations made while reading (e.g. infinite values treated as missing).
     pub warnings: Vec<String>,
+    /// The source row of each row, when rows were sampled or split off (`None`: row `r` is
+    /// source row `r`). A live model is called on its own frame's rows through it.
+    pub source_rows: Option<Vec<usize>>,
 }
 
 impl Frame {
+    /// The source row of row `r`.
+    pub fn source_row(&self, r: usize) -> usize {
+        self.source_rows.as_ref().map_or(r, |s| s[r])
+    }
+
     /// Column names in order.
     pub fn names(&self) -> Vec<String> {
         self.columns.iter().map(|c| c.name.clone()).collect()
@@ -187,6 +195,7 @@ impl Frame {
     /// The same frame restricted to `rows`.
     pub fn take(&self, rows: &[usize]) -> Frame {
         Frame {
+            source_rows: Some(rows.iter().map(|&r| self.source_row(r)).collect()),
             columns: self.columns.iter().map(|c| c.take(rows)).collect(),
             rows: rows.len(),
             rows_total: rows.len(),

@@ -241,6 +241,7 @@ impl Sink {
             rows_total,
             sampled,
             warnings,
+            source_rows: None,
         })
     }
 }

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::{Output, Predictor};
+use super::{EvalRows, Output, Predictor};
 use crate::data::{Column, Dataset, Target, Values};
 use crate::error::{Error, Result};
 use crate::importance::metrics::{self, round6};
@@ -226,7 +226,11 @@ pub fn evaluate(
         rows.sort_unstable();
     }
     let n = rows.len();
-    let x: Vec<Column> = inputs.iter().map(|&f| eval.features[f].take(&rows)).collect();
+    let rows_eval = EvalRows {
+        data: eval,
+        inputs: &inputs,
+        rows: &rows,
+    };
     let (y_cls, y_val, map);
     let labels = match &eval.target {
         Target::Classes { y, classes } => {
@@ -249,8 +253,8 @@ pub fn evaluate(
             Labels::Values(&y_val)
         }
     };
-    let predict = |x: &[&Column]| -> Result<Predictions> {
-        let raw = model.predict_columns(x).map_err(|message| Error::Model {
+    let predict = |permute: Option<(usize, &[usize])>| -> Result<Predictions> {
+        let raw = model.predict_rows(&rows_eval, permute).map_err(|message| Error::Model {
             path: model.name().into(),
             message,
         })?;
@@ -273,8 +277,7 @@ pub fn evaluate(
         Ok(Predictions { width: k, values })
     };
     let positions: Vec<u32> = (0..n as u32).collect();
-    let refs: Vec<&Column> = x.iter().collect();
-    let base = predict(&refs)?;
+    let base = predict(None)?;
     let skill = metrics::skill(&labels, &base, &positions);
     let metrics = metrics::summary(&labels, &base, &positions);
     let permutation = (0..width)
@@ -284,10 +287,7 @@ pub fn evaluate(
                 .map(|rep| {
                     let order =
                         shuffled(n, seed ^ (j as u64 + 1).wrapping_mul(0x9E37) ^ rep as u64);
-                    let permuted = x[j].take(&order);
-                    let mut xp = refs.clone();
-                    xp[j] = &permuted;
-                    Ok(skill - metrics::skill(&labels, &predict(&xp)?, &positions))
+                    Ok(skill - metrics::skill(&labels, &predict(Some((j, &order)))?, &positions))
                 })
                 .collect::<Result<_>>()?;
             let mean = drops.iter().sum::<f64>() / drops.len() as f64;

@@ -16,7 +16,7 @@ use hessboost::model::{BoostedModel, ModelFormat as HbFormat};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::data::{Column, Values};
+use crate::data::{Column, Dataset, Values};
 use crate::surrogate::Predictions;
 
 /// File formats of a user's model.
@@ -84,9 +84,38 @@ pub(crate) trait Predictor: Send + Sync {
     fn n_features(&self) -> Option<usize>;
     /// Classes or values.
     fn output(&self) -> Output;
-    /// Predictions for the rows of `inputs` (one column per model input, in input order): one
-    /// probability per class of [`Predictor::output`], or one value.
-    fn predict_columns(&self, inputs: &[&Column]) -> std::result::Result<Predictions, String>;
+    /// Predictions for the evaluation rows: one probability per class of
+    /// [`Predictor::output`], or one value, per row. With `permute = Some((j, order))`, input `j`
+    /// takes row `order[r]`'s value in row `r` (permutation importance).
+    fn predict_rows(
+        &self,
+        eval: &EvalRows,
+        permute: Option<(usize, &[usize])>,
+    ) -> std::result::Result<Predictions, String>;
+}
+
+/// The rows a model is evaluated on.
+pub(crate) struct EvalRows<'a> {
+    /// The evaluation data.
+    pub data: &'a Dataset,
+    /// The dataset feature behind each model input, in input order.
+    pub inputs: &'a [usize],
+    /// The dataset rows evaluated (a sample on large data).
+    pub rows: &'a [usize],
+}
+
+impl EvalRows<'_> {
+    /// Model input `j` over the evaluation rows, permuted by `permute` when it names `j`.
+    pub fn column(&self, j: usize, permute: Option<(usize, &[usize])>) -> Column {
+        let col = &self.data.features[self.inputs[j]];
+        match permute {
+            Some((p, order)) if p == j => {
+                let rows: Vec<usize> = order.iter().map(|&o| self.rows[o]).collect();
+                col.take(&rows)
+            }
+            _ => col.take(self.rows),
+        }
+    }
 }
 
 /// A loaded model.
@@ -401,10 +430,13 @@ impl Predictor for UserModel {
 
     /// Exported models take numbers: text columns must hold numbers (encoded the way the model
     /// was trained), or the error names the column.
-    fn predict_columns(&self, inputs: &[&Column]) -> std::result::Result<Predictions, String> {
-        let cols: Vec<Vec<f64>> = inputs
-            .iter()
-            .map(|c| numeric(c))
+    fn predict_rows(
+        &self,
+        eval: &EvalRows,
+        permute: Option<(usize, &[usize])>,
+    ) -> std::result::Result<Predictions, String> {
+        let cols: Vec<Vec<f64>> = (0..eval.inputs.len())
+            .map(|j| numeric(&eval.column(j, permute)))
             .collect::<std::result::Result<_, _>>()?;
         let n = cols.first().map_or(0, Vec::len);
         let mut x = Vec::with_capacity(n * cols.len());

@@ -275,6 +275,7 @@ impl TableBuilder {
             rows_total: rows,
             sampled: false,
             warnings: self.warnings,
+            source_rows: None,
         };
         Ok(Table::from_frame(
             frame,
