@@ -65,6 +65,16 @@
 
 mod audit;
 mod checks;
+// The command line lives in the binary (main.rs declares these same files); the Python
+// extension compiles it in too, so `pip install` brings the same `leakhound` command.
+#[cfg(feature = "python")]
+mod cli;
+#[cfg(feature = "python")]
+mod commands;
+#[cfg(feature = "python")]
+mod demo;
+#[cfg(feature = "python")]
+extern crate self as leakhound;
 pub mod compare;
 mod data;
 pub mod error;
@@ -72,6 +82,8 @@ pub mod finding;
 mod importance;
 mod model;
 mod names;
+#[cfg(feature = "python")]
+mod python;
 pub mod report;
 mod seeds;
 mod settings;

@@ -84,8 +84,8 @@ impl Accumulator {
 
     /// The typed columns.
     pub(crate) fn finish(self) -> Result<Frame> {
-        if self.names.is_empty() {
-            return Err(Error::Data("the table has no columns".into()));
+        if self.names.is_empty() || self.rows == 0 {
+            return Err(Error::Data("the table has no rows".into()));
         }
         let mut warnings = self.warnings;
         let columns: Vec<Column> = self

@@ -19,6 +19,19 @@ pub fn is_na(s: &str) -> bool {
 const TRUE_TOKENS: &[&str] = &["true", "t", "yes", "y"];
 const FALSE_TOKENS: &[&str] = &["false", "f", "no", "n"];
 
+/// The 0/1 a true/false-like token (yes/no, true/false, t/f, y/n) reads as, if it is one: the
+/// value a boolean text column holds.
+pub(crate) fn boolean_token(s: &str) -> Option<f64> {
+    let l = s.trim().to_ascii_lowercase();
+    if TRUE_TOKENS.contains(&l.as_str()) {
+        Some(1.0)
+    } else if FALSE_TOKENS.contains(&l.as_str()) {
+        Some(0.0)
+    } else {
+        None
+    }
+}
+
 enum State {
     Empty,
     Numeric(Vec<f64>),

@@ -124,9 +124,15 @@ fn class_map(
             message: "the model is a regressor but the target is a class label; pass --task regression for a numeric target".into(),
         });
     };
-    let same = |a: &str, b: &str| {
-        a == b || matches!((a.parse::<f64>(), b.parse::<f64>()), (Ok(x), Ok(y)) if x == y)
+    // Labels match as text, as numbers, or as a boolean text target ("yes"/"no") the data
+    // holds as 1/0.
+    let number = |s: &str| {
+        s.parse::<f64>()
+            .ok()
+            .or_else(|| crate::data::builder::boolean_token(s))
     };
+    let same =
+        |a: &str, b: &str| a == b || matches!((number(a), number(b)), (Some(x), Some(y)) if x == y);
     if stored {
         return data_classes
             .iter()
@@ -178,7 +184,9 @@ fn cell_value(c: &Column, r: usize) -> f64 {
             None => f64::NAN,
             Some(l) => l.trim().parse().unwrap_or_else(|_| {
                 f64::from_bits(crate::data::sample::splitmix64(
-                    l.bytes().fold(0u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)),
+                    l.bytes().fold(0u64, |h, b| {
+                        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+                    }),
                 ))
             }),
         },
@@ -254,10 +262,12 @@ pub fn evaluate(
         }
     };
     let predict = |permute: Option<(usize, &[usize])>| -> Result<Predictions> {
-        let raw = model.predict_rows(&rows_eval, permute).map_err(|message| Error::Model {
-            path: model.name().into(),
-            message,
-        })?;
+        let raw = model
+            .predict_rows(&rows_eval, permute)
+            .map_err(|message| Error::Model {
+                path: model.name().into(),
+                message,
+            })?;
         if raw.values.len() != n * raw.width || raw.width < map.iter().max().map_or(1, |m| m + 1) {
             return Err(Error::Model {
                 path: model.name().into(),

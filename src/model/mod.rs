@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use hessboost::model::{BoostedModel, ModelFormat as HbFormat};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
 use crate::data::{Column, Dataset, Values};
+use crate::error::{Error, Result};
 use crate::surrogate::Predictions;
 
 /// File formats of a user's model.
@@ -31,6 +31,8 @@ pub enum ModelFormat {
     XgboostUbjson,
     /// LightGBM `save_model("m.txt")`.
     LightgbmText,
+    /// A live model object in Python (`leakhound.audit(..., model=...)`).
+    Python,
 }
 
 /// What the model predicts.

@@ -1,0 +1,207 @@
+"""The Python faces of a report and a comparison: the ``report.json`` contract as a dict, its
+findings and features as DataFrames, the report folder, inline display in Jupyter, and
+``raise_for`` for pipelines and tests."""
+
+import html
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+from ._leakhound import NativeComparison, NativeReport
+
+SEVERITIES = ("low", "medium", "high", "critical")
+
+
+class LeakageError(Exception):
+    """Raised by :meth:`Report.raise_for` when a finding reaches the severity given; the
+    findings are in :attr:`findings`."""
+
+    def __init__(self, message: str, findings: List[Dict[str, Any]]):
+        super().__init__(message)
+        self.findings = findings
+
+
+def _rank(severity: Optional[str]) -> int:
+    return SEVERITIES.index(severity) if severity in SEVERITIES else -1
+
+
+def _frame(rows: List[Dict[str, Any]], columns: Sequence[str]) -> Any:
+    try:
+        import pandas as pd
+    except ImportError:
+        return rows
+    return pd.DataFrame(rows, columns=list(columns))
+
+
+def _raise_for(findings: List[Dict[str, Any]], fail_on: str, what: str) -> None:
+    if fail_on not in SEVERITIES:
+        raise ValueError(f"fail_on: '{fail_on}' is not one of {', '.join(SEVERITIES)}")
+    hits = [f for f in findings if _rank(f["severity"]) >= _rank(fail_on)]
+    if hits:
+        lines = [
+            f"  {f['severity'].upper()} {f['kind']} {f.get('feature') or '(dataset)'}: {f['message']}"
+            for f in hits
+        ]
+        raise LeakageError(
+            f"{len(hits)} {what} finding(s) at or above '{fail_on}':\n" + "\n".join(lines), hits
+        )
+
+
+class Report:
+    """An audit report: everything ``leakhound audit`` writes, in memory.
+
+    ``to_dict()`` is exactly ``report.json``; ``findings`` and ``features`` are DataFrames when
+    pandas is installed (lists of dicts otherwise); ``save(dir)`` writes the report folder;
+    in Jupyter the report displays inline."""
+
+    def __init__(self, native: NativeReport):
+        self._native = native
+        self._dict: Optional[Dict[str, Any]] = None
+
+    @classmethod
+    def load(cls, path: Union[str, "os.PathLike[str]"]) -> "Report":
+        """A report read back from a ``report.json`` file (or its folder)."""
+        p = Path(path)
+        if p.is_dir():
+            p = p / "report.json"
+        return cls(NativeReport.from_json(p.read_text(encoding="utf-8")))
+
+    def to_json(self) -> str:
+        """``report.json`` text."""
+        return self._native.json()
+
+    def to_dict(self) -> Dict[str, Any]:
+        """``report.json`` as a dict (the documented contract)."""
+        if self._dict is None:
+            self._dict = json.loads(self._native.json())
+        return self._dict
+
+    @property
+    def verdict(self) -> str:
+        """The one-line conclusion: "No leak suspected" or "N likely leaks: a, b"."""
+        return self.to_dict()["verdict"]["text"]
+
+    @property
+    def likely_leaks(self) -> List[str]:
+        """Features (and dataset-level findings) the audit concludes are leaks."""
+        return list(self.to_dict()["verdict"]["likely_leaks"])
+
+    @property
+    def worst_severity(self) -> Optional[str]:
+        """The most severe finding's severity, or None."""
+        return self._native.max_severity()
+
+    @property
+    def findings(self) -> Any:
+        """Findings, most severe first."""
+        return _frame(
+            self.to_dict()["findings"],
+            ["feature", "features", "kind", "severity", "message", "evidence"],
+        )
+
+    @property
+    def features(self) -> Any:
+        """One row per feature: type, single-feature power, importances, severity."""
+        rows = []
+        for f in self.to_dict()["features"]:
+            perm = f.get("permutation_importance") or {}
+            rows.append(
+                {
+                    "name": f["name"],
+                    "type": f["type"],
+                    "severity": f["severity"],
+                    "single_feature_power": f["single_feature_power"]["power"],
+                    "permutation_importance": perm.get("mean"),
+                    "drop_column_importance": f["drop_column_importance"],
+                    "importance_share": f["importance_share"],
+                    "missing_fraction": f["missing_fraction"],
+                }
+            )
+        return _frame(rows, list(rows[0].keys()) if rows else ["name"])
+
+    @property
+    def user_model(self) -> Optional[Dict[str, Any]]:
+        """The section on your model (``model=``), or None."""
+        return self.to_dict().get("user_model")
+
+    def save(
+        self, dir: Union[str, "os.PathLike[str]"], plots: Optional[Sequence[str]] = None
+    ) -> List[Path]:
+        """Write the report folder the CLI writes (PNG plots, ``report.md``, ``report.html``,
+        ``report.json``); ``plots`` picks among importance, power, suspect, split, peeling."""
+        return [Path(p) for p in self._native.save(os.fspath(dir), None if plots is None else list(plots))]
+
+    def to_html(self) -> str:
+        """The self-contained HTML report."""
+        return self._native.html()
+
+    def _repr_html_(self) -> str:
+        # An iframe keeps the report's CSS and scripts out of the notebook's page.
+        page = html.escape(self.to_html(), quote=True)
+        return (
+            '<iframe style="width:100%;height:720px;border:1px solid #ddd" '
+            f'sandbox="allow-scripts" srcdoc="{page}"></iframe>'
+        )
+
+    def __str__(self) -> str:
+        return self._native.terminal(False)
+
+    def __repr__(self) -> str:
+        d = self.to_dict()
+        return f"<leakhound.Report {d['dataset']['target']!r}: {self.verdict}>"
+
+    def raise_for(self, fail_on: str = "high") -> None:
+        """Raise :class:`LeakageError` listing the findings at or above ``fail_on``."""
+        _raise_for(self.to_dict()["findings"], fail_on, "leakage")
+
+
+class Comparison:
+    """Two versions side by side (``leakhound compare``): ``to_dict()`` is ``comparison.json``."""
+
+    def __init__(self, native: NativeComparison):
+        self._native = native
+        self._dict: Optional[Dict[str, Any]] = None
+
+    def to_json(self) -> str:
+        """``comparison.json`` text."""
+        return self._native.json()
+
+    def to_dict(self) -> Dict[str, Any]:
+        """``comparison.json`` as a dict."""
+        if self._dict is None:
+            self._dict = json.loads(self._native.json())
+        return self._dict
+
+    @property
+    def worst_severity(self) -> Optional[str]:
+        """The most severe finding's severity, or None."""
+        return self._native.max_severity()
+
+    @property
+    def findings(self) -> Any:
+        """Findings (new_leak, importance_jump, metric_jump, resolved), most severe first."""
+        return _frame(
+            self.to_dict()["findings"],
+            ["feature", "features", "kind", "severity", "message", "evidence"],
+        )
+
+    @property
+    def features(self) -> Any:
+        """One row per feature across both versions."""
+        rows = self.to_dict()["features"]
+        return _frame(rows, list(rows[0].keys()) if rows else ["name"])
+
+    def save(self, dir: Union[str, "os.PathLike[str]"], plot: bool = True) -> List[Path]:
+        """Write ``comparison.json``, ``comparison.md`` and ``comparison.png``."""
+        return [Path(p) for p in self._native.save(os.fspath(dir), plot)]
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(self._native.terminal())}</pre>"
+
+    def __str__(self) -> str:
+        return self._native.terminal()
+
+    def raise_for(self, fail_on: str = "high") -> None:
+        """Raise :class:`LeakageError` listing the findings at or above ``fail_on``."""
+        _raise_for(self.to_dict()["findings"], fail_on, "comparison")

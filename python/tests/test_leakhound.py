@@ -1,0 +1,208 @@
+"""The Python package against real objects: pandas, polars and pyarrow frames with mixed types
+and missing values, a path, a scikit-learn Pipeline over string and numeric columns, a LightGBM
+model through its sklearn API, the report's conveniences, compare, the command, bad input."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import leakhound
+
+REPO = Path(__file__).resolve().parents[2]
+CREDIT = REPO / "tests" / "data" / "real" / "creditcard.csv"
+HIGH = ("high", "critical")
+
+
+def loans(n: int = 3000, seed: int = 7) -> pd.DataFrame:
+    """Loan applications: honest features of every dtype, with missing values, and
+    ``days_in_collections``, recorded after a default (zero otherwise)."""
+    rng = np.random.default_rng(seed)
+    income = rng.normal(50, 15, n)
+    score = rng.normal(650, 60, n)
+    logit = -0.03 * (score - 650) - 0.04 * (income - 50) - 1.2
+    default = rng.random(n) < 1 / (1 + np.exp(-logit))
+    df = pd.DataFrame(
+        {
+            "income": income,
+            "credit_score": score.round(),
+            "region": pd.Categorical(rng.choice(["north", "south", "east", "west"], n)),
+            "employment_years": pd.array(
+                np.where(rng.random(n) < 0.1, None, rng.integers(0, 30, n)), dtype="Int64"
+            ),
+            "applied_at": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
+            "channel": rng.choice(["web", "branch", None], n),
+            "days_in_collections": np.where(default, rng.integers(30, 200, n), 0),
+            "default": np.where(default, "yes", "no"),
+        }
+    )
+    return df
+
+
+def flagged(report: leakhound.Report) -> set:
+    return {
+        f["feature"]
+        for f in report.to_dict()["findings"]
+        if f["severity"] in HIGH and f["feature"] is not None
+    }
+
+
+def test_pandas_frame_finds_the_post_outcome_column():
+    df = loans()
+    r = leakhound.audit(df, target="default")
+    assert "days_in_collections" in flagged(r)
+    assert "income" not in flagged(r) and "credit_score" not in flagged(r)
+    types = {f["name"]: f["type"] for f in r.to_dict()["features"]}
+    assert types["region"] == "categorical"
+    assert types["applied_at"] == "datetime"
+    assert types["employment_years"] == "numeric"
+    missing = {f["name"]: f["missing_fraction"] for f in r.to_dict()["features"]}
+    assert 0.05 < missing["employment_years"] < 0.15, "nullable NA stays missing"
+    assert r.to_dict()["dataset"]["path"] == "pandas DataFrame"
+
+
+def test_the_real_credit_card_table_from_pandas_polars_pyarrow_and_path():
+    pl = pytest.importorskip("polars")
+    df = pd.read_csv(CREDIT)
+    by_kind = {
+        "pandas": leakhound.audit(df, target="card"),
+        "polars": leakhound.audit(pl.from_pandas(df), target="card"),
+        "pyarrow": leakhound.audit(pa.Table.from_pandas(df), target="card"),
+        "path": leakhound.audit(CREDIT, target="card"),
+    }
+    for kind, r in by_kind.items():
+        assert "expenditure" in flagged(r), kind
+        assert r.likely_leaks[:2] == ["expenditure", "share"], (kind, r.likely_leaks)
+    # The same engine on the same data: the same findings whichever way it came in.
+    kinds = [[(f["feature"], f["kind"], f["severity"]) for f in r.to_dict()["findings"]] for r in by_kind.values()]
+    assert all(k == kinds[0] for k in kinds)
+
+
+def test_a_scikit_learn_pipeline_over_strings_and_numbers():
+    sk = pytest.importorskip("sklearn")
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    df = pd.read_csv(CREDIT)
+    X, y = df.drop(columns="card"), df["card"]
+    num = [c for c in X.columns if X[c].dtype.kind in "if"]
+    cat = [c for c in X.columns if c not in num]
+    assert cat, "the table has string columns"
+    pipe = Pipeline(
+        [
+            ("prep", ColumnTransformer([("num", StandardScaler(), num), ("cat", OneHotEncoder(handle_unknown="ignore"), cat)])),
+            ("clf", HistGradientBoostingClassifier(random_state=0)),
+        ]
+    ).fit(X, y)
+    r = leakhound.audit(df, target="card", model=pipe)
+    u = r.to_dict()["user_model"]
+    assert u["format"] == "python" and u["path"] == "sklearn.pipeline.Pipeline"
+    assert u["importance"][0]["feature"] == "expenditure", u["importance"][:3]
+    assert u["importance"][0]["importance_share"] > 0.5
+    assert any(f["kind"] == "model_relies_on_leak" for f in r.to_dict()["findings"])
+
+
+def test_a_lightgbm_model_on_a_polars_test_frame():
+    lgb = pytest.importorskip("lightgbm")
+    pl = pytest.importorskip("polars")
+    df = loans(4000, seed=3)
+    X = df[["income", "credit_score", "days_in_collections"]]
+    y = (df["default"] == "yes").astype(int)
+    model = lgb.LGBMClassifier(n_estimators=40, verbose=-1).fit(X, y)
+    train = df.iloc[:3000][["income", "credit_score", "days_in_collections", "default"]]
+    test = df.iloc[3000:][["income", "credit_score", "days_in_collections", "default"]].copy()
+    test["default"] = (test["default"] == "yes").astype(int)
+    train = train.assign(default=(train["default"] == "yes").astype(int))
+    r = leakhound.audit(pl.from_pandas(train), target="default", test=pl.from_pandas(test), model=model)
+    u = r.user_model
+    assert u["evaluated_on"] == "the test file"
+    assert u["importance"][0]["feature"] == "days_in_collections"
+
+
+def test_report_conveniences(tmp_path):
+    r = leakhound.audit(loans(1500), target="default", seed=3)
+    d = r.to_dict()
+    assert d == json.loads(r.to_json())
+    assert d["schema_version"] == 1 and d["settings"]["seed"] == 3
+    assert r.worst_severity in HIGH
+    assert r.verdict.startswith("1 likely leak")
+    findings = r.findings
+    assert list(findings.columns)[:4] == ["feature", "features", "kind", "severity"]
+    assert "days_in_collections" in set(r.features["name"])
+    written = r.save(tmp_path / "out")
+    names = {p.name for p in written}
+    assert {"report.json", "report.md", "report.html"} <= names
+    assert any(n.endswith(".png") for n in names)
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["findings"] == d["findings"]
+    page = r._repr_html_()
+    assert page.startswith("<iframe") and "srcdoc=" in page and "days_in_collections" in page
+    with pytest.raises(leakhound.LeakageError) as e:
+        r.raise_for("high")
+    assert "days_in_collections" in str(e.value) and e.value.findings
+    if r.worst_severity != "critical":
+        r.raise_for("critical")  # nothing at that level: no exception
+    assert leakhound.Report.load(tmp_path / "out").to_dict()["findings"] == d["findings"]
+    assert "leak" in str(r)
+
+
+def test_compare_reports_and_paths(tmp_path):
+    df = loans(1500)
+    old = leakhound.audit(df.drop(columns="days_in_collections"), target="default")
+    new = leakhound.audit(df, target="default")
+    c = leakhound.compare(old, new)
+    kinds = {(f["kind"], f["feature"]) for f in c.to_dict()["findings"]}
+    assert ("new_leak", "days_in_collections") in kinds
+    with pytest.raises(leakhound.LeakageError):
+        c.raise_for("high")
+    old.save(tmp_path / "v1", plots=[])
+    new.save(tmp_path / "v2", plots=[])
+    c2 = leakhound.compare(tmp_path / "v1" / "report.json", tmp_path / "v2" / "report.json")
+    assert c2.to_dict()["findings"] == c.to_dict()["findings"]
+    assert {p.name for p in c.save(tmp_path / "cmp")} >= {"comparison.json", "comparison.md"}
+
+
+def test_bad_input_raises_value_errors_with_the_cli_messages(tmp_path):
+    df = loans(300)
+    with pytest.raises(ValueError, match="unknown column 'defualt' given to --target .*did you mean 'default'"):
+        leakhound.audit(df, target="defualt")
+    with pytest.raises(ValueError, match="no rows"):
+        leakhound.audit(df.iloc[:0], target="default")
+    with pytest.raises(ValueError, match="neither predict_proba nor predict"):
+        leakhound.audit(df, target="default", model=object())
+    with pytest.raises(ValueError, match="invalid setting 'repeats'"):
+        leakhound.audit(df, target="default", repeats=0)
+    with pytest.raises(ValueError, match="unknown threshold 'nope'"):
+        leakhound.audit(df, target="default", nope=0.5)
+    with pytest.raises(ValueError, match="expected a pandas or polars DataFrame"):
+        leakhound.audit([1, 2, 3], target="default")
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        leakhound.audit(tmp_path / "missing.csv", target="y")
+    with pytest.raises(ValueError, match="is missing in every row|only one value|one class"):
+        leakhound.audit(df.assign(default="no"), target="default")
+
+
+def test_a_model_that_fails_is_reported_not_a_crash():
+    class Broken:
+        classes_ = np.array(["no", "yes"])
+
+        def predict_proba(self, X):
+            raise RuntimeError("boom")
+
+    with pytest.raises(ValueError, match="calling the model raised RuntimeError: boom"):
+        leakhound.audit(loans(300), target="default", model=Broken())
+
+
+def test_the_command_is_installed():
+    exe = Path(sys.executable).parent / ("leakhound.exe" if os.name == "nt" else "leakhound")
+    out = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == f"leakhound {leakhound.__version__}"
+    bad = subprocess.run([str(exe), "audit", "missing.csv", "--target", "y"], capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.startswith("leakhound: error: ")

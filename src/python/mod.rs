@@ -1,0 +1,340 @@
+//! The Python extension `leakhound._leakhound` (feature `python`, built by maturin). Frames cross
+//! in through the Arrow C stream interface (`__arrow_c_stream__`) without a CSV round trip; the
+//! audit runs on a worker thread with the interpreter released, re-entering it only to call the
+//! user's live model; Ctrl-C stops it. The Python package (`python/leakhound`) wraps these
+//! functions in the documented API.
+
+mod predictor;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use arrow_array::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
+use arrow_array::RecordBatchReader;
+use pyo3::exceptions::{PyFileNotFoundError, PyKeyboardInterrupt, PyOSError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyCapsule, PyDict};
+
+use crate::compare::{self, Comparison, Side};
+use crate::report::PlotKind;
+use crate::{Audit, Error, Report, Table, TaskChoice, Thresholds};
+
+/// A leakhound error as the Python exception a user expects, with the CLI's one-line message.
+fn to_py(e: Error) -> PyErr {
+    let msg = e.to_string();
+    match e {
+        Error::FileNotFound { .. } => PyFileNotFoundError::new_err(msg),
+        Error::Io { .. } | Error::Output { .. } => PyOSError::new_err(msg),
+        Error::Cancelled => PyKeyboardInterrupt::new_err(msg),
+        _ => PyValueError::new_err(msg),
+    }
+}
+
+/// A table from a path or any object exporting an Arrow C stream (`__arrow_c_stream__`).
+fn table(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Table> {
+    if let Ok(path) = obj.extract::<PathBuf>() {
+        return Table::from_path(&path).map_err(to_py);
+    }
+    if !obj.hasattr("__arrow_c_stream__")? {
+        return Err(PyValueError::new_err(format!(
+            "{name}: expected a pandas or polars DataFrame, a pyarrow Table, an object with __arrow_c_stream__, or a path; got {}",
+            obj.get_type().name()?
+        )));
+    }
+    let capsule = obj.call_method0("__arrow_c_stream__")?;
+    let capsule = capsule.downcast::<PyCapsule>()?;
+    let expected = c"arrow_array_stream";
+    if capsule.name()? != Some(expected) {
+        return Err(PyValueError::new_err(format!(
+            "{name}: __arrow_c_stream__ did not return an 'arrow_array_stream' capsule"
+        )));
+    }
+    // SAFETY: the capsule holds an ArrowArrayStream (its name says so, per the Arrow PyCapsule
+    // interface); `from_raw` moves it out and marks the original released, so the capsule's
+    // destructor does not release it twice.
+    let stream = unsafe { FFI_ArrowArrayStream::from_raw(capsule.pointer() as *mut _) };
+    let reader = RecordBatchStreamReader::try_new(stream)
+        .map_err(|e| PyValueError::new_err(format!("{name}: not an Arrow stream ({e})")))?;
+    if reader.schema().fields().is_empty() {
+        return Err(PyValueError::new_err(format!(
+            "{name}: the table has no columns"
+        )));
+    }
+    Table::from_record_batches(reader.map(|b| b.map_err(|e| Error::Data(format!("{name}: {e}")))))
+        .map_err(to_py)
+}
+
+/// An audit report (see `leakhound.Report` for the documented wrapper).
+#[pyclass(frozen, name = "NativeReport", module = "leakhound._leakhound")]
+pub struct NativeReport {
+    report: Report,
+}
+
+fn plot_kinds(plots: Option<Vec<String>>) -> PyResult<Vec<PlotKind>> {
+    match plots {
+        None => Ok(PlotKind::ALL.to_vec()),
+        Some(names) => names
+            .iter()
+            .map(|n| n.parse::<PlotKind>().map_err(PyValueError::new_err))
+            .collect(),
+    }
+}
+
+#[pymethods]
+impl NativeReport {
+    /// `report.json`.
+    fn json(&self) -> String {
+        self.report.to_json()
+    }
+
+    /// The terminal summary.
+    #[pyo3(signature = (color = false))]
+    fn terminal(&self, color: bool) -> String {
+        self.report.to_terminal(color)
+    }
+
+    /// The self-contained HTML page with the plots embedded.
+    #[pyo3(signature = (plots = None))]
+    fn html(&self, py: Python<'_>, plots: Option<Vec<String>>) -> PyResult<String> {
+        let kinds = plot_kinds(plots)?;
+        py.detach(|| {
+            let p = self.report.plots(&kinds)?;
+            Ok(self.report.to_html(&p))
+        })
+        .map_err(to_py)
+    }
+
+    /// Write the report folder; the paths written.
+    #[pyo3(signature = (dir, plots = None))]
+    fn save(
+        &self,
+        py: Python<'_>,
+        dir: PathBuf,
+        plots: Option<Vec<String>>,
+    ) -> PyResult<Vec<PathBuf>> {
+        let kinds = plot_kinds(plots)?;
+        py.detach(|| self.report.save(&dir, &kinds)).map_err(to_py)
+    }
+
+    /// The worst severity, or None.
+    fn max_severity(&self) -> Option<&'static str> {
+        self.report.max_severity().map(|s| s.as_str())
+    }
+
+    /// A report read back from `report.json` text.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        serde_json::from_str(text)
+            .map(|report| NativeReport { report })
+            .map_err(|e| PyValueError::new_err(format!("not a leakhound report ({e})")))
+    }
+}
+
+/// A comparison of two versions (see `leakhound.Comparison`).
+#[pyclass(frozen, name = "NativeComparison", module = "leakhound._leakhound")]
+pub struct NativeComparison {
+    comparison: Comparison,
+}
+
+#[pymethods]
+impl NativeComparison {
+    /// `comparison.json`.
+    fn json(&self) -> String {
+        self.comparison.to_json()
+    }
+
+    /// The terminal table.
+    fn terminal(&self) -> String {
+        self.comparison.to_terminal()
+    }
+
+    /// `comparison.md`.
+    fn markdown(&self) -> String {
+        self.comparison.to_markdown(None)
+    }
+
+    /// Write `comparison.json`, `comparison.md` and (with `plot`) `comparison.png`.
+    #[pyo3(signature = (dir, plot = true))]
+    fn save(&self, py: Python<'_>, dir: PathBuf, plot: bool) -> PyResult<Vec<PathBuf>> {
+        py.detach(|| self.comparison.save(&dir, plot))
+            .map_err(to_py)
+    }
+
+    /// The worst severity, or None.
+    fn max_severity(&self) -> Option<&'static str> {
+        self.comparison.max_severity().map(|s| s.as_str())
+    }
+}
+
+fn side(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Side> {
+    if let Ok(r) = obj.downcast::<NativeReport>() {
+        return Ok(Side::from_report(r.get().report.clone(), name));
+    }
+    let path: PathBuf = obj.extract().map_err(|_| {
+        PyValueError::new_err(format!(
+            "{name}: expected a Report or a path to report.json or an importance CSV"
+        ))
+    })?;
+    compare::load(&path).map_err(to_py)
+}
+
+/// Compare two reports (or paths).
+#[pyfunction]
+#[pyo3(signature = (old, new, thresholds = None))]
+fn compare_reports(
+    old: &Bound<'_, PyAny>,
+    new: &Bound<'_, PyAny>,
+    thresholds: Option<&Bound<'_, PyDict>>,
+) -> PyResult<NativeComparison> {
+    let mut t = Thresholds::default();
+    if let Some(d) = thresholds {
+        for (k, v) in d.iter() {
+            let key: String = k.extract()?;
+            let value: f64 = v.extract()?;
+            t.set(&key, &value.to_string())
+                .map_err(PyValueError::new_err)?;
+        }
+    }
+    t.validate()
+        .map_err(|(name, problem)| to_py(Error::Setting { name, problem }))?;
+    let comparison = compare::compare(&side(old, "old")?, &side(new, "new")?, &t);
+    Ok(NativeComparison { comparison })
+}
+
+/// Run an audit. The Python wrapper documents and checks the arguments; this applies them.
+#[pyfunction]
+#[pyo3(signature = (
+    data, target, *, test = None, task = "auto", time_col = None, group_col = None,
+    id_cols = Vec::new(), ignore = Vec::new(), allow = Vec::new(), split_col = None,
+    model = None, model_frame = None, model_kind = None, seed = 42, max_rows = None,
+    threads = None, folds = None, repeats = None, peel = true, thresholds = None,
+    name = None, test_name = None
+))]
+#[allow(clippy::too_many_arguments)]
+fn audit(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    target: String,
+    test: Option<&Bound<'_, PyAny>>,
+    task: &str,
+    time_col: Option<String>,
+    group_col: Option<String>,
+    id_cols: Vec<String>,
+    ignore: Vec<String>,
+    allow: Vec<String>,
+    split_col: Option<String>,
+    model: Option<Py<PyAny>>,
+    model_frame: Option<Py<PyAny>>,
+    model_kind: Option<String>,
+    seed: u64,
+    max_rows: Option<usize>,
+    threads: Option<usize>,
+    folds: Option<usize>,
+    repeats: Option<usize>,
+    peel: bool,
+    thresholds: Option<&Bound<'_, PyDict>>,
+    name: Option<String>,
+    test_name: Option<String>,
+) -> PyResult<NativeReport> {
+    let task: TaskChoice = task.parse().map_err(PyValueError::new_err)?;
+    let mut a = Audit::new(target).task(task).seed(seed).peel(peel);
+    if let Some(c) = time_col {
+        a = a.time_col(c);
+    }
+    if let Some(c) = group_col {
+        a = a.group_col(c);
+    }
+    for c in id_cols {
+        a = a.id_col(c);
+    }
+    for c in ignore {
+        a = a.ignore(c);
+    }
+    for c in allow {
+        a = a.allow(c);
+    }
+    if let Some(c) = split_col {
+        a = a.split_col(c);
+    }
+    if let Some(n) = max_rows {
+        a = a.max_rows(n);
+    }
+    if let Some(k) = folds {
+        a = a.folds(k);
+    }
+    if let Some(r) = repeats {
+        a = a.repeats(r);
+    }
+    if let Some(d) = thresholds {
+        for (k, v) in d.iter() {
+            a = a.threshold(k.extract::<String>()?, v.extract::<f64>()?);
+        }
+    }
+    // Settings are checked before any data is read.
+    a.check().map_err(to_py)?;
+    let mut data = table(data, "data")?;
+    if let Some(n) = name {
+        data = data.with_name(n);
+    }
+    if let Some(t) = test {
+        let mut t = table(t, "test")?;
+        if let Some(n) = test_name {
+            t = t.with_name(n);
+        }
+        a = a.test(t);
+    }
+    if let Some(m) = model {
+        let p = predictor::PyPredictor::new(py, m, model_frame, model_kind)?;
+        a = a.predictor(Box::new(p));
+    }
+    let pool = {
+        let mut b = rayon::ThreadPoolBuilder::new();
+        if let Some(n) = threads {
+            if n == 0 {
+                return Err(PyValueError::new_err("threads must be at least 1"));
+            }
+            b = b.num_threads(n);
+        }
+        b.build()
+            .map_err(|e| PyOSError::new_err(format!("thread pool: {e}")))?
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    let a = a.cancel_flag(cancel.clone());
+    let worker = std::thread::spawn(move || pool.install(|| a.run(data)));
+    // Wait with the interpreter released, waking to let Python see Ctrl-C.
+    loop {
+        if worker.is_finished() {
+            break;
+        }
+        py.detach(|| std::thread::sleep(Duration::from_millis(20)));
+        if let Err(e) = py.check_signals() {
+            cancel.store(true, Ordering::Relaxed);
+            return Err(e);
+        }
+    }
+    let report = py
+        .detach(|| worker.join())
+        .map_err(|_| PyValueError::new_err("leakhound: the audit stopped unexpectedly"))?
+        .map_err(to_py)?;
+    Ok(NativeReport { report })
+}
+
+/// The `leakhound` command: run it with `argv` (program name first); returns the exit code.
+#[pyfunction]
+fn main(py: Python<'_>, argv: Vec<String>) -> u8 {
+    py.detach(|| crate::commands::main(argv))
+}
+
+/// The extension module.
+#[pymodule]
+fn _leakhound(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<NativeReport>()?;
+    m.add_class::<NativeComparison>()?;
+    m.add_function(wrap_pyfunction!(audit, m)?)?;
+    m.add_function(wrap_pyfunction!(compare_reports, m)?)?;
+    m.add_function(wrap_pyfunction!(main, m)?)?;
+    Ok(())
+}
