@@ -209,3 +209,32 @@ def test_the_command_is_installed():
     assert out.stdout.strip() == f"leakhound {leakhound.__version__}"
     bad = subprocess.run([str(exe), "audit", "missing.csv", "--target", "y"], capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.startswith("leakhound: error: ")
+
+
+def test_an_interrupt_stops_the_audit_promptly():
+    """Ctrl-C reaches Python while the audit runs (here a handler that raises its own
+    exception, so pytest's own Ctrl-C handling is not involved)."""
+    import signal
+    import threading
+    import time
+
+    class Stop(Exception):
+        pass
+
+    def handler(signum, frame):
+        raise Stop()
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(200_000, 20)), columns=[f"x{i}" for i in range(20)])
+    df["y"] = (df.x0 + rng.normal(size=len(df)) > 0).astype(int)
+    previous = signal.signal(signal.SIGINT, handler)
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    try:
+        timer.start()
+        t = time.monotonic()
+        with pytest.raises(Stop):
+            leakhound.audit(df, target="y")
+        assert time.monotonic() - t < 2.0
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
