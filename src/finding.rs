@@ -95,6 +95,10 @@ kinds! {
     SuspiciousPerformance => "suspicious_performance",
     /// A feature carrying the same information as a flagged leak.
     LeakCompanion => "leak_companion",
+    /// A target encoding computed on the rows it encodes (in-sample or leave-one-out).
+    TargetEncoding => "target_encoding",
+    /// Test rows interpolated between training rows: oversampling (SMOTE) before the split.
+    OversampledBeforeSplit => "oversampled_before_split",
     /// The user's model puts much of its importance on likely leaks.
     ModelReliesOnLeak => "model_relies_on_leak",
     /// The same or near-same rows on both sides of a split.
@@ -134,6 +138,7 @@ impl FindingKind {
                 | FindingKind::PartialLeak
                 | FindingKind::MultiFeatureLeak
                 | FindingKind::LeakCompanion
+                | FindingKind::TargetEncoding
         )
     }
 }

@@ -8,6 +8,7 @@ mod cli;
 mod compare;
 mod library;
 mod models;
+mod pipeline;
 mod planted;
 mod properties;
 mod realdata;

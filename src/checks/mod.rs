@@ -4,6 +4,7 @@
 
 pub mod conclude;
 mod dominance;
+mod encoding;
 mod identifier;
 mod missingness;
 mod near_perfect;
@@ -70,6 +71,7 @@ pub fn registry() -> Vec<Box<dyn Check>> {
     vec![
         Box::new(near_perfect::NearPerfect),
         Box::new(partial::PartialLeak),
+        Box::new(encoding::TargetEncoding),
         Box::new(reconstruction::Reconstruction),
         Box::new(dominance::Dominance),
         Box::new(segment::PureSegment),

@@ -1,0 +1,584 @@
+//! `target_encoding`: a numeric feature that is a target encoding computed on the rows it
+//! encodes, a leak made by the preparation pipeline rather than by a column's meaning.
+//!
+//! - **In-sample mean encoding**: each level of a category (the raw category column when it is
+//!   present, else the feature's own values) carries the (smoothed) mean target of its rows,
+//!   each row's own target included: per level `v = (S + m·p) / (n + m)` for one `m >= 0`, to
+//!   rounding precision. No legitimate feature reproduces every level's mean exactly.
+//! - **Leave-one-out encoding**: within a level the feature moves exactly linearly with the row's
+//!   own target, with a negative slope, `v_i = (S - y_i + m·p) / (n - 1 + m)`. Without the
+//!   category column, for a class target every exact value of the feature then holds one class
+//!   only, over many values: the value is a lookup table of the label.
+//!
+//! Graded by measured inflation: the feature's power against the power of the same encoding
+//! computed out of fold (K-fold, the fix). Any exact identity is `high`; an inflation of 0.1 or
+//! more (leave-one-out: near-perfect in sample, modest out of fold) is `critical`.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+
+use super::{Check, Context};
+use crate::data::{ColumnType, Values, MISSING_CODE};
+use crate::finding::{r4, Finding, FindingKind, Severity};
+use crate::importance::metrics;
+use crate::surrogate::Labels;
+
+/// The check.
+pub struct TargetEncoding;
+
+/// Share of the (present) rows whose level must obey the identity.
+const COVERAGE: f64 = 0.8;
+/// Levels (with two rows or more) an identity needs before it means anything.
+const MIN_LEVELS: usize = 3;
+/// Rows the identities are tested on at most (whole levels are sampled above it).
+const MAX_ROWS: usize = 100_000;
+/// Inflation of power (in sample minus out of fold) at which the finding is `critical`.
+const CRITICAL_INFLATION: f64 = 0.1;
+
+/// One target the encoding may be of: the regression target, or one class's indicator.
+struct Target {
+    y: Vec<f64>,
+    /// The class (classification), for the message.
+    class: Option<String>,
+}
+
+fn targets(ctx: &Context) -> Vec<Target> {
+    match ctx.labels {
+        Labels::Values(v) => vec![Target {
+            y: v.to_vec(),
+            class: None,
+        }],
+        Labels::Classes { y, k } => {
+            let classes = match &ctx.ds.target {
+                crate::data::Target::Classes { classes, .. } => classes.clone(),
+                crate::data::Target::Values(_) => Vec::new(),
+            };
+            // Binary: the encoding of one class is one minus the other's; test class 1 only.
+            let which: Vec<u32> = if k == 2 {
+                vec![1]
+            } else {
+                (0..k as u32).collect()
+            };
+            which
+                .into_iter()
+                .map(|c| Target {
+                    y: y.iter().map(|&v| f64::from(u8::from(v == c))).collect(),
+                    class: classes.get(c as usize).cloned(),
+                })
+                .collect()
+        }
+    }
+}
+
+/// The feature's values (NaN missing), for numeric features.
+fn numbers<'a>(ctx: &Context<'a>, f: usize) -> Option<&'a [f64]> {
+    let c = &ctx.ds.features[f];
+    match (&c.values, c.ty) {
+        (Values::Numeric(v), ColumnType::Numeric) => Some(v),
+        _ => None,
+    }
+}
+
+/// Agreement tolerance: encodings are written with float precision; a few ulps of the
+/// target's scale, plus what a CSV round trip keeps (about 15 significant digits).
+fn tolerance(y: &[f64]) -> f64 {
+    let scale = y.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1.0);
+    1e-9 * scale
+}
+
+/// The smoothing `m >= 0` under which the levels obey `v = (S + m p) / (n + m)`, if one does:
+/// levels holding 80% of the rows must (levels of equal value merge when the feature's own values
+/// are the levels; to float precision a legitimate feature matches no level at all). `levels`: (n, S, v) per level.
+fn mean_identity(levels: &[(f64, f64, f64)], p: f64, tol: f64) -> Option<f64> {
+    let total: f64 = levels.iter().map(|l| l.0).sum();
+    let fits = |m: f64| {
+        let fitting: f64 = levels
+            .iter()
+            .filter(|&&(n, s, v)| (v - (s + m * p) / (n + m)).abs() <= tol * (1.0 + v.abs()))
+            .map(|l| l.0)
+            .sum();
+        fitting >= COVERAGE * total
+    };
+    if fits(0.0) {
+        return Some(0.0);
+    }
+    let mut ms: Vec<f64> = levels
+        .iter()
+        .filter(|&&(_, _, v)| (v - p).abs() > 1e-6)
+        .map(|&(n, s, v)| (s - v * n) / (v - p))
+        .filter(|m| m.is_finite())
+        .collect();
+    if ms.is_empty() {
+        return None;
+    }
+    ms.sort_by(f64::total_cmp);
+    let m = ms[ms.len() / 2];
+    ((0.0..1e6).contains(&m) && fits(m)).then_some(m)
+}
+
+/// Power of a score for the target `y` on the rows `rows`: |2·AUC − 1| for a 0/1 target, the
+/// R² of the best line otherwise.
+fn power(score: &[f64], y: &[f64], rows: &[usize]) -> f64 {
+    let binary = rows.iter().all(|&r| y[r] == 0.0 || y[r] == 1.0);
+    if binary {
+        let s: Vec<f64> = rows.iter().map(|&r| score[r]).collect();
+        let pos: Vec<bool> = rows.iter().map(|&r| y[r] == 1.0).collect();
+        (2.0 * metrics::roc_auc(&s, &pos) - 1.0).abs()
+    } else {
+        let n = rows.len() as f64;
+        let (mx, my) = rows
+            .iter()
+            .fold((0.0, 0.0), |(a, b), &r| (a + score[r] / n, b + y[r] / n));
+        let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+        for &r in rows {
+            let (dx, dy) = (score[r] - mx, y[r] - my);
+            sxy += dx * dy;
+            sxx += dx * dx;
+            syy += dy * dy;
+        }
+        if sxx <= 0.0 || syy <= 0.0 {
+            0.0
+        } else {
+            sxy * sxy / (sxx * syy)
+        }
+    }
+}
+
+/// The same encoding computed out of fold: each row gets the smoothed mean target of its level
+/// over the other folds (the overall mean when the level has no rows there).
+fn out_of_fold(ctx: &Context, level: &[u32], rows: &[usize], y: &[f64], m: f64) -> Vec<f64> {
+    let k = ctx.k;
+    let mut sum: HashMap<(u32, u8), (f64, f64)> = HashMap::new();
+    let mut total: Vec<(f64, f64)> = vec![(0.0, 0.0); k];
+    for &r in rows {
+        let e = sum.entry((level[r], ctx.folds[r])).or_default();
+        e.0 += 1.0;
+        e.1 += y[r];
+        total[ctx.folds[r] as usize].0 += 1.0;
+        total[ctx.folds[r] as usize].1 += y[r];
+    }
+    let (all_n, all_s) = total.iter().fold((0.0, 0.0), |a, t| (a.0 + t.0, a.1 + t.1));
+    let mut per_level: HashMap<u32, (f64, f64)> = HashMap::new();
+    for (&(l, _), &(n, s)) in &sum {
+        let e = per_level.entry(l).or_default();
+        e.0 += n;
+        e.1 += s;
+    }
+    let mut out = vec![f64::NAN; y.len()];
+    for &r in rows {
+        let fold = ctx.folds[r];
+        let (ln, ls) = per_level[&level[r]];
+        let (fn_, fs) = sum[&(level[r], fold)];
+        let (n, s) = (ln - fn_, ls - fs);
+        let ft = total[fold as usize];
+        let p = (all_s - ft.1) / (all_n - ft.0).max(1.0);
+        out[r] = if n + m > 0.0 {
+            (s + m * p) / (n + m)
+        } else {
+            p
+        };
+    }
+    out
+}
+
+/// What a model seeing the level and the feature gets: each row scored by the mean target, over
+/// the other folds, of the rows sharing its level and its exact value (the out-of-fold encoding
+/// where no such row exists). For a leave-one-out encoding this lookup is near-perfect.
+fn lookup_out_of_fold(
+    ctx: &Context,
+    level: &[u32],
+    v: &[f64],
+    rows: &[usize],
+    y: &[f64],
+    fallback: &[f64],
+) -> Vec<f64> {
+    let mut acc: HashMap<(u32, u64, u8), (f64, f64)> = HashMap::new();
+    let mut all: HashMap<(u32, u64), (f64, f64)> = HashMap::new();
+    for &r in rows {
+        let key = (level[r], v[r].to_bits());
+        let e = acc.entry((key.0, key.1, ctx.folds[r])).or_default();
+        e.0 += 1.0;
+        e.1 += y[r];
+        let a = all.entry(key).or_default();
+        a.0 += 1.0;
+        a.1 += y[r];
+    }
+    let mut out = fallback.to_vec();
+    for &r in rows {
+        let key = (level[r], v[r].to_bits());
+        let (an, as_) = all[&key];
+        let (fn_, fs) = acc[&(key.0, key.1, ctx.folds[r])];
+        if an - fn_ > 0.0 {
+            out[r] = (as_ - fs) / (an - fn_);
+        }
+    }
+    out
+}
+
+/// Levels of a grouping column as codes, with `MISSING_CODE` for missing.
+fn category_codes<'a>(ctx: &Context<'a>, c: usize) -> Option<&'a [u32]> {
+    let col = &ctx.ds.features[c];
+    match (&col.values, col.ty) {
+        (Values::Categorical { codes, .. }, ColumnType::Categorical | ColumnType::Identifier) => {
+            Some(codes)
+        }
+        _ => None,
+    }
+}
+
+/// Levels of the feature's own exact values.
+fn value_codes(v: &[f64]) -> Vec<u32> {
+    let mut index: HashMap<u64, u32> = HashMap::new();
+    v.iter()
+        .map(|x| {
+            if x.is_nan() {
+                MISSING_CODE
+            } else {
+                let next = index.len() as u32;
+                *index.entry(x.to_bits()).or_insert(next)
+            }
+        })
+        .collect()
+}
+
+/// What a match found.
+struct Match {
+    mechanism: &'static str,
+    m: f64,
+    levels: usize,
+    rows: Vec<usize>,
+}
+
+/// In-sample mean encoding of `level` (the feature constant on each level).
+fn in_sample(
+    v: &[f64],
+    level: &[u32],
+    y: &[f64],
+    p: f64,
+    tol: f64,
+    keep: &dyn Fn(u32) -> bool,
+) -> Option<Match> {
+    let mut acc: HashMap<u32, (f64, f64, f64, f64, Vec<usize>)> = HashMap::new();
+    for r in 0..v.len() {
+        if level[r] == MISSING_CODE || v[r].is_nan() || !keep(level[r]) {
+            continue;
+        }
+        let e = acc
+            .entry(level[r])
+            .or_insert((0.0, 0.0, v[r], v[r], Vec::new()));
+        e.0 += 1.0;
+        e.1 += y[r];
+        e.2 = e.2.min(v[r]);
+        e.3 = e.3.max(v[r]);
+        e.4.push(r);
+    }
+    let present: usize = acc.values().map(|e| e.4.len()).sum();
+    let groups: Vec<&(f64, f64, f64, f64, Vec<usize>)> =
+        acc.values().filter(|e| e.0 >= 2.0).collect();
+    let covered: usize = groups.iter().map(|e| e.4.len()).sum();
+    if groups.len() < MIN_LEVELS || (covered as f64) < COVERAGE * present as f64 {
+        return None;
+    }
+    // The feature must be a function of the level.
+    if groups.iter().any(|e| e.3 - e.2 > tol * (1.0 + e.2.abs())) {
+        return None;
+    }
+    // Pure levels of a 0/1 target make "mean = value" trivial (the feature copies the label):
+    // that is a near-perfect predictor's business, not an encoding's.
+    let binary = y.iter().all(|&t| t == 0.0 || t == 1.0);
+    let informative = groups
+        .iter()
+        .filter(|e| !binary || (e.1 > 0.0 && e.1 < e.0))
+        .count();
+    if informative < MIN_LEVELS {
+        return None;
+    }
+    let levels: Vec<(f64, f64, f64)> = groups.iter().map(|e| (e.0, e.1, e.2)).collect();
+    let m = mean_identity(&levels, p, tol)?;
+    Some(Match {
+        mechanism: "in_sample_mean",
+        m,
+        levels: groups.len(),
+        rows: groups.iter().flat_map(|e| e.4.iter().copied()).collect(),
+    })
+}
+
+/// Leave-one-out encoding of `level`: within each level `v_i (n - 1 + m) = S - y_i + m p`.
+fn leave_one_out(
+    v: &[f64],
+    level: &[u32],
+    y: &[f64],
+    p: f64,
+    tol: f64,
+    keep: &dyn Fn(u32) -> bool,
+) -> Option<Match> {
+    let mut acc: HashMap<u32, (f64, f64, Vec<usize>)> = HashMap::new();
+    let mut present = 0usize;
+    for r in 0..v.len() {
+        if level[r] == MISSING_CODE || v[r].is_nan() || !keep(level[r]) {
+            continue;
+        }
+        present += 1;
+        let e = acc.entry(level[r]).or_default();
+        e.0 += 1.0;
+        e.1 += y[r];
+        e.2.push(r);
+    }
+    let groups: Vec<&(f64, f64, Vec<usize>)> = acc.values().filter(|e| e.0 >= 3.0).collect();
+    let covered: usize = groups.iter().map(|e| e.2.len()).sum();
+    // The target must vary inside levels, or there is nothing to leave out.
+    let varying = groups
+        .iter()
+        .filter(|e| e.2.iter().any(|&r| y[r] != y[e.2[0]]))
+        .count();
+    if varying < MIN_LEVELS || (covered as f64) < COVERAGE * present as f64 {
+        return None;
+    }
+    let fits = |m: f64| {
+        groups.iter().all(|&&(gn, s, ref rows)| {
+            rows.iter().all(|&r| {
+                (v[r] - (s - y[r] + m * p) / (gn - 1.0 + m)).abs() <= tol * (1.0 + v[r].abs())
+            })
+        })
+    };
+    let m = if fits(0.0) {
+        0.0
+    } else {
+        let mut ms: Vec<f64> = groups
+            .iter()
+            .flat_map(|&&(gn, s, ref rows)| {
+                rows.iter()
+                    .filter(|&&r| (v[r] - p).abs() > 1e-6)
+                    .map(move |&r| (s - y[r] - v[r] * (gn - 1.0)) / (v[r] - p))
+            })
+            .filter(|m| m.is_finite())
+            .collect();
+        if ms.is_empty() {
+            return None;
+        }
+        ms.sort_by(f64::total_cmp);
+        let m = ms[ms.len() / 2];
+        if !((0.0..1e6).contains(&m) && fits(m)) {
+            return None;
+        }
+        m
+    };
+    Some(Match {
+        mechanism: "leave_one_out",
+        m,
+        levels: groups.len(),
+        rows: groups.iter().flat_map(|e| e.2.iter().copied()).collect(),
+    })
+}
+
+/// Without the category, for a class target: many exact values, most held by rows of one class
+/// only (levels whose values coincide mix), in the pairs leave-one-out leaves: the rows of a level with the class hold
+/// `(S - 1) / (n - 1)`, the others `S / (n - 1)`, just above it, and `n` is the two values'
+/// row count together. Each value is then a lookup of the label, which binning hides.
+fn value_lookup(ctx: &Context, v: &[f64], y: &[f64]) -> Option<Match> {
+    // The mean of a 0/1 indicator over other rows lies in [0, 1].
+    if !matches!(ctx.labels, Labels::Classes { .. })
+        || v.iter().any(|x| !x.is_nan() && !(0.0..=1.0).contains(x))
+    {
+        return None;
+    }
+    let level = value_codes(v);
+    let mut acc: HashMap<u32, (usize, usize, Vec<usize>)> = HashMap::new();
+    for (r, &l) in level.iter().enumerate() {
+        if l == MISSING_CODE {
+            continue;
+        }
+        let e = acc.entry(l).or_default();
+        e.0 += 1;
+        e.1 += usize::from(y[r] == 1.0);
+        e.2.push(r);
+    }
+    let present: usize = acc.values().map(|e| e.0).sum();
+    let groups: Vec<&(usize, usize, Vec<usize>)> = acc.values().filter(|e| e.0 >= 2).collect();
+    let covered: usize = groups.iter().map(|e| e.0).sum();
+    let pure: usize = groups
+        .iter()
+        .filter(|e| e.1 == 0 || e.1 == e.0)
+        .map(|e| e.0)
+        .sum();
+    if groups.len() < 10
+        || (covered as f64) < 0.5 * present as f64
+        || (pure as f64) < 0.75 * covered as f64
+    {
+        return None;
+    }
+    // The pairs: a value held only by the class, and one held by the others exactly 1 / (n - 1)
+    // above it.
+    let mut others: Vec<(f64, usize)> = groups
+        .iter()
+        .filter(|e| e.1 < e.0)
+        .map(|e| (v[e.2[0]], e.0))
+        .collect();
+    others.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let tol = 1e-9;
+    let (mut with_class, mut paired) = (0usize, 0usize);
+    for e in groups.iter().filter(|e| e.1 == e.0) {
+        with_class += e.0;
+        let a = v[e.2[0]];
+        let from = others.partition_point(|o| o.0 <= a);
+        let found = others[from..]
+            .iter()
+            .take_while(|o| o.0 - a <= 1.0 / e.0 as f64 + tol)
+            .any(|o| {
+                // 1 / (n - 1) with n the level's rows: at least this value's rows (the other
+                // value may hold rows of another level too).
+                let k = 1.0 / (o.0 - a);
+                let whole = |x: f64| (x - x.round()).abs() <= 1e-6;
+                // Both values are counts over n - 1 = k rows: S - 1 and S.
+                whole(k)
+                    && k.round() >= e.0 as f64
+                    && whole(a * k.round())
+                    && whole(o.0 * k.round())
+            });
+        if found {
+            paired += e.0;
+        }
+    }
+    if with_class == 0 || (paired as f64) < 0.8 * with_class as f64 {
+        return None;
+    }
+    Some(Match {
+        mechanism: "leave_one_out",
+        m: f64::NAN,
+        levels: groups.len(),
+        rows: groups.iter().flat_map(|e| e.2.iter().copied()).collect(),
+    })
+}
+
+impl Check for TargetEncoding {
+    fn run(&self, ctx: &Context) -> Vec<Finding> {
+        let n = ctx.rows();
+        let targets = targets(ctx);
+        let categories: Vec<usize> = (0..ctx.ds.features.len())
+            .filter(|&c| category_codes(ctx, c).is_some())
+            .collect();
+        // On large tables a seeded share of the levels (with all their rows) is tested: the
+        // identities hold level by level, so a sample of levels is as telling as all of them.
+        let stride = n.div_ceil(MAX_ROWS).max(1) as u64;
+        let keep = move |level: u32| {
+            stride == 1 || crate::data::sample::splitmix64(u64::from(level)).is_multiple_of(stride)
+        };
+        let mut out = Vec::new();
+        for f in 0..ctx.ds.features.len() {
+            let Some(v) = numbers(ctx, f) else { continue };
+            let mut found = None;
+            'search: for t in &targets {
+                let tol = tolerance(&t.y);
+                let p = t.y.iter().sum::<f64>() / t.y.len().max(1) as f64;
+                for &c in &categories {
+                    let codes = category_codes(ctx, c).unwrap_or(&[]);
+                    if let Some(m) = in_sample(v, codes, &t.y, p, tol, &keep)
+                        .or_else(|| leave_one_out(v, codes, &t.y, p, tol, &keep))
+                    {
+                        found = Some((m, Some(c), t, codes.to_vec()));
+                        break 'search;
+                    }
+                }
+                let own = value_codes(v);
+                if let Some(m) =
+                    in_sample(v, &own, &t.y, p, tol, &keep).or_else(|| value_lookup(ctx, v, &t.y))
+                {
+                    found = Some((m, None, t, own));
+                    break 'search;
+                }
+            }
+            let Some((m, category, t, level)) = found else {
+                continue;
+            };
+            let rows = &m.rows;
+            let smoothing = if m.m.is_finite() { m.m } else { 0.0 };
+            let oof = out_of_fold(ctx, &level, rows, &t.y, smoothing);
+            let oof_power = power(&oof, &t.y, rows);
+            // In sample: the encoding itself, or what it gives a model that also knows the
+            // level (leave-one-out values single out the row's own target).
+            let lookup = lookup_out_of_fold(ctx, &level, v, rows, &t.y, &oof);
+            let in_power = power(v, &t.y, rows).max(power(&lookup, &t.y, rows));
+            // Leave-one-out without its category: the levels are unknown, so is the proper
+            // encoding's power; the values single out the row's own target by construction.
+            let blind = m.mechanism == "leave_one_out" && category.is_none();
+            let oof_power = if blind { f64::NAN } else { oof_power };
+            let inflation = if blind {
+                in_power
+            } else {
+                (in_power - oof_power).max(0.0)
+            };
+            let severity = if inflation >= CRITICAL_INFLATION {
+                Severity::Critical
+            } else {
+                Severity::High
+            };
+            let name = ctx.name(f).to_string();
+            let of = match category {
+                Some(c) => format!("of '{}'", ctx.name(c)),
+                None => "of a category that is not in the table".to_string(),
+            };
+            let how = match m.mechanism {
+                "in_sample_mean" if smoothing > 0.0 => format!(
+                    "every level carries the smoothed mean target of its own rows (smoothing {:.3}), each row's target included",
+                    smoothing
+                ),
+                "in_sample_mean" => {
+                    "every level carries the mean target of its own rows, each row's target included".to_string()
+                }
+                _ if category.is_some() => {
+                    "within each level it moves exactly with the row's own target (leave-one-out: the mean of the other rows)".to_string()
+                }
+                _ => "each of its exact values is held by one class only: the row's own target shifts its value (leave-one-out)".to_string(),
+            };
+            let target = match &t.class {
+                Some(c) => format!("'{}' = '{c}'", ctx.ds.target_name),
+                None => format!("'{}'", ctx.ds.target_name),
+            };
+            let fd = Finding::new(
+                Some(&name),
+                FindingKind::TargetEncoding,
+                severity,
+                format!(
+                    "'{name}' is a target encoding {of} computed on the rows it encodes: {how}. Its power for {target} is {:.3} here and {:.3} when the same encoding is computed out of fold, so validation scores are inflated. Fix the pipeline: fit the encoder inside each cross-validation fold (or on training rows only) and re-run.",
+                    in_power, oof_power
+                ),
+                json!({
+                    "mechanism": m.mechanism,
+                    "category": category.map(|c| ctx.name(c).to_string()),
+                    "target_class": t.class,
+                    "smoothing": m.m.is_finite().then(|| r4(m.m)),
+                    "levels": m.levels,
+                    "rows_matching_fraction": r4(rows.len() as f64 / n.max(1) as f64),
+                    "power_in_sample": r4(in_power),
+                    "power_out_of_fold": oof_power.is_finite().then(|| r4(oof_power)),
+                    "inflation": r4(inflation),
+                }),
+            );
+            out.push(fd);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smoothed_means_are_recognised_and_others_are_not() {
+        let p = 0.4;
+        let levels: Vec<(f64, f64, f64)> = [(10.0, 3.0), (20.0, 12.0), (5.0, 1.0), (8.0, 5.0)]
+            .iter()
+            .map(|&(n, s)| (n, s, (s + 2.5 * p) / (n + 2.5)))
+            .collect();
+        let m = mean_identity(&levels, p, 1e-9).expect("identity");
+        assert!((m - 2.5).abs() < 1e-6);
+        let raw: Vec<(f64, f64, f64)> = levels.iter().map(|&(n, s, _)| (n, s, s / n)).collect();
+        assert_eq!(mean_identity(&raw, p, 1e-9), Some(0.0));
+        // A level holding more than a fifth of the rows off the identity: no identity.
+        let mut off = raw.clone();
+        off[1].2 += 0.01;
+        assert_eq!(mean_identity(&off, p, 1e-9), None);
+    }
+}
