@@ -28,6 +28,8 @@ pub(crate) enum Stream {
     TestSample,
     /// Validation schemes compared on the training data (random, group, time-ordered).
     Validation,
+    /// The rows the oversampling check examines.
+    Oversampling,
 }
 
 impl Stream {
@@ -52,6 +54,7 @@ impl Stream {
             Stream::Adversarial => 0xAD,
             Stream::TestSample => 1,
             Stream::Validation => 11,
+            Stream::Oversampling => 0x05A0,
         }
     }
 }
@@ -72,6 +75,7 @@ mod tests {
             Stream::Adversarial,
             Stream::TestSample,
             Stream::Validation,
+            Stream::Oversampling,
         ];
         let mut seeds: Vec<u64> = all.iter().map(|s| s.seed(42)).collect();
         seeds.sort_unstable();

@@ -1,8 +1,9 @@
 //! Leaks made by the preparation pipeline, planted the way pipelines make them: target
 //! encodings computed on the rows they encode (in-sample means, smoothed or not, and
 //! leave-one-out, with the raw category kept or dropped) are `target_encoding` at `high` or
-//! above; the proper out-of-fold (K-fold) encoding of the same category is not flagged above
-//! `medium`.
+//! above, while the proper out-of-fold (K-fold) encoding is not flagged above `medium`; SMOTE
+//! before the split is `oversampled_before_split`, SMOTE on the training rows alone is not; random
+//! oversampling before the split is named in the duplicates finding.
 
 use leakhound::internals::splitmix64;
 use leakhound::{Audit, FindingKind, Report, Severity, Table, TableBuilder};
@@ -210,4 +211,155 @@ fn out_of_fold_encodings_are_not_flagged_above_medium() {
             }
         }
     }
+}
+
+/// Rows of six continuous features and a 0/1 label, 10% positives.
+fn imbalanced(n: usize, seed: u64) -> Vec<(Vec<f64>, f64)> {
+    (0..n)
+        .map(|i| {
+            let y = f64::from(u8::from(unit(i, seed) < 0.1));
+            let x = (0..6)
+                .map(|j| {
+                    let u = unit(i, seed ^ (100 + j));
+                    // A rough normal from a uniform, shifted for the positives.
+                    (u - 0.5) * 3.0 + y * if j < 2 { 1.2 } else { 0.0 }
+                })
+                .collect();
+            (x, y)
+        })
+        .collect()
+}
+
+/// SMOTE: minority rows interpolated towards one of their five nearest minority neighbours
+/// until the classes balance.
+fn smote(rows: &[(Vec<f64>, f64)], seed: u64) -> Vec<(Vec<f64>, f64)> {
+    let minority: Vec<&Vec<f64>> = rows.iter().filter(|r| r.1 == 1.0).map(|r| &r.0).collect();
+    let need = rows.len() - 2 * minority.len();
+    (0..need)
+        .map(|i| {
+            let a = minority[(splitmix64(i as u64 ^ seed) % minority.len() as u64) as usize];
+            let mut near: Vec<(f64, usize)> = minority
+                .iter()
+                .enumerate()
+                .map(|(j, b)| {
+                    (
+                        a.iter().zip(b.iter()).map(|(p, q)| (p - q).powi(2)).sum(),
+                        j,
+                    )
+                })
+                .filter(|&(d, _)| d > 0.0)
+                .collect();
+            near.sort_by(|p, q| p.0.total_cmp(&q.0));
+            let b = minority[near[(splitmix64(i as u64 ^ seed ^ 7) % 5) as usize].1];
+            let lambda = unit(i, seed ^ 9);
+            (
+                a.iter().zip(b).map(|(p, q)| p + lambda * (q - p)).collect(),
+                1.0,
+            )
+        })
+        .collect()
+}
+
+fn table_of(rows: &[(Vec<f64>, f64)]) -> Table {
+    let mut b = Table::builder();
+    for j in 0..6 {
+        b = b.numeric(format!("x{j}"), rows.iter().map(|r| r.0[j]));
+    }
+    b.numeric("y", rows.iter().map(|r| r.1)).build().unwrap()
+}
+
+type Rows2 = Vec<(Vec<f64>, f64)>;
+
+/// Split rows 75/25 by a seeded hash.
+fn split(rows: Rows2, seed: u64) -> (Rows2, Rows2) {
+    let (mut train, mut test) = (Vec::new(), Vec::new());
+    for (i, r) in rows.into_iter().enumerate() {
+        if splitmix64(i as u64 ^ seed).is_multiple_of(4) {
+            test.push(r);
+        } else {
+            train.push(r);
+        }
+    }
+    (train, test)
+}
+
+fn oversampling_finding(r: &Report) -> Option<&leakhound::Finding> {
+    r.findings
+        .iter()
+        .find(|f| f.kind == FindingKind::OversampledBeforeSplit)
+}
+
+#[test]
+fn smote_before_the_split_is_found_and_after_it_is_not() {
+    for seed in [1u64, 2] {
+        let real = imbalanced(2000, seed);
+        // Before the split: synthetic rows land on both sides.
+        let mut all = real.clone();
+        all.extend(smote(&real, seed));
+        let (train, test) = split(all, seed);
+        let report = Audit::new("y")
+            .test(table_of(&test))
+            .run(table_of(&train))
+            .unwrap();
+        let f = oversampling_finding(&report).expect("SMOTE before the split");
+        assert!(f.severity >= Severity::High, "{}", f.message);
+        assert!(
+            f.evidence["test_rows_on_segments"].as_u64().unwrap() >= 50,
+            "{}",
+            f.message
+        );
+        assert_eq!(f.evidence["by_class"].as_object().unwrap().len(), 1);
+        let sample = f.evidence["sample_rows_test_parent_a_parent_b"]
+            .as_array()
+            .unwrap();
+        assert!(!sample.is_empty());
+        assert!(f.message.contains("Split first, then oversample"));
+        // After the split, on the training rows only: the test rows are real, nothing to find.
+        let (train, test) = split(real.clone(), seed);
+        let mut train_smote = train.clone();
+        train_smote.extend(smote(&train, seed));
+        let report = Audit::new("y")
+            .test(table_of(&test))
+            .run(table_of(&train_smote))
+            .unwrap();
+        assert!(
+            oversampling_finding(&report).is_none(),
+            "{:?}",
+            oversampling_finding(&report)
+        );
+        // The oversampled file alone (leakhound's own split): said, at most medium.
+        let report = Audit::new("y").run(table_of(&train_smote)).unwrap();
+        let f = oversampling_finding(&report).expect("interpolated rows in the file");
+        assert_eq!(f.severity, Severity::Medium);
+        // Clean data, no oversampling anywhere: nothing.
+        let report = Audit::new("y")
+            .test(table_of(&test))
+            .run(table_of(&train))
+            .unwrap();
+        assert!(oversampling_finding(&report).is_none());
+    }
+}
+
+#[test]
+fn random_oversampling_before_the_split_is_attributed() {
+    let real = imbalanced(2000, 5);
+    let minority: Vec<(Vec<f64>, f64)> = real.iter().filter(|r| r.1 == 1.0).cloned().collect();
+    let mut all = real.clone();
+    for _ in 0..7 {
+        all.extend(minority.iter().cloned());
+    }
+    let (train, test) = split(all, 5);
+    let report = Audit::new("y")
+        .test(table_of(&test))
+        .run(table_of(&train))
+        .unwrap();
+    let dup = report
+        .findings
+        .iter()
+        .find(|f| {
+            f.kind == FindingKind::TrainTestDuplicates && f.evidence.contains_key("exact_test_rows")
+        })
+        .expect("duplicates");
+    assert_eq!(dup.evidence["oversampled_class"], "1");
+    assert!(dup.message.contains("oversampling"), "{}", dup.message);
 }

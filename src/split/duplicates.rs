@@ -63,6 +63,8 @@ fn row_hash(ds: &Dataset, cols: &[usize], steps: &[f64], r: usize, with_target: 
 struct Matches {
     test_rows: usize,
     sample: Vec<(usize, usize)>,
+    /// Matched test rows per class (classification).
+    by_class: std::collections::BTreeMap<String, usize>,
 }
 
 fn matches(ctx: &SplitContext, tolerance: f64, with_target: bool) -> Matches {
@@ -100,10 +102,16 @@ fn matches_between(train: &Dataset, test: &Dataset, tolerance: f64, with_target:
     let mut m = Matches {
         test_rows: 0,
         sample: Vec::new(),
+        by_class: Default::default(),
     };
     for r in 0..test.rows() {
         if let Some(&t) = seen.get(&row_hash(test, &te_cols, &tr_steps, r, with_target)) {
             m.test_rows += 1;
+            if let Target::Classes { y, classes } = &test.target {
+                *m.by_class
+                    .entry(classes[y[r] as usize].clone())
+                    .or_default() += 1;
+            }
             if m.sample.len() < SAMPLE {
                 m.sample.push((t, r));
             }
@@ -136,6 +144,23 @@ fn within(ds: &Dataset) -> (usize, usize, Vec<(usize, usize)>) {
     (dup, seen.len(), sample)
 }
 
+/// The class (not a clear majority) that holds 90% or more of the exactly repeated test rows (at least 10 of
+/// them), and its share of them.
+fn oversampling(ctx: &SplitContext, exact: &Matches) -> Option<(String, f64)> {
+    let Target::Classes { y, classes } = &ctx.test.target else {
+        return None;
+    };
+    if exact.test_rows < 10 {
+        return None;
+    }
+    let (class, &count) = exact.by_class.iter().max_by_key(|e| *e.1)?;
+    let share = count as f64 / exact.test_rows as f64;
+    let index = classes.iter().position(|c| c == class)? as u32;
+    let class_share = y.iter().filter(|&&v| v == index).count() as f64 / y.len().max(1) as f64;
+    // Balancing makes the minority up to half the rows; a class far above that is the majority.
+    (share >= 0.9 && class_share <= 0.6).then(|| (class.clone(), share))
+}
+
 /// Run the check.
 pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -163,6 +188,9 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Vec<Finding> {
         SplitMode::Own => ("rows", "rows of leakhound's own 20% holdout"),
         _ => ("training rows", "test rows"),
     };
+    // Duplicates that concentrate in a minority class are the trace of random oversampling
+    // (copying minority rows) before the split.
+    let oversampled = oversampling(ctx, &exact);
     if near.test_rows > 0 {
         let frac = exact.test_rows as f64 / n_test;
         let near_frac = near.test_rows as f64 / n_test;
@@ -180,12 +208,19 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Vec<Finding> {
             FindingKind::TrainTestDuplicates,
             severity,
             format!(
-                "{} of {what_test} ({} rows) exactly repeat one of the {what_train} ({} also with the same target), and {} nearly do; a model scored on them is scored on what it memorised{}.",
+                "{} of {what_test} ({} rows) exactly repeat one of the {what_train} ({} also with the same target), and {} nearly do; a model scored on them is scored on what it memorised{}{}.",
                 pct(frac),
                 exact.test_rows,
                 exact_target.test_rows,
                 pct(near_frac),
-                if discrete { " (the feature space is small, so some repeats are expected)" } else { "" }
+                if discrete { " (the feature space is small, so some repeats are expected)" } else { "" },
+                match &oversampled {
+                    Some((class, share)) => format!(
+                        ". {} of the repeated rows are of the minority class '{class}': the trace of oversampling (copying minority rows) before the split; oversample inside each training fold instead",
+                        pct(*share)
+                    ),
+                    None => String::new(),
+                }
             ),
             json!({
                 "exact_test_rows": exact.test_rows,
@@ -198,6 +233,13 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Vec<Finding> {
                 "discrete_feature_space": discrete,
             }),
         ));
+        if let (Some((class, _)), Some(f)) = (&oversampled, out.last_mut()) {
+            f.evidence.insert(
+                "duplicated_test_rows_by_class".into(),
+                json!(exact.by_class),
+            );
+            f.evidence.insert("oversampled_class".into(), json!(class));
+        }
     }
     if dup_train > 0 && ctx.mode != SplitMode::Own {
         let frac = dup_train as f64 / ctx.train.rows() as f64;

@@ -5,6 +5,7 @@
 
 pub mod duplicates;
 mod groups;
+mod oversampling;
 mod shift;
 mod temporal;
 
@@ -126,6 +127,7 @@ pub fn run(ctx: &SplitContext) -> Result<(Vec<Finding>, SplitInfo)> {
         duplicate_train_rows: 0,
     };
     findings.extend(duplicates::check(ctx, &mut info));
+    findings.extend(oversampling::check(ctx));
     findings.extend(groups::check(ctx, &mut info)?);
     findings.extend(temporal::check(ctx, &mut info)?);
     if ctx.mode != SplitMode::Own {

@@ -1,0 +1,298 @@
+//! `oversampled_before_split`: test rows that lie exactly on the segment between two training
+//! rows of their class, the rows SMOTE and its relatives synthesise (`a + λ·(b − a)` for a row
+//! `a` and one of its same-class neighbours `b`). When oversampling runs before the split, the
+//! synthetic test rows have their parents in the training data and the test score is inflated.
+//! Real rows rarely fall on such a segment in two or more continuous columns: on a grid (prices,
+//! counts) they sit at a simple fraction of it (1/2, 2/3), which does not count; where columns
+//! are tied by an identity they do, but in every class alike, while oversampling fills some
+//! classes only. The class most on segments must be far above the class least on them.
+//!
+//! With leakhound's own split the rows all come from one file: interpolated rows there mean the
+//! file was oversampled, which makes cross-validation inside it optimistic (at most `medium`).
+
+use rayon::prelude::*;
+use serde_json::json;
+
+use super::{SplitContext, SplitMode};
+use crate::data::{Dataset, Target, Values};
+use crate::finding::{pct, r4, Finding, FindingKind, Severity};
+use crate::seeds::Stream;
+
+/// Test rows examined at most (a seeded sample above).
+const MAX_TEST: usize = 1_000;
+/// Training rows per class searched at most (a seeded sample above; parents outside the sample
+/// are missed, so the count is a lower bound).
+const MAX_TRAIN: usize = 20_000;
+/// Nearest same-class training rows whose pairs are tried as parents.
+const NEIGHBOURS: usize = 8;
+/// Distance to the segment allowed, as a fraction of each column's standard deviation: tight,
+/// because synthetic rows are exact to float precision (as written by pandas or numpy), while
+/// dense real data in two columns comes within 1e-4 of a segment by chance.
+const TOLERANCE: f64 = 1e-7;
+/// Rows shown in evidence, at most.
+const SAMPLE: usize = 10;
+
+/// Numeric columns present on both sides that vary, as (train, test) indices, and their sd.
+fn columns(train: &Dataset, test: &Dataset) -> Vec<(usize, usize, f64)> {
+    train
+        .features
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let Values::Numeric(v) = &c.values else {
+                return None;
+            };
+            let j = test.features.iter().position(|t| t.name == c.name)?;
+            if !matches!(test.features[j].values, Values::Numeric(_)) {
+                return None;
+            }
+            let present: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+            let n = present.len().max(1) as f64;
+            let mean = present.iter().sum::<f64>() / n;
+            let sd = (present.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
+            // Few distinct values (codes, counts, booleans) lie on segments by chance.
+            let mut distinct: Vec<u64> = present.iter().map(|x| x.to_bits()).collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            (sd > 0.0 && distinct.len() >= 20).then_some((i, j, sd))
+        })
+        .collect()
+}
+
+/// Row `r` of `ds` over `cols`, scaled by the sd; None when a value is missing.
+fn point(ds: &Dataset, cols: &[usize], sd: &[f64], r: usize) -> Option<Vec<f64>> {
+    cols.iter()
+        .zip(sd)
+        .map(|(&c, &s)| match &ds.features[c].values {
+            Values::Numeric(v) if !v[r].is_nan() => Some(v[r] / s),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether `t` lies strictly between `a` and `b` (within the tolerance in every column), with
+/// `a` and `b` apart in every column (two at least); the position λ when it does.
+fn on_segment(t: &[f64], a: &[f64], b: &[f64]) -> Option<f64> {
+    let (mut num, mut den, mut moving) = (0.0, 0.0, 0);
+    for ((&ti, &ai), &bi) in t.iter().zip(a).zip(b) {
+        let d = bi - ai;
+        if d.abs() > TOLERANCE {
+            moving += 1;
+        }
+        num += (ti - ai) * d;
+        den += d * d;
+    }
+    // Synthetic rows move in every continuous column; rows that agree exactly in one (a
+    // tenure of 1) lie on a line through an identity between the others, by the data's own
+    // geometry.
+    if moving < 2 || moving < t.len() || den <= 0.0 {
+        return None;
+    }
+    let lambda = num / den;
+    // SMOTE draws λ uniformly; a simple fraction (1/2, 2/3, ...) is what values on a grid
+    // (prices in cents, counts) give by chance.
+    let simple = (1..=20u32).any(|q| {
+        let x = lambda * f64::from(q);
+        (x - x.round()).abs() <= 1e-6 * f64::from(q)
+    });
+    if !(0.001..=0.999).contains(&lambda) || simple {
+        return None;
+    }
+    t.iter()
+        .zip(a)
+        .zip(b)
+        .all(|((&ti, &ai), &bi)| (ti - (ai + lambda * (bi - ai))).abs() <= TOLERANCE)
+        .then_some(lambda)
+}
+
+/// A seeded sample of at most `max` of `rows`.
+fn sample(rows: Vec<usize>, max: usize, seed: u64) -> Vec<usize> {
+    if rows.len() <= max {
+        return rows;
+    }
+    let mut keyed: Vec<(u64, usize)> = rows
+        .into_iter()
+        .map(|r| (crate::data::sample::splitmix64(seed ^ r as u64), r))
+        .collect();
+    keyed.sort_unstable();
+    let mut out: Vec<usize> = keyed[..max].iter().map(|k| k.1).collect();
+    out.sort_unstable();
+    out
+}
+
+/// Run the check.
+pub fn check(ctx: &SplitContext) -> Vec<Finding> {
+    let (
+        Target::Classes { y: ytr, classes },
+        Target::Classes {
+            y: yte,
+            classes: cte,
+        },
+    ) = (&ctx.train.target, &ctx.test.target)
+    else {
+        return Vec::new();
+    };
+    let cols = columns(ctx.train, ctx.test);
+    if cols.len() < 2 {
+        return Vec::new();
+    }
+    let tr_cols: Vec<usize> = cols.iter().map(|c| c.0).collect();
+    let te_cols: Vec<usize> = cols.iter().map(|c| c.1).collect();
+    let sd: Vec<f64> = cols.iter().map(|c| c.2).collect();
+    let seed = Stream::Oversampling.seed(ctx.seed);
+    let test_rows = sample((0..ctx.test.rows()).collect(), MAX_TEST, seed);
+    let mut sampled_note = test_rows.len() < ctx.test.rows();
+    // Training points per class (by label, so test classes map even when the files differ).
+    let mut by_class: Vec<(Vec<usize>, Vec<Vec<f64>>)> = Vec::new();
+    for c in 0..classes.len() as u32 {
+        let rows: Vec<usize> = (0..ctx.train.rows()).filter(|&r| ytr[r] == c).collect();
+        sampled_note |= rows.len() > MAX_TRAIN;
+        let rows = sample(rows, MAX_TRAIN, seed ^ u64::from(c));
+        let (rows, points): (Vec<usize>, Vec<Vec<f64>>) = rows
+            .into_iter()
+            .filter_map(|r| point(ctx.train, &tr_cols, &sd, r).map(|p| (r, p)))
+            .unzip();
+        by_class.push((rows, points));
+    }
+    let hits: Vec<(usize, usize, usize, u32)> = test_rows
+        .par_iter()
+        .filter_map(|&t| {
+            let class = classes.iter().position(|c| *c == cte[yte[t] as usize])? as u32;
+            let p = point(ctx.test, &te_cols, &sd, t)?;
+            let (rows, points) = &by_class[class as usize];
+            let mut near: Vec<(f64, usize)> = points
+                .iter()
+                .enumerate()
+                .map(|(i, q)| {
+                    (
+                        p.iter().zip(q).map(|(a, b)| (a - b).powi(2)).sum::<f64>(),
+                        i,
+                    )
+                })
+                // An exact copy is the duplicate check's business.
+                .filter(|&(d, _)| d > 0.0)
+                .collect();
+            let k = NEIGHBOURS.min(near.len());
+            if k < 2 {
+                return None;
+            }
+            near.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0));
+            near.truncate(k);
+            for x in 0..k {
+                for z in x + 1..k {
+                    let (a, b) = (near[x].1, near[z].1);
+                    if on_segment(&p, &points[a], &points[b]).is_some() {
+                        return Some((t, rows[a], rows[b], class));
+                    }
+                }
+            }
+            None
+        })
+        .collect();
+    let examined = test_rows.len().max(1);
+    let share = hits.len() as f64 / examined as f64;
+    if hits.len() < 5 || share < 0.01 {
+        return Vec::new();
+    }
+    let mut per_class = vec![0usize; classes.len()];
+    hits.iter().for_each(|h| per_class[h.3 as usize] += 1);
+    let top = (0..classes.len())
+        .max_by_key(|&c| per_class[c])
+        .unwrap_or(0);
+    // What the data's own geometry explains: columns tied by an identity (a total that equals a
+    // monthly charge for one-month customers) put real rows of every class on segments.
+    // Oversampling synthesises some classes only, so the class least on segments is the
+    // baseline: the top class must be far above it.
+    let mut examined_by_class = vec![0usize; classes.len()];
+    for &t in &test_rows {
+        if let Some(c) = classes.iter().position(|c| *c == cte[yte[t] as usize]) {
+            examined_by_class[c] += 1;
+        }
+    }
+    let rate = |c: usize| per_class[c] as f64 / examined_by_class[c].max(1) as f64;
+    let baseline = (0..classes.len())
+        .filter(|&c| examined_by_class[c] >= 20)
+        .map(rate)
+        .fold(f64::INFINITY, f64::min);
+    let baseline = if baseline.is_finite() { baseline } else { 0.0 };
+    if rate(top) < 5.0 * baseline + 0.01 {
+        return Vec::new();
+    }
+    let sample_rows: Vec<[usize; 3]> = hits
+        .iter()
+        .take(SAMPLE)
+        .map(|&(t, a, b, _)| {
+            [
+                ctx.test_index[t] + 1,
+                ctx.train_index[a] + 1,
+                ctx.train_index[b] + 1,
+            ]
+        })
+        .collect();
+    let own = ctx.mode == SplitMode::Own;
+    let severity = if own {
+        Severity::Medium
+    } else if share >= 0.02 {
+        Severity::High
+    } else {
+        Severity::Medium
+    };
+    let message = if own {
+        format!(
+            "{} of the rows checked ({} of {examined}, mostly class '{}') lie exactly on the segment between two other rows of their class: the data was oversampled with interpolated rows (SMOTE or a relative), so cross-validation on it scores synthetic rows next to their parents and is optimistic. Oversample inside each training fold only.",
+            pct(share),
+            hits.len(),
+            classes[top]
+        )
+    } else {
+        format!(
+            "{} of the test rows checked ({} of {examined}, mostly class '{}') lie exactly on the segment between two training rows of their class: they were synthesised by oversampling (SMOTE or a relative) before the split, so their parents are in the training data and the test score is inflated. Split first, then oversample the training rows only.",
+            pct(share),
+            hits.len(),
+            classes[top]
+        )
+    };
+    vec![Finding::new(
+        None,
+        FindingKind::OversampledBeforeSplit,
+        severity,
+        message,
+        json!({
+            "test_rows_on_segments": hits.len(),
+            "test_rows_examined": examined,
+            "fraction": r4(share),
+            "estimated_test_rows": (share * ctx.test.rows() as f64).round(),
+            "by_class": classes.iter().zip(&per_class).filter(|(_, &n)| n > 0).map(|(c, &n)| (c.clone(), n)).collect::<std::collections::BTreeMap<_, _>>(),
+            "sample_rows_test_parent_a_parent_b": sample_rows,
+            "columns_compared": cols.len(),
+            "rate_in_class": r4(rate(top)),
+            "baseline_rate_other_classes": r4(baseline),
+            "tolerance_sd_fraction": TOLERANCE,
+            "sampled": sampled_note,
+        }),
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn points_between_parents_are_on_the_segment() {
+        let a = [0.0, 1.0, 2.0];
+        let b = [1.0, 3.0, 2.0];
+        let t = [0.2718, 1.5436, 2.0];
+        assert!((on_segment(&t, &a, &b).unwrap() - 0.2718).abs() < 1e-12);
+        assert_eq!(on_segment(&[0.2718, 1.6, 2.0], &a, &b), None);
+        assert_eq!(
+            on_segment(&a, &a, &b),
+            None,
+            "a parent itself is not synthetic"
+        );
+        assert_eq!(
+            on_segment(&[1.5, 4.0, 2.0], &a, &b),
+            None,
+            "beyond the segment"
+        );
+    }
+}
