@@ -280,19 +280,27 @@ mod tests {
     #[test]
     fn points_between_parents_are_on_the_segment() {
         let a = [0.0, 1.0, 2.0];
-        let b = [1.0, 3.0, 2.0];
-        let t = [0.2718, 1.5436, 2.0];
+        let b = [1.0, 3.0, 3.0];
+        let t = [0.2718, 1.5436, 2.2718];
         assert!((on_segment(&t, &a, &b).unwrap() - 0.2718).abs() < 1e-12);
-        assert_eq!(on_segment(&[0.2718, 1.6, 2.0], &a, &b), None);
+        assert_eq!(on_segment(&[0.2718, 1.6, 2.2718], &a, &b), None);
+        assert_eq!(on_segment(&a, &a, &b), None, "a parent is not synthetic");
         assert_eq!(
-            on_segment(&a, &a, &b),
-            None,
-            "a parent itself is not synthetic"
-        );
-        assert_eq!(
-            on_segment(&[1.5, 4.0, 2.0], &a, &b),
+            on_segment(&[1.5, 4.0, 3.5], &a, &b),
             None,
             "beyond the segment"
+        );
+        assert_eq!(
+            on_segment(&[0.5, 2.0, 2.5], &a, &b),
+            None,
+            "half way: a grid's chance"
+        );
+        let flat = [1.0, 3.0, 2.0];
+        let on_flat = [0.2718, 1.5436, 2.0];
+        assert_eq!(
+            on_segment(&on_flat, &a, &flat),
+            None,
+            "parents equal in a column"
         );
     }
 }
