@@ -99,6 +99,8 @@ kinds! {
     TargetEncoding => "target_encoding",
     /// Test rows interpolated between training rows: oversampling (SMOTE) before the split.
     OversampledBeforeSplit => "oversampled_before_split",
+    /// A count or frequency encoding computed over the training and test rows together.
+    EncodedWithTestRows => "encoded_with_test_rows",
     /// The user's model puts much of its importance on likely leaks.
     ModelReliesOnLeak => "model_relies_on_leak",
     /// The same or near-same rows on both sides of a split.

@@ -363,3 +363,42 @@ fn random_oversampling_before_the_split_is_attributed() {
     assert_eq!(dup.evidence["oversampled_class"], "1");
     assert!(dup.message.contains("oversampling"), "{}", dup.message);
 }
+
+#[test]
+fn count_encodings_fitted_with_the_test_rows_are_said() {
+    let r = rows(false, 4);
+    let levels = |from: usize, to: usize| -> Vec<String> {
+        (from..to).map(|i| format!("m{}", r.merchant[i])).collect()
+    };
+    let count = |rows: &[String], l: &str| rows.iter().filter(|x| *x == l).count() as f64;
+    let (train_l, test_l) = (levels(0, 2200), levels(2200, N));
+    let all: Vec<String> = train_l.iter().chain(&test_l).cloned().collect();
+    for (with_test, expect) in [(true, true), (false, false)] {
+        let basis = if with_test { &all } else { &train_l };
+        let side = |ls: &[String], ys: &[f64]| {
+            Table::builder()
+                .text("merchant", ls.iter().map(String::as_str))
+                .numeric("merchant_count", ls.iter().map(|l| count(basis, l)))
+                .numeric(
+                    "amount",
+                    (0..ls.len()).map(|i| (unit(i, 31) * 100.0).round()),
+                )
+                .numeric("y", ys.iter().copied())
+                .build()
+                .unwrap()
+        };
+        let report = Audit::new("y")
+            .test(side(&test_l, &r.y[2200..]))
+            .run(side(&train_l, &r.y[..2200]))
+            .unwrap();
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.kind == FindingKind::EncodedWithTestRows);
+        assert_eq!(f.is_some(), expect, "with test rows {with_test}: {f:?}");
+        if let Some(f) = f {
+            assert_eq!(f.severity, Severity::Medium);
+            assert_eq!(f.feature.as_deref(), Some("merchant_count"));
+        }
+    }
+}

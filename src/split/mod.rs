@@ -3,6 +3,7 @@
 //! and no split, from a seeded 80/20 split leakhound makes itself (then only the checks that
 //! make sense on a random split run: duplicates, group and temporal validation gaps).
 
+mod counts;
 pub mod duplicates;
 mod groups;
 mod oversampling;
@@ -133,6 +134,7 @@ pub fn run(ctx: &SplitContext) -> Result<(Vec<Finding>, SplitInfo)> {
     if ctx.mode != SplitMode::Own {
         findings.extend(shift::check(ctx, &mut info)?);
         findings.extend(shift::schema(ctx));
+        findings.extend(counts::check(ctx));
     }
     Ok((findings, info))
 }

@@ -1,0 +1,127 @@
+//! `encoded_with_test_rows`: a count or frequency encoding of a category whose values are the
+//! category's counts over the training and test rows together, not over the training rows
+//! alone: the encoder saw the test data. A mild leak (the test rows' statistics inform the
+//! features the model trains on): `medium`, with the evidence. Standardisation fitted on all
+//! rows is not worth a finding and is not looked for.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+
+use super::{SplitContext, SplitMode};
+use crate::data::{ColumnType, Dataset, Values, MISSING_CODE};
+use crate::finding::{r4, Finding, FindingKind, Severity};
+
+/// Levels an encoding needs before a match means anything.
+const MIN_LEVELS: usize = 3;
+
+/// Count of each level's text over a dataset's categorical column `name`.
+fn counts(ds: &Dataset, name: &str) -> Option<HashMap<String, f64>> {
+    let c = ds.features.iter().find(|c| c.name == name)?;
+    let Values::Categorical { codes, levels } = &c.values else {
+        return None;
+    };
+    let mut out: HashMap<String, f64> = HashMap::new();
+    for &code in codes.iter().filter(|&&c| c != MISSING_CODE) {
+        *out.entry(levels[code as usize].clone()).or_default() += 1.0;
+    }
+    Some(out)
+}
+
+/// The value of numeric feature `f` on each level of categorical `c` in `ds`, if `f` is a
+/// function of `c` there.
+fn per_level(ds: &Dataset, f: usize, c: usize) -> Option<HashMap<String, f64>> {
+    let (Values::Numeric(v), Values::Categorical { codes, levels }) =
+        (&ds.features[f].values, &ds.features[c].values)
+    else {
+        return None;
+    };
+    let mut out: HashMap<String, f64> = HashMap::new();
+    for (r, &code) in codes.iter().enumerate() {
+        if code == MISSING_CODE || v[r].is_nan() {
+            continue;
+        }
+        let level = &levels[code as usize];
+        match out.get(level) {
+            Some(&x) if x != v[r] => return None,
+            Some(_) => {}
+            None => {
+                out.insert(level.clone(), v[r]);
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Run the check (two files only: the encoder's rows are the files' rows).
+pub fn check(ctx: &SplitContext) -> Vec<Finding> {
+    if ctx.mode != SplitMode::Files {
+        return Vec::new();
+    }
+    let (train, test) = (ctx.train, ctx.test);
+    let (n_train, n_all) = (train.rows() as f64, (train.rows() + test.rows()) as f64);
+    let mut out = Vec::new();
+    for (c, col) in train.features.iter().enumerate() {
+        if col.ty != ColumnType::Categorical {
+            continue;
+        }
+        let (Some(tr), Some(te)) = (counts(train, &col.name), counts(test, &col.name)) else {
+            continue;
+        };
+        for (f, feat) in train.features.iter().enumerate() {
+            if feat.ty != ColumnType::Numeric {
+                continue;
+            }
+            let Some(value) = per_level(train, f, c) else {
+                continue;
+            };
+            if value.len() < MIN_LEVELS {
+                continue;
+            }
+            let both =
+                |l: &str| tr.get(l).copied().unwrap_or(0.0) + te.get(l).copied().unwrap_or(0.0);
+            let matches = |expected: &dyn Fn(&str) -> f64| {
+                value
+                    .iter()
+                    .filter(|(l, &v)| (v - expected(l)).abs() <= 1e-9 * (1.0 + v.abs()))
+                    .count()
+            };
+            let alone = |l: &str| tr.get(l).copied().unwrap_or(0.0);
+            let levels = value.len();
+            let kinds: [(&str, usize, usize); 2] = [
+                ("count", matches(&both), matches(&alone)),
+                (
+                    "frequency",
+                    matches(&|l: &str| both(l) / n_all),
+                    matches(&|l: &str| alone(l) / n_train),
+                ),
+            ];
+            for (kind, with_test, train_only) in kinds {
+                // Every level (but a rounding few) matches the counts with the test rows, and
+                // the training-only counts would not.
+                if (with_test as f64) >= 0.95 * levels as f64 && train_only < with_test / 2 {
+                    let name = &feat.name;
+                    out.push(Finding::new(
+                        Some(name),
+                        FindingKind::EncodedWithTestRows,
+                        Severity::Medium,
+                        format!(
+                            "'{name}' is a {kind} encoding of '{}' computed over the training and test rows together ({with_test} of {levels} levels match those counts, {train_only} the training rows' alone): the encoder saw the test data. Fit it on the training rows only.",
+                            col.name
+                        ),
+                        json!({
+                            "encoding": kind,
+                            "category": col.name,
+                            "levels": levels,
+                            "levels_matching_train_and_test": with_test,
+                            "levels_matching_train_only": train_only,
+                            "share_matching": r4(with_test as f64 / levels as f64),
+                        }),
+                    ));
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
