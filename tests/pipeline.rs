@@ -402,3 +402,75 @@ fn count_encodings_fitted_with_the_test_rows_are_said() {
         }
     }
 }
+
+#[test]
+fn target_encodings_on_a_real_table() {
+    // The telco churn table of the real-data corpus, its payment method target-encoded.
+    let path = crate::common::fixture("real/telco_churn.csv");
+    let mut rdr = csv::Reader::from_path(&path).unwrap();
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    let records: Vec<Vec<String>> = rdr
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (pay, churn) = (col("payment_method"), col("churn"));
+    // `encode` works over N rows; the telco table has more, so it is cut to N.
+    assert!(records.len() >= N);
+    let records = &records[..N];
+    let y: Vec<f64> = records
+        .iter()
+        .map(|r| f64::from(u8::from(r[churn] == "Yes")))
+        .collect();
+    let r = Rows {
+        merchant: {
+            let mut levels: Vec<&str> = records.iter().map(|r| r[pay].as_str()).collect();
+            levels.sort_unstable();
+            levels.dedup();
+            records
+                .iter()
+                .map(|r| levels.iter().position(|l| *l == r[pay]).unwrap() as u64)
+                .collect()
+        },
+        y,
+        regression: false,
+    };
+    for (how, keep, expect) in [
+        (Encoding::InSample { smoothing: 0.0 }, true, true),
+        (Encoding::InSample { smoothing: 20.0 }, false, true),
+        (Encoding::LeaveOneOut, true, true),
+        (Encoding::KFold, true, false),
+    ] {
+        let enc = encode(&r, how);
+        let mut b = Table::builder();
+        for (j, h) in header.iter().enumerate() {
+            if j == pay && !keep {
+                continue;
+            }
+            b = b.text(h.as_str(), records.iter().map(|row| row[j].as_str()));
+        }
+        let table = b.numeric("payment_te", enc).build().unwrap();
+        let report = Audit::new("churn").run(table).unwrap();
+        let sev = report
+            .findings
+            .iter()
+            .filter(|f| {
+                f.kind == FindingKind::TargetEncoding && f.feature.as_deref() == Some("payment_te")
+            })
+            .map(|f| f.severity)
+            .max();
+        assert_eq!(
+            sev >= Some(Severity::High),
+            expect,
+            "{how:?} keep {keep}: {sev:?}"
+        );
+        assert!(
+            !report
+                .verdict
+                .likely_leaks
+                .contains(&"payment_method".to_string()),
+            "{how:?}: {:?}",
+            report.verdict
+        );
+    }
+}
