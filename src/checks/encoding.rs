@@ -228,15 +228,17 @@ fn category_codes<'a>(ctx: &Context<'a>, c: usize) -> Option<&'a [u32]> {
 }
 
 /// Levels of the feature's own exact values.
+/// A hash of each value serves as its level: no table to build on a million rows, and the
+/// level sampling (`keep`) sees whole values. Two values sharing a hash merge (rarely), which
+/// at worst hides a level.
 fn value_codes(v: &[f64]) -> Vec<u32> {
-    let mut index: HashMap<u64, u32> = HashMap::new();
     v.iter()
         .map(|x| {
             if x.is_nan() {
                 MISSING_CODE
             } else {
-                let next = index.len() as u32;
-                *index.entry(x.to_bits()).or_insert(next)
+                let h = (crate::data::sample::splitmix64((x + 0.0).to_bits()) >> 32) as u32;
+                h.min(MISSING_CODE - 1)
             }
         })
         .collect()
@@ -272,6 +274,10 @@ fn in_sample(
         e.2 = e.2.min(v[r]);
         e.3 = e.3.max(v[r]);
         e.4.push(r);
+        // The feature must be a function of the level: most features fail at once.
+        if e.3 - e.2 > tol * (1.0 + e.2.abs()) {
+            return None;
+        }
     }
     let present: usize = acc.values().map(|e| e.4.len()).sum();
     let groups: Vec<&(f64, f64, f64, f64, Vec<usize>)> =
@@ -321,6 +327,15 @@ fn leave_one_out(
         }
         present += 1;
         let e = acc.entry(level[r]).or_default();
+        // Within a level the value falls as the row's target rises, and equal targets share a
+        // value: most features fail at their level's second row.
+        if let Some(&first) = e.2.first() {
+            let (dy, dv) = (y[r] - y[first], v[r] - v[first]);
+            let same = dv.abs() <= tol * (1.0 + v[r].abs());
+            if (dy == 0.0 && !same) || (dy != 0.0 && (same || dy * dv > 0.0)) {
+                return None;
+            }
+        }
         e.0 += 1.0;
         e.1 += y[r];
         e.2.push(r);
@@ -376,7 +391,7 @@ fn leave_one_out(
 /// only (levels whose values coincide mix), in the pairs leave-one-out leaves: the rows of a level with the class hold
 /// `(S - 1) / (n - 1)`, the others `S / (n - 1)`, just above it, and `n` is the two values'
 /// row count together. Each value is then a lookup of the label, which binning hides.
-fn value_lookup(ctx: &Context, v: &[f64], y: &[f64]) -> Option<Match> {
+fn value_lookup(ctx: &Context, v: &[f64], y: &[f64], keep: &dyn Fn(u32) -> bool) -> Option<Match> {
     // The mean of a 0/1 indicator over other rows lies in [0, 1].
     if !matches!(ctx.labels, Labels::Classes { .. })
         || v.iter().any(|x| !x.is_nan() && !(0.0..=1.0).contains(x))
@@ -386,7 +401,7 @@ fn value_lookup(ctx: &Context, v: &[f64], y: &[f64]) -> Option<Match> {
     let level = value_codes(v);
     let mut acc: HashMap<u32, (usize, usize, Vec<usize>)> = HashMap::new();
     for (r, &l) in level.iter().enumerate() {
-        if l == MISSING_CODE {
+        if l == MISSING_CODE || !keep(l) {
             continue;
         }
         let e = acc.entry(l).or_default();
@@ -481,8 +496,8 @@ impl Check for TargetEncoding {
                     }
                 }
                 let own = value_codes(v);
-                if let Some(m) =
-                    in_sample(v, &own, &t.y, p, tol, &keep).or_else(|| value_lookup(ctx, v, &t.y))
+                if let Some(m) = in_sample(v, &own, &t.y, p, tol, &keep)
+                    .or_else(|| value_lookup(ctx, v, &t.y, &keep))
                 {
                     found = Some((m, None, t, own));
                     break 'search;
