@@ -184,6 +184,18 @@ fn target_encodings_on_their_own_rows_are_named() {
                             "leave-one-out inflates a lot"
                         );
                     }
+                    let plots = report
+                        .plots(&[leakhound::report::PlotKind::Suspect])
+                        .unwrap();
+                    let picture = plots
+                        .iter()
+                        .find(|p| p.name.starts_with("pipeline_merchant_te"))
+                        .expect("the encoding picture");
+                    if how == Encoding::LeaveOneOut && keep && seed == 1 {
+                        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+                        std::fs::write(dir.join(format!("loo_{regression}.png")), &picture.png)
+                            .unwrap();
+                    }
                 }
             }
         }
@@ -302,6 +314,18 @@ fn smote_before_the_split_is_found_and_after_it_is_not() {
             .run(table_of(&train))
             .unwrap();
         let f = oversampling_finding(&report).expect("SMOTE before the split");
+        let plots = report
+            .plots(&[leakhound::report::PlotKind::Suspect])
+            .unwrap();
+        let picture = plots
+            .iter()
+            .find(|p| p.name.starts_with("pipeline_oversampled_before_split"))
+            .expect("the segment picture");
+        assert!(picture.png.starts_with(b"\x89PNG"));
+        if seed == 1 {
+            let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+            std::fs::write(dir.join("smote.png"), &picture.png).unwrap();
+        }
         assert!(f.severity >= Severity::High, "{}", f.message);
         assert!(
             f.evidence["test_rows_on_segments"].as_u64().unwrap() >= 50,

@@ -550,7 +550,28 @@ impl Check for TargetEncoding {
                 Some(c) => format!("'{}' = '{c}'", ctx.ds.target_name),
                 None => format!("'{}'", ctx.ds.target_name),
             };
-            let fd = Finding::new(
+            // The picture: the feature against each row's own target in the largest levels (flat
+            // for an in-sample mean, a falling line for leave-one-out).
+            let mut by_level: HashMap<u32, Vec<usize>> = HashMap::new();
+            for &r in rows {
+                by_level.entry(level[r]).or_default().push(r);
+            }
+            let mut largest: Vec<(u32, Vec<usize>)> = by_level.into_iter().collect();
+            largest.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+            let series: Vec<serde_json::Value> = largest
+                .iter()
+                .take(3)
+                .map(|(l, rs)| {
+                    let label = match category {
+                        Some(c) => ctx.ds.features[c].text(rs[0]).unwrap_or_default(),
+                        None => format!("level {}", l % 1000),
+                    };
+                    let points: Vec<[f64; 2]> =
+                        rs.iter().take(150).map(|&r| [t.y[r], v[r]]).collect();
+                    json!({ "name": label, "points": points })
+                })
+                .collect();
+            let mut fd = Finding::new(
                 Some(&name),
                 FindingKind::TargetEncoding,
                 severity,
@@ -568,6 +589,14 @@ impl Check for TargetEncoding {
                     "power_in_sample": r4(in_power),
                     "power_out_of_fold": oof_power.is_finite().then(|| r4(oof_power)),
                     "inflation": r4(inflation),
+                }),
+            );
+            fd.evidence.insert(
+                "plot".into(),
+                json!({
+                    "x_label": format!("the row's own {}", match &t.class { Some(c) => format!("'{}' = '{c}' (0/1)", ctx.ds.target_name), None => format!("'{}'", ctx.ds.target_name) }),
+                    "y_label": name,
+                    "series": series,
                 }),
             );
             out.push(fd);

@@ -229,6 +229,31 @@ pub fn check(ctx: &SplitContext) -> Vec<Finding> {
             ]
         })
         .collect();
+    // The picture: the first few synthetic test rows and their parents in the two columns
+    // compared first, in the data's units.
+    let coord = |ds: &Dataset, col: usize, r: usize| match &ds.features[col].values {
+        Values::Numeric(v) => v[r],
+        Values::Categorical { .. } => f64::NAN,
+    };
+    let segments: Vec<[[f64; 2]; 3]> = hits
+        .iter()
+        .take(SAMPLE)
+        .map(|&(t, a, b, _)| {
+            let p = |ds: &Dataset, cols: &[usize], r: usize| {
+                [coord(ds, cols[0], r), coord(ds, cols[1], r)]
+            };
+            [
+                p(ctx.train, &tr_cols, a),
+                p(ctx.train, &tr_cols, b),
+                p(ctx.test, &te_cols, t),
+            ]
+        })
+        .collect();
+    let plot = json!({
+        "x_label": ctx.train.features[tr_cols[0]].name,
+        "y_label": ctx.train.features[tr_cols[1]].name,
+        "segments": segments,
+    });
     let own = ctx.mode == SplitMode::Own;
     let severity = if own {
         Severity::Medium
@@ -269,6 +294,7 @@ pub fn check(ctx: &SplitContext) -> Vec<Finding> {
             "baseline_rate_other_classes": r4(baseline),
             "tolerance_sd_fraction": TOLERANCE,
             "sampled": sampled_note,
+            "plot": plot,
         }),
     )]
 }

@@ -4,6 +4,7 @@
 
 mod importance;
 mod peeling;
+mod pipeline;
 mod power;
 mod split;
 mod suspect;
@@ -241,6 +242,22 @@ pub fn render_all(report: &Report, kinds: &[PlotKind]) -> Result<Vec<Plot>> {
         });
     }
     if kinds.contains(&PlotKind::Suspect) {
+        for (i, f) in report
+            .findings
+            .iter()
+            .filter(|f| pipeline::applies(f))
+            .enumerate()
+        {
+            let who = f.feature.clone().unwrap_or_else(|| f.kind.to_string());
+            out.push(Plot {
+                name: format!("pipeline_{}.png", file_safe(&format!("{who}_{i}"))),
+                caption: format!(
+                    "{} ({who}): the picture of the pipeline's leak",
+                    f.kind.as_str().replace('_', " ")
+                ),
+                png: pipeline::draw(f)?,
+            });
+        }
         for d in &report.distributions {
             out.push(Plot {
                 name: format!("suspect_{}.png", file_safe(&d.feature)),
