@@ -48,7 +48,44 @@ def _raise_for(findings: List[Dict[str, Any]], fail_on: str, what: str) -> None:
         )
 
 
-class Report:
+class _Contract:
+    """What a report and a comparison share: their JSON contract, findings and severity gate."""
+
+    _what = "leakage"
+
+    def __init__(self, native: Any):
+        self._native = native
+        self._dict: Optional[Dict[str, Any]] = None
+
+    def to_json(self) -> str:
+        """The JSON text (``report.json`` or ``comparison.json``)."""
+        return self._native.json()
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The JSON contract as a dict."""
+        if self._dict is None:
+            self._dict = json.loads(self._native.json())
+        return self._dict
+
+    @property
+    def worst_severity(self) -> Optional[str]:
+        """The most severe finding's severity, or None."""
+        return self._native.max_severity()
+
+    @property
+    def findings(self) -> Any:
+        """Findings, most severe first (a DataFrame when pandas is installed)."""
+        return _frame(
+            self.to_dict()["findings"],
+            ["feature", "features", "kind", "severity", "message", "evidence"],
+        )
+
+    def raise_for(self, fail_on: str = "high") -> None:
+        """Raise :class:`LeakageError` listing the findings at or above ``fail_on``."""
+        _raise_for(self.to_dict()["findings"], fail_on, self._what)
+
+
+class Report(_Contract):
     """An audit report: everything ``leakhound audit`` writes, in memory.
 
     ``to_dict()`` is exactly ``report.json``; ``findings`` and ``features`` are DataFrames when
@@ -56,8 +93,7 @@ class Report:
     in Jupyter the report displays inline."""
 
     def __init__(self, native: NativeReport):
-        self._native = native
-        self._dict: Optional[Dict[str, Any]] = None
+        super().__init__(native)
 
     @classmethod
     def load(cls, path: Union[str, "os.PathLike[str]"]) -> "Report":
@@ -66,16 +102,6 @@ class Report:
         if p.is_dir():
             p = p / "report.json"
         return cls(NativeReport.from_json(p.read_text(encoding="utf-8")))
-
-    def to_json(self) -> str:
-        """``report.json`` text."""
-        return self._native.json()
-
-    def to_dict(self) -> Dict[str, Any]:
-        """``report.json`` as a dict (the documented contract)."""
-        if self._dict is None:
-            self._dict = json.loads(self._native.json())
-        return self._dict
 
     @property
     def verdict(self) -> str:
@@ -86,19 +112,6 @@ class Report:
     def likely_leaks(self) -> List[str]:
         """Features (and dataset-level findings) the audit concludes are leaks."""
         return list(self.to_dict()["verdict"]["likely_leaks"])
-
-    @property
-    def worst_severity(self) -> Optional[str]:
-        """The most severe finding's severity, or None."""
-        return self._native.max_severity()
-
-    @property
-    def findings(self) -> Any:
-        """Findings, most severe first."""
-        return _frame(
-            self.to_dict()["findings"],
-            ["feature", "features", "kind", "severity", "message", "evidence"],
-        )
 
     @property
     def features(self) -> Any:
@@ -151,40 +164,15 @@ class Report:
         d = self.to_dict()
         return f"<leakhound.Report {d['dataset']['target']!r}: {self.verdict}>"
 
-    def raise_for(self, fail_on: str = "high") -> None:
-        """Raise :class:`LeakageError` listing the findings at or above ``fail_on``."""
-        _raise_for(self.to_dict()["findings"], fail_on, "leakage")
 
+class Comparison(_Contract):
+    """Two versions side by side (``leakhound compare``): ``to_dict()`` is ``comparison.json``;
+    findings are new_leak, importance_jump, metric_jump and resolved."""
 
-class Comparison:
-    """Two versions side by side (``leakhound compare``): ``to_dict()`` is ``comparison.json``."""
+    _what = "comparison"
 
     def __init__(self, native: NativeComparison):
-        self._native = native
-        self._dict: Optional[Dict[str, Any]] = None
-
-    def to_json(self) -> str:
-        """``comparison.json`` text."""
-        return self._native.json()
-
-    def to_dict(self) -> Dict[str, Any]:
-        """``comparison.json`` as a dict."""
-        if self._dict is None:
-            self._dict = json.loads(self._native.json())
-        return self._dict
-
-    @property
-    def worst_severity(self) -> Optional[str]:
-        """The most severe finding's severity, or None."""
-        return self._native.max_severity()
-
-    @property
-    def findings(self) -> Any:
-        """Findings (new_leak, importance_jump, metric_jump, resolved), most severe first."""
-        return _frame(
-            self.to_dict()["findings"],
-            ["feature", "features", "kind", "severity", "message", "evidence"],
-        )
+        super().__init__(native)
 
     @property
     def features(self) -> Any:
@@ -201,7 +189,3 @@ class Comparison:
 
     def __str__(self) -> str:
         return self._native.terminal()
-
-    def raise_for(self, fail_on: str = "high") -> None:
-        """Raise :class:`LeakageError` listing the findings at or above ``fail_on``."""
-        _raise_for(self.to_dict()["findings"], fail_on, "comparison")

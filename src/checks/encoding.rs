@@ -103,12 +103,17 @@ fn mean_identity(levels: &[(f64, f64, f64)], p: f64, tol: f64) -> Option<f64> {
     if fits(0.0) {
         return Some(0.0);
     }
-    let mut ms: Vec<f64> = levels
+    let estimates = levels
         .iter()
         .filter(|&&(_, _, v)| (v - p).abs() > 1e-6)
-        .map(|&(n, s, v)| (s - v * n) / (v - p))
-        .filter(|m| m.is_finite())
-        .collect();
+        .map(|&(n, s, v)| (s - v * n) / (v - p));
+    smoothing(estimates, &fits)
+}
+
+/// The median of per-level (or per-row) estimates of the smoothing `m`, if it is a plausible
+/// smoothing (0 to a million) under which `fits` holds.
+fn smoothing(estimates: impl Iterator<Item = f64>, fits: &dyn Fn(f64) -> bool) -> Option<f64> {
+    let mut ms: Vec<f64> = estimates.filter(|m| m.is_finite()).collect();
     if ms.is_empty() {
         return None;
     }
@@ -360,24 +365,12 @@ fn leave_one_out(
     let m = if fits(0.0) {
         0.0
     } else {
-        let mut ms: Vec<f64> = groups
-            .iter()
-            .flat_map(|&&(gn, s, ref rows)| {
-                rows.iter()
-                    .filter(|&&r| (v[r] - p).abs() > 1e-6)
-                    .map(move |&r| (s - y[r] - v[r] * (gn - 1.0)) / (v[r] - p))
-            })
-            .filter(|m| m.is_finite())
-            .collect();
-        if ms.is_empty() {
-            return None;
-        }
-        ms.sort_by(f64::total_cmp);
-        let m = ms[ms.len() / 2];
-        if !((0.0..1e6).contains(&m) && fits(m)) {
-            return None;
-        }
-        m
+        let estimates = groups.iter().flat_map(|&&(gn, s, ref rows)| {
+            rows.iter()
+                .filter(|&&r| (v[r] - p).abs() > 1e-6)
+                .map(move |&r| (s - y[r] - v[r] * (gn - 1.0)) / (v[r] - p))
+        });
+        smoothing(estimates, &fits)?
     };
     Some(Match {
         mechanism: "leave_one_out",

@@ -264,17 +264,7 @@ fn text_column(
 }
 
 fn classify_text(codes: Vec<u32>, levels: Vec<String>, present: usize) -> (ColumnType, Values) {
-    let as_bool = |l: &str| {
-        let l = l.to_ascii_lowercase();
-        if TRUE_TOKENS.contains(&l.as_str()) {
-            Some(1.0)
-        } else if FALSE_TOKENS.contains(&l.as_str()) {
-            Some(0.0)
-        } else {
-            None
-        }
-    };
-    let bools: Option<Vec<f64>> = levels.iter().map(|l| as_bool(l)).collect();
+    let bools: Option<Vec<f64>> = levels.iter().map(|l| boolean_token(l)).collect();
     if let Some(b) = bools {
         if b.contains(&0.0) && b.contains(&1.0) {
             let v = codes
