@@ -498,3 +498,30 @@ fn target_encodings_on_a_real_table() {
         );
     }
 }
+
+#[test]
+fn integer_coded_categories_are_levels_too() {
+    let r = rows(false, 6);
+    for (how, expect) in [
+        (Encoding::InSample { smoothing: 0.0 }, true),
+        (Encoding::LeaveOneOut, true),
+        (Encoding::KFold, false),
+    ] {
+        let table = Table::builder()
+            .numeric("amount", (0..N).map(|i| (unit(i, 11) * 500.0).round()))
+            .numeric("merchant_id", r.merchant.iter().map(|&m| m as f64 + 100.0))
+            .numeric("merchant_te", encode(&r, how))
+            .numeric("y", r.y.clone())
+            .build()
+            .unwrap();
+        let report = Audit::new("y").run(table).unwrap();
+        let f = report.findings.iter().find(|f| {
+            f.kind == FindingKind::TargetEncoding && f.feature.as_deref() == Some("merchant_te")
+        });
+        assert_eq!(f.is_some(), expect, "{how:?}: {f:?}");
+        if let Some(f) = f {
+            assert!(f.severity >= Severity::High);
+            assert_eq!(f.evidence["category"], "merchant_id");
+        }
+    }
+}

@@ -31,6 +31,9 @@ pub struct TargetEncoding;
 const COVERAGE: f64 = 0.8;
 /// Levels (with two rows or more) an identity needs before it means anything.
 const MIN_LEVELS: usize = 3;
+/// Category columns tried as the levels of an encoding, at most (in column order): the search
+/// is over numeric features times level columns.
+const MAX_LEVEL_COLUMNS: usize = 100;
 /// Rows the identities are tested on at most (whole levels are sampled above it).
 const MAX_ROWS: usize = 100_000;
 /// Inflation of power (in sample minus out of fold) at which the finding is `critical`.
@@ -230,6 +233,35 @@ fn category_codes<'a>(ctx: &Context<'a>, c: usize) -> Option<&'a [u32]> {
         }
         _ => None,
     }
+}
+
+/// Levels of an integer-coded category (a numeric column of whole numbers with few distinct
+/// values, each in a bin of its own): its bins. `None` for other columns.
+fn integer_levels(ctx: &Context, c: usize) -> Option<Vec<u32>> {
+    let col = &ctx.ds.features[c];
+    let Values::Numeric(v) = &col.values else {
+        return None;
+    };
+    let edges = &ctx.x.edges[c];
+    let bins = &ctx.x.cols[c];
+    // A category repeats: two rows a level on average at least.
+    if col.ty != ColumnType::Numeric || edges.len() < MIN_LEVELS || 2 * edges.len() > v.len() {
+        return None;
+    }
+    let mut levels = Vec::with_capacity(v.len());
+    for (r, &x) in v.iter().enumerate() {
+        if x.is_nan() {
+            levels.push(MISSING_CODE);
+            continue;
+        }
+        let b = bins[r] as usize;
+        // Exact bins only (one value each), and whole numbers: codes, not measurements.
+        if x.fract() != 0.0 || b == 0 || edges.get(b - 1) != Some(&x) {
+            return None;
+        }
+        levels.push(b as u32);
+    }
+    Some(levels)
 }
 
 /// Levels of the feature's own exact values.
@@ -463,8 +495,13 @@ impl Check for TargetEncoding {
     fn run(&self, ctx: &Context) -> Vec<Finding> {
         let n = ctx.rows();
         let targets = targets(ctx);
-        let categories: Vec<usize> = (0..ctx.ds.features.len())
-            .filter(|&c| category_codes(ctx, c).is_some())
+        // Level columns: categories, and integer codes of categories.
+        let categories: Vec<(usize, std::borrow::Cow<[u32]>)> = (0..ctx.ds.features.len())
+            .filter_map(|c| match category_codes(ctx, c) {
+                Some(codes) => Some((c, std::borrow::Cow::Borrowed(codes))),
+                None => integer_levels(ctx, c).map(|l| (c, std::borrow::Cow::Owned(l))),
+            })
+            .take(MAX_LEVEL_COLUMNS)
             .collect();
         // On large tables a seeded share of the levels (with all their rows) is tested: the
         // identities hold level by level, so a sample of levels is as telling as all of them.
@@ -479,8 +516,8 @@ impl Check for TargetEncoding {
             'search: for t in &targets {
                 let tol = tolerance(&t.y);
                 let p = t.y.iter().sum::<f64>() / t.y.len().max(1) as f64;
-                for &c in &categories {
-                    let codes = category_codes(ctx, c).unwrap_or(&[]);
+                for (c, codes) in categories.iter().filter(|(c, _)| *c != f) {
+                    let (c, codes) = (*c, codes.as_ref());
                     if let Some(m) = in_sample(v, codes, &t.y, p, tol, &keep)
                         .or_else(|| leave_one_out(v, codes, &t.y, p, tol, &keep))
                     {
