@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use leakhound::{Audit, Error, ReadOptions, Result, Table, Thresholds, UserModel};
 use serde::Deserialize;
 
-use super::{deliver, init_threads, Outcome, Progress};
+use super::{deliver, init_threads, threshold_flags, Outcome, Progress};
 use crate::cli::AuditArgs;
 
 /// `leakhound.toml`: features known to be legitimate, columns to ignore, thresholds.
@@ -59,22 +59,9 @@ fn build(args: &AuditArgs, cfg: &Config) -> Result<Audit> {
         .surrogate(args.surrogate)
         .folds(args.folds)
         .repeats(args.repeats)
-        .thresholds(cfg.thresholds.clone())
+        .thresholds(threshold_flags(cfg.thresholds.clone(), &args.threshold)?)
         .peel(!args.no_peel)
         .dup_tolerance(args.dup_tolerance);
-    for flag in &args.threshold {
-        let (k, v) = flag
-            .split_once('=')
-            .ok_or_else(|| Error::Usage(format!("--threshold expects KEY=VALUE, got '{flag}'")))?;
-        let value: f64 = v.trim().parse().map_err(|_| {
-            Error::Usage(format!(
-                "--threshold {}: needs a number, got '{}'",
-                k.trim(),
-                v.trim()
-            ))
-        })?;
-        audit = audit.threshold(k.trim(), value);
-    }
     if let Some(max) = args.max_rows {
         audit = audit.max_rows(max);
     }

@@ -3,20 +3,14 @@
 use leakhound::compare;
 use leakhound::{Error, Result, Thresholds};
 
-use super::{outcome, print_stdout, Outcome};
+use super::{outcome, print_stdout, threshold_flags, Outcome};
 use crate::cli::{CompareArgs, InspectArgs};
 use crate::commands::audit::load_config;
 
 /// The thresholds of `leakhound.toml` (or `--config`), then `--threshold KEY=VALUE` flags.
 fn thresholds(config: Option<&std::path::Path>, flags: &[String]) -> Result<Thresholds> {
     let (cfg, _) = load_config(config)?;
-    let mut t = cfg.thresholds;
-    for flag in flags {
-        let (k, v) = flag
-            .split_once('=')
-            .ok_or_else(|| Error::Usage(format!("--threshold expects KEY=VALUE, got '{flag}'")))?;
-        t.set(k.trim(), v.trim()).map_err(Error::Usage)?;
-    }
+    let t = threshold_flags(cfg.thresholds, flags)?;
     t.validate()
         .map_err(|(name, problem)| Error::Setting { name, problem })?;
     Ok(t)

@@ -6,7 +6,7 @@ pub mod demo;
 
 use std::io::IsTerminal;
 
-use leakhound::{Report, Result, Severity};
+use leakhound::{Report, Result, Severity, Thresholds};
 
 use crate::cli::{FailOn, OutputArgs};
 
@@ -118,6 +118,20 @@ pub fn deliver(report: &Report, out: &OutputArgs) -> Result<Outcome> {
     };
     print_stdout(&text)?;
     Ok(outcome(out.fail_on, report.max_severity()))
+}
+
+/// `thresholds` with each `--threshold KEY=VALUE` flag applied in turn (range checks are the
+/// caller's: `Audit::check` or `Thresholds::validate`).
+pub fn threshold_flags(mut thresholds: Thresholds, flags: &[String]) -> Result<Thresholds> {
+    for flag in flags {
+        let (k, v) = flag.split_once('=').ok_or_else(|| {
+            leakhound::Error::Usage(format!("--threshold expects KEY=VALUE, got '{flag}'"))
+        })?;
+        thresholds
+            .set(k.trim(), v.trim())
+            .map_err(leakhound::Error::Usage)?;
+    }
+    Ok(thresholds)
 }
 
 /// Exit outcome for the worst severity found under `--fail-on`.
