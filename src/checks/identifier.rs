@@ -80,6 +80,7 @@ fn key_power(ctx: &Context, key: Vec<f64>) -> Power {
         ty: ColumnType::Numeric,
         values: Values::Numeric(key),
         missing: 0,
+        bool_tokens: None,
     };
     let m = BinnedMatrix::from_columns(&[col]);
     let ranks = match ctx.labels {

@@ -169,7 +169,10 @@ impl ColumnBuilder {
         let rows = self.rows;
         let missing = self.missing;
         let (ty, values) = match self.state {
-            State::Empty => (ColumnType::Numeric, Values::Numeric(vec![f64::NAN; rows])),
+            State::Empty => (
+                ColumnType::Numeric,
+                (Values::Numeric(vec![f64::NAN; rows]), None),
+            ),
             State::Numeric(v) => {
                 let boolean = v.iter().all(|&x| x.is_nan() || x == 0.0 || x == 1.0)
                     && v.contains(&0.0)
@@ -180,17 +183,22 @@ impl ColumnBuilder {
                     } else {
                         ColumnType::Numeric
                     },
-                    Values::Numeric(v),
+                    (Values::Numeric(v), None),
                 )
             }
-            State::Datetime(v) => (ColumnType::Datetime, Values::Numeric(v)),
-            State::Text { codes, dict } => text_column(codes, dict, rows - missing),
+            State::Datetime(v) => (ColumnType::Datetime, (Values::Numeric(v), None)),
+            State::Text { codes, dict } => {
+                let (ty, values, tokens) = text_column(codes, dict, rows - missing);
+                (ty, (values, tokens))
+            }
         };
+        let (ty, values, bool_tokens) = (ty, values.0, values.1);
         Column {
             name,
             ty,
             values,
             missing,
+            bool_tokens,
         }
     }
 }
@@ -217,6 +225,7 @@ pub(crate) fn numeric_column(name: String, mut v: Vec<f64>) -> (Column, usize) {
         ty,
         values: Values::Numeric(v),
         missing,
+        bool_tokens: None,
     };
     (c, infinite)
 }
@@ -233,6 +242,7 @@ pub(crate) fn datetime_column(name: String, v: Vec<f64>) -> Column {
                 .collect(),
         ),
         missing,
+        bool_tokens: None,
     }
 }
 
@@ -242,20 +252,20 @@ pub(crate) fn datetime_column(name: String, v: Vec<f64>) -> Column {
 pub(crate) fn text_column_of(name: String, codes: Vec<u32>, levels: Vec<String>) -> Column {
     let missing = codes.iter().filter(|&&c| c == MISSING_CODE).count();
     let present = codes.len() - missing;
-    let (ty, values) = classify_text(codes, levels, present);
+    let (ty, values, bool_tokens) = classify_text(codes, levels, present);
     Column {
         name,
         ty,
         values,
         missing,
+        bool_tokens,
     }
 }
 
-fn text_column(
-    codes: Vec<u32>,
-    dict: HashMap<Box<str>, u32>,
-    present: usize,
-) -> (ColumnType, Values) {
+/// A typed text column: its type, values and (for a boolean) its false/true spellings.
+type Typed = (ColumnType, Values, Option<Box<[String; 2]>>);
+
+fn text_column(codes: Vec<u32>, dict: HashMap<Box<str>, u32>, present: usize) -> Typed {
     let mut levels = vec![String::new(); dict.len()];
     for (k, v) in dict {
         levels[v as usize] = k.into_string();
@@ -263,10 +273,13 @@ fn text_column(
     classify_text(codes, levels, present)
 }
 
-fn classify_text(codes: Vec<u32>, levels: Vec<String>, present: usize) -> (ColumnType, Values) {
+fn classify_text(codes: Vec<u32>, levels: Vec<String>, present: usize) -> Typed {
     let bools: Option<Vec<f64>> = levels.iter().map(|l| boolean_token(l)).collect();
     if let Some(b) = bools {
         if b.contains(&0.0) && b.contains(&1.0) {
+            // Levels are numbered in order of appearance: the first spelling of each value.
+            let spelling = |v: f64| levels[b.iter().position(|&x| x == v).unwrap_or(0)].clone();
+            let tokens = Box::new([spelling(0.0), spelling(1.0)]);
             let v = codes
                 .iter()
                 .map(|&c| {
@@ -277,7 +290,7 @@ fn classify_text(codes: Vec<u32>, levels: Vec<String>, present: usize) -> (Colum
                     }
                 })
                 .collect();
-            return (ColumnType::Boolean, Values::Numeric(v));
+            return (ColumnType::Boolean, Values::Numeric(v), Some(tokens));
         }
     }
     // Near-unique strings are identifiers or free text, not categories a model can use.
@@ -286,7 +299,7 @@ fn classify_text(codes: Vec<u32>, levels: Vec<String>, present: usize) -> (Colum
     } else {
         ColumnType::Categorical
     };
-    (ty, Values::Categorical { codes, levels })
+    (ty, Values::Categorical { codes, levels }, None)
 }
 
 fn intern(dict: &mut HashMap<Box<str>, u32>, s: &str) -> u32 {
@@ -309,8 +322,9 @@ fn parse_number(s: &str) -> Option<f64> {
     s.parse::<f64>().ok()
 }
 
-/// Format a number the way a person would have written it in a CSV.
-fn format_number(x: f64) -> String {
+/// Format a number the way a person would have written it in a CSV: whole numbers without a
+/// decimal point, others in the shortest form that reads back to the same value.
+pub(crate) fn format_number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{}", x as i64)
     } else {

@@ -63,6 +63,9 @@ pub struct Column {
     pub values: Values,
     /// Count of missing values.
     pub missing: usize,
+    /// A boolean read from text: how false and true were spelled (as first seen), so a model
+    /// that takes the text gets it back.
+    pub bool_tokens: Option<Box<[String; 2]>>,
 }
 
 impl Column {
@@ -145,6 +148,7 @@ impl Column {
             ty: self.ty,
             values,
             missing: 0,
+            bool_tokens: self.bool_tokens.clone(),
         };
         c.missing = (0..c.len()).filter(|&i| c.is_missing(i)).count();
         c

@@ -1,12 +1,16 @@
 //! The user's own trained model, loaded from an exported file and never executed as code:
-//! ONNX (evaluated natively, see [`onnx`]), XGBoost JSON / UBJSON and LightGBM text (through
-//! `hessboost`). Pickle and joblib files are refused with the export command to use instead.
+//! ONNX (evaluated natively on tensors, see [`onnx`]), CatBoost JSON (oblivious trees, string
+//! categories by their hash), XGBoost JSON / UBJSON and LightGBM text (through `hessboost`).
+//! Pickle and joblib files are refused with the export command to use instead.
 //!
-//! What the model must be fed: one numeric value per feature, in the model's feature order,
-//! NaN for missing. Numeric, boolean (0/1) and datetime (epoch seconds) columns are passed as
-//! they are; a text column must already hold the encoding the model was trained on.
+//! What the model is fed: one data column per model input slot, typed as the model declares
+//! (see `feed`): numbers with NaN for missing, integers, or text. XGBoost and LightGBM take
+//! numbers, so a text column must already hold the encoding they were trained on.
 
 pub mod audit;
+mod catboost;
+mod cityhash;
+mod feed;
 pub mod onnx;
 mod ubjson;
 
@@ -31,6 +35,8 @@ pub enum ModelFormat {
     XgboostUbjson,
     /// LightGBM `save_model("m.txt")`.
     LightgbmText,
+    /// CatBoost `save_model("m.json", format="json")`.
+    CatboostJson,
     /// A live model object in Python (`leakhound.audit(..., model=...)`).
     Python,
 }
@@ -55,7 +61,8 @@ enum Engine {
         model: Box<BoostedModel>,
         link: Link,
     },
-    Onnx(onnx::OnnxModel),
+    Onnx(Box<onnx::OnnxModel>),
+    CatBoost(Box<catboost::CatBoostModel>),
 }
 
 /// How a boosted model's margins become probabilities or values.
@@ -174,12 +181,18 @@ impl UserModel {
             .to_ascii_lowercase();
         let format = match ext.as_str() {
             "onnx" => ModelFormat::Onnx,
+            "json" if catboost::sniff(bytes) => ModelFormat::CatboostJson,
             "json" => ModelFormat::XgboostJson,
+            "cbm" => {
+                return Err(fail(
+                    "a CatBoost binary model is not read; save it as JSON: model.save_model(\"m.json\", format=\"json\")".into(),
+                ))
+            }
             "ubj" | "ubjson" => ModelFormat::XgboostUbjson,
             "txt" | "model" | "lgb" | "lgbm" => ModelFormat::LightgbmText,
             _ => {
                 return Err(fail(format!(
-                    "unknown model file type '.{ext}' (expected .onnx, .json or .ubj from XGBoost, .txt from LightGBM)"
+                    "unknown model file type '.{ext}' (expected .onnx, .json or .ubj from XGBoost, .json from CatBoost, .txt from LightGBM)"
                 )))
             }
         };
@@ -201,7 +214,7 @@ impl UserModel {
                 let output = match &m.classes {
                     Some(labels) => Output::Classes {
                         labels: labels.clone(),
-                        stored: true,
+                        stored: m.labels_stored,
                     },
                     None => Output::Values,
                 };
@@ -212,7 +225,31 @@ impl UserModel {
                     n_features: m.n_features,
                     output,
                     description: format!("ONNX from {}", m.producer),
-                    engine: Engine::Onnx(m),
+                    engine: Engine::Onnx(Box::new(m)),
+                }
+            }
+            ModelFormat::CatboostJson => {
+                let m = catboost::CatBoostModel::decode(bytes)
+                    .map_err(|e| fail(format!("cannot read a CatBoost JSON model: {e}")))?;
+                let output = if m.n_classes > 0 {
+                    Output::Classes {
+                        labels: m
+                            .classes
+                            .clone()
+                            .unwrap_or_else(|| (0..m.n_classes).map(|c| c.to_string()).collect()),
+                        stored: m.classes.is_some(),
+                    }
+                } else {
+                    Output::Values
+                };
+                UserModel {
+                    path: path.to_path_buf(),
+                    format,
+                    feature_names: Some(m.names.clone()),
+                    n_features: Some(m.n_features()),
+                    output,
+                    description: format!("CatBoost {}, {} trees", m.loss, m.n_trees()),
+                    engine: Engine::CatBoost(Box::new(m)),
                 }
             }
             _ => {
@@ -248,17 +285,61 @@ impl UserModel {
     /// probability column per entry of [`Output::Classes`]; regressors one value.
     pub fn predict(&self, rows: &[f64], cols: usize) -> std::result::Result<Predictions, String> {
         let n = rows.len().checked_div(cols).unwrap_or(0);
+        let columns: Vec<Column> = (0..cols)
+            .map(|j| Column {
+                name: format!("input {j}"),
+                ty: crate::data::ColumnType::Numeric,
+                values: Values::Numeric((0..n).map(|r| rows[r * cols + j]).collect()),
+                missing: 0,
+                bool_tokens: None,
+            })
+            .collect();
+        self.predict_columns(&columns)
+    }
+
+    /// Predict every row of a table, its columns matched to the model's inputs as an audit
+    /// matches them (by the names the model stores, else in column order).
+    pub fn predict_table(&self, table: &crate::Table) -> Result<Predictions> {
+        let frame = table.frame();
+        let columns: Vec<Column> = match &self.feature_names {
+            Some(names) => names
+                .iter()
+                .map(|n| {
+                    frame
+                        .columns
+                        .iter()
+                        .find(|c| &c.name == n)
+                        .cloned()
+                        .ok_or_else(|| Error::Model {
+                            path: self.path.clone(),
+                            message: format!(
+                                "the model takes column '{n}', which the table does not have"
+                            ),
+                        })
+                })
+                .collect::<Result<_>>()?,
+            None => frame.columns.clone(),
+        };
+        self.predict_columns(&columns)
+            .map_err(|message| Error::Model {
+                path: self.path.clone(),
+                message,
+            })
+    }
+
+    /// Predict from one column per model input, in input order.
+    pub(crate) fn predict_columns(
+        &self,
+        cols: &[Column],
+    ) -> std::result::Result<Predictions, String> {
+        let n = cols.first().map_or(0, Column::len);
         let width = match &self.output {
             Output::Classes { labels, .. } => labels.len(),
             Output::Values => 1,
         };
         let values = match &self.engine {
             Engine::Onnx(m) => {
-                let out = m.run(Mat {
-                    rows: n,
-                    cols,
-                    data: rows.to_vec(),
-                })?;
+                let out = m.run(onnx_feeds(m, cols)?)?;
                 if out.rows != n || out.cols != width {
                     return Err(format!(
                         "the model output {}x{} values for {n} rows, expected {width} per row",
@@ -267,11 +348,23 @@ impl UserModel {
                 }
                 out.data
             }
+            Engine::CatBoost(m) => m.predict(cols)?,
             Engine::Boosted { model, link } => {
-                let x: Vec<f32> = rows
+                let numeric: Vec<Vec<f64>> = cols
                     .iter()
-                    .map(|&v| if v.is_finite() { v as f32 } else { f32::NAN })
-                    .collect();
+                    .map(feed::numbers)
+                    .collect::<std::result::Result<_, _>>()?;
+                let mut x: Vec<f32> = Vec::with_capacity(n * cols.len());
+                for r in 0..n {
+                    x.extend(numeric.iter().map(|c| {
+                        let v = c[r];
+                        if v.is_finite() {
+                            v as f32
+                        } else {
+                            f32::NAN
+                        }
+                    }));
+                }
                 let raw = match link {
                     Link::Sigmoid | Link::Softmax => model.predict_margin_rows(&x, Iterations),
                     Link::Hinge | Link::Value => model.predict_rows(&x, Iterations),
@@ -281,23 +374,7 @@ impl UserModel {
                     .flat_map(|r| raw.row(r).unwrap_or(&[]).to_vec())
                     .map(f64::from)
                     .collect();
-                match link {
-                    Link::Sigmoid => raw
-                        .iter()
-                        .flat_map(|&m| {
-                            let p = onnx::logistic(m);
-                            [1.0 - p, p]
-                        })
-                        .collect(),
-                    Link::Hinge => raw.iter().flat_map(|&p| [1.0 - p, p]).collect(),
-                    Link::Softmax => {
-                        let mut v = raw;
-                        v.chunks_mut(width)
-                            .for_each(|row| onnx::softmax(row, false));
-                        v
-                    }
-                    Link::Value => raw,
-                }
+                link.apply(raw, width)
             }
         };
         if values.len() != n * width {
@@ -310,7 +387,91 @@ impl UserModel {
     }
 }
 
-use onnx::Mat;
+impl Link {
+    /// Margins (or values) to probabilities (or values), `width` per row.
+    fn apply(self, raw: Vec<f64>, width: usize) -> Vec<f64> {
+        match self {
+            Link::Sigmoid => raw
+                .iter()
+                .flat_map(|&m| {
+                    let p = onnx::logistic(m);
+                    [1.0 - p, p]
+                })
+                .collect(),
+            Link::Hinge => raw.iter().flat_map(|&p| [1.0 - p, p]).collect(),
+            Link::Softmax => {
+                let mut v = raw;
+                v.chunks_mut(width.max(1))
+                    .for_each(|row| onnx::softmax(row, false));
+                v
+            }
+            Link::Value => raw,
+        }
+    }
+}
+
+/// Columns of `n` values side by side, row-major.
+fn interleave<T: Clone>(per_col: &[Vec<T>], n: usize) -> Vec<T> {
+    let mut out = Vec::with_capacity(n * per_col.len());
+    for r in 0..n {
+        out.extend(per_col.iter().map(|c| c[r].clone()));
+    }
+    out
+}
+
+/// One tensor per ONNX input from the columns (in input slot order), typed as each input
+/// declares: floats rounded to the declared precision, integers, or strings.
+fn onnx_feeds(m: &onnx::OnnxModel, cols: &[Column]) -> std::result::Result<Vec<Tensor>, String> {
+    use onnx::tensor::{class_of, fit, Class};
+    let widths = m.widths(cols.len());
+    if widths.iter().sum::<usize>() != cols.len() {
+        return Err(format!(
+            "the model's inputs take {} columns, {} were given",
+            widths.iter().sum::<usize>(),
+            cols.len()
+        ));
+    }
+    let n = cols.first().map_or(0, Column::len);
+    let mut feeds = Vec::with_capacity(widths.len());
+    let mut start = 0;
+    for (input, w) in m.inputs.iter().zip(widths) {
+        let part = &cols[start..start + w];
+        start += w;
+        let shape = vec![n, w];
+        let tensor = match class_of(input.elem) {
+            Some(Class::Str) => {
+                let per: Vec<Vec<String>> = part.iter().map(feed::texts).collect();
+                Tensor::strings(shape, interleave(&per, n))
+            }
+            Some(Class::Int) => {
+                let per: Vec<Vec<i64>> = part
+                    .iter()
+                    .map(feed::integers)
+                    .collect::<std::result::Result<_, _>>()?;
+                Tensor {
+                    shape,
+                    data: onnx::tensor::Data::Int(interleave(&per, n)),
+                    elem: input.elem,
+                }
+            }
+            _ => {
+                let per: Vec<Vec<f64>> = part
+                    .iter()
+                    .map(feed::numbers)
+                    .collect::<std::result::Result<_, _>>()?;
+                let values = interleave(&per, n)
+                    .into_iter()
+                    .map(|v| fit(v, input.elem))
+                    .collect();
+                Tensor::floats(shape, values, input.elem)
+            }
+        };
+        feeds.push(tensor);
+    }
+    Ok(feeds)
+}
+
+use onnx::tensor::Tensor;
 
 /// hessboost's "use every boosting round the model has" (its best iteration when recorded).
 #[allow(non_upper_case_globals)]
@@ -430,42 +591,15 @@ impl Predictor for UserModel {
         self.output.clone()
     }
 
-    /// Exported models take numbers: text columns must hold numbers (encoded the way the model
-    /// was trained), or the error names the column.
+    /// Columns go to the model as its inputs declare them: numbers, integers or strings.
     fn predict_rows(
         &self,
         eval: &EvalRows,
         permute: Option<(usize, &[usize])>,
     ) -> std::result::Result<Predictions, String> {
-        let cols: Vec<Vec<f64>> = (0..eval.inputs.len())
-            .map(|j| numeric(&eval.column(j, permute)))
-            .collect::<std::result::Result<_, _>>()?;
-        let n = cols.first().map_or(0, Vec::len);
-        let mut x = Vec::with_capacity(n * cols.len());
-        for r in 0..n {
-            x.extend(cols.iter().map(|c| c[r]));
-        }
-        self.predict(&x, cols.len())
-    }
-}
-
-/// One column as model input values (NaN for missing); text must parse as numbers.
-fn numeric(col: &Column) -> std::result::Result<Vec<f64>, String> {
-    match &col.values {
-        Values::Numeric(v) => Ok(v.clone()),
-        Values::Categorical { codes, levels } => {
-            let parsed: Option<Vec<f64>> = levels.iter().map(|l| l.trim().parse().ok()).collect();
-            let parsed = parsed.ok_or_else(|| {
-                format!(
-                    "column '{}' holds text (e.g. '{}'), the model takes numbers: encode it in the file the way the model was trained",
-                    col.name,
-                    levels.first().map(String::as_str).unwrap_or_default()
-                )
-            })?;
-            Ok(codes
-                .iter()
-                .map(|&c| parsed.get(c as usize).copied().unwrap_or(f64::NAN))
-                .collect())
-        }
+        let cols: Vec<Column> = (0..eval.inputs.len())
+            .map(|j| eval.column(j, permute))
+            .collect();
+        self.predict_columns(&cols)
     }
 }

@@ -173,6 +173,7 @@ pub fn concat(a: &Column, b: &Column) -> Column {
         ty,
         values,
         missing: a.missing + b.missing,
+        bool_tokens: a.bool_tokens.clone(),
     }
 }
 

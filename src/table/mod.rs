@@ -88,6 +88,10 @@ impl Table {
         self.frame
     }
 
+    pub(crate) fn frame(&self) -> &Frame {
+        &self.frame
+    }
+
     /// What the report calls the data: the file path, or "memory" (see [`Table::with_name`]).
     pub fn name(&self) -> &str {
         &self.name

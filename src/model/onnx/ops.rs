@@ -1,6 +1,6 @@
-//! The `ai.onnx.ml` operators tabular exporters emit (tree ensembles, linear models, Scaler,
-//! Normalizer) and the few standard operators found around them, evaluated on row batches with
-//! onnxruntime's semantics (including its handling of two-class ensembles that score one class).
+//! The `ai.onnx.ml` model operators (tree ensembles and linear models), evaluated on row
+//! batches with onnxruntime's semantics (including its handling of two-class ensembles that
+//! score one class), and the attribute reader the other operators share.
 
 use super::proto::{AttributeProto, NodeProto, TensorProto};
 
@@ -16,7 +16,7 @@ pub struct Mat {
 }
 
 impl Mat {
-    fn row(&self, r: usize) -> &[f64] {
+    pub fn row(&self, r: usize) -> &[f64] {
         &self.data[r * self.cols..(r + 1) * self.cols]
     }
 }
@@ -35,7 +35,18 @@ impl<'a> Attrs<'a> {
         self.node.attribute.iter().find(|a| a.name == name)
     }
 
-    fn tensor(&self, name: &str) -> Option<&'a TensorProto> {
+    /// Whether the node sets `name`.
+    pub fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// A float attribute.
+    pub fn float(&self, name: &str, default: f64) -> f64 {
+        self.get(name).map_or(default, |a| f64::from(a.f))
+    }
+
+    /// A tensor attribute.
+    pub fn tensor(&self, name: &str) -> Option<&'a TensorProto> {
         self.get(name).and_then(|a| a.t.as_ref())
     }
 
@@ -596,111 +607,3 @@ impl Linear {
         })
     }
 }
-
-/// Scaler: (x − offset) · scale, with one value for all columns or one per column.
-pub fn scaler(node: &NodeProto, x: &Mat) -> Result<Mat, String> {
-    let a = Attrs::new(node);
-    let offset = a.floats("offset")?;
-    let scale = a.floats("scale")?;
-    let pick = |v: &[f64], c: usize, default: f64| -> Result<f64, String> {
-        match v.len() {
-            0 => Ok(default),
-            1 => Ok(v[0]),
-            n if n == x.cols => Ok(v[c]),
-            n => Err(format!("Scaler has {n} values for {} columns", x.cols)),
-        }
-    };
-    let mut out = x.clone();
-    for (i, v) in out.data.iter_mut().enumerate() {
-        let c = i % x.cols.max(1);
-        *v = (*v - pick(&offset, c, 0.0)?) * pick(&scale, c, 1.0)?;
-    }
-    Ok(out)
-}
-
-/// Normalizer: rows scaled to unit MAX, L1 or L2 norm.
-pub fn normalizer(node: &NodeProto, x: &Mat) -> Result<Mat, String> {
-    let norm = Attrs::new(node).string("norm").unwrap_or_default();
-    let mut out = x.clone();
-    for row in out.data.chunks_mut(x.cols.max(1)) {
-        let n = match norm.as_str() {
-            "MAX" => row.iter().fold(0.0f64, |m, v| m.max(*v)),
-            "L1" => row.iter().map(|v| v.abs()).sum(),
-            "L2" => row.iter().map(|v| v * v).sum::<f64>().sqrt(),
-            other => return Err(format!("Normalizer norm '{other}' is not supported")),
-        };
-        if n != 0.0 {
-            row.iter_mut().for_each(|v| *v /= n);
-        }
-    }
-    Ok(out)
-}
-
-/// Elementwise Add / Sub / Mul / Div with numpy broadcasting of a scalar or a row vector on
-/// either side.
-pub fn binary(op: &str, a: &Mat, b: &Mat) -> Result<Mat, String> {
-    let f = match op {
-        "Add" => |x: f64, y: f64| x + y,
-        "Sub" => |x: f64, y: f64| x - y,
-        "Mul" => |x: f64, y: f64| x * y,
-        _ => |x: f64, y: f64| x / y,
-    };
-    let (big, small, swapped) = if a.data.len() >= b.data.len() {
-        (a, b, false)
-    } else {
-        (b, a, true)
-    };
-    let at = |i: usize| -> Option<f64> {
-        match small.data.len() {
-            1 => Some(small.data[0]),
-            n if n == big.data.len() => Some(small.data[i]),
-            n if n == big.cols => Some(small.data[i % big.cols]),
-            _ => None,
-        }
-    };
-    let mut out = big.clone();
-    for (i, v) in out.data.iter_mut().enumerate() {
-        let s = at(i).ok_or_else(|| {
-            format!(
-                "{op}: cannot broadcast {} values against {}x{}",
-                small.data.len(),
-                big.rows,
-                big.cols
-            )
-        })?;
-        *v = if swapped { f(s, *v) } else { f(*v, s) };
-    }
-    Ok(out)
-}
-
-/// Sigmoid / Softmax (last axis) / Exp / Abs / Neg and friends.
-pub fn unary(op: &str, x: &Mat) -> Mat {
-    let mut out = x.clone();
-    match op {
-        "Softmax" => out
-            .data
-            .chunks_mut(x.cols.max(1))
-            .for_each(|r| softmax(r, false)),
-        _ => out.data.iter_mut().for_each(|v| {
-            *v = match op {
-                "Sigmoid" => logistic(*v),
-                "Exp" => v.exp(),
-                "Log" => v.ln(),
-                "Abs" => v.abs(),
-                "Neg" => -*v,
-                "Relu" => v.max(0.0),
-                "Tanh" => v.tanh(),
-                _ => *v, // Identity, Cast to a float type
-            }
-        }),
-    }
-    out
-}
-
-/// The standard ops [`unary`] handles.
-pub const UNARY: &[&str] = &[
-    "Identity", "Cast", "Sigmoid", "Softmax", "Exp", "Log", "Abs", "Neg", "Relu", "Tanh",
-];
-
-/// The standard ops [`binary`] handles.
-pub const BINARY: &[&str] = &["Add", "Sub", "Mul", "Div"];
