@@ -138,5 +138,47 @@ fn load(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, engine, split_duplicates, load);
+/// A user's network scored natively: skl2onnx's and PyTorch's MLPs (models/) over 100k rows of 7
+/// features, and the CatBoost regressor over 100k rows with three string columns.
+fn user_models(c: &mut Criterion) {
+    let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let n = 100_000;
+    let rows: Vec<f64> = (0..n * 7)
+        .map(|i| (splitmix64(i as u64) % 1000) as f64 / 10.0)
+        .collect();
+    let mut g = c.benchmark_group("user_model_100k");
+    g.sample_size(10);
+    for file in ["sklearn_mlp_binary.onnx", "torch_mlp_binary.onnx"] {
+        let m = leakhound::UserModel::load(&models.join(file)).expect("model");
+        g.bench_function(file, |b| b.iter(|| m.predict(&rows, 7).expect("predict")));
+    }
+    let m = leakhound::UserModel::load(&models.join("catboost_regression.json")).expect("model");
+    let mut b = Table::builder();
+    for (j, name) in m
+        .feature_names
+        .clone()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        b = if ["region", "home_owner", "marketing_channel"].contains(&name.as_str()) {
+            b.text(
+                name.as_str(),
+                (0..n).map(|i| ["north", "south", "east"][(i + j) % 3]),
+            )
+        } else {
+            b.numeric(
+                name.as_str(),
+                (0..n).map(|i| (splitmix64((j * n + i) as u64) % 1000) as f64),
+            )
+        };
+    }
+    let t = b.build().expect("table");
+    g.bench_function("catboost_regression.json", |b| {
+        b.iter(|| m.predict_table(&t).expect("predict"))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, engine, split_duplicates, load, user_models);
 criterion_main!(benches);

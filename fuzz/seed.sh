@@ -5,11 +5,12 @@
 # byte of an xgboost input picks UBJSON (bit 0) over JSON.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p fuzz/corpus/{csv,onnx,xgboost,lightgbm}
+mkdir -p fuzz/corpus/{csv,onnx,xgboost,lightgbm,catboost}
 for f in tests/data/*.csv; do (printf '\x00'; head -c 3000 "$f") > "fuzz/corpus/csv/$(basename "$f")"; done
 printf '\x00a,b,y\n1,"x\ny",0\n2,,1\n3,inf,0\n' > fuzz/corpus/csv/quoted
 (printf '\x01'; gzip -c tests/data/iris.csv) > fuzz/corpus/csv/iris.gz
-cp models/*.onnx tests/data/mlp.onnx fuzz/corpus/onnx/
-for f in models/*.json; do (printf '\x00'; cat "$f") > "fuzz/corpus/xgboost/$(basename "$f")"; done
+cp models/*.onnx tests/data/unsupported_op.onnx fuzz/corpus/onnx/
+for f in models/xgboost_*.json; do (printf '\x00'; cat "$f") > "fuzz/corpus/xgboost/$(basename "$f")"; done
 (printf '\x01'; cat models/xgboost_multiclass.ubj) > fuzz/corpus/xgboost/multi.ubj
 cp models/*.txt fuzz/corpus/lightgbm/
+cp models/catboost_*.json tests/data/catboost_ctr.json fuzz/corpus/catboost/

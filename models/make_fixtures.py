@@ -40,9 +40,12 @@ def out(name):
 MANIFEST = []
 
 
-def record(name, task, features, reference_from):
-    MANIFEST.append({"file": name, "task": task, "features": features,
-                     "reference": f"reference/{name}.csv", "reference_from": reference_from})
+def record(name, task, features, reference_from, data=None, target=None):
+    entry = {"file": name, "task": task, "features": features,
+             "reference": f"reference/{name}.csv", "reference_from": reference_from}
+    if data is not None:
+        entry["data"], entry["target"] = data, target
+    MANIFEST.append(entry)
 
 
 def write_reference(name, values):
@@ -178,13 +181,24 @@ def onnxmltools_models():
         onnx_reference(name, features, task)
 
 
+GROUPS = {"xgboost": xgboost_models, "lightgbm": lightgbm_models, "sklearn": sklearn_models,
+          "onnxmltools": onnxmltools_models}
+
+
 if __name__ == "__main__":
+    import sys
+    import make_fixtures_raw  # the models fed from raw tables (issue 18)
+    GROUPS.update(make_fixtures_raw.GROUPS)
     os.makedirs(os.path.join(HERE, "reference"), exist_ok=True)
-    xgboost_models()
-    lightgbm_models()
-    sklearn_models()
-    onnxmltools_models()
+    for group in sys.argv[1:] or list(GROUPS):
+        GROUPS[group]()
     import json
+    # Regenerating some groups keeps the other groups' entries.
+    if sys.argv[1:] and os.path.exists(out("fixtures.json")):
+        with open(out("fixtures.json")) as f:
+            kept = [m for m in json.load(f)["models"]
+                    if m["file"] not in {e["file"] for e in MANIFEST}]
+        MANIFEST[:0] = kept
     with open(out("fixtures.json"), "w") as f:
         json.dump({"data": "data/loans.csv", "reference_rows": REF_ROWS, "models": MANIFEST}, f,
                   indent=1)
