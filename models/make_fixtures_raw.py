@@ -50,7 +50,9 @@ def raw_onnx_reference(name, task, data, target, features, frame, check=None, to
         outputs = sess.run(None, onnx_feeds(sess, frame))
     else:
         outputs = sess.run(None, {sess.get_inputs()[0].name: frame[features].to_numpy(np.float32)})
-    scores = [o for o in outputs if np.asarray(o).dtype.kind == "f"][0]
+    scores = [o for o in outputs if isinstance(o, list) or np.asarray(o).dtype.kind == "f"][0]
+    if isinstance(scores, list):  # ZipMap: one {label: probability} per row
+        scores = np.array([[row[k] for k in sorted(row)] for row in scores])
     if check is not None:
         check = np.asarray(check, dtype=np.float64)
         gap = np.abs(np.asarray(scores, dtype=np.float64).reshape(check.shape) - check)
@@ -81,6 +83,11 @@ def sklearn_pipelines():
     name = "sklearn_pipeline_onehot_binary.onnx"
     save_onnx(name, to_onnx(pipe, x[:1], options={id(pipe[-1]): {"zipmap": False}},
                             target_opset=opset))
+    raw_onnx_reference(name, "binary", "data/titanic.csv", "survived", list(x.columns), x,
+                       pipe.predict_proba(x))
+    # The same pipeline exported with skl2onnx's default ZipMap (a list of {label: p} maps).
+    name = "sklearn_pipeline_zipmap_binary.onnx"
+    save_onnx(name, to_onnx(pipe, x[:1], target_opset=opset))
     raw_onnx_reference(name, "binary", "data/titanic.csv", "survived", list(x.columns), x,
                        pipe.predict_proba(x))
     # Penguins (3 species, missing numbers and text): mean imputation, a constant for missing

@@ -238,14 +238,15 @@ pub struct AuditArgs {
     /// would need more than this many GB. Default: three quarters of the machine's memory.
     #[arg(long, value_name = "GB")]
     pub memory_limit: Option<f64>,
-    /// Also audit your own trained model: .onnx (skl2onnx / onnxmltools, zipmap=False),
-    /// .json or .ubj (XGBoost save_model), .txt (LightGBM save_model). It is scored and its
-    /// permutation importance computed on the --test data (or on this file without --test).
+    /// Also audit your own trained model: .onnx (skl2onnx pipelines fed the raw columns,
+    /// onnxmltools, torch.onnx.export), .json (CatBoost format="json", or XGBoost), .ubj
+    /// (XGBoost), .txt (LightGBM). It is scored and its permutation importance computed on the
+    /// --test data (or on this file without --test).
     /// Pickle/joblib files are refused: they can run code when loaded.
     #[arg(long, value_name = "FILE")]
     pub model_file: Option<PathBuf>,
-    /// The model's input columns in order, for a model that stores no feature names (most
-    /// ONNX exports); without it such a model takes the feature columns in file order.
+    /// The model's input columns in order, for a model that stores no feature names (a single
+    /// wide ONNX input, PyTorch); without it such a model takes the feature columns in file order.
     #[arg(
         long,
         value_name = "COLS",

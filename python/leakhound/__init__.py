@@ -80,6 +80,7 @@ def audit(
     ignore: Optional[Iterable[str]] = None,
     allow: Optional[Iterable[str]] = None,
     model: Any = None,
+    model_features: Optional[Iterable[str]] = None,
     seed: int = 42,
     max_rows: Optional[int] = None,
     threads: Optional[int] = None,
@@ -99,7 +100,9 @@ def audit(
     ``predict`` (regression), e.g. a scikit-learn ``Pipeline`` or an XGBoost/LightGBM sklearn
     model. It is called in batches with a frame of the same kind and columns as ``data``
     (``test`` when given) to measure its permutation importance; the report's ``user_model``
-    section says which numbers came from it.
+    section says which numbers came from it. Or the path of an exported model file (ONNX,
+    CatBoost or XGBoost JSON, XGBoost UBJSON, LightGBM text), read and evaluated by leakhound
+    as ``--model-file`` is; ``model_features`` names its inputs when the file stores none.
 
     ``task``: auto, binary, multiclass or regression. ``time_col``, ``group_col``, ``id_cols``,
     ``ignore``, ``allow``, ``split_col``: the roles of columns, as on the command line.
@@ -112,7 +115,9 @@ def audit(
         raise ValueError(f"target: expected a column name, got {type(target).__name__}")
     frame, kind = _arrow(data, "data")
     test_frame, test_kind = (None, None) if test is None else _arrow(test, "test")
-    model_frame, model_kind = None, None
+    model_frame, model_kind, model_file = None, None, None
+    if isinstance(model, (str, os.PathLike)):
+        model_file, model = os.fspath(model), None
     if model is not None:
         if not (hasattr(model, "predict_proba") or hasattr(model, "predict")):
             raise ValueError(
@@ -145,6 +150,8 @@ def audit(
         model=model,
         model_frame=model_frame,
         model_kind=model_kind,
+        model_file=model_file,
+        model_features=list(model_features or []),
         seed=seed,
         max_rows=max_rows,
         threads=threads,

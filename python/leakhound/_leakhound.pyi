@@ -34,6 +34,8 @@ def audit(
     model: Any = None,
     model_frame: Any = None,
     model_kind: Optional[str] = None,
+    model_file: Optional[str] = None,
+    model_features: List[str] = ...,
     seed: int = 42,
     max_rows: Optional[int] = None,
     threads: Optional[int] = None,

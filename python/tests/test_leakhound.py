@@ -238,3 +238,22 @@ def test_an_interrupt_stops_the_audit_promptly():
     finally:
         timer.cancel()
         signal.signal(signal.SIGINT, previous)
+
+
+def test_exported_model_files_from_a_notebook():
+    """A path as ``model``: the skl2onnx pipeline is fed the DataFrame's raw string columns, and
+    the CatBoost model trained with the post-outcome columns is caught leaning on them."""
+    titanic = pd.read_csv(REPO / "models" / "data" / "titanic.csv")
+    r = leakhound.audit(titanic, "survived", model=REPO / "models" / "sklearn_pipeline_onehot_binary.onnx")
+    u = r.to_dict()["user_model"]
+    assert u["format"] == "onnx"
+    shares = {i["feature"]: i["importance_share"] for i in u["importance"]}
+    assert shares["sex"] > 0.3
+    assert not [f for f in r.to_dict()["findings"] if f["kind"] == "model_relies_on_leak"]
+    leaky = leakhound.audit(
+        pd.read_csv(CREDIT), "card", model=str(REPO / "models" / "catboost_binary_leaky.json")
+    )
+    relied = [f for f in leaky.to_dict()["findings"] if f["kind"] == "model_relies_on_leak"]
+    assert relied and "expenditure" in relied[0]["features"]
+    with pytest.raises(ValueError, match="unsupported operator Erf"):
+        leakhound.audit(titanic, "survived", model=REPO / "tests" / "data" / "unsupported_op.onnx")

@@ -145,7 +145,7 @@ pub struct UserModel {
 }
 
 /// How to export instead of pickling, shown when a pickle is refused.
-const EXPORT_HINT: &str = "export it instead: scikit-learn with skl2onnx (to_onnx(model, X[:1], options={id(model): {'zipmap': False}}) -> model.onnx), XGBoost with booster.save_model(\"m.json\") or \"m.ubj\", LightGBM with booster.save_model(\"m.txt\")";
+const EXPORT_HINT: &str = "export it instead: scikit-learn with skl2onnx (to_onnx(model_or_pipeline, X[:1]) -> model.onnx), PyTorch with torch.onnx.export, CatBoost with model.save_model(\"m.json\", format=\"json\"), XGBoost with booster.save_model(\"m.json\") or \"m.ubj\", LightGBM with booster.save_model(\"m.txt\")";
 
 impl UserModel {
     /// Load a model file, choosing the format by extension and checking the content agrees.

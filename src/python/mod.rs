@@ -208,9 +208,9 @@ fn compare_reports(
 #[pyo3(signature = (
     data, target, *, test = None, task = "auto", time_col = None, group_col = None,
     id_cols = Vec::new(), ignore = Vec::new(), allow = Vec::new(), split_col = None,
-    model = None, model_frame = None, model_kind = None, seed = 42, max_rows = None,
-    threads = None, folds = None, repeats = None, peel = true, thresholds = None,
-    name = None, test_name = None
+    model = None, model_frame = None, model_kind = None, model_file = None,
+    model_features = Vec::new(), seed = 42, max_rows = None, threads = None, folds = None,
+    repeats = None, peel = true, thresholds = None, name = None, test_name = None
 ))]
 #[allow(clippy::too_many_arguments)]
 fn audit(
@@ -228,6 +228,8 @@ fn audit(
     model: Option<Py<PyAny>>,
     model_frame: Option<Py<PyAny>>,
     model_kind: Option<String>,
+    model_file: Option<String>,
+    model_features: Vec<String>,
     seed: u64,
     max_rows: Option<usize>,
     threads: Option<usize>,
@@ -288,6 +290,16 @@ fn audit(
     if let Some(m) = model {
         let p = predictor::PyPredictor::new(py, m, model_frame, model_kind)?;
         a = a.predictor(Box::new(p));
+    }
+    if let Some(path) = model_file {
+        // An exported model file, read (never executed) as the command line reads it.
+        let m = py
+            .detach(|| crate::UserModel::load(std::path::Path::new(&path)))
+            .map_err(to_py)?;
+        a = a.model(m);
+    }
+    if !model_features.is_empty() {
+        a = a.model_features(model_features);
     }
     let pool = {
         let mut b = rayon::ThreadPoolBuilder::new();
