@@ -19,11 +19,22 @@ pub fn permutation(
     repeats: usize,
     seed: u64,
 ) -> Vec<Vec<f64>> {
-    let view = x.view();
+    // The held-out rows as a compact matrix: the permuted copies cover these rows only (a few
+    // thousand bytes a column, not the whole column per group and repeat).
+    let local: Vec<Vec<u8>> = x
+        .cols
+        .iter()
+        .map(|c| rows.iter().map(|&r| c[r as usize]).collect())
+        .collect();
+    let view: Vec<&[u8]> = local.iter().map(Vec::as_slice).collect();
+    let positions: Vec<u32> = (0..rows.len() as u32).collect();
     // Pair rows for shuffling in content order, so the file's row order does not matter.
-    let mut rows_by_key: Vec<u32> = rows.to_vec();
-    rows_by_key.sort_by_key(|&r| (x.row_keys[r as usize], r));
-    let base = skill(labels, &model.predict(&view, rows), rows);
+    let mut by_key: Vec<u32> = positions.clone();
+    by_key.sort_by_key(|&i| {
+        let r = rows[i as usize];
+        (x.row_keys[r as usize], r)
+    });
+    let base = skill(labels, &model.predict(&view, &positions), rows);
     // Permuted copies of each group's columns, per repeat.
     let copies: Vec<Vec<Vec<Vec<u8>>>> = groups
         .par_iter()
@@ -38,9 +49,9 @@ pub fn permutation(
                     group
                         .iter()
                         .map(|&f| {
-                            let mut c = x.cols[f].clone();
-                            for (i, &r) in rows_by_key.iter().enumerate() {
-                                c[r as usize] = x.cols[f][rows_by_key[perm[i]] as usize];
+                            let mut c = local[f].clone();
+                            for (i, &p) in by_key.iter().enumerate() {
+                                c[p as usize] = local[f][by_key[perm[i]] as usize];
                             }
                             c
                         })
@@ -62,7 +73,7 @@ pub fn permutation(
             });
         }
     }
-    let preds = model.predict_variants(&view, &variants, rows);
+    let preds = model.predict_variants(&view, &variants, &positions);
     preds
         .chunks(repeats)
         .map(|reps| reps.iter().map(|p| base - skill(labels, p, rows)).collect())
