@@ -146,6 +146,9 @@ pub struct OutputArgs {
     /// No progress output on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print the seconds each stage took (reading included) after the summary.
+    #[arg(long)]
+    pub timings: bool,
     /// Seed for every random step (folds, sampling, permutations, models).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,

@@ -95,7 +95,7 @@ mod table;
 
 pub use audit::{Audit, Progress};
 pub use checks::Thresholds;
-pub use data::{ColumnType, ReadOptions, Task, TaskChoice};
+pub use data::{ColumnType, ReadOptions, ReadProgress, Task, TaskChoice};
 pub use error::{Error, Result};
 pub use finding::{Finding, FindingKind, Severity};
 pub use importance::EngineSettings;

@@ -267,6 +267,14 @@ impl Audit {
                 problem: "given without a model".into(),
             });
         }
+        let started = std::time::Instant::now();
+        let mut timings = std::collections::BTreeMap::new();
+        if let Some(t) = data.read_seconds() {
+            timings.insert("reading".to_string(), t);
+        }
+        if let Some(t) = self.test.as_ref().and_then(Table::read_seconds) {
+            timings.insert("reading_test".to_string(), t);
+        }
         let source = data.name().to_string();
         let columns = data.columns();
         let mut frame = data.into_frame();
@@ -308,6 +316,7 @@ impl Audit {
             (None, Some(f)) => Some((Dataset::from_frame(f, &roles)?, SplitMode::Column)),
             (None, None) => None,
         };
+        timings.insert("preparing".to_string(), started.elapsed().as_secs_f64());
         let quiet = |_: &str| {};
         let phase: &dyn Fn(&str) = match &self.progress {
             Some(p) => p.as_ref(),
@@ -324,6 +333,7 @@ impl Audit {
                 source: &source,
                 columns,
                 cancel: self.cancel.as_deref(),
+                timings,
             },
             &settings,
             phase,

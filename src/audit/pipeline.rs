@@ -37,6 +37,8 @@ pub(crate) struct Inputs<'a> {
     pub columns: usize,
     /// Set from another thread to stop the audit at the next phase (Ctrl-C in a notebook).
     pub cancel: Option<&'a AtomicBool>,
+    /// Seconds of the stages before the pipeline (reading the files, preparing the dataset).
+    pub timings: BTreeMap<String, f64>,
 }
 
 /// Seconds per phase.
@@ -46,10 +48,14 @@ struct Clock {
 }
 
 impl Clock {
-    fn new() -> Self {
+    /// A clock that starts now, after the stages already timed.
+    fn new(before: &BTreeMap<String, f64>) -> Self {
         Clock {
             start: Instant::now(),
-            timings: BTreeMap::new(),
+            timings: before
+                .iter()
+                .map(|(k, v)| (k.clone(), round6(*v)))
+                .collect(),
         }
     }
 
@@ -63,7 +69,7 @@ impl Clock {
 /// Run the audit: each phase is one call, timed, announced through `phase`.
 pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Result<Report> {
     let ds = inp.ds;
-    let mut clock = Clock::new();
+    let mut clock = Clock::new(&inp.timings);
     let phase = |name: &str| -> Result<()> {
         if inp.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
             return Err(Error::Cancelled);

@@ -115,18 +115,23 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
         }
         None => leakhound::ReadOptions::default_memory_limit(),
     };
+    let progress = Progress::new(args.output.quiet);
     let opts = ReadOptions {
         memory_limit,
         delimiter: args.delimiter,
         max_rows: args.max_rows,
         seed: args.output.seed,
         stratify_by: Some(args.target.clone()),
+        progress: progress.reader("reading data"),
     };
-    let progress = Progress::new(args.output.quiet);
     progress.phase("reading data");
     let data = Table::read(&args.input, &opts)?;
     if let Some(path) = &args.test {
         progress.phase("reading test data");
+        let opts = ReadOptions {
+            progress: progress.reader("reading test data"),
+            ..opts
+        };
         audit = audit.test(Table::read(path, &opts)?);
     }
     let bar = progress.clone();

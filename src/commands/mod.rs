@@ -71,6 +71,30 @@ impl Progress {
             b.set_message(msg.to_string());
         }
     }
+
+    /// A reading-progress callback for [`leakhound::ReadOptions`]: bytes (of the file's size
+    /// when known) and rows so far, with their rates. `None` when nothing is shown.
+    pub fn reader(&self, what: &str) -> Option<std::sync::Arc<leakhound::ReadProgress>> {
+        let bar = self.bar.clone()?;
+        let what = what.to_string();
+        let start = std::time::Instant::now();
+        Some(std::sync::Arc::new(
+            move |bytes: u64, size: u64, rows: u64| {
+                let secs = start.elapsed().as_secs_f64().max(1e-3);
+                let mb = bytes as f64 / 1e6;
+                let of = if size > 0 {
+                    format!(" of {:.0} MB", size as f64 / 1e6)
+                } else {
+                    String::new()
+                };
+                bar.set_message(format!(
+                    "{what}: {mb:.0} MB{of}, {rows} rows ({:.0} MB/s, {:.0}k rows/s)",
+                    mb / secs,
+                    rows as f64 / secs / 1e3
+                ));
+            },
+        ))
+    }
 }
 
 impl Drop for Progress {
@@ -116,8 +140,51 @@ pub fn deliver(report: &Report, out: &OutputArgs) -> Result<Outcome> {
             out.out.join("report.json").display()
         )
     };
+    let text = if out.timings && !out.json {
+        format!("{text}{}", timings_table(&report.timings))
+    } else {
+        text
+    };
     print_stdout(&text)?;
     Ok(outcome(out.fail_on, report.max_severity()))
+}
+
+/// The `--timings` breakdown: each stage in the order it runs, its seconds and share.
+fn timings_table(timings: &std::collections::BTreeMap<String, f64>) -> String {
+    const ORDER: &[&str] = &[
+        "reading",
+        "reading_test",
+        "preparing",
+        "binning",
+        "single_feature_power",
+        "importance",
+        "checks",
+        "peeling",
+        "user_model",
+        "split",
+    ];
+    let total: f64 = timings.values().sum();
+    let mut stages: Vec<(&str, f64)> = ORDER
+        .iter()
+        .filter_map(|k| timings.get(*k).map(|v| (*k, *v)))
+        .collect();
+    stages.extend(
+        timings
+            .iter()
+            .filter(|(k, _)| !ORDER.contains(&k.as_str()))
+            .map(|(k, v)| (k.as_str(), *v)),
+    );
+    let mut out = String::from("\ntimings (seconds)\n");
+    for (name, secs) in stages {
+        let share = if total > 0.0 {
+            secs / total * 100.0
+        } else {
+            0.0
+        };
+        out.push_str(&format!("  {name:<22}{secs:>9.2}  {share:>5.1}%\n"));
+    }
+    out.push_str(&format!("  {:<22}{total:>9.2}\n", "total"));
+    out
 }
 
 /// `thresholds` with each `--threshold KEY=VALUE` flag applied in turn (range checks are the

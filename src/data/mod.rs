@@ -5,6 +5,7 @@
 #[cfg(feature = "arrow")]
 pub(crate) mod arrow;
 pub(crate) mod builder;
+mod chunks;
 mod dataset;
 mod reader;
 pub mod sample;
@@ -17,7 +18,7 @@ pub use dataset::{Dataset, Roles, Target, Task, TaskChoice};
 pub use reader::read_delimited_bytes;
 #[cfg(all(feature = "parquet", feature = "internals"))]
 pub use reader::read_parquet_records;
-pub use reader::{default_memory_limit, read_frame, ReadOptions};
+pub use reader::{default_memory_limit, read_frame, ReadOptions, ReadProgress};
 
 /// Code used in categorical columns for a missing value.
 pub const MISSING_CODE: u32 = u32::MAX;

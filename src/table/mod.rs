@@ -44,6 +44,8 @@ pub struct Table {
     frame: Frame,
     name: String,
     columns: usize,
+    /// Seconds spent reading it from a file (the report's `reading` timing).
+    read_seconds: Option<f64>,
 }
 
 impl Table {
@@ -66,8 +68,11 @@ impl Table {
     /// stratified by a column, memory limit).
     pub fn read(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<Table> {
         let path = path.as_ref();
+        let start = std::time::Instant::now();
         let frame = data::read_frame(path, opts)?;
-        Ok(Table::from_frame(frame, path.display().to_string()))
+        let mut table = Table::from_frame(frame, path.display().to_string());
+        table.read_seconds = Some(start.elapsed().as_secs_f64());
+        Ok(table)
     }
 
     /// A builder of a table from named typed columns.
@@ -81,11 +86,17 @@ impl Table {
             frame,
             name,
             columns,
+            read_seconds: None,
         }
     }
 
     pub(crate) fn into_frame(self) -> Frame {
         self.frame
+    }
+
+    /// Seconds spent reading the table from its file, when it was read from one.
+    pub fn read_seconds(&self) -> Option<f64> {
+        self.read_seconds
     }
 
     pub(crate) fn frame(&self) -> &Frame {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::ops::Attrs;
 use super::proto::{dtype, NodeProto};
-use super::tensor::{Data, Tensor};
+use super::tensor::{size, Data, Tensor};
 
 /// A 2-D view of a tensor for the row-wise ML operators: `[C]` is one row, `[N, C]` is itself,
 /// higher ranks keep their first dimension.
@@ -51,7 +51,7 @@ pub fn one_hot(node: &NodeProto, x: &Tensor) -> Result<Tensor, String> {
                 .collect()
         }
     };
-    let mut out = vec![0.0; position.len() * k];
+    let mut out = vec![0.0; size(&[position.len(), k])?];
     for (i, p) in position.iter().enumerate() {
         match p {
             Some(j) => out[i * k + j] = 1.0,
@@ -309,7 +309,7 @@ pub fn array_feature_extractor(x: &Tensor, indices: &Tensor) -> Result<Tensor, S
         })
         .collect::<Result<_, _>>()?;
     let outer = x.len() / last.max(1);
-    let mut positions = Vec::with_capacity(outer * idx.len());
+    let mut positions = Vec::with_capacity(size(&[outer, idx.len()])?);
     for o in 0..outer {
         positions.extend(idx.iter().map(|&i| o * last + i));
     }
@@ -335,7 +335,13 @@ pub fn feature_vectorizer(node: &NodeProto, parts: &[&Tensor]) -> Result<Tensor,
         ));
     }
     let n = parts.first().map_or(0, |p| rows_cols(p).0);
-    let width: usize = dims.iter().map(|&d| d.max(0) as usize).sum();
+    let width = dims
+        .iter()
+        .try_fold(0usize, |w, &d| {
+            w.checked_add(usize::try_from(d).unwrap_or(0))
+        })
+        .ok_or("input dimensions overflow")?;
+    size(&[n, width])?;
     let values: Vec<_> = parts.iter().map(|p| p.as_f64()).collect::<Result<_, _>>()?;
     let mut out = Vec::with_capacity(n * width);
     for r in 0..n {

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::ops::{logistic, softmax, Attrs};
 use super::proto::{dtype, NodeProto};
 use super::tensor::{
-    axis, broadcast_index, broadcast_shape, class_of, fit, strides, Class, Data, Tensor,
+    axis, broadcast_index, broadcast_shape, class_of, fit, size, strides, Class, Data, Tensor,
 };
 
 /// The default-domain operators evaluated here.
@@ -516,6 +516,7 @@ fn gemm(a: &Tensor, b: &Tensor, c: Option<&Tensor>, at: &Attrs) -> Result<Tensor
     if k != k2 {
         return Err(format!("Gemm: inner dimensions {k} and {k2} differ"));
     }
+    size(&[n, m])?;
     let mut out = product(n, k, m, &av, &bv);
     if alpha != 1.0 {
         out.iter_mut().for_each(|v| *v *= alpha);
@@ -558,6 +559,7 @@ fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor, String> {
     let batch_a = &sa[..sa.len() - 2];
     let batch_b = &sb[..sb.len() - 2];
     let batch = broadcast_shape(&[batch_a, batch_b])?;
+    size(&[size(&batch)?, n, m])?;
     let ia = broadcast_index(batch_a, &batch);
     let ib = broadcast_index(batch_b, &batch);
     let (x, y) = (a.as_f64()?, b.as_f64()?);
@@ -700,7 +702,7 @@ fn reshape(x: &Tensor, shape: &Tensor, allow_zero: bool) -> Result<Tensor, Strin
         }
     }
     if let Some(i) = infer {
-        let known: usize = out.iter().product();
+        let known = size(&out)?;
         if known == 0 || !x.len().is_multiple_of(known) {
             return Err(format!("Reshape: {} values do not fit {want:?}", x.len()));
         }
@@ -758,7 +760,7 @@ fn gather(x: &Tensor, indices: &Tensor, ax: i64) -> Result<Tensor, String> {
                 .ok_or_else(|| format!("Gather index {i} out of range 0..{len}"))
         })
         .collect::<Result<_, _>>()?;
-    let mut positions = Vec::with_capacity(outer * idx.len() * inner);
+    let mut positions = Vec::with_capacity(size(&[outer, idx.len(), inner])?);
     for o in 0..outer {
         for &j in &idx {
             positions.extend((0..inner).map(|i| (o * len + j) * inner + i));

@@ -138,7 +138,7 @@ impl Tensor {
 
     /// A copy with a new shape (same element count).
     pub fn reshaped(&self, shape: Vec<usize>) -> Result<Tensor, String> {
-        if shape.iter().product::<usize>() != self.len() {
+        if size(&shape)? != self.len() {
             return Err(format!("cannot reshape {} values to {shape:?}", self.len()));
         }
         Ok(Tensor {
@@ -169,7 +169,7 @@ impl Tensor {
             .iter()
             .map(|&d| usize::try_from(d).ok())
             .collect::<Option<_>>()?;
-        let n: usize = shape.iter().product();
+        let n = size(&shape).ok()?;
         let tensor = match class_of(t.data_type)? {
             Class::Str => Tensor {
                 shape,
@@ -194,6 +194,28 @@ impl Tensor {
         };
         (tensor.len() == n).then_some(tensor)
     }
+}
+
+/// The most elements a tensor may hold (a model file cannot make leakhound allocate without
+/// bound).
+pub const MAX_ELEMENTS: usize = 1 << 31;
+
+/// Elements of a shape, or an error when it is beyond [`MAX_ELEMENTS`] (zero-sized dimensions
+/// do not hide huge ones: every product of dimensions stays in range).
+pub fn size(shape: &[usize]) -> Result<usize, String> {
+    let mut nonzero = 1usize;
+    let mut zero = false;
+    for &d in shape {
+        if d == 0 {
+            zero = true;
+        } else {
+            nonzero = nonzero
+                .checked_mul(d)
+                .filter(|&n| n <= MAX_ELEMENTS)
+                .ok_or_else(|| format!("a tensor of shape {shape:?} is too large"))?;
+        }
+    }
+    Ok(if zero { 0 } else { nonzero })
 }
 
 /// Normalise a possibly negative axis for a tensor of `rank` dimensions.
@@ -224,6 +246,7 @@ pub fn broadcast_shape(shapes: &[&[usize]]) -> Result<Vec<usize>, String> {
             }
         }
     }
+    size(&out)?;
     Ok(out)
 }
 
