@@ -64,13 +64,24 @@ impl BinnedMatrix {
             m.edges.push(edges);
             m.labels.push(labels);
         }
-        m.row_keys = (0..rows)
-            .map(|r| {
-                m.cols.iter().enumerate().fold(0x5151_u64, |h, (f, c)| {
-                    splitmix64(h ^ u64::from(c[r]) ^ ((f as u64) << 8))
-                })
-            })
-            .collect();
+        // Row keys in parallel blocks of rows (each key depends on its row only).
+        let cols = &m.cols;
+        m.row_keys = {
+            use rayon::prelude::*;
+            let mut keys = vec![0u64; rows];
+            keys.par_chunks_mut(4096)
+                .enumerate()
+                .for_each(|(chunk, out)| {
+                    let start = chunk * 4096;
+                    for (i, k) in out.iter_mut().enumerate() {
+                        let r = start + i;
+                        *k = cols.iter().enumerate().fold(0x5151_u64, |h, (f, c)| {
+                            splitmix64(h ^ u64::from(c[r]) ^ ((f as u64) << 8))
+                        });
+                    }
+                });
+            keys
+        };
         m
     }
 
@@ -134,10 +145,25 @@ fn bin_column(c: &Column) -> Binned {
 
 fn bin_numeric(v: &[f64]) -> Binned {
     let mut sorted: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
-    sorted.sort_by(f64::total_cmp);
-    let mut uniq = sorted.clone();
-    uniq.dedup();
-    let edges: Vec<f64> = if uniq.len() <= MAX_BINS {
+    // Values equal under total_cmp are the same bits: an unstable sort gives the same array.
+    sorted.sort_unstable_by(f64::total_cmp);
+    let few = {
+        let mut distinct = 0usize;
+        let mut prev: Option<f64> = None;
+        for &x in &sorted {
+            if prev != Some(x) {
+                distinct += 1;
+                if distinct > MAX_BINS {
+                    break;
+                }
+            }
+            prev = Some(x);
+        }
+        distinct <= MAX_BINS
+    };
+    let edges: Vec<f64> = if few {
+        let mut uniq = sorted.clone();
+        uniq.dedup();
         uniq
     } else {
         // Quantile edges over the sorted values; duplicates collapse so heavy values keep one bin.
