@@ -281,6 +281,63 @@ fn value_codes(v: &[f64]) -> Vec<u32> {
         .collect()
 }
 
+/// A hasher for keys that are hashes already.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.0 = u64::from(v) | u64::from(v) << 32;
+    }
+}
+
+/// How the kept rows of a feature's own values fall into repeated values: what the coverage
+/// tests of [`in_sample`] and [`value_lookup`] read, counted without gathering rows.
+struct OwnLevels {
+    /// Kept rows with a value.
+    present: usize,
+    /// Values held by two rows or more.
+    repeated: usize,
+    /// Rows holding such a value.
+    covered: usize,
+}
+
+impl OwnLevels {
+    fn count(level: &[u32], keep: &dyn Fn(u32) -> bool) -> OwnLevels {
+        // The levels are hashes already (value_codes): they index the table as they are.
+        let mut counts: HashMap<u32, usize, std::hash::BuildHasherDefault<PassThrough>> =
+            HashMap::default();
+        let mut present = 0;
+        for &l in level {
+            if l != MISSING_CODE && keep(l) {
+                present += 1;
+                *counts.entry(l).or_default() += 1;
+            }
+        }
+        let repeated = counts.values().filter(|&&c| c >= 2).count();
+        let covered = counts.values().filter(|&&c| c >= 2).sum();
+        OwnLevels {
+            present,
+            repeated,
+            covered,
+        }
+    }
+
+    /// Whether at least `levels` repeated values covering `coverage` of the rows exist: both
+    /// tests fail without them.
+    fn may_match(&self, levels: usize, coverage: f64) -> bool {
+        self.repeated >= levels && self.covered as f64 >= coverage * self.present as f64
+    }
+}
+
 /// What a match found.
 struct Match {
     mechanism: &'static str,
@@ -509,10 +566,37 @@ impl Check for TargetEncoding {
         let keep = move |level: u32| {
             stride == 1 || crate::data::sample::splitmix64(u64::from(level)).is_multiple_of(stride)
         };
-        let mut out = Vec::new();
-        for f in 0..ctx.ds.features.len() {
-            let Some(v) = numbers(ctx, f) else { continue };
+        // Both identities need MIN_LEVELS tested levels: a level column with fewer kept levels
+        // cannot match, and is not scanned (on a large table a column of a few levels often
+        // keeps none).
+        let categories: Vec<_> = categories
+            .into_iter()
+            .filter(|(_, codes)| {
+                // Level codes are dense (category codes, bins): a flag per code.
+                let mut seen = vec![
+                    false;
+                    codes
+                        .iter()
+                        .filter(|&&l| l != MISSING_CODE)
+                        .max()
+                        .map_or(0, |&m| m as usize + 1)
+                ];
+                let mut distinct = 0;
+                codes.iter().filter(|&&l| l != MISSING_CODE).any(|&l| {
+                    if !seen[l as usize] {
+                        seen[l as usize] = true;
+                        distinct += usize::from(keep(l));
+                    }
+                    distinct >= MIN_LEVELS
+                })
+            })
+            .collect();
+        // The search, feature by feature in parallel; the findings in feature order.
+        let search = |f: usize| {
+            let v = numbers(ctx, f)?;
             let mut found = None;
+            let own = value_codes(v);
+            let repeats = OwnLevels::count(&own, &keep);
             'search: for t in &targets {
                 let tol = tolerance(&t.y);
                 let p = t.y.iter().sum::<f64>() / t.y.len().max(1) as f64;
@@ -525,17 +609,37 @@ impl Check for TargetEncoding {
                         break 'search;
                     }
                 }
-                let own = value_codes(v);
-                if let Some(m) = in_sample(v, &own, &t.y, p, tol, &keep)
-                    .or_else(|| value_lookup(ctx, v, &t.y, &keep))
-                {
-                    found = Some((m, None, t, own));
+                // The feature's own values as levels: skipped when too few values repeat for
+                // either identity (a continuous measurement), which a count tells without
+                // gathering rows.
+                let m = if repeats.may_match(MIN_LEVELS, COVERAGE) {
+                    in_sample(v, &own, &t.y, p, tol, &keep)
+                } else {
+                    None
+                };
+                let m = m.or_else(|| {
+                    repeats
+                        .may_match(10, 0.5)
+                        .then(|| value_lookup(ctx, v, &t.y, &keep))
+                        .flatten()
+                });
+                if let Some(m) = m {
+                    found = Some((m, None, t, own.clone()));
                     break 'search;
                 }
             }
-            let Some((m, category, t, level)) = found else {
-                continue;
-            };
+            found.map(|found| (f, v, found))
+        };
+        let searched: Vec<_> = {
+            use rayon::prelude::*;
+            (0..ctx.ds.features.len())
+                .into_par_iter()
+                .filter_map(search)
+                .collect()
+        };
+        let mut out = Vec::new();
+        for (f, v, found) in searched {
+            let (m, category, t, level) = found;
             let rows = &m.rows;
             let smoothing = if m.m.is_finite() { m.m } else { 0.0 };
             let oof = out_of_fold(ctx, &level, rows, &t.y, smoothing);

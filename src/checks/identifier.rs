@@ -107,9 +107,19 @@ impl Check for Identifier {
         let given: Vec<&Column> = ctx.ds.ids.iter().collect();
         let candidates = ctx.ds.features.iter().chain(given.iter().copied());
         for col in candidates {
-            let distinct = col.distinct();
             let present = n - col.missing;
             let integral = matches!(&col.values, Values::Numeric(v) if v.iter().all(|x| x.is_nan() || x.fract() == 0.0));
+            let explicit = ctx.ds.ids.iter().any(|c| c.name == col.name);
+            // Counting distinct values sorts the column: only for columns that can be id-like
+            // (a measurement with fractions and an ordinary name cannot).
+            let may_be_id = explicit
+                || col.ty == ColumnType::Identifier
+                || named_like_id(&col.name)
+                || (integral && col.ty == ColumnType::Numeric);
+            if !may_be_id {
+                continue;
+            }
+            let distinct = col.distinct();
             let unique = present >= 20 && distinct as f64 >= 0.95 * present as f64;
             // A sequence: unique integers packed into a range not much wider than their count
             // (ids, row numbers). A unique measured quantity (a credit limit) is not one.
@@ -125,7 +135,6 @@ impl Check for Identifier {
                 }
                 Values::Categorical { .. } => false,
             };
-            let explicit = ctx.ds.ids.iter().any(|c| c.name == col.name);
             let id_like = explicit
                 || col.ty == ColumnType::Identifier
                 || (named_like_id(&col.name)
