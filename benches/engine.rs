@@ -1,7 +1,8 @@
 //! Engine benchmarks on seeded synthetic data (50 features, a planted leak): one GBM fit,
 //! permutation importance, drop-column importance, single-feature power and a full audit, over
-//! sizes; the hash-based duplicate check at 100k and 1M rows; and CSV reading + typing and
-//! binning at 10k, 100k and 1M rows.
+//! sizes; the hash-based duplicate check at 100k and 1M rows; CSV reading + typing and binning
+//! at 10k, 100k and 1M rows; every stage at 100k and 1M rows (`stages`); a user's models
+//! scored natively (`user_model_100k`).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use leakhound::internals::{
@@ -180,5 +181,92 @@ fn user_models(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, engine, split_duplicates, load, user_models);
+/// Every stage of an audit at 100k and 1M rows of the wide table (`synth::write_wide`, 50
+/// features): reading and typing the CSV, binning, single-feature power, one surrogate fit on
+/// the capped training sample, permutation and drop-column importance, the full audit from the
+/// file. The README's stage table comes from these.
+fn stages(c: &mut Criterion) {
+    let mut g = c.benchmark_group("stages");
+    g.sample_size(10);
+    let dir = std::env::temp_dir();
+    for n in [100_000usize, 1_000_000] {
+        let path = dir.join(format!("leakhound-bench-wide-{n}.csv"));
+        if !path.exists() {
+            let mut w = std::io::BufWriter::new(std::fs::File::create(&path).expect("temp file"));
+            leakhound::synth::write_wide(&mut w, n, 50, 42).expect("write");
+        }
+        let opts = ReadOptions::default();
+        g.bench_with_input(BenchmarkId::new("reading", n), &n, |b, _| {
+            b.iter(|| leakhound::internals::read_frame(&path, &opts).expect("read"))
+        });
+        let table = Table::read(&path, &opts).expect("read");
+        let ds = leakhound::internals::dataset(table.clone(), "y").expect("dataset");
+        g.bench_with_input(BenchmarkId::new("binning", n), &n, |b, _| {
+            b.iter(|| BinnedMatrix::from_columns(&ds.features))
+        });
+        let x = BinnedMatrix::from_columns(&ds.features);
+        let (y, k) = labels(&ds);
+        let l = Labels::Classes { y: &y, k };
+        let f = folds::assign(&l, &x.row_keys, 5, 1);
+        g.bench_with_input(BenchmarkId::new("single_feature_power", n), &n, |b, _| {
+            b.iter(|| single_feature_powers(&x, &l, &f, 5))
+        });
+        let settings = EngineSettings::default();
+        let (train, test) = folds::split(&f, 0);
+        let fit_rows = folds::subsample(&train, &x.row_keys, settings.max_fit_rows, 1);
+        let feats: Vec<usize> = (0..x.features()).collect();
+        g.bench_with_input(BenchmarkId::new("surrogate_fit", n), &n, |b, _| {
+            b.iter(|| {
+                Gbm::default()
+                    .fit(&x, &l, &fit_rows, &feats, 1)
+                    .expect("fit")
+            })
+        });
+        let model = Gbm::default()
+            .fit(&x, &l, &fit_rows, &feats, 1)
+            .expect("fit");
+        let groups: Vec<Vec<usize>> = feats.iter().map(|&f| vec![f]).collect();
+        let held = folds::subsample(&test, &x.row_keys, settings.permutation_rows / 5, 1);
+        g.bench_with_input(BenchmarkId::new("permutation", n), &n, |b, _| {
+            b.iter(|| {
+                leakhound::internals::permutation::permutation(
+                    model.as_ref(),
+                    &x,
+                    &l,
+                    &held,
+                    &groups,
+                    5,
+                    1,
+                )
+            })
+        });
+        let drop_train = folds::subsample(&train, &x.row_keys, settings.drop_column_rows, 1);
+        let drop_test = folds::subsample(&test, &x.row_keys, settings.permutation_rows, 1);
+        g.bench_with_input(BenchmarkId::new("drop_column", n), &n, |b, _| {
+            let light = Gbm::default().light();
+            b.iter(|| {
+                leakhound::internals::drop_column::drop_column(
+                    light.as_ref(),
+                    &x,
+                    &l,
+                    (&drop_train, &drop_test),
+                    &feats,
+                    &groups,
+                    &vec![true; groups.len()],
+                    1,
+                )
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("full_audit_from_file", n), &n, |b, _| {
+            b.iter(|| {
+                Audit::new("y")
+                    .run(Table::read(&path, &opts).expect("read"))
+                    .expect("audit")
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, engine, split_duplicates, load, user_models, stages);
 criterion_main!(benches);

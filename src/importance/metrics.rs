@@ -281,12 +281,23 @@ mod tests {
             let scores: Vec<f64> = (0..20_000)
                 .map(|_| {
                     let v = (next() % distinct) as f64 / 7.0 - 1.0;
-                    if v == 0.0 && next() % 2 == 0 { -0.0 } else { v }
+                    if v == 0.0 && next() % 2 == 0 {
+                        -0.0
+                    } else {
+                        v
+                    }
                 })
                 .collect();
-            let positive: Vec<bool> = scores.iter().map(|&s| (next() % 100) as f64 / 100.0 < s + 0.5).collect();
+            let positive: Vec<bool> = scores
+                .iter()
+                .map(|&s| (next() % 100) as f64 / 100.0 < s + 0.5)
+                .collect();
             let counted = few_values_rank_sum(&scores, &positive);
-            assert_eq!(counted.is_some(), distinct <= FEW_VALUES as u64, "{distinct}");
+            assert_eq!(
+                counted.is_some(),
+                distinct <= FEW_VALUES as u64,
+                "{distinct}"
+            );
             // The sorting path, by hand.
             let mut idx: Vec<usize> = (0..scores.len()).collect();
             idx.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
