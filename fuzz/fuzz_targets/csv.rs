@@ -1,5 +1,6 @@
-//! CSV/TSV reader + typing + roles + binning: any bytes (plain or as a gzip stream) give a
-//! frame or an error, never a panic.
+//! CSV/TSV reader + typing + roles + binning: any bytes (plain, through the parallel block
+//! reader, or as a gzip stream, through the one-pass reader) give a frame or an error, never a
+//! panic.
 #![no_main]
 
 use leakhound::internals::{read_delimited_bytes, BinnedMatrix, Dataset, Roles};
@@ -16,6 +17,7 @@ fuzz_target!(|data: &[u8]| {
         seed: 1,
         stratify_by: None,
         memory_limit: Some(1 << 30),
+        ..ReadOptions::default()
     };
     let Ok(frame) = read_delimited_bytes(bytes, "fuzz.csv", mode & 1 != 0, &opts) else {
         return;
