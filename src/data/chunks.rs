@@ -105,17 +105,12 @@ impl<R: Read> Blocks<R> {
         let mut buf = std::mem::take(&mut self.carry);
         loop {
             if !self.eof {
-                let want = buf.len() + self.block;
+                // Up to a block more: reserved (not written) first, then read into.
                 buf.reserve(self.block);
-                while buf.len() < want {
-                    let start = buf.len();
-                    buf.resize(want, 0);
-                    let got = self.inner.read(&mut buf[start..])?;
-                    buf.truncate(start + got);
-                    if got == 0 {
-                        self.eof = true;
-                        break;
-                    }
+                let want = self.block as u64;
+                let got = (&mut self.inner).take(want).read_to_end(&mut buf)?;
+                if (got as u64) < want {
+                    self.eof = true;
                 }
             }
             if self.eof {
