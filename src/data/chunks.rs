@@ -157,20 +157,11 @@ pub fn for_each_record(
     columns: usize,
     mut each: impl FnMut(u64, Record) -> Result<()>,
 ) -> Result<()> {
-    let mut csv = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
+    let mut csv = Records::new(bytes, delimiter);
     let mut record = csv::ByteRecord::new();
     let mut spare: Vec<&str> = Vec::new();
     loop {
-        let more = csv
-            .read_byte_record(&mut record)
-            .map_err(|e| Error::Malformed {
-                path: path.into(),
-                message: e.to_string(),
-            })?;
+        let more = csv.next(&mut record, path)?;
         if !more {
             return Ok(());
         }
@@ -185,6 +176,38 @@ pub fn for_each_record(
         }
         fields.clear();
         spare = fields.into_iter().map(|_| "").collect();
+    }
+}
+
+/// Records of whole-record bytes, as the reader reads them (no header row, rows of any length).
+pub struct Records<'a> {
+    csv: csv::Reader<&'a [u8]>,
+}
+
+impl<'a> Records<'a> {
+    pub fn new(bytes: &'a [u8], delimiter: u8) -> Self {
+        Records {
+            csv: csv::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(bytes),
+        }
+    }
+
+    /// Read the next record into `record`; `false` at the end.
+    pub fn next(&mut self, record: &mut csv::ByteRecord, path: &Path) -> Result<bool> {
+        self.csv
+            .read_byte_record(record)
+            .map_err(|e| Error::Malformed {
+                path: path.into(),
+                message: e.to_string(),
+            })
+    }
+
+    /// Bytes consumed so far.
+    pub fn offset(&self) -> usize {
+        self.csv.position().byte() as usize
     }
 }
 

@@ -448,19 +448,9 @@ fn read_blocks(
         return Ok(());
     };
     // The header is the first record; the data start after it.
-    let mut csv = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(first.as_slice());
+    let mut csv = chunks::Records::new(&first, delimiter);
     let mut record = csv::ByteRecord::new();
-    let more = csv
-        .read_byte_record(&mut record)
-        .map_err(|e| Error::Malformed {
-            path: path.into(),
-            message: e.to_string(),
-        })?;
-    if !more {
+    if !csv.next(&mut record, path)? {
         return Ok(());
     }
     let header: Vec<String> = chunks::decode(&record, path, 1)?
@@ -468,7 +458,7 @@ fn read_blocks(
         .map(|s| s.to_string())
         .collect();
     sink.header(header)?;
-    let offset = csv.position().byte() as usize;
+    let offset = csv.offset();
     let first_line = 1 + first[..offset].iter().filter(|&&b| b == b'\n').count() as u64;
     let columns = sink.headers.len();
     let wave = 2 * rayon::current_num_threads().max(1);

@@ -73,9 +73,13 @@ pub fn roc_auc(scores: &[f64], positive: &[bool]) -> f64 {
     if n_pos == 0.0 || n_neg == 0.0 {
         return 0.5;
     }
-    if let Some(rank_sum) = few_values_rank_sum(scores, positive) {
-        return (rank_sum - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg);
-    }
+    let rank_sum =
+        few_values_rank_sum(scores, positive).unwrap_or_else(|| sorted_rank_sum(scores, positive));
+    (rank_sum - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg)
+}
+
+/// The rank sum of the positives, ties sharing their average rank: by sorting the scores.
+fn sorted_rank_sum(scores: &[f64], positive: &[bool]) -> f64 {
     let mut idx: Vec<usize> = (0..scores.len()).collect();
     idx.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
     let mut rank_sum = 0.0;
@@ -93,7 +97,7 @@ pub fn roc_auc(scores: &[f64], positive: &[bool]) -> f64 {
         }
         i = j + 1;
     }
-    (rank_sum - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg)
+    rank_sum
 }
 
 /// Distinct scores at most, for the counting path of [`roc_auc`].
@@ -298,24 +302,7 @@ mod tests {
                 distinct <= FEW_VALUES as u64,
                 "{distinct}"
             );
-            // The sorting path, by hand.
-            let mut idx: Vec<usize> = (0..scores.len()).collect();
-            idx.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
-            let mut rank_sum = 0.0;
-            let mut i = 0;
-            while i < idx.len() {
-                let mut j = i;
-                while j + 1 < idx.len() && scores[idx[j + 1]] == scores[idx[i]] {
-                    j += 1;
-                }
-                let avg = (i + j) as f64 / 2.0 + 1.0;
-                for &t in &idx[i..=j] {
-                    if positive[t] {
-                        rank_sum += avg;
-                    }
-                }
-                i = j + 1;
-            }
+            let rank_sum = sorted_rank_sum(&scores, &positive);
             if let Some(c) = counted {
                 assert_eq!(c.to_bits(), rank_sum.to_bits(), "{distinct}");
             }
