@@ -959,6 +959,16 @@ mod tests {
     }
 
     #[test]
+    fn ops_on_scalars_are_errors_not_panics() {
+        let s = t(&[], &[1.0]);
+        let node = NodeProto::default();
+        assert!(argext("ArgMax", &s, &Attrs::new(&node)).is_err());
+        assert!(concat(&[&s, &s], 0).is_err());
+        assert!(gather(&s, &Tensor::ints(vec![1], vec![0]), 0).is_err());
+        assert!(softmax_op("Softmax", &s, &Attrs::new(&node), 17).is_ok());
+    }
+
+    #[test]
     fn transpose_gather_and_reduce() {
         let x = t(&[2, 3], &[1., 2., 3., 4., 5., 6.]);
         let tr = transpose(&x, &[]).unwrap();

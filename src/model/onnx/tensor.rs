@@ -222,7 +222,8 @@ pub fn size(shape: &[usize]) -> Result<usize, String> {
 pub fn axis(a: i64, rank: usize) -> Result<usize, String> {
     let r = rank as i64;
     let v = if a < 0 { a + r } else { a };
-    (0..r.max(1))
+    // A scalar has no axis.
+    (0..r)
         .contains(&v)
         .then_some(v as usize)
         .ok_or_else(|| format!("axis {a} out of range for rank {rank}"))
@@ -309,5 +310,6 @@ mod tests {
         assert!(broadcast_shape(&[&[3], &[4]]).is_err());
         assert_eq!(axis(-1, 2).unwrap(), 1);
         assert!(axis(2, 2).is_err());
+        assert!(axis(0, 0).is_err());
     }
 }
