@@ -533,8 +533,9 @@ fn sniff_delimiter(head: &[u8]) -> u8 {
 }
 
 /// Parquet through the Arrow reader: columns arrive typed (numbers stay numbers), batch by
-/// batch. With `max_rows`, a first pass reads only the stratifying column to choose the sample
-/// (the same choice as for a CSV file) and the second reads only the chosen rows.
+/// batch, each column decoded on its own thread. With `max_rows`, a first pass reads only the
+/// stratifying column to choose the sample (the same choice as for a CSV file) and the second
+/// reads only the chosen rows.
 #[cfg(feature = "parquet")]
 fn read_parquet(path: &Path, opts: &ReadOptions) -> Result<Frame> {
     use parquet::arrow::arrow_reader::{
@@ -625,6 +626,34 @@ fn read_parquet(path: &Path, opts: &ReadOptions) -> Result<Frame> {
     let rows = kept.as_ref().map_or(rows_total, Vec::len);
     if let Some(e) = memory_error(path, opts.memory_limit, rows as u64, names.len()) {
         return Err(e);
+    }
+    if kept.is_none() && names.len() > 1 {
+        // Every row: the columns are decoded and typed in parallel, one column each (a
+        // column's typing depends on its own values only, so each is the column a single pass
+        // gives, and the columns keep their order).
+        use rayon::prelude::*;
+        let parts: Vec<Frame> = (0..names.len())
+            .into_par_iter()
+            .map(|j| {
+                let b = builder()?;
+                let mask = ProjectionMask::roots(b.parquet_schema(), [j]);
+                read(b.with_projection(mask), rows)
+            })
+            .collect::<Result<_>>()?;
+        let mut frame = Frame {
+            columns: Vec::with_capacity(names.len()),
+            rows: parts[0].rows,
+            rows_total,
+            sampled: false,
+            warnings: Vec::new(),
+            source_rows: None,
+        };
+        for part in parts {
+            frame.columns.extend(part.columns);
+            frame.warnings.extend(part.warnings);
+        }
+        frame.sampled = frame.rows < rows_total;
+        return Ok(frame);
     }
     let mut b = builder()?;
     if let Some(kept) = &kept {
