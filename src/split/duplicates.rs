@@ -32,6 +32,15 @@ fn steps(ds: &Dataset, tolerance: f64) -> Vec<f64> {
         .collect()
 }
 
+/// Row hashes of every row, computed in parallel (each depends on its row only).
+fn row_hashes(ds: &Dataset, cols: &[usize], steps: &[f64], with_target: bool) -> Vec<u64> {
+    use rayon::prelude::*;
+    (0..ds.rows())
+        .into_par_iter()
+        .map(|r| row_hash(ds, cols, steps, r, with_target))
+        .collect()
+}
+
 /// Hash of row `r` over the features named in `names` (matched by name), optionally with the target.
 fn row_hash(ds: &Dataset, cols: &[usize], steps: &[f64], r: usize, with_target: bool) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -48,7 +57,12 @@ fn row_hash(ds: &Dataset, cols: &[usize], steps: &[f64], r: usize, with_target: 
                     (x + 0.0).to_bits().hash(&mut h);
                 }
             }
-            Values::Categorical { .. } => col.text(r).hash(&mut h),
+            // The level's text (as `Column::text` gives it), hashed without a copy.
+            Values::Categorical { codes, levels } => levels
+                .get(codes[r] as usize)
+                .filter(|_| codes[r] != crate::data::MISSING_CODE)
+                .map(String::as_str)
+                .hash(&mut h),
         }
     }
     if with_target {
@@ -95,17 +109,20 @@ fn matches_between(train: &Dataset, test: &Dataset, tolerance: f64, with_target:
     let st = steps(train, tolerance);
     let tr_steps: Vec<f64> = tr_cols.iter().map(|&c| st[c]).collect();
     let mut seen: HashMap<u64, usize> = HashMap::with_capacity(train.rows());
-    for r in 0..train.rows() {
-        seen.entry(row_hash(train, &tr_cols, &tr_steps, r, with_target))
-            .or_insert(r);
+    for (r, h) in row_hashes(train, &tr_cols, &tr_steps, with_target)
+        .into_iter()
+        .enumerate()
+    {
+        seen.entry(h).or_insert(r);
     }
     let mut m = Matches {
         test_rows: 0,
         sample: Vec::new(),
         by_class: Default::default(),
     };
-    for r in 0..test.rows() {
-        if let Some(&t) = seen.get(&row_hash(test, &te_cols, &tr_steps, r, with_target)) {
+    let test_hashes = row_hashes(test, &te_cols, &tr_steps, with_target);
+    for (r, h) in test_hashes.iter().enumerate() {
+        if let Some(&t) = seen.get(h) {
             m.test_rows += 1;
             if let Target::Classes { y, classes } = &test.target {
                 *m.by_class
@@ -127,8 +144,7 @@ fn within(ds: &Dataset) -> (usize, usize, Vec<(usize, usize)>) {
     let mut seen: HashMap<u64, usize> = HashMap::with_capacity(ds.rows());
     let mut dup = 0;
     let mut sample = Vec::new();
-    for r in 0..ds.rows() {
-        let h = row_hash(ds, &cols, &steps, r, false);
+    for (r, h) in row_hashes(ds, &cols, &steps, false).into_iter().enumerate() {
         match seen.get(&h) {
             Some(&first) => {
                 dup += 1;
