@@ -169,7 +169,7 @@ pub fn for_each_record(
         // The field vector's allocation is reused from record to record.
         let mut fields: Vec<&str> = std::mem::take(&mut spare).into_iter().map(|_| "").collect();
         decode_into(&record, path, line, &mut fields)?;
-        if fields.len() == 1 && fields[0].trim().is_empty() && columns > 1 {
+        if is_blank(&fields, columns) {
             each(line, Record::Blank)?;
         } else {
             each(line, Record::Fields(&fields))?;
@@ -234,17 +234,28 @@ pub fn decode_into<'r>(
             what: "contains a NUL byte (is this a binary file?)".into(),
         });
     }
-    let text = std::str::from_utf8(all).map_err(|_| Error::Undecodable {
+    let invalid = || Error::Undecodable {
         path: path.into(),
         line,
         what: "invalid UTF-8 (re-save the file as UTF-8)".into(),
-    })?;
+    };
+    let text = std::str::from_utf8(all).map_err(|_| invalid())?;
     fields.clear();
     for i in 0..record.len() {
-        let r = record.range(i).unwrap_or(0..0);
-        fields.push(text.get(r).unwrap_or_default());
+        // A field must be text on its own: the halves of a character split by a delimiter
+        // join into valid text, but neither half is.
+        let field = record
+            .range(i)
+            .and_then(|r| text.get(r))
+            .ok_or_else(invalid)?;
+        fields.push(field);
     }
     Ok(())
+}
+
+/// Whether a record is a blank line (one empty field in a table of several columns): skipped.
+pub fn is_blank(fields: &[&str], columns: usize) -> bool {
+    fields.len() == 1 && fields[0].trim().is_empty() && columns > 1
 }
 
 /// Parse and type a wave of blocks in parallel; results in file order.

@@ -404,26 +404,11 @@ fn read_delimited_from(
             break;
         }
         let line = record.position().map_or(0, |p| p.line());
-        if record.as_slice().contains(&0) {
-            return Err(Error::Undecodable {
-                path: path.into(),
-                line,
-                what: "contains a NUL byte (is this a binary file?)".into(),
-            });
-        }
-        let mut fields: Vec<&str> = Vec::with_capacity(record.len());
-        for f in record.iter() {
-            let s = std::str::from_utf8(f).map_err(|_| Error::Undecodable {
-                path: path.into(),
-                line,
-                what: "invalid UTF-8 (re-save the file as UTF-8)".into(),
-            })?;
-            fields.push(s);
-        }
+        let fields = chunks::decode(&record, path, line)?;
         if first {
             sink.header(fields.iter().map(|s| s.to_string()).collect())?;
             first = false;
-        } else if !(fields.len() == 1 && fields[0].trim().is_empty() && sink.headers.len() > 1) {
+        } else if !chunks::is_blank(&fields, sink.headers.len()) {
             sink.row(line, &fields)?;
             if sink.rows.is_multiple_of(65_536) {
                 sink.report(record.position().map_or(0, |p| p.byte()));
@@ -783,6 +768,24 @@ mod tests {
                 format!("{} {:?} {} {}", c.name, c.ty, c.missing, values.join("|"))
             })
             .collect()
+    }
+
+    /// A character split by a delimiter is invalid in both fields, though the two halves join
+    /// into valid text: both readers refuse the file with the same message.
+    #[test]
+    fn a_character_split_by_a_delimiter_is_refused() {
+        let bytes = b"a,b\n\xC3,\xA9\n";
+        let opts = ReadOptions::default();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, bytes).unwrap();
+        let one_pass = read_delimited_bytes(&gz.finish().unwrap(), "split.csv", true, &opts)
+            .unwrap_err()
+            .to_string();
+        let blocks = read_delimited_bytes(bytes, "split.csv", false, &opts)
+            .unwrap_err()
+            .to_string();
+        assert!(one_pass.contains("invalid UTF-8"), "{one_pass}");
+        assert_eq!(blocks, one_pass);
     }
 
     /// Blocks of every size, cut anywhere a record can end, give the sequential reader's columns
