@@ -110,7 +110,7 @@ fn class_predictions(
     k: usize,
     folds: &[u8],
     k_folds: usize,
-) -> Vec<f64> {
+) -> Predictions {
     let n = bins.len();
     let cells = n_bins * k;
     let mut by_fold = vec![0usize; k_folds * cells];
@@ -164,7 +164,10 @@ fn class_predictions(
         let at = folds[r] as usize * cells + bins[r] as usize * k;
         pred[r * k..(r + 1) * k].copy_from_slice(&fine[at..at + k]);
     }
-    pred
+    Predictions {
+        width: k,
+        values: pred,
+    }
 }
 
 /// Power of a binned feature under the given folds.
@@ -176,11 +179,7 @@ pub fn power(
     folds: &[u8],
     k_folds: usize,
 ) -> Power {
-    let width = match labels {
-        Labels::Classes { k, .. } => *k,
-        Labels::Values(_) => 1,
-    };
-    let values = match labels {
+    let pred = match labels {
         Labels::Classes { y, k }
             if folds.iter().all(|&f| (f as usize) < k_folds)
                 && bins.iter().all(|&b| (b as usize) < n_bins) =>
@@ -189,7 +188,7 @@ pub fn power(
         }
         _ => row_predictions(bins, n_bins, ordered, labels, folds, k_folds),
     };
-    score(labels, &Predictions { width, values })
+    score(labels, &pred)
 }
 
 /// Out-of-fold lookup-table predictions, row by row: each fold's table from the other folds'
@@ -201,7 +200,7 @@ fn row_predictions(
     labels: &Labels,
     folds: &[u8],
     k_folds: usize,
-) -> Vec<f64> {
+) -> Predictions {
     let n = bins.len();
     let width = match labels {
         Labels::Classes { k, .. } => *k,
@@ -251,7 +250,10 @@ fn row_predictions(
             }
         }
     }
-    pred
+    Predictions {
+        width,
+        values: pred,
+    }
 }
 
 /// Power of a feature for any task; for regression, the better of the power against the target
@@ -430,8 +432,9 @@ mod tests {
             let folds: Vec<u8> = (0..n).map(|_| (next() % 5) as u8).collect();
             let counted = class_predictions(&bins, n_bins, ordered, &y, k, &folds, 5);
             let by_row = row_predictions(&bins, n_bins, ordered, &labels, &folds, 5);
-            assert_eq!(counted.len(), by_row.len());
-            for (a, b) in counted.iter().zip(&by_row) {
+            assert_eq!(counted.width, by_row.width);
+            assert_eq!(counted.values.len(), by_row.values.len());
+            for (a, b) in counted.values.iter().zip(&by_row.values) {
                 assert_eq!(a.to_bits(), b.to_bits(), "k {k} bins {n_bins}");
             }
         }

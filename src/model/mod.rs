@@ -354,17 +354,10 @@ impl UserModel {
                     .iter()
                     .map(feed::numbers)
                     .collect::<std::result::Result<_, _>>()?;
-                let mut x: Vec<f32> = Vec::with_capacity(n * cols.len());
-                for r in 0..n {
-                    x.extend(numeric.iter().map(|c| {
-                        let v = c[r];
-                        if v.is_finite() {
-                            v as f32
-                        } else {
-                            f32::NAN
-                        }
-                    }));
-                }
+                let x: Vec<f32> = interleave(&numeric, n)
+                    .into_iter()
+                    .map(|v| if v.is_finite() { v as f32 } else { f32::NAN })
+                    .collect();
                 let raw = match link {
                     Link::Sigmoid | Link::Softmax => model.predict_margin_rows(&x, Iterations),
                     Link::Hinge | Link::Value => model.predict_rows(&x, Iterations),

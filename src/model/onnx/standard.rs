@@ -101,8 +101,7 @@ pub fn eval(node: &NodeProto, args: &[Option<&Tensor>], opset: i64) -> Result<Te
         }
         "Where" => where_(arg(0)?, arg(1)?, arg(2)?),
         "Relu" | "Sigmoid" | "Tanh" | "Exp" | "Log" | "Abs" | "Neg" | "Sqrt" | "Reciprocal" => {
-            let alpha = 0.0;
-            unary(arg(0)?, |v| activation(op, v, alpha))
+            unary(arg(0)?, |v| activation(op, v))
         }
         "LeakyRelu" => {
             let alpha = a.float("alpha", 0.01);
@@ -190,7 +189,7 @@ pub fn eval(node: &NodeProto, args: &[Option<&Tensor>], opset: i64) -> Result<Te
     }
 }
 
-fn activation(op: &str, v: f64, _alpha: f64) -> f64 {
+fn activation(op: &str, v: f64) -> f64 {
     match op {
         "Relu" => v.max(0.0),
         "Sigmoid" => logistic(v),
@@ -344,31 +343,29 @@ fn where_(c: &Tensor, x: &Tensor, y: &Tensor) -> Result<Tensor, String> {
         broadcast_index(&x.shape, &shape),
         broadcast_index(&y.shape, &shape),
     );
+    // Element k from x where the condition holds, else from y.
+    fn choose<T: Clone>(
+        cond: &[i64],
+        ic: &[usize],
+        ix: &[usize],
+        iy: &[usize],
+        p: &[T],
+        q: &[T],
+    ) -> Vec<T> {
+        (0..ic.len())
+            .map(|k| {
+                if cond[ic[k]] != 0 {
+                    p[ix[k]].clone()
+                } else {
+                    q[iy[k]].clone()
+                }
+            })
+            .collect()
+    }
     let data = match (&x.data, &y.data) {
-        (Data::Str(p), Data::Str(q)) => Data::Str(
-            (0..ic.len())
-                .map(|k| {
-                    if cond[ic[k]] != 0 {
-                        p[ix[k]].clone()
-                    } else {
-                        q[iy[k]].clone()
-                    }
-                })
-                .collect(),
-        ),
-        (Data::Int(p), Data::Int(q)) => Data::Int(
-            (0..ic.len())
-                .map(|k| if cond[ic[k]] != 0 { p[ix[k]] } else { q[iy[k]] })
-                .collect(),
-        ),
-        _ => {
-            let (p, q) = (x.as_f64()?, y.as_f64()?);
-            Data::Float(
-                (0..ic.len())
-                    .map(|k| if cond[ic[k]] != 0 { p[ix[k]] } else { q[iy[k]] })
-                    .collect(),
-            )
-        }
+        (Data::Str(p), Data::Str(q)) => Data::Str(choose(&cond, &ic, &ix, &iy, p, q)),
+        (Data::Int(p), Data::Int(q)) => Data::Int(choose(&cond, &ic, &ix, &iy, p, q)),
+        _ => Data::Float(choose(&cond, &ic, &ix, &iy, &x.as_f64()?, &y.as_f64()?)),
     };
     Ok(Tensor {
         shape,
@@ -636,39 +633,42 @@ pub fn concat(parts: &[&Tensor], ax: i64) -> Result<Tensor, String> {
     // Mixed numeric types: concatenate as floats.
     let strings = parts.iter().all(|p| matches!(p.data, Data::Str(_)));
     let ints = parts.iter().all(|p| matches!(p.data, Data::Int(_)));
-    let block = |p: &Tensor| -> usize { p.shape[k..].iter().product() };
-    let data = if strings {
-        let mut out = Vec::new();
+    let blocks: Vec<usize> = parts
+        .iter()
+        .map(|p| p.shape[k..].iter().product())
+        .collect();
+    // Block o of every part in turn, for each o.
+    fn stack<T: Clone>(values: &[&[T]], blocks: &[usize], outer: usize) -> Vec<T> {
+        let mut out = Vec::with_capacity(values.iter().map(|v| v.len()).sum());
         for o in 0..outer {
-            for p in parts {
-                if let Data::Str(v) = &p.data {
-                    let b = block(p);
-                    out.extend_from_slice(&v[o * b..(o + 1) * b]);
-                }
-            }
-        }
-        Data::Str(out)
-    } else if ints {
-        let mut out = Vec::new();
-        for o in 0..outer {
-            for p in parts {
-                if let Data::Int(v) = &p.data {
-                    let b = block(p);
-                    out.extend_from_slice(&v[o * b..(o + 1) * b]);
-                }
-            }
-        }
-        Data::Int(out)
-    } else {
-        let values: Vec<_> = parts.iter().map(|p| p.as_f64()).collect::<Result<_, _>>()?;
-        let mut out = Vec::new();
-        for o in 0..outer {
-            for (p, v) in parts.iter().zip(&values) {
-                let b = block(p);
+            for (v, &b) in values.iter().zip(blocks) {
                 out.extend_from_slice(&v[o * b..(o + 1) * b]);
             }
         }
-        Data::Float(out)
+        out
+    }
+    let data = if strings {
+        let values: Vec<&[String]> = parts
+            .iter()
+            .filter_map(|p| match &p.data {
+                Data::Str(v) => Some(v.as_slice()),
+                _ => None,
+            })
+            .collect();
+        Data::Str(stack(&values, &blocks, outer))
+    } else if ints {
+        let values: Vec<&[i64]> = parts
+            .iter()
+            .filter_map(|p| match &p.data {
+                Data::Int(v) => Some(v.as_slice()),
+                _ => None,
+            })
+            .collect();
+        Data::Int(stack(&values, &blocks, outer))
+    } else {
+        let owned: Vec<_> = parts.iter().map(|p| p.as_f64()).collect::<Result<_, _>>()?;
+        let values: Vec<&[f64]> = owned.iter().map(|v| v.as_ref()).collect();
+        Data::Float(stack(&values, &blocks, outer))
     };
     let elem = if strings || ints {
         first.elem
