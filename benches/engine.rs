@@ -38,6 +38,17 @@ fn labels(ds: &Dataset) -> (Vec<u32>, usize) {
     }
 }
 
+/// The wide table of `synth::write_wide` (50 features) at `n` rows, written once to the temp
+/// directory.
+fn wide_csv(n: usize) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("leakhound-bench-wide-{n}.csv"));
+    if !path.exists() {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&path).expect("temp file"));
+        leakhound::synth::write_wide(&mut w, n, 50, 42).expect("write");
+    }
+    path
+}
+
 /// Drop-column importance with every feature refit by the light surrogate (the audit refits
 /// only the features that carry importance).
 fn drop_every_column(
@@ -130,13 +141,8 @@ fn split_duplicates(c: &mut Criterion) {
 fn load(c: &mut Criterion) {
     let mut g = c.benchmark_group("load");
     g.sample_size(10);
-    let dir = std::env::temp_dir();
     for n in [10_000usize, 100_000, 1_000_000] {
-        let path = dir.join(format!("leakhound-bench-wide-{n}.csv"));
-        if !path.exists() {
-            let mut w = std::io::BufWriter::new(std::fs::File::create(&path).expect("temp file"));
-            leakhound::synth::write_wide(&mut w, n, 50, 42).expect("write");
-        }
+        let path = wide_csv(n);
         let opts = ReadOptions::default();
         g.bench_with_input(BenchmarkId::new("csv_read_and_type", n), &n, |b, _| {
             b.iter(|| leakhound::internals::read_frame(&path, &opts).expect("read"))
@@ -198,13 +204,8 @@ fn user_models(c: &mut Criterion) {
 fn stages(c: &mut Criterion) {
     let mut g = c.benchmark_group("stages");
     g.sample_size(10);
-    let dir = std::env::temp_dir();
     for n in [100_000usize, 1_000_000] {
-        let path = dir.join(format!("leakhound-bench-wide-{n}.csv"));
-        if !path.exists() {
-            let mut w = std::io::BufWriter::new(std::fs::File::create(&path).expect("temp file"));
-            leakhound::synth::write_wide(&mut w, n, 50, 42).expect("write");
-        }
+        let path = wide_csv(n);
         let opts = ReadOptions::default();
         g.bench_with_input(BenchmarkId::new("reading", n), &n, |b, _| {
             b.iter(|| leakhound::internals::read_frame(&path, &opts).expect("read"))
