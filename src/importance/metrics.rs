@@ -73,8 +73,12 @@ pub fn roc_auc(scores: &[f64], positive: &[bool]) -> f64 {
     if n_pos == 0.0 || n_neg == 0.0 {
         return 0.5;
     }
-    let rank_sum =
-        few_values_rank_sum(scores, positive).unwrap_or_else(|| sorted_rank_sum(scores, positive));
+    // The counting path's table costs about as much as sorting a few thousand scores: it pays
+    // on long inputs (single-feature power over every row), not on held-out samples.
+    let rank_sum = (scores.len() >= COUNT_FROM)
+        .then(|| few_values_rank_sum(scores, positive))
+        .flatten()
+        .unwrap_or_else(|| sorted_rank_sum(scores, positive));
     (rank_sum - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg)
 }
 
@@ -102,6 +106,8 @@ fn sorted_rank_sum(scores: &[f64], positive: &[bool]) -> f64 {
 
 /// Distinct scores at most, for the counting path of [`roc_auc`].
 const FEW_VALUES: usize = 4096;
+/// Scores from which [`roc_auc`] tries the counting path.
+const COUNT_FROM: usize = 1 << 16;
 
 /// The rank sum of the positives when the scores take few distinct values (a lookup table's
 /// predictions): counted per value instead of sorted, O(n). The same groups in the same order
