@@ -75,10 +75,10 @@ fn targets(ctx: &Context) -> Vec<Target> {
 }
 
 /// The feature's values (NaN missing), for numeric features.
-fn numbers<'a>(ctx: &Context<'a>, f: usize) -> Option<&'a [f64]> {
+fn numbers<'a>(ctx: &Context<'a>, f: usize) -> Option<std::borrow::Cow<'a, [f64]>> {
     let c = &ctx.ds.features[f];
     match (&c.values, c.ty) {
-        (Values::Numeric(v), ColumnType::Numeric) => Some(v),
+        (Values::Numeric(v), ColumnType::Numeric) => Some(v.as_f64()),
         _ => None,
     }
 }
@@ -249,7 +249,7 @@ fn integer_levels(ctx: &Context, c: usize) -> Option<Vec<u32>> {
         return None;
     }
     let mut levels = Vec::with_capacity(v.len());
-    for (r, &x) in v.iter().enumerate() {
+    for (r, x) in v.iter().enumerate() {
         if x.is_nan() {
             levels.push(MISSING_CODE);
             continue;
@@ -594,6 +594,7 @@ impl Check for TargetEncoding {
         // The search, feature by feature in parallel; the findings in feature order.
         let search = |f: usize| {
             let v = numbers(ctx, f)?;
+            let v = v.as_ref();
             let mut found = None;
             let own = value_codes(v);
             let repeats = OwnLevels::count(&own, &keep);
@@ -628,7 +629,7 @@ impl Check for TargetEncoding {
                     break 'search;
                 }
             }
-            found.map(|found| (f, v, found))
+            found.map(|found| (f, found))
         };
         let searched: Vec<_> = {
             use rayon::prelude::*;
@@ -638,7 +639,12 @@ impl Check for TargetEncoding {
                 .collect()
         };
         let mut out = Vec::new();
-        for (f, v, found) in searched {
+        for (f, found) in searched {
+            // Decoded again: the search held one feature's values at a time.
+            let Some(v) = numbers(ctx, f) else {
+                continue;
+            };
+            let v = v.as_ref();
             let (m, category, t, level) = found;
             let rows = &m.rows;
             let smoothing = if m.m.is_finite() { m.m } else { 0.0 };

@@ -43,7 +43,7 @@ pub fn named_like_id(name: &str) -> bool {
 /// A numeric ordering key for an id column: its value, or the number embedded in string ids.
 fn numeric_key(col: &Column) -> Option<Vec<f64>> {
     match &col.values {
-        Values::Numeric(v) => Some(v.clone()),
+        Values::Numeric(v) => Some(v.to_vec()),
         Values::Categorical { codes, levels } => {
             let parsed: Vec<Option<f64>> = levels
                 .iter()
@@ -78,7 +78,7 @@ fn key_power(ctx: &Context, key: Vec<f64>) -> Power {
     let col = Column {
         name: String::new(),
         ty: ColumnType::Numeric,
-        values: Values::Numeric(key),
+        values: Values::Numeric(key.into()),
         missing: 0,
         bool_tokens: None,
     };
@@ -128,7 +128,7 @@ impl Check for Identifier {
                     let (lo, hi) = v
                         .iter()
                         .filter(|x| !x.is_nan())
-                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| {
                             (l.min(x), h.max(x))
                         });
                     hi - lo + 1.0 <= 2.0 * distinct as f64

@@ -250,12 +250,14 @@ impl Check for Reconstruction {
                 .then(a.cmp(&b))
         });
         cands.truncate(MAX_CANDIDATES);
-        let values = |f: usize| match &ctx.ds.features[f].values {
-            Values::Numeric(v) => v.as_slice(),
-            Values::Categorical { .. } => &[],
+        // Candidates are numeric; a categorical one reads as missing everywhere.
+        let value = |f: usize, r: usize| match &ctx.ds.features[f].values {
+            Values::Numeric(v) => v.get(r),
+            Values::Categorical { .. } => f64::NAN,
         };
+        let present = |f: usize, r: usize| !value(f, r).is_nan();
         let all: Vec<u32> = (0..ctx.rows() as u32)
-            .filter(|&r| cands.iter().all(|&f| !values(f)[r as usize].is_nan()))
+            .filter(|&r| cands.iter().all(|&f| present(f, r as usize)))
             .collect();
         let rows = folds::subsample(&all, &ctx.x.row_keys, MAX_ROWS, 0x2EC0);
         if rows.len() < 4 * ROWS_PER_TERM {
@@ -278,7 +280,7 @@ impl Check for Reconstruction {
                 cands
                     .iter()
                     .copied()
-                    .filter(|&f| rows.iter().all(|&r| values(f)[r as usize] > 0.0))
+                    .filter(|&f| rows.iter().all(|&r| value(f, r as usize) > 0.0))
                     .collect()
             } else {
                 cands.clone()
@@ -290,7 +292,7 @@ impl Check for Reconstruction {
             let cols = |half: &[usize]| -> Vec<Vec<f64>> {
                 usable
                     .iter()
-                    .map(|&f| half.iter().map(|&r| tf(values(f)[r])).collect())
+                    .map(|&f| half.iter().map(|&r| tf(value(f, r))).collect())
                     .collect()
             };
             let target = |half: &[usize]| -> Vec<f64> { half.iter().map(|&r| tf(y[r])).collect() };

@@ -69,8 +69,8 @@ fn bin_value(ctx: &Context, f: usize, b: usize) -> Option<f64> {
     for (r, &bin) in ctx.x.cols[f].iter().enumerate() {
         if bin as usize == b {
             match seen {
-                None => seen = Some(v[r]),
-                Some(s) if s != v[r] => return None,
+                None => seen = Some(v.get(r)),
+                Some(s) if s != v.get(r) => return None,
                 _ => {}
             }
         }

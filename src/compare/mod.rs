@@ -277,7 +277,7 @@ fn read_importances(path: &Path) -> Result<BTreeMap<String, f64>> {
         crate::data::Values::Numeric(v) => v.iter().map(|x| x.to_string()).collect(),
     };
     let mut raw: BTreeMap<String, f64> = BTreeMap::new();
-    for (name, &v) in labels.into_iter().zip(imp) {
+    for (name, v) in labels.into_iter().zip(imp.iter()) {
         if name.is_empty() {
             continue;
         }

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use super::numbers::{Decimal, Numbers};
 use super::{time, Column, ColumnType, Values, MISSING_CODE};
 
 /// Tokens read as a missing value (compared after trimming; case-sensitive list plus lowercase).
@@ -39,7 +40,7 @@ pub(crate) fn boolean_token(s: &str) -> Option<f64> {
 
 enum State {
     Empty,
-    Numeric(Vec<f64>),
+    Numeric(Numbers),
     Datetime(Vec<f64>),
     Text {
         codes: Vec<u32>,
@@ -81,7 +82,8 @@ impl ColumnBuilder {
             self.push_missing();
             return;
         }
-        let num = parse_number(s);
+        let parsed = parse_number(s);
+        let num = parsed.map(|p| p.0);
         if let Some(x) = num {
             if !x.is_finite() {
                 self.infinite += 1;
@@ -93,9 +95,10 @@ impl ColumnBuilder {
         match &mut self.state {
             State::Empty => {
                 let leading = self.rows - 1;
-                self.state = if let Some(x) = num {
-                    let mut v = vec![f64::NAN; leading];
-                    v.push(x);
+                self.state = if let Some((x, d)) = parsed {
+                    let mut v = Numbers::default();
+                    v.push(x, d);
+                    v.prepend_missing(leading);
                     State::Numeric(v)
                 } else if let Some(t) = time::parse_iso(s) {
                     let mut v = vec![f64::NAN; leading];
@@ -108,8 +111,8 @@ impl ColumnBuilder {
                     State::Text { codes, dict }
                 };
             }
-            State::Numeric(v) => match num {
-                Some(x) => v.push(x),
+            State::Numeric(v) => match parsed {
+                Some((x, d)) => v.push(x, d),
                 None => {
                     self.demote(format_number);
                     self.push_text(s);
@@ -129,7 +132,8 @@ impl ColumnBuilder {
     fn push_missing(&mut self) {
         match &mut self.state {
             State::Empty => {}
-            State::Numeric(v) | State::Datetime(v) => v.push(f64::NAN),
+            State::Numeric(v) => v.push_missing(),
+            State::Datetime(v) => v.push(f64::NAN),
             State::Text { codes, .. } => codes.push(MISSING_CODE),
         }
     }
@@ -144,7 +148,8 @@ impl ColumnBuilder {
     /// Turn a numeric or datetime column into text after a value of another type arrived.
     fn demote(&mut self, fmt: impl Fn(f64) -> String) {
         let values = match std::mem::replace(&mut self.state, State::Empty) {
-            State::Numeric(v) | State::Datetime(v) => v,
+            State::Numeric(v) => v.to_vec(),
+            State::Datetime(v) => v,
             other => {
                 self.state = other;
                 return;
@@ -177,7 +182,8 @@ impl ColumnBuilder {
             }
             (State::Empty, mut state) => {
                 match &mut state {
-                    State::Numeric(v) | State::Datetime(v) => {
+                    State::Numeric(v) => v.prepend_missing(leading),
+                    State::Datetime(v) => {
                         v.splice(0..0, std::iter::repeat_n(f64::NAN, leading));
                     }
                     State::Text { codes, .. } => {
@@ -187,9 +193,8 @@ impl ColumnBuilder {
                 }
                 self.state = state;
             }
-            (State::Numeric(v), State::Numeric(w)) | (State::Datetime(v), State::Datetime(w)) => {
-                v.extend_from_slice(&w)
-            }
+            (State::Numeric(v), State::Numeric(w)) => v.append(w),
+            (State::Datetime(v), State::Datetime(w)) => v.extend_from_slice(&w),
             (
                 State::Text { codes, dict },
                 State::Text {
@@ -228,7 +233,8 @@ impl ColumnBuilder {
     /// Make room for `additional` more rows (a file read in blocks knows about how many come).
     pub fn reserve(&mut self, additional: usize) {
         match &mut self.state {
-            State::Numeric(v) | State::Datetime(v) => v.reserve_exact(additional),
+            State::Numeric(v) => v.reserve_exact(additional),
+            State::Datetime(v) => v.reserve_exact(additional),
             State::Text { codes, .. } => codes.reserve_exact(additional),
             State::Empty => {}
         }
@@ -245,19 +251,18 @@ impl ColumnBuilder {
         let missing = self.missing;
         // Growth by doubling can leave a column's buffer up to twice its values: give it back.
         match &mut self.state {
-            State::Numeric(v) | State::Datetime(v) => v.shrink_to_fit(),
+            State::Numeric(v) => v.shrink_to_fit(),
+            State::Datetime(v) => v.shrink_to_fit(),
             State::Text { codes, .. } => codes.shrink_to_fit(),
             State::Empty => {}
         }
         let (ty, values) = match self.state {
             State::Empty => (
                 ColumnType::Numeric,
-                (Values::Numeric(vec![f64::NAN; rows]), None),
+                (Values::Numeric(vec![f64::NAN; rows].into()), None),
             ),
             State::Numeric(v) => {
-                let boolean = v.iter().all(|&x| x.is_nan() || x == 0.0 || x == 1.0)
-                    && v.contains(&0.0)
-                    && v.contains(&1.0);
+                let boolean = is_boolean(v.iter());
                 (
                     if boolean {
                         ColumnType::Boolean
@@ -267,7 +272,7 @@ impl ColumnBuilder {
                     (Values::Numeric(v), None),
                 )
             }
-            State::Datetime(v) => (ColumnType::Datetime, (Values::Numeric(v), None)),
+            State::Datetime(v) => (ColumnType::Datetime, (Values::Numeric(v.into()), None)),
             State::Text { codes, dict } => {
                 let (ty, values, tokens) = text_column(codes, dict, rows - missing);
                 (ty, (values, tokens))
@@ -284,6 +289,21 @@ impl ColumnBuilder {
     }
 }
 
+/// Whether values (NaN missing) are those of a boolean: only 0 and 1, and both of them.
+fn is_boolean(values: impl Iterator<Item = f64>) -> bool {
+    let (mut zero, mut one) = (false, false);
+    for x in values {
+        if x == 0.0 {
+            zero = true;
+        } else if x == 1.0 {
+            one = true;
+        } else if !x.is_nan() {
+            return false;
+        }
+    }
+    zero && one
+}
+
 /// A numeric column from values (NaN missing; infinite values become missing and are
 /// counted in the second element): boolean when it holds exactly 0 and 1.
 pub(crate) fn numeric_column(name: String, mut v: Vec<f64>) -> (Column, usize) {
@@ -293,9 +313,7 @@ pub(crate) fn numeric_column(name: String, mut v: Vec<f64>) -> (Column, usize) {
         infinite += 1;
     }
     let missing = v.iter().filter(|x| x.is_nan()).count();
-    let boolean = v.iter().all(|&x| x.is_nan() || x == 0.0 || x == 1.0)
-        && v.contains(&0.0)
-        && v.contains(&1.0);
+    let boolean = is_boolean(v.iter().copied());
     let ty = if boolean {
         ColumnType::Boolean
     } else {
@@ -304,7 +322,7 @@ pub(crate) fn numeric_column(name: String, mut v: Vec<f64>) -> (Column, usize) {
     let c = Column {
         name,
         ty,
-        values: Values::Numeric(v),
+        values: Values::Numeric(v.into()),
         missing,
         bool_tokens: None,
     };
@@ -361,16 +379,20 @@ fn classify_text(codes: Vec<u32>, levels: Vec<String>, present: usize) -> Typed 
             // Levels are numbered in order of appearance: the first spelling of each value.
             let spelling = |v: f64| levels[b.iter().position(|&x| x == v).unwrap_or(0)].clone();
             let tokens = Box::new([spelling(0.0), spelling(1.0)]);
-            let v = codes
-                .iter()
-                .map(|&c| {
-                    if c == MISSING_CODE {
-                        f64::NAN
-                    } else {
-                        b[c as usize]
-                    }
-                })
-                .collect();
+            let mut v = Numbers::default();
+            v.reserve_exact(codes.len());
+            for &c in &codes {
+                match b.get(c as usize) {
+                    Some(&x) => v.push(
+                        x,
+                        Some(Decimal {
+                            digits: x as i64,
+                            scale: 0,
+                        }),
+                    ),
+                    None => v.push_missing(),
+                }
+            }
             return (ColumnType::Boolean, Values::Numeric(v), Some(tokens));
         }
     }
@@ -395,18 +417,22 @@ fn intern(dict: &mut HashMap<Box<str>, u32>, s: &str) -> u32 {
 /// Parse a decimal number; rejects forms like "1_000" or hex that f64 parsing would reject anyway,
 /// and words such as "inf" unless spelled as a float ("inf", "-inf", "infinity" are accepted and
 /// then treated as missing by the caller).
-fn parse_number(s: &str) -> Option<f64> {
+/// The value comes with its exact digits when the fast path read it.
+fn parse_number(s: &str) -> Option<(f64, Option<Decimal>)> {
     let first = s.as_bytes()[0];
     if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.' | b'i' | b'I')) {
         return None;
     }
-    fast_decimal(s.as_bytes()).or_else(|| s.parse::<f64>().ok())
+    match fast_decimal(s.as_bytes()) {
+        Some((x, d)) => Some((x, Some(d))),
+        None => s.parse::<f64>().ok().map(|x| (x, None)),
+    }
 }
 
 /// Plain decimals (`-12.345`: a sign, at most 15 significant digits, no exponent) by Clinger's
 /// fast path: the digits as an exact integer divided by an exact power of ten is the correctly
-/// rounded value, the same f64 as `str::parse`. `None` for anything else.
-fn fast_decimal(b: &[u8]) -> Option<f64> {
+/// rounded value, the same f64 as `str::parse`. `None` for anything else. The digits come along.
+fn fast_decimal(b: &[u8]) -> Option<(f64, Decimal)> {
     const POW10: [f64; 16] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
     ];
@@ -436,7 +462,12 @@ fn fast_decimal(b: &[u8]) -> Option<f64> {
     }
     let scale = frac.map_or(0, |i| digits.len() - i - 1);
     let v = mantissa as f64 / POW10[scale];
-    Some(if neg { -v } else { v })
+    let signed = mantissa as i64;
+    let digits = Decimal {
+        digits: if neg { -signed } else { signed },
+        scale: scale as u8,
+    };
+    Some((if neg { -v } else { v }, digits))
 }
 
 /// Format a number the way a person would have written it in a CSV: whole numbers without a
@@ -467,9 +498,11 @@ mod tests {
         let Values::Numeric(v) = &c.values else {
             panic!()
         };
-        assert_eq!(v[0], 1.0);
-        assert_eq!(v[7], 300.0);
-        assert!(v[2].is_nan());
+        assert_eq!(v.get(0), 1.0);
+        assert_eq!(v.get(7), 300.0);
+        assert!(v.get(2).is_nan());
+        // "3e2" has an exponent: the column holds doubles.
+        assert_eq!(v.value_bytes(), 8);
     }
 
     #[test]
@@ -497,6 +530,8 @@ mod tests {
     /// The fast path gives exactly what `str::parse` gives, and declines what it cannot do.
     #[test]
     fn fast_decimals_equal_the_standard_parse() {
+        let mut column = Numbers::default();
+        let mut parsed = Vec::new();
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = || {
             state ^= state << 13;
@@ -517,15 +552,23 @@ mod tests {
                 t.insert(0, '-');
             }
             let want: Option<f64> = t.parse().ok();
-            if let Some(got) = fast_decimal(t.as_bytes()) {
+            if let Some((got, digits)) = fast_decimal(t.as_bytes()) {
                 assert_eq!(Some(got.to_bits()), want.map(f64::to_bits), "{t}");
+                // Held as digits (alone, and in a column of mixed scales), it reads back the same.
+                let mut alone = Numbers::default();
+                alone.push(got, Some(digits));
+                assert_eq!(alone.get(0).to_bits(), got.to_bits(), "{t}");
+                column.push(got, Some(digits));
+                parsed.push(got);
             }
             assert_eq!(
-                parse_number(&t).map(f64::to_bits),
+                parse_number(&t).map(|p| p.0.to_bits()),
                 want.map(f64::to_bits),
                 "{t}"
             );
         }
+        let held: Vec<u64> = column.iter().map(f64::to_bits).collect();
+        assert_eq!(held, parsed.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
         for t in [
             "1e5",
             "1.2.3",
@@ -538,9 +581,10 @@ mod tests {
         ] {
             assert_eq!(fast_decimal(t.as_bytes()), None, "{t}");
         }
-        assert_eq!(fast_decimal(b"-0.465"), Some(-0.465));
-        assert_eq!(fast_decimal(b".5"), Some(0.5));
-        assert_eq!(fast_decimal(b"7."), Some(7.0));
+        let value = |t: &str| fast_decimal(t.as_bytes()).map(|p| p.0);
+        assert_eq!(value("-0.465"), Some(-0.465));
+        assert_eq!(value(".5"), Some(0.5));
+        assert_eq!(value("7."), Some(7.0));
     }
 
     #[test]

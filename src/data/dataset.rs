@@ -347,7 +347,7 @@ fn build_target(col: &Column, choice: TaskChoice) -> Result<(Target, Task)> {
         let Values::Numeric(v) = &col.values else {
             unreachable!("checked above")
         };
-        return Ok((Target::Values(v.clone()), task));
+        return Ok((Target::Values(v.to_vec()), task));
     }
     if distinct > MAX_CLASSES {
         return Err(bad(format!(
@@ -356,12 +356,12 @@ fn build_target(col: &Column, choice: TaskChoice) -> Result<(Target, Task)> {
     }
     let (y, classes): (Vec<u32>, Vec<String>) = match &col.values {
         Values::Numeric(v) => {
-            let mut uniq: Vec<f64> = v.clone();
+            let mut uniq: Vec<f64> = v.to_vec();
             uniq.sort_by(f64::total_cmp);
             uniq.dedup();
             let y = v
                 .iter()
-                .map(|x| uniq.partition_point(|u| u < x) as u32)
+                .map(|x| uniq.partition_point(|&u| u < x) as u32)
                 .collect();
             let fmt = |x: f64| {
                 if x.fract() == 0.0 {

@@ -7,6 +7,7 @@ pub(crate) mod arrow;
 pub(crate) mod builder;
 mod chunks;
 mod dataset;
+pub(crate) mod numbers;
 mod reader;
 pub mod sample;
 pub mod time;
@@ -14,6 +15,7 @@ pub mod time;
 pub use builder::ColumnBuilder;
 pub(crate) use dataset::split_by_column;
 pub use dataset::{Dataset, Roles, Target, Task, TaskChoice};
+pub use numbers::Numbers;
 #[cfg(feature = "internals")]
 pub use reader::read_delimited_bytes;
 #[cfg(all(feature = "parquet", feature = "internals"))]
@@ -43,7 +45,7 @@ pub enum ColumnType {
 #[derive(Debug, Clone)]
 pub enum Values {
     /// Numbers (also booleans as 0/1 and datetimes as epoch seconds); NaN means missing.
-    Numeric(Vec<f64>),
+    Numeric(Numbers),
     /// Codes into `levels`; [`MISSING_CODE`] means missing.
     Categorical {
         /// Level index per row.
@@ -86,7 +88,7 @@ impl Column {
     /// Whether row `i` is missing.
     pub fn is_missing(&self, i: usize) -> bool {
         match &self.values {
-            Values::Numeric(v) => v[i].is_nan(),
+            Values::Numeric(v) => v.is_nan(i),
             Values::Categorical { codes, .. } => codes[i] == MISSING_CODE,
         }
     }
@@ -104,11 +106,7 @@ impl Column {
     pub fn distinct(&self) -> usize {
         match &self.values {
             Values::Numeric(v) => {
-                let mut s: Vec<u64> = v
-                    .iter()
-                    .filter(|x| !x.is_nan())
-                    .map(|x| x.to_bits())
-                    .collect();
+                let mut s: Vec<u64> = v.iter().filter(|x| !x.is_nan()).map(f64::to_bits).collect();
                 s.sort_unstable();
                 s.dedup();
                 s.len()
@@ -127,8 +125,8 @@ impl Column {
     /// Row `r` as text (numbers formatted with [`fmt_num`]), `None` when missing.
     pub fn text(&self, r: usize) -> Option<String> {
         match &self.values {
-            Values::Numeric(v) if v[r].is_nan() => None,
-            Values::Numeric(v) => Some(fmt_num(v[r])),
+            Values::Numeric(v) if v.is_nan(r) => None,
+            Values::Numeric(v) => Some(fmt_num(v.get(r))),
             Values::Categorical { codes, levels } => {
                 (codes[r] != MISSING_CODE).then(|| levels[codes[r] as usize].clone())
             }
@@ -138,7 +136,7 @@ impl Column {
     /// A copy holding only the given rows, in that order.
     pub fn take(&self, rows: &[usize]) -> Column {
         let values = match &self.values {
-            Values::Numeric(v) => Values::Numeric(rows.iter().map(|&i| v[i]).collect()),
+            Values::Numeric(v) => Values::Numeric(v.take(rows)),
             Values::Categorical { codes, levels } => Values::Categorical {
                 codes: rows.iter().map(|&i| codes[i]).collect(),
                 levels: levels.clone(),

@@ -761,7 +761,7 @@ mod tests {
             .map(|c| {
                 let values: Vec<String> = (0..c.len())
                     .map(|r| match &c.values {
-                        super::super::Values::Numeric(v) => format!("{:?}", v[r].to_bits()),
+                        super::super::Values::Numeric(v) => format!("{:?}", v.get(r).to_bits()),
                         _ => c.text(r).unwrap_or_default(),
                     })
                     .collect();

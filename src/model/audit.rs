@@ -179,7 +179,7 @@ fn class_map(
 /// number (as an exported model sees it), other text by a hash of its level.
 fn cell_value(c: &Column, r: usize) -> f64 {
     match &c.values {
-        Values::Numeric(v) => v[r],
+        Values::Numeric(v) => v.get(r),
         Values::Categorical { codes, levels } => match levels.get(codes[r] as usize) {
             None => f64::NAN,
             Some(l) => l.trim().parse().unwrap_or_else(|_| {

@@ -8,7 +8,7 @@ use crate::data::{Column, Values, MISSING_CODE};
 /// A column as numbers (NaN for missing); text must read as numbers.
 pub fn numbers(col: &Column) -> Result<Vec<f64>, String> {
     match &col.values {
-        Values::Numeric(v) => Ok(v.clone()),
+        Values::Numeric(v) => Ok(v.to_vec()),
         Values::Categorical { codes, levels } => {
             let parsed: Option<Vec<f64>> = levels.iter().map(|l| l.trim().parse().ok()).collect();
             let parsed = parsed.ok_or_else(|| {
@@ -64,7 +64,7 @@ pub fn texts(col: &Column) -> Vec<String> {
             .collect(),
         Values::Numeric(v) => v
             .iter()
-            .map(|&x| {
+            .map(|x| {
                 if x.is_nan() {
                     String::new()
                 } else if let (Some(t), true) = (&col.bool_tokens, x == 0.0 || x == 1.0) {
@@ -87,7 +87,7 @@ mod tests {
         let col = Column {
             name: "owner".into(),
             ty: ColumnType::Boolean,
-            values: Values::Numeric(vec![1.0, 0.0, f64::NAN]),
+            values: Values::Numeric(vec![1.0, 0.0, f64::NAN].into()),
             missing: 1,
             bool_tokens: Some(Box::new(["no".into(), "yes".into()])),
         };
@@ -98,7 +98,7 @@ mod tests {
         let n = Column {
             name: "zip".into(),
             ty: ColumnType::Numeric,
-            values: Values::Numeric(vec![12345.0, 2.5]),
+            values: Values::Numeric(vec![12345.0, 2.5].into()),
             missing: 0,
             bool_tokens: None,
         };

@@ -38,15 +38,15 @@ fn per_level(ds: &Dataset, f: usize, c: usize) -> Option<HashMap<String, f64>> {
     };
     let mut out: HashMap<String, f64> = HashMap::new();
     for (r, &code) in codes.iter().enumerate() {
-        if code == MISSING_CODE || v[r].is_nan() {
+        if code == MISSING_CODE || v.is_nan(r) {
             continue;
         }
         let level = &levels[code as usize];
         match out.get(level) {
-            Some(&x) if x != v[r] => return None,
+            Some(&x) if x != v.get(r) => return None,
             Some(_) => {}
             None => {
-                out.insert(level.clone(), v[r]);
+                out.insert(level.clone(), v.get(r));
             }
         }
     }

@@ -21,7 +21,7 @@ fn steps(ds: &Dataset, tolerance: f64) -> Vec<f64> {
         .iter()
         .map(|c| match &c.values {
             Values::Numeric(v) if tolerance > 0.0 => {
-                let present: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+                let present: Vec<f64> = v.iter().filter(|x| !x.is_nan()).collect();
                 let n = present.len().max(1) as f64;
                 let mean = present.iter().sum::<f64>() / n;
                 let sd = (present.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
@@ -48,7 +48,7 @@ fn row_hash(ds: &Dataset, cols: &[usize], steps: &[f64], r: usize, with_target: 
         let col = &ds.features[c];
         match &col.values {
             Values::Numeric(v) => {
-                let x = v[r];
+                let x = v.get(r);
                 if x.is_nan() {
                     u64::MAX.hash(&mut h);
                 } else if step > 0.0 {

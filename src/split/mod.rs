@@ -143,7 +143,9 @@ pub fn run(ctx: &SplitContext) -> Result<(Vec<Finding>, SplitInfo)> {
 pub fn concat(a: &Column, b: &Column) -> Column {
     let values = match (&a.values, &b.values) {
         (Values::Numeric(x), Values::Numeric(y)) => {
-            Values::Numeric(x.iter().chain(y).copied().collect())
+            let mut v = x.clone();
+            v.append(y.clone());
+            Values::Numeric(v)
         }
         _ => {
             let mut levels: Vec<String> = Vec::new();

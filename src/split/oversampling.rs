@@ -46,7 +46,7 @@ fn columns(train: &Dataset, test: &Dataset) -> Vec<(usize, usize, f64)> {
             if !matches!(test.features[j].values, Values::Numeric(_)) {
                 return None;
             }
-            let present: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+            let present: Vec<f64> = v.iter().filter(|x| !x.is_nan()).collect();
             let n = present.len().max(1) as f64;
             let mean = present.iter().sum::<f64>() / n;
             let sd = (present.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
@@ -64,7 +64,7 @@ fn point(ds: &Dataset, cols: &[usize], sd: &[f64], r: usize) -> Option<Vec<f64>>
     cols.iter()
         .zip(sd)
         .map(|(&c, &s)| match &ds.features[c].values {
-            Values::Numeric(v) if !v[r].is_nan() => Some(v[r] / s),
+            Values::Numeric(v) if !v.is_nan(r) => Some(v.get(r) / s),
             _ => None,
         })
         .collect()
@@ -232,7 +232,7 @@ pub fn check(ctx: &SplitContext) -> Vec<Finding> {
     // The picture: the first few synthetic test rows and their parents in the two columns
     // compared first, in the data's units.
     let coord = |ds: &Dataset, col: usize, r: usize| match &ds.features[col].values {
-        Values::Numeric(v) => v[r],
+        Values::Numeric(v) => v.get(r),
         Values::Categorical { .. } => f64::NAN,
     };
     let segments: Vec<[[f64; 2]; 3]> = hits

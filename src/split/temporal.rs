@@ -23,7 +23,7 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
     let mut out = Vec::new();
     let time_of = |ds: &Dataset| -> Vec<f64> {
         match ds.time.as_ref().map(|c| &c.values) {
-            Some(Values::Numeric(v)) => v.clone(),
+            Some(Values::Numeric(v)) => v.to_vec(),
             _ => Vec::new(),
         }
     };
@@ -64,6 +64,8 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
     let Values::Numeric(t_all) = &time_all.values else {
         return Ok(out);
     };
+    let t_all = t_all.as_f64();
+    let t_all = t_all.as_ref();
     let mut order: Vec<u32> = (0..t_all.len() as u32)
         .filter(|&r| !t_all[r as usize].is_nan())
         .collect();
@@ -163,7 +165,7 @@ fn future_features(ds: &Dataset, t: &[f64], th: &crate::checks::Thresholds) -> V
         let mut rows_y: Vec<Vec<f64>> = Vec::new();
         for s in &series {
             for i in 3..s.len().saturating_sub(2) {
-                let xv = x[s[i]];
+                let xv = x.get(s[i]);
                 let window: Vec<f64> = FUTURE
                     .iter()
                     .chain(&PRESENT_PAST)

@@ -138,7 +138,7 @@ type Binned = (Vec<u8>, usize, BinKind, Vec<f64>, Vec<String>);
 
 fn bin_column(c: &Column) -> Binned {
     match &c.values {
-        Values::Numeric(v) => bin_numeric(v),
+        Values::Numeric(v) => bin_numeric(&v.as_f64()),
         Values::Categorical { codes, levels } => bin_categorical(codes, levels),
     }
 }

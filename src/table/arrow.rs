@@ -65,7 +65,7 @@ mod tests {
     fn numeric(t: &Table, name: &str) -> Vec<f64> {
         let f = &t.frame;
         match &f.columns[f.index_of(name).unwrap()].values {
-            Values::Numeric(v) => v.clone(),
+            Values::Numeric(v) => v.to_vec(),
             Values::Categorical { .. } => panic!("not numeric"),
         }
     }
@@ -138,7 +138,8 @@ mod tests {
                 .unwrap();
         let t = Table::from_record_batch(batch).unwrap();
         match &t.frame.columns[0].values {
-            Values::Numeric(v) => assert_eq!(v.as_ptr(), ptr, "no copy"),
+            Values::Numeric(crate::data::Numbers::F64(v)) => assert_eq!(v.as_ptr(), ptr, "no copy"),
+            Values::Numeric(_) => panic!("not held as f64"),
             Values::Categorical { .. } => panic!("not numeric"),
         }
     }

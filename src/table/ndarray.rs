@@ -77,6 +77,8 @@ mod tests {
         let t = Table::from_ndarray(xt, &["r0", "r1"], "y", y.view()).unwrap();
         assert_eq!(t.rows(), 3);
         let f = &t.frame.columns[1];
-        assert!(matches!(&f.values, crate::data::Values::Numeric(v) if v == &[10.0, 11.0, 12.0]));
+        assert!(
+            matches!(&f.values, crate::data::Values::Numeric(v) if v.to_vec() == [10.0, 11.0, 12.0])
+        );
     }
 }

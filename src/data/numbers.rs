@@ -1,0 +1,404 @@
+//! A numeric column's values, held compactly when they allow it.
+//!
+//! Most numbers in a CSV are short decimals (`-1.2643`, `128.96`, `7`). Such a column is held as
+//! its digits, one `i32` per value, over a power of ten the column shares: half the memory of
+//! `f64`, and nothing is lost. `digits / 10^scale` is the same `f64` the text parses to, because
+//! both operands are exact in `f64` and IEEE division rounds correctly: the result is the double
+//! nearest the decimal, which is what a correct parser returns. `-0` (which `%.4f` writes for a
+//! small negative number) has digits of its own. A value that does not fit (more than nine
+//! significant digits, an exponent) turns the column into plain `f64`, so every column reads back
+//! value for value, bit for bit, as it would have without this.
+
+use std::borrow::Cow;
+
+/// Powers of ten exact in `f64` that a held scale can take.
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// The digits standing for a missing value (NaN).
+const MISSING: i32 = i32::MIN;
+/// The digits standing for `-0.0`, whose sign zero digits cannot carry.
+const NEG_ZERO: i32 = i32::MIN + 1;
+
+/// A decimal read from text: `value = digits / 10^scale`, with the sign in `digits` (and for
+/// `-0` in the value only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Decimal {
+    /// The digits as a signed integer.
+    pub digits: i64,
+    /// Digits after the point.
+    pub scale: u8,
+}
+
+/// A numeric column: numbers (NaN missing), as `f64` or as decimal digits.
+#[derive(Debug, Clone)]
+pub enum Numbers {
+    /// Plain doubles.
+    F64(Vec<f64>),
+    /// Digits over `10^scale`; `i32::MIN` is missing.
+    Decimal {
+        /// One value's digits per row.
+        digits: Vec<i32>,
+        /// Digits after the point, shared by the column.
+        scale: u8,
+    },
+}
+
+impl Default for Numbers {
+    fn default() -> Self {
+        Numbers::Decimal {
+            digits: Vec::new(),
+            scale: 0,
+        }
+    }
+}
+
+impl From<Vec<f64>> for Numbers {
+    fn from(v: Vec<f64>) -> Self {
+        Numbers::F64(v)
+    }
+}
+
+impl FromIterator<f64> for Numbers {
+    fn from_iter<I: IntoIterator<Item = f64>>(iter: I) -> Self {
+        Numbers::F64(iter.into_iter().collect())
+    }
+}
+
+#[inline]
+fn decode(d: i32, pow: f64) -> f64 {
+    if d > NEG_ZERO {
+        f64::from(d) / pow
+    } else if d == MISSING {
+        f64::NAN
+    } else {
+        -0.0
+    }
+}
+
+/// `digits` as held digits, if they fit (the two lowest stand for NaN and `-0`).
+fn narrow(digits: i64) -> Option<i32> {
+    i32::try_from(digits).ok().filter(|&d| d > NEG_ZERO)
+}
+
+/// Held digits times `up`, if they still fit; the markers stay as they are.
+fn rescale(d: i32, up: i64) -> Option<i32> {
+    if d <= NEG_ZERO {
+        Some(d)
+    } else {
+        i64::from(d).checked_mul(up).and_then(narrow)
+    }
+}
+
+impl Numbers {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            Numbers::F64(v) => v.len(),
+            Numbers::Decimal { digits, .. } => digits.len(),
+        }
+    }
+
+    /// True when there are no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Value `i` (NaN when missing).
+    #[inline]
+    pub fn get(&self, i: usize) -> f64 {
+        match self {
+            Numbers::F64(v) => v[i],
+            Numbers::Decimal { digits, scale } => decode(digits[i], POW10[*scale as usize]),
+        }
+    }
+
+    /// Whether value `i` is missing.
+    #[inline]
+    pub fn is_nan(&self, i: usize) -> bool {
+        match self {
+            Numbers::F64(v) => v[i].is_nan(),
+            Numbers::Decimal { digits, .. } => digits[i] == MISSING,
+        }
+    }
+
+    /// The values in order.
+    pub fn iter(&self) -> Iter<'_> {
+        match self {
+            Numbers::F64(v) => Iter::F64(v.iter()),
+            Numbers::Decimal { digits, scale } => {
+                Iter::Decimal(digits.iter(), POW10[*scale as usize])
+            }
+        }
+    }
+
+    /// The values as a slice: borrowed when held as `f64`, decoded into a copy otherwise. Take
+    /// it for one column at a time: a copy is the column's full `f64` size.
+    pub fn as_f64(&self) -> Cow<'_, [f64]> {
+        match self {
+            Numbers::F64(v) => Cow::Borrowed(v),
+            Numbers::Decimal { .. } => Cow::Owned(self.iter().collect()),
+        }
+    }
+
+    /// The values as a vector.
+    pub fn to_vec(&self) -> Vec<f64> {
+        self.as_f64().into_owned()
+    }
+
+    /// The values of the given rows, in that order, held as these are.
+    pub fn take(&self, rows: &[usize]) -> Numbers {
+        match self {
+            Numbers::F64(v) => Numbers::F64(rows.iter().map(|&i| v[i]).collect()),
+            Numbers::Decimal { digits, scale } => Numbers::Decimal {
+                digits: rows.iter().map(|&i| digits[i]).collect(),
+                scale: *scale,
+            },
+        }
+    }
+
+    /// Bytes held per value.
+    pub fn value_bytes(&self) -> usize {
+        match self {
+            Numbers::F64(_) => 8,
+            Numbers::Decimal { .. } => 4,
+        }
+    }
+
+    /// Append a value read from text; `decimal` is its exact digits when it has them (its `value`
+    /// is then `digits / 10^scale`). NaN appends a missing value.
+    pub(crate) fn push(&mut self, value: f64, decimal: Option<Decimal>) {
+        if value.is_nan() {
+            return self.push_missing();
+        }
+        if let (Numbers::Decimal { .. }, Some(d)) = (&*self, decimal) {
+            if value == 0.0 && value.is_sign_negative() {
+                if let Numbers::Decimal { digits, .. } = self {
+                    digits.push(NEG_ZERO);
+                    return;
+                }
+            }
+            if self.fit_scale(d.scale) {
+                if let Numbers::Decimal { digits, scale } = self {
+                    let up = 10i64.pow(u32::from(*scale - d.scale));
+                    if let Some(x) = d.digits.checked_mul(up).and_then(narrow) {
+                        digits.push(x);
+                        return;
+                    }
+                }
+            }
+        }
+        self.widen();
+        if let Numbers::F64(v) = self {
+            v.push(value);
+        }
+    }
+
+    /// Append a missing value.
+    pub(crate) fn push_missing(&mut self) {
+        match self {
+            Numbers::F64(v) => v.push(f64::NAN),
+            Numbers::Decimal { digits, .. } => digits.push(MISSING),
+        }
+    }
+
+    /// Insert `n` missing values before the first.
+    pub(crate) fn prepend_missing(&mut self, n: usize) {
+        match self {
+            Numbers::F64(v) => {
+                v.splice(0..0, std::iter::repeat_n(f64::NAN, n));
+            }
+            Numbers::Decimal { digits, .. } => {
+                digits.splice(0..0, std::iter::repeat_n(MISSING, n));
+            }
+        }
+    }
+
+    /// Append the values of `other` (the rows that follow).
+    pub(crate) fn append(&mut self, other: Numbers) {
+        if let Numbers::Decimal { scale: s2, .. } = &other {
+            if self.fit_scale(*s2) {
+                if let (
+                    Numbers::Decimal { digits, scale },
+                    Numbers::Decimal {
+                        digits: d2,
+                        scale: s2,
+                    },
+                ) = (&mut *self, &other)
+                {
+                    let up = 10i64.pow(u32::from(*scale - *s2));
+                    let scaled: Option<Vec<i32>> = d2.iter().map(|&d| rescale(d, up)).collect();
+                    if let Some(scaled) = scaled {
+                        digits.extend_from_slice(&scaled);
+                        return;
+                    }
+                }
+            }
+        }
+        self.widen();
+        if let Numbers::F64(v) = self {
+            v.extend(other.iter());
+        }
+    }
+
+    /// Reserve room for `additional` more values.
+    pub(crate) fn reserve_exact(&mut self, additional: usize) {
+        match self {
+            Numbers::F64(v) => v.reserve_exact(additional),
+            Numbers::Decimal { digits, .. } => digits.reserve_exact(additional),
+        }
+    }
+
+    /// Give back spare capacity.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        match self {
+            Numbers::F64(v) => v.shrink_to_fit(),
+            Numbers::Decimal { digits, .. } => digits.shrink_to_fit(),
+        }
+    }
+
+    /// Make a held decimal column's scale at least `want`, rescaling its digits when they all
+    /// still fit. False when it cannot (or the column is `f64`).
+    fn fit_scale(&mut self, want: u8) -> bool {
+        let Numbers::Decimal { digits, scale } = self else {
+            return false;
+        };
+        if want as usize >= POW10.len() {
+            return false;
+        }
+        if want <= *scale {
+            return true;
+        }
+        let up = 10i64.pow(u32::from(want - *scale));
+        if !digits.iter().all(|&d| rescale(d, up).is_some()) {
+            return false;
+        }
+        for d in digits.iter_mut() {
+            *d = rescale(*d, up).unwrap_or(*d);
+        }
+        *scale = want;
+        true
+    }
+
+    /// Turn the column into plain `f64` (same values).
+    fn widen(&mut self) {
+        if let Numbers::Decimal { .. } = self {
+            *self = Numbers::F64(self.iter().collect());
+        }
+    }
+}
+
+/// Iterator over a column's values.
+pub enum Iter<'a> {
+    /// Over doubles.
+    F64(std::slice::Iter<'a, f64>),
+    /// Over digits, with the power of ten they are divided by.
+    Decimal(std::slice::Iter<'a, i32>, f64),
+}
+
+impl Iterator for Iter<'_> {
+    type Item = f64;
+
+    #[inline]
+    fn next(&mut self) -> Option<f64> {
+        match self {
+            Iter::F64(it) => it.next().copied(),
+            Iter::Decimal(it, pow) => it.next().map(|&d| decode(d, *pow)),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            Iter::F64(it) => it.size_hint(),
+            Iter::Decimal(it, _) => it.size_hint(),
+        }
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(digits: i64, scale: u8) -> Option<Decimal> {
+        Some(Decimal { digits, scale })
+    }
+
+    /// Values pushed with their digits read back as the doubles they stand for, through every
+    /// rescaling, and the column stays compact while it can.
+    #[test]
+    fn decimals_read_back_exactly_through_rescaling() {
+        let mut n = Numbers::default();
+        n.push(7.0, dec(7, 0));
+        n.push(f64::NAN, None);
+        n.push(-1.25, dec(-125, 2));
+        n.push(0.1, dec(1, 1));
+        n.push(-0.0, dec(0, 3));
+        n.push(128.9601, dec(1_289_601, 4));
+        assert!(matches!(n, Numbers::Decimal { scale: 4, .. }));
+        let want = [7.0, f64::NAN, -1.25, 0.1, -0.0, 128.9601];
+        let got: Vec<f64> = n.iter().collect();
+        for (g, w) in got.iter().zip(want) {
+            assert_eq!(g.to_bits(), w.to_bits());
+        }
+        assert!(n.is_nan(1) && !n.is_nan(0));
+        assert_eq!(n.get(3).to_bits(), 0.1f64.to_bits());
+    }
+
+    /// A value whose digits do not fit (or that has none) widens the column, keeping every value.
+    #[test]
+    fn widens_without_losing_values() {
+        let mut n = Numbers::default();
+        n.push(1.5, dec(15, 1));
+        n.push(1e300, None);
+        assert!(matches!(n, Numbers::F64(_)));
+        assert_eq!(n.to_vec(), vec![1.5, 1e300]);
+
+        let mut n = Numbers::default();
+        n.push(2_000_000.0, dec(2_000_000, 0));
+        // Scale 4 would need 2e10 digits: too many for the held width.
+        n.push(0.0001, dec(1, 4));
+        assert!(matches!(n, Numbers::F64(_)));
+        assert_eq!(n.to_vec(), vec![2_000_000.0, 0.0001]);
+    }
+
+    /// Appending blocks gives what pushing every value in one pass gives.
+    #[test]
+    fn append_equals_one_pass() {
+        let vals = [
+            (3.5, dec(35, 1)),
+            (f64::NAN, None),
+            (-0.001, dec(-1, 3)),
+            (-0.0, dec(0, 2)),
+            (42.0, dec(42, 0)),
+            (2.0e9, dec(2_000_000_000, 0)),
+            (1.0, dec(1, 0)),
+        ];
+        for cut in 0..=vals.len() {
+            let mut one = Numbers::default();
+            vals.iter().for_each(|&(x, d)| one.push(x, d));
+            let (mut a, mut b) = (Numbers::default(), Numbers::default());
+            vals[..cut].iter().for_each(|&(x, d)| a.push(x, d));
+            vals[cut..].iter().for_each(|&(x, d)| b.push(x, d));
+            a.append(b);
+            let bits = |n: &Numbers| n.iter().map(f64::to_bits).collect::<Vec<_>>();
+            assert_eq!(bits(&a), bits(&one), "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn take_and_prepend_keep_the_representation() {
+        let mut n = Numbers::default();
+        n.push(1.5, dec(15, 1));
+        n.push(2.25, dec(225, 2));
+        n.prepend_missing(2);
+        assert_eq!(n.len(), 4);
+        assert!(n.is_nan(0) && n.is_nan(1));
+        let t = n.take(&[3, 2]);
+        assert!(matches!(t, Numbers::Decimal { .. }));
+        assert_eq!(t.to_vec(), vec![2.25, 1.5]);
+        assert_eq!(t.value_bytes(), 4);
+    }
+}
