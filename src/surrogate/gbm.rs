@@ -366,10 +366,11 @@ impl Grower<'_> {
         let offsets = self.offsets;
         for (fi, &f) in self.features.iter().enumerate() {
             let h = &hist[offsets[fi]..offsets[fi] + self.n_bins[f]];
-            let mut consider = |gain: f64, bins: &[usize]| {
+            // The left bins are only gathered for a split that beats the best so far.
+            let mut consider = |gain: f64, bins: &mut dyn Iterator<Item = usize>| {
                 if gain > 1e-9 && best.as_ref().is_none_or(|b| gain > b.gain) {
                     let mut set = [0u64; 4];
-                    bins.iter().for_each(|&b| set[b >> 6] |= 1 << (b & 63));
+                    bins.for_each(|b| set[b >> 6] |= 1 << (b & 63));
                     best = Some(Candidate {
                         gain,
                         feature: f,
@@ -407,11 +408,8 @@ impl Grower<'_> {
                             }
                         }
                         if let Some(t) = best_t {
-                            let mut bins: Vec<usize> = (1..=t).collect();
-                            if missing_left {
-                                bins.push(0);
-                            }
-                            consider(best_gain, &bins);
+                            let missing = missing_left.then_some(0);
+                            consider(best_gain, &mut (1..=t).chain(missing));
                         }
                     }
                 }
@@ -442,7 +440,7 @@ impl Grower<'_> {
                         }
                     }
                     if let Some(k) = best_k {
-                        consider(best_gain, &order[..=k]);
+                        consider(best_gain, &mut order[..=k].iter().copied());
                     }
                 }
             }
@@ -463,24 +461,27 @@ impl Grower<'_> {
         depth < self.params.max_depth && rows >= 2 * self.params.min_leaf
     }
 
-    /// Grow a subtree over `rows` (reordered in place), appending nodes; returns its index.
-    /// `hist` is present exactly when the node may split.
+    /// Grow a subtree over `rows` (reordered in place: each leaf's rows end up together, and
+    /// `leaves` gets its row range and value), appending nodes; returns its index. `total` is the
+    /// gradient sum of `rows` in their order; `hist` is present exactly when the node may split.
     fn grow(
         &self,
         nodes: &mut Vec<Node>,
-        rows: &mut [u32],
+        leaves: &mut Vec<(usize, usize, f64)>,
+        (rows, start): (&mut [u32], usize),
+        total: Cell,
         hist: Option<Vec<Cell>>,
         depth: usize,
     ) -> u32 {
         let idx = nodes.len() as u32;
-        let total = self.totals(rows);
         let leaf = -total.g / (total.h + self.params.lambda) * self.params.learning_rate;
-        let Some(hist) = hist.filter(|_| self.can_split(rows.len(), depth)) else {
+        let split = hist
+            .as_ref()
+            .filter(|_| self.can_split(rows.len(), depth))
+            .and_then(|hist| self.best_split(hist, total));
+        let (Some(hist), Some(split)) = (hist, split) else {
             nodes.push(Node::Leaf(leaf));
-            return idx;
-        };
-        let Some(split) = self.best_split(&hist, total) else {
-            nodes.push(Node::Leaf(leaf));
+            leaves.push((start, start + rows.len(), leaf));
             return idx;
         };
         let col = self.cols[split.feature];
@@ -488,7 +489,7 @@ impl Grower<'_> {
             let b = col[r as usize];
             (split.left_bins[(b >> 6) as usize] >> (b & 63)) & 1 == 1
         };
-        let n_left = stable_partition(rows, in_left);
+        let (n_left, left_total, right_total) = self.partition(rows, in_left);
         let (lrows, rrows) = rows.split_at_mut(n_left);
         let (lh, rh) =
             if self.can_split(lrows.len(), depth + 1) || self.can_split(rrows.len(), depth + 1) {
@@ -510,8 +511,15 @@ impl Grower<'_> {
                 (None, None)
             };
         nodes.push(Node::Leaf(0.0));
-        let left = self.grow(nodes, lrows, lh, depth + 1);
-        let right = self.grow(nodes, rrows, rh, depth + 1);
+        let left = self.grow(nodes, leaves, (lrows, start), left_total, lh, depth + 1);
+        let right = self.grow(
+            nodes,
+            leaves,
+            (rrows, start + n_left),
+            right_total,
+            rh,
+            depth + 1,
+        );
         nodes[idx as usize] = Node::Split {
             feature: split.feature as u32,
             left_bins: split.left_bins,
@@ -522,21 +530,31 @@ impl Grower<'_> {
     }
 }
 
-/// Stable in-place partition; returns how many rows satisfy `pred` (now at the front).
-fn stable_partition(rows: &mut [u32], pred: impl Fn(u32) -> bool) -> usize {
-    let mut right = Vec::with_capacity(rows.len() / 2);
-    let mut w = 0;
-    for i in 0..rows.len() {
-        let r = rows[i];
-        if pred(r) {
-            rows[w] = r;
-            w += 1;
-        } else {
-            right.push(r);
+impl Grower<'_> {
+    /// Stable in-place partition: how many rows satisfy `pred` (now at the front), and the
+    /// gradient sums of both sides. Each side's sum adds its rows in their (kept) order, so it
+    /// is the same bits as [`Grower::totals`] of that side.
+    fn partition(&self, rows: &mut [u32], pred: impl Fn(u32) -> bool) -> (usize, Cell, Cell) {
+        let mut right = Vec::with_capacity(rows.len() / 2);
+        let (mut lt, mut rt) = (Cell::default(), Cell::default());
+        let mut w = 0;
+        for i in 0..rows.len() {
+            let r = rows[i];
+            let side = if pred(r) {
+                rows[w] = r;
+                w += 1;
+                &mut lt
+            } else {
+                right.push(r);
+                &mut rt
+            };
+            side.g += self.grad[r as usize];
+            side.h += self.hess[r as usize];
+            side.n += 1;
         }
+        rows[w..].copy_from_slice(&right);
+        (w, lt, rt)
     }
-    rows[w..].copy_from_slice(&right);
-    w
 }
 
 /// Loss gradients for the current margins.
@@ -661,6 +679,8 @@ impl Gbm {
             .filter(|&f| x.n_bins[f] >= 2)
             .collect();
         let mut work = fit_rows.clone();
+        let mut rest: Vec<u32> = Vec::new();
+        let mut leaves: Vec<(usize, usize, f64)> = Vec::new();
         let subsample = fit_rows.len() > p.subsample_above;
         let (offsets, _) = layout(&features, &x.n_bins);
         for round in 0..p.max_trees {
@@ -677,31 +697,51 @@ impl Gbm {
                     offsets: &offsets,
                 };
                 work.clear();
+                rest.clear();
                 if subsample {
                     // Keyed by row content, so the choice does not depend on row order.
                     let salt = splitmix64(seed ^ (round as u64 * k_out as u64 + k as u64 + 1));
-                    work.extend(
-                        fit_rows
-                            .iter()
-                            .copied()
-                            .filter(|&r| splitmix64(salt ^ x.row_keys[r as usize]) & 1 == 0),
-                    );
+                    for &r in &fit_rows {
+                        if splitmix64(salt ^ x.row_keys[r as usize]) & 1 == 0 {
+                            work.push(r);
+                        } else {
+                            rest.push(r);
+                        }
+                    }
                 } else {
                     work.extend_from_slice(&fit_rows);
                 }
+                leaves.clear();
                 let tree = if features.is_empty() {
                     let g: f64 = fit_rows.iter().map(|&r| grad[k][r as usize]).sum();
                     let h: f64 = fit_rows.iter().map(|&r| hess[k][r as usize]).sum();
+                    let leaf = -g / (h + p.lambda) * p.learning_rate;
+                    leaves.push((0, work.len(), leaf));
                     Tree {
-                        nodes: vec![Node::Leaf(-g / (h + p.lambda) * p.learning_rate)],
+                        nodes: vec![Node::Leaf(leaf)],
                     }
                 } else {
                     let hist = grower.histogram(&work);
+                    let total = grower.totals(&work);
                     let mut nodes = Vec::new();
-                    grower.grow(&mut nodes, &mut work, Some(hist), 0);
+                    grower.grow(
+                        &mut nodes,
+                        &mut leaves,
+                        (&mut work, 0),
+                        total,
+                        Some(hist),
+                        0,
+                    );
                     Tree { nodes }
                 };
-                for &r in fit_rows.iter().chain(valid) {
+                // The rows the tree was grown on know their leaf (one addition a row, as
+                // predicting gives); the others are predicted.
+                for &(from, to, value) in &leaves {
+                    for &r in &work[from..to] {
+                        margins[r as usize * k_out + k] += value;
+                    }
+                }
+                for &r in rest.iter().chain(valid) {
                     let r = r as usize;
                     margins[r * k_out + k] += tree.predict_row(&view, r);
                 }
