@@ -8,25 +8,59 @@ use crate::error::Result;
 use crate::surrogate::{BinnedMatrix, Labels, Surrogate};
 
 /// Baseline skill with all `features`, and the skill drop for each group removed (NaN for the
-/// groups `refit` leaves out).
+/// groups `refit` leaves out). (The audit fits the baseline beside its folds instead.)
+#[cfg(feature = "internals")]
 #[allow(clippy::too_many_arguments)]
 pub fn drop_column(
     surrogate: &dyn Surrogate,
     x: &BinnedMatrix,
     labels: &Labels,
-    (train, test): (&[u32], &[u32]),
+    rows: (&[u32], &[u32]),
     features: &[usize],
     groups: &[Vec<usize>],
     refit: &[bool],
     seed: u64,
 ) -> Result<(f64, Vec<f64>)> {
-    let view = x.view();
-    let fit_skill = |feats: &[usize]| -> Result<f64> {
-        let m = surrogate.fit(x, labels, train, feats, seed)?;
-        Ok(skill(labels, &m.predict(&view, test), test))
-    };
-    let base = fit_skill(features)?;
-    let drops = groups
+    let base = baseline(surrogate, x, labels, rows, features, seed)?;
+    let drops = drops(
+        surrogate,
+        x,
+        labels,
+        rows,
+        features,
+        (groups, refit),
+        seed,
+        base,
+    )?;
+    Ok((base, drops))
+}
+
+/// Skill of the model fitted on `train` with every feature, on `test`. It needs no importance:
+/// the audit fits it while the folds are still being fitted.
+pub fn baseline(
+    surrogate: &dyn Surrogate,
+    x: &BinnedMatrix,
+    labels: &Labels,
+    rows: (&[u32], &[u32]),
+    features: &[usize],
+    seed: u64,
+) -> Result<f64> {
+    fit_skill(surrogate, x, labels, rows, features, seed)
+}
+
+/// The skill drop from `base` for each group removed (NaN for the groups `refit` leaves out).
+#[allow(clippy::too_many_arguments)]
+pub fn drops(
+    surrogate: &dyn Surrogate,
+    x: &BinnedMatrix,
+    labels: &Labels,
+    rows: (&[u32], &[u32]),
+    features: &[usize],
+    (groups, refit): (&[Vec<usize>], &[bool]),
+    seed: u64,
+    base: f64,
+) -> Result<Vec<f64>> {
+    groups
         .par_iter()
         .zip(refit)
         .map(|(g, &refit)| {
@@ -38,8 +72,19 @@ pub fn drop_column(
                 .copied()
                 .filter(|f| !g.contains(f))
                 .collect();
-            Ok(base - fit_skill(&kept)?)
+            Ok(base - fit_skill(surrogate, x, labels, rows, &kept, seed)?)
         })
-        .collect::<Result<Vec<f64>>>()?;
-    Ok((base, drops))
+        .collect()
+}
+
+fn fit_skill(
+    surrogate: &dyn Surrogate,
+    x: &BinnedMatrix,
+    labels: &Labels,
+    (train, test): (&[u32], &[u32]),
+    features: &[usize],
+    seed: u64,
+) -> Result<f64> {
+    let m = surrogate.fit(x, labels, train, features, seed)?;
+    Ok(skill(labels, &m.predict(&x.view(), test), test))
 }
