@@ -1,6 +1,7 @@
 //! The data layer: reading CSV/TSV/gzip/Parquet into typed columns, assigning roles, sampling.
 //!
-//! Rows are streamed; only the typed columns (f64 or u32 codes plus a dictionary) stay in memory.
+//! Rows are streamed; only the typed columns (numbers as decimal digits or f64, or u32 codes plus a
+//! dictionary) stay in memory.
 
 #[cfg(feature = "arrow")]
 pub(crate) mod arrow;
