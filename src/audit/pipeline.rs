@@ -59,9 +59,10 @@ impl Clock {
         }
     }
 
+    /// Time since the last lap, added to `name` (a stage may run in two parts).
     fn lap(&mut self, name: &str) {
-        self.timings
-            .insert(name.into(), round6(self.start.elapsed().as_secs_f64()));
+        let t = self.timings.entry(name.into()).or_insert(0.0);
+        *t = round6(*t + self.start.elapsed().as_secs_f64());
         self.start = Instant::now();
     }
 }
@@ -94,6 +95,26 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
         folds: &fold_of,
     };
     clock.lap("binning");
+
+    // The row-level split checks need the sides and the row keys only. Run now, an own split's
+    // copy of the features is freed before the importance stage allocates its own.
+    phase("split checks: duplicates and oversampling")?;
+    let mut sides = match inp.test {
+        Some((test, mode)) => split::Sides::given(ds, test, mode),
+        None => split::Sides::own(ds, &x.row_keys, settings.seed),
+    };
+    let row_checks = split::run_rows(&split::RowContext {
+        train: sides.train(),
+        test: sides.test(),
+        mode: sides.mode,
+        seed: settings.seed,
+        settings: &settings.split,
+        train_index: &sides.train_index,
+        test_index: &sides.test_index,
+    });
+    sides.drop_features();
+    release_freed_memory();
+    clock.lap("split");
 
     phase("single-feature power")?;
     let powers = importance::single_feature_powers(&x, &labels, &fold_of, k);
@@ -159,10 +180,6 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
     }
 
     phase("split checks")?;
-    let sides = match inp.test {
-        Some((test, mode)) => split::Sides::given(ds, test, mode),
-        None => split::Sides::own(ds, &x.row_keys, settings.seed),
-    };
     let split_ctx = split::SplitContext {
         train: sides.train(),
         test: sides.test(),
@@ -173,12 +190,9 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
         surrogate: surrogate.as_ref(),
         random_headline: importance::metrics::headline(&run.oof),
         seed: settings.seed,
-        settings: &settings.split,
         thresholds: &settings.thresholds,
-        train_index: &sides.train_index,
-        test_index: &sides.test_index,
     };
-    let (split_findings, split_info) = split::run(&split_ctx)?;
+    let (split_findings, split_info) = split::run(&split_ctx, row_checks)?;
     findings.extend(split_findings);
     clock.lap("split");
 
@@ -214,6 +228,18 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
         warnings,
         timings: clock.timings,
     }))
+}
+
+/// Hand memory freed in the middle of the heap back to the system. glibc keeps freed blocks for
+/// reuse, so a large copy dropped before the next stage (an own split's features) would still
+/// count toward peak RSS while that stage allocates blocks of other sizes.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of the allocator's own heaps to the kernel;
+    // it touches no live allocation.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// The target as the engine's labels.

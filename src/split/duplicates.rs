@@ -8,7 +8,7 @@ use std::hash::{Hash, Hasher};
 
 use serde_json::json;
 
-use super::{SplitContext, SplitInfo, SplitMode};
+use super::{RowContext, SplitInfo, SplitMode};
 use crate::data::{Dataset, Target, Values};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 
@@ -81,7 +81,7 @@ struct Matches {
     by_class: std::collections::BTreeMap<String, usize>,
 }
 
-fn matches(ctx: &SplitContext, tolerance: f64, with_target: bool) -> Matches {
+fn matches(ctx: &RowContext, tolerance: f64, with_target: bool) -> Matches {
     matches_between(ctx.train, ctx.test, tolerance, with_target)
 }
 
@@ -162,7 +162,7 @@ fn within(ds: &Dataset) -> (usize, usize, Vec<(usize, usize)>) {
 
 /// The class (not a clear majority) that holds 90% or more of the exactly repeated test rows (at least 10 of
 /// them), and its share of them.
-fn oversampling(ctx: &SplitContext, exact: &Matches) -> Option<(String, f64)> {
+fn oversampling(ctx: &RowContext, exact: &Matches) -> Option<(String, f64)> {
     let Target::Classes { y, classes } = &ctx.test.target else {
         return None;
     };
@@ -178,7 +178,7 @@ fn oversampling(ctx: &SplitContext, exact: &Matches) -> Option<(String, f64)> {
 }
 
 /// Run the check.
-pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Vec<Finding> {
+pub fn check(ctx: &RowContext, info: &mut SplitInfo) -> Vec<Finding> {
     let mut out = Vec::new();
     let n_test = ctx.test.rows().max(1) as f64;
     let exact = matches(ctx, 0.0, false);

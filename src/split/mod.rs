@@ -91,14 +91,8 @@ pub struct SplitContext<'a> {
     pub random_headline: (&'static str, f64),
     /// Seed.
     pub seed: u64,
-    /// Settings.
-    pub settings: &'a SplitSettings,
     /// Detection thresholds.
     pub thresholds: &'a crate::checks::Thresholds,
-    /// Data row number (0-based, in its file) of each training row.
-    pub train_index: &'a [usize],
-    /// Data row number (0-based, in its file) of each test row.
-    pub test_index: &'a [usize],
 }
 
 impl SplitContext<'_> {
@@ -113,22 +107,57 @@ impl SplitContext<'_> {
     }
 }
 
-/// Run every split check.
-pub fn run(ctx: &SplitContext) -> Result<(Vec<Finding>, SplitInfo)> {
-    let mut findings = Vec::new();
+/// What the row-level split checks (duplicates, oversampling) read: the two sides and where their
+/// rows came from, nothing of the model. The audit runs them right after binning, so the copy an
+/// own split takes of every feature is gone before the importance stage allocates.
+pub struct RowContext<'a> {
+    /// Training data.
+    pub train: &'a Dataset,
+    /// Test data.
+    pub test: &'a Dataset,
+    /// How the split came about.
+    pub mode: SplitMode,
+    /// Seed.
+    pub seed: u64,
+    /// Settings.
+    pub settings: &'a SplitSettings,
+    /// Data row number (0-based, in its file) of each training row.
+    pub train_index: &'a [usize],
+    /// Data row number (0-based, in its file) of each test row.
+    pub test_index: &'a [usize],
+}
+
+/// What the row-level checks found, for [`run`] to complete.
+pub struct RowChecks {
+    findings: Vec<Finding>,
+    info: SplitInfo,
+}
+
+/// The row-level split checks: train/test duplicates and oversampling before the split.
+pub fn run_rows(ctx: &RowContext) -> RowChecks {
     let mut info = SplitInfo {
         mode: ctx.mode,
         train_rows: ctx.train.rows(),
         test_rows: ctx.test.rows(),
-        random_kfold: Some((ctx.random_headline.0.to_string(), ctx.random_headline.1)),
+        random_kfold: None,
         group_kfold: None,
         time_ordered: None,
         adversarial_auc: None,
         duplicate_test_rows: 0,
         duplicate_train_rows: 0,
     };
-    findings.extend(duplicates::check(ctx, &mut info));
+    let mut findings = duplicates::check(ctx, &mut info);
     findings.extend(oversampling::check(ctx));
+    RowChecks { findings, info }
+}
+
+/// Run the rest of the split checks after the row-level ones (`rows`, from [`run_rows`]).
+pub fn run(ctx: &SplitContext, rows: RowChecks) -> Result<(Vec<Finding>, SplitInfo)> {
+    let RowChecks {
+        mut findings,
+        mut info,
+    } = rows;
+    info.random_kfold = Some((ctx.random_headline.0.to_string(), ctx.random_headline.1));
     findings.extend(groups::check(ctx, &mut info)?);
     findings.extend(temporal::check(ctx, &mut info)?);
     if ctx.mode != SplitMode::Own {
@@ -242,6 +271,16 @@ impl<'a> Sides<'a> {
             train_index: a,
             test_index: b,
             note,
+        }
+    }
+
+    /// Let go of the features an own split copied: after the row-level checks, the other split
+    /// checks read only the sides' targets, times, groups and ids.
+    pub fn drop_features(&mut self) {
+        for side in [&mut self.train, &mut self.test] {
+            if let Cow::Owned(ds) = side {
+                ds.features = Vec::new();
+            }
         }
     }
 

@@ -13,7 +13,7 @@
 use rayon::prelude::*;
 use serde_json::json;
 
-use super::{SplitContext, SplitMode};
+use super::{RowContext, SplitMode};
 use crate::data::{Dataset, Target, Values};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::seeds::Stream;
@@ -121,7 +121,7 @@ fn sample(rows: Vec<usize>, max: usize, seed: u64) -> Vec<usize> {
 }
 
 /// Run the check.
-pub fn check(ctx: &SplitContext) -> Vec<Finding> {
+pub fn check(ctx: &RowContext) -> Vec<Finding> {
     let (
         Target::Classes { y: ytr, classes },
         Target::Classes {
