@@ -240,6 +240,16 @@ impl ColumnBuilder {
         }
     }
 
+    /// Bytes the column holds a row: 4 for decimal digits and category codes, 8 for doubles
+    /// and datetimes (and for a column not typed yet, the most it may take).
+    pub fn value_bytes(&self) -> usize {
+        match &self.state {
+            State::Numeric(v) => v.value_bytes(),
+            State::Text { .. } => 4,
+            State::Datetime(_) | State::Empty => 8,
+        }
+    }
+
     /// Number of infinite values read as missing.
     pub fn infinite(&self) -> usize {
         self.infinite
