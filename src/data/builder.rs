@@ -332,7 +332,7 @@ pub(crate) fn numeric_column(name: String, mut v: Vec<f64>) -> (Column, usize) {
     let c = Column {
         name,
         ty,
-        values: Values::Numeric(v.into()),
+        values: Values::Numeric(Numbers::compact(v)),
         missing,
         bool_tokens: None,
     };

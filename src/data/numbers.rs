@@ -16,6 +16,9 @@ const POW10: [f64; 16] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
 ];
 
+/// Decimals [`Numbers::compact`] looks for in doubles: more would rarely be a written decimal.
+const MAX_FOUND_SCALE: usize = 9;
+
 /// The digits standing for a missing value (NaN).
 const MISSING: i32 = i32::MIN;
 /// The digits standing for `-0.0`, whose sign zero digits cannot carry.
@@ -155,6 +158,45 @@ impl Numbers {
                 digits: rows.iter().map(|&i| digits[i]).collect(),
                 scale: *scale,
             },
+        }
+    }
+
+    /// Doubles held as decimal digits when every one is exactly `digits / 10^scale` for one
+    /// scale (at most [`MAX_FOUND_SCALE`] decimals) with digits that fit, else as they are: a
+    /// column read from Parquet or a DataFrame that was written as short decimals takes half
+    /// the memory, and every value reads back bit for bit (each is checked).
+    pub(crate) fn compact(v: Vec<f64>) -> Numbers {
+        let mut scale = 0usize;
+        let mut digits: Vec<i32> = Vec::with_capacity(v.len());
+        for &x in &v {
+            if x.is_nan() {
+                digits.push(MISSING);
+                continue;
+            }
+            if x == 0.0 && x.is_sign_negative() {
+                digits.push(NEG_ZERO);
+                continue;
+            }
+            loop {
+                let pow = POW10[scale];
+                let m = (x * pow).round();
+                if m.abs() < f64::from(i32::MAX) && (m / pow).to_bits() == x.to_bits() {
+                    digits.push(m as i32);
+                    break;
+                }
+                // One more decimal for every value so far, while their digits still fit.
+                if scale == MAX_FOUND_SCALE || !digits.iter().all(|&d| rescale(d, 10).is_some()) {
+                    return Numbers::F64(v);
+                }
+                digits
+                    .iter_mut()
+                    .for_each(|d| *d = rescale(*d, 10).unwrap_or(*d));
+                scale += 1;
+            }
+        }
+        Numbers::Decimal {
+            digits,
+            scale: scale as u8,
         }
     }
 
@@ -386,6 +428,45 @@ mod tests {
             let bits = |n: &Numbers| n.iter().map(f64::to_bits).collect::<Vec<_>>();
             assert_eq!(bits(&a), bits(&one), "cut {cut}");
         }
+    }
+
+    /// Doubles that are short decimals are held as digits and read back bit for bit; any other
+    /// double keeps the column as doubles.
+    #[test]
+    fn compact_finds_decimals_and_keeps_the_rest() {
+        let short = vec![1.0, -0.0, f64::NAN, 0.1, -2.25, 1234.5678, 3.0];
+        let c = Numbers::compact(short.clone());
+        assert!(matches!(c, Numbers::Decimal { scale: 4, .. }));
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&c.to_vec()), bits(&short));
+        for other in [
+            vec![0.5, std::f64::consts::PI],
+            vec![1e-12],
+            vec![3e9],
+            vec![0.1, 0.2 + 0.1],
+        ] {
+            assert!(
+                matches!(Numbers::compact(other.clone()), Numbers::F64(_)),
+                "{other:?}"
+            );
+        }
+        // Random short decimals: the same bits as parsing their text.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let values: Vec<f64> = (0..10_000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                // At most 6 digits and 4 decimals: 10 digits at the common scale fit.
+                let digits = (state % 200_000) as i64 - 100_000;
+                format!("{}e-{}", digits, (state >> 20) % 5)
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        let c = Numbers::compact(values.clone());
+        assert!(matches!(c, Numbers::Decimal { .. }));
+        assert_eq!(bits(&c.to_vec()), bits(&values));
     }
 
     #[test]

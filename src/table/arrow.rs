@@ -129,19 +129,33 @@ mod tests {
         assert_eq!(numeric(&t, "t")[1], 2.0);
     }
 
+    /// Doubles are adopted without a copy; short decimals are held as digits (half the memory).
     #[test]
     fn unshared_float_buffers_are_adopted() {
-        let values: Vec<f64> = (0..1000).map(f64::from).collect();
+        let table = |values: Vec<f64>| {
+            let batch = RecordBatch::try_from_iter([(
+                "x",
+                Arc::new(Float64Array::from(values)) as ArrayRef,
+            )])
+            .unwrap();
+            Table::from_record_batch(batch).unwrap()
+        };
+        let values: Vec<f64> = (0..1000)
+            .map(|i| f64::from(i) * std::f64::consts::PI)
+            .collect();
         let ptr = values.as_ptr();
-        let batch =
-            RecordBatch::try_from_iter([("x", Arc::new(Float64Array::from(values)) as ArrayRef)])
-                .unwrap();
-        let t = Table::from_record_batch(batch).unwrap();
+        let t = table(values);
         match &t.frame.columns[0].values {
             Values::Numeric(crate::data::Numbers::F64(v)) => assert_eq!(v.as_ptr(), ptr, "no copy"),
             Values::Numeric(_) => panic!("not held as f64"),
             Values::Categorical { .. } => panic!("not numeric"),
         }
+        let t = table((0..1000).map(|i| f64::from(i) / 4.0).collect());
+        assert!(matches!(
+            &t.frame.columns[0].values,
+            Values::Numeric(crate::data::Numbers::Decimal { scale: 2, .. })
+        ));
+        assert_eq!(numeric(&t, "x")[3], 0.75);
     }
 
     #[test]
