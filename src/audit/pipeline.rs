@@ -96,8 +96,8 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
     };
     clock.lap("binning");
 
-    // The row-level split checks need the sides and the row keys only. Run now, an own split's
-    // copy of the features is freed before the importance stage allocates its own.
+    // The row-level split checks need only the sides and the row keys. Run here, they let an
+    // own split's copy of the features go before the importance stage allocates.
     phase("split checks: duplicates and oversampling")?;
     let mut sides = match inp.test {
         Some((test, mode)) => split::Sides::given(ds, test, mode),

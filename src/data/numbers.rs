@@ -7,7 +7,8 @@
 //! nearest the decimal, which is what a correct parser returns. `-0` (which `%.4f` writes for a
 //! small negative number) has digits of its own. A value that does not fit (more than nine
 //! significant digits, an exponent) turns the column into plain `f64`, so every column reads back
-//! value for value, bit for bit, as it would have without this.
+//! value for value, bit for bit, as it would have without this. Doubles from Parquet, Arrow or a
+//! DataFrame are held as digits the same way when every value of the column is such a decimal.
 
 use std::borrow::Cow;
 
@@ -39,7 +40,7 @@ pub(crate) struct Decimal {
 pub enum Numbers {
     /// Plain doubles.
     F64(Vec<f64>),
-    /// Digits over `10^scale`; `i32::MIN` is missing.
+    /// Digits over `10^scale`; `i32::MIN` is missing and `i32::MIN + 1` is `-0`.
     Decimal {
         /// One value's digits per row.
         digits: Vec<i32>,
