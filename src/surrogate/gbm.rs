@@ -113,6 +113,35 @@ impl Tree {
             }
         }
     }
+
+    /// [`Tree::predict_row`], and the features the row's path reads as a mask ([`path_bit`]
+    /// of each): a change to no feature in the mask leaves the output as it is.
+    fn predict_row_path(&self, cols: &[&[u8]], r: usize) -> (f64, u64) {
+        let mut i = 0usize;
+        let mut path = 0u64;
+        loop {
+            match &self.nodes[i] {
+                Node::Leaf(v) => return (*v, path),
+                Node::Split {
+                    feature,
+                    left_bins,
+                    left,
+                    right,
+                } => {
+                    path |= path_bit(*feature as usize);
+                    let b = cols[*feature as usize][r];
+                    let goes_left = (left_bins[(b >> 6) as usize] >> (b & 63)) & 1 == 1;
+                    i = if goes_left { *left } else { *right } as usize;
+                }
+            }
+        }
+    }
+}
+
+/// A feature's bit in a path mask. Features share bits modulo 64: a shared bit can only make a
+/// path look affected when it is not, which costs a traversal, never a wrong output.
+fn path_bit(feature: usize) -> u64 {
+    1 << (feature % 64)
 }
 
 /// A fitted booster.
@@ -137,16 +166,27 @@ impl GbmModel {
 
     /// Sum of the given trees' outputs per row and class (no base score).
     fn tree_sum(&self, cols: &[&[u8]], rows: &[u32], trees: &[usize]) -> Vec<f64> {
+        self.tree_sum_with(trees, rows.len(), |t, i| {
+            self.trees[t].predict_row(cols, rows[i] as usize)
+        })
+    }
+
+    /// Sum over `trees` of `output(tree, row position)` per row and class, trees in order.
+    fn tree_sum_with(
+        &self,
+        trees: &[usize],
+        n: usize,
+        output: impl Fn(usize, usize) -> f64 + Sync,
+    ) -> Vec<f64> {
         let k = self.k_out;
-        let mut out = vec![0.0; rows.len() * k];
+        let mut out = vec![0.0; n * k];
         out.par_chunks_mut(k * 256)
             .enumerate()
             .for_each(|(chunk, buf)| {
                 let start = chunk * 256;
                 for (j, o) in buf.chunks_mut(k).enumerate() {
-                    let r = rows[start + j] as usize;
                     for &t in trees {
-                        o[t % k] += self.trees[t].predict_row(cols, r);
+                        o[t % k] += output(t, start + j);
                     }
                 }
             });
@@ -193,15 +233,16 @@ impl Fitted for GbmModel {
         rows: &[u32],
     ) -> Vec<Predictions> {
         let k = self.k_out;
-        let per_tree: Vec<Vec<f64>> = self
+        // Each tree's output on each original row, and the features its path there reads.
+        let (per_tree, paths): (Vec<Vec<f64>>, Vec<Vec<u64>>) = self
             .trees
             .par_iter()
             .map(|t| {
                 rows.iter()
-                    .map(|&r| t.predict_row(cols, r as usize))
-                    .collect()
+                    .map(|&r| t.predict_row_path(cols, r as usize))
+                    .unzip()
             })
-            .collect();
+            .unzip();
         let mut base = vec![0.0; rows.len() * k];
         for (i, o) in base.chunks_mut(k).enumerate() {
             o.copy_from_slice(&self.base);
@@ -215,7 +256,17 @@ impl Fitted for GbmModel {
                 let affected: Vec<usize> = (0..self.trees.len())
                     .filter(|&t| self.trees[t].uses_any(v.changed))
                     .collect();
-                let mut m = self.tree_sum(&v.cols, rows, &affected);
+                let changed = v.changed.iter().fold(0u64, |m, &f| m | path_bit(f));
+                // A row whose path in a tree reads no changed feature keeps that tree's output:
+                // the cached value stands in for the traversal (the same value, added in the
+                // same order).
+                let mut m = self.tree_sum_with(&affected, rows.len(), |t, i| {
+                    if paths[t][i] & changed == 0 {
+                        per_tree[t][i]
+                    } else {
+                        self.trees[t].predict_row(&v.cols, rows[i] as usize)
+                    }
+                });
                 for (i, o) in m.chunks_mut(k).enumerate() {
                     for c in 0..k {
                         o[c] += base[i * k + c];
@@ -915,5 +966,82 @@ mod tests {
         let model = Gbm { params }.fit_model(&m, &Labels::Classes { y: &y, k: 2 }, &rows, &[0], 4);
         let p = model.predict(&m.view(), &rows);
         assert!((0..n).all(|i| (p.values[i * 2 + 1] > 0.5) == (y[i] == 1)));
+    }
+    /// Outputs taken from the path cache are the bits a traversal of every affected tree
+    /// gives: 70 features (so features 64 and up share path bits with 0 and up), 3 classes.
+    #[test]
+    fn variants_from_cached_paths_equal_full_traversal() {
+        use crate::surrogate::{Fitted, Variant};
+        let n = 600;
+        let cols: Vec<Vec<f64>> = (0..70)
+            .map(|j| {
+                (0..n)
+                    .map(|i| {
+                        if (i + j) % 29 == 0 {
+                            f64::NAN
+                        } else {
+                            ((i * (j + 3)) % 17) as f64
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let y: Vec<u32> = (0..n)
+            .map(|i| ((cols[0][i] + cols[65][i] + cols[6][i]) as u32) % 3)
+            .collect();
+        let m = matrix(&cols);
+        let rows: Vec<u32> = (0..n as u32).collect();
+        let features: Vec<usize> = (0..70).collect();
+        let params = GbmParams {
+            max_depth: 4,
+            max_trees: 20,
+            ..Default::default()
+        };
+        let model =
+            Gbm { params }.fit_model(&m, &Labels::Classes { y: &y, k: 3 }, &rows, &features, 7);
+        let view = m.view();
+        let reversed: Vec<Vec<u8>> = m
+            .cols
+            .iter()
+            .map(|c| c.iter().rev().copied().collect())
+            .collect();
+        let groups: Vec<Vec<usize>> = vec![vec![0], vec![64], vec![65], vec![6, 69], vec![33]];
+        let variants: Vec<Variant> = groups
+            .iter()
+            .map(|g| {
+                let mut cols = view.clone();
+                g.iter().for_each(|&f| cols[f] = &reversed[f]);
+                Variant { changed: g, cols }
+            })
+            .collect();
+        let got = model.predict_variants(&view, &variants, &rows);
+        // The arithmetic of predict_variants with every affected tree traversed.
+        let k = model.k_out;
+        let per_tree: Vec<Vec<f64>> = model
+            .trees
+            .iter()
+            .map(|t| {
+                rows.iter()
+                    .map(|&r| t.predict_row(&view, r as usize))
+                    .collect()
+            })
+            .collect();
+        for (v, got) in variants.iter().zip(&got) {
+            let affected: Vec<usize> = (0..model.trees.len())
+                .filter(|&t| model.trees[t].uses_any(v.changed))
+                .collect();
+            let mut want = model.tree_sum(&v.cols, &rows, &affected);
+            for (i, o) in want.chunks_mut(k).enumerate() {
+                let mut base = model.base.clone();
+                for (t, out) in per_tree.iter().enumerate() {
+                    base[t % k] += out[i];
+                }
+                (0..k).for_each(|c| o[c] += base[c]);
+                affected.iter().for_each(|&t| o[t % k] -= per_tree[t][i]);
+            }
+            let want = model.to_predictions(want);
+            let bits = |p: &[f64]| p.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got.values), bits(&want.values), "{:?}", v.changed);
+        }
     }
 }
