@@ -138,40 +138,62 @@ pub fn run_model(
     let light = surrogate.light();
     let per_fold_perm_rows = (settings.permutation_rows / k).max(1);
     type FoldOut = (Vec<u32>, Predictions, Vec<Vec<f64>>, usize);
-    // The drop-column baseline needs no importance: it is fitted beside the folds, filling the
-    // core that five folds on two leave idle.
-    let baseline = || {
-        with_drop_column
-            .then(|| {
-                drop_column::baseline(light.as_ref(), x, labels, (&train0, &test0), features, seed)
-            })
-            .transpose()
-    };
-    let folds = || {
-        (0..k as u8)
-            .into_par_iter()
-            .map(|f| {
+    // The jobs: each fold's fit, then its permutation importance, and the drop-column baseline
+    // (it needs no importance). Five fits on two cores leave one core idle while the last runs
+    // alone, so the fits are queued first (first in, first out) and the permutations after them:
+    // those fill the idle core. Every job is a pure function of its inputs; results land in
+    // their fold's slot, so the schedule changes nothing in them.
+    let slots: Vec<Slot<FoldOut>> = (0..k).map(|_| Slot::default()).collect();
+    let base_slot: Slot<f64> = Slot::default();
+    rayon::scope_fifo(|s| {
+        for f in 0..k as u8 {
+            let (groups, slots) = (&groups, &slots);
+            s.spawn_fifo(move |s| {
                 let (train, test) = folds::split(fold_of, f);
                 let fold_seed = seed ^ (u64::from(f) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
                 let train = folds::subsample(&train, &x.row_keys, settings.max_fit_rows, fold_seed);
-                let model = surrogate.fit(x, labels, &train, features, fold_seed)?;
+                let model = match surrogate.fit(x, labels, &train, features, fold_seed) {
+                    Ok(m) => m,
+                    Err(e) => return put(&slots[f as usize], Err(e)),
+                };
                 let pred = model.predict(&x.view(), &test);
-                let perm_rows = folds::subsample(&test, &x.row_keys, per_fold_perm_rows, fold_seed);
-                let drops = permutation::permutation(
-                    model.as_ref(),
+                s.spawn_fifo(move |_| {
+                    let perm_rows =
+                        folds::subsample(&test, &x.row_keys, per_fold_perm_rows, fold_seed);
+                    let drops = permutation::permutation(
+                        model.as_ref(),
+                        x,
+                        labels,
+                        &perm_rows,
+                        groups,
+                        settings.repeats,
+                        fold_seed,
+                    );
+                    let n = perm_rows.len();
+                    put(&slots[f as usize], Ok((test, pred, drops, n)));
+                });
+            });
+        }
+        if with_drop_column {
+            let (light, train0, test0, base_slot) = (&light, &train0, &test0, &base_slot);
+            s.spawn_fifo(move |_| {
+                let base = drop_column::baseline(
+                    light.as_ref(),
                     x,
                     labels,
-                    &perm_rows,
-                    &groups,
-                    settings.repeats,
-                    fold_seed,
+                    (train0, test0),
+                    features,
+                    seed,
                 );
-                Ok((test, pred, drops, perm_rows.len()))
-            })
-            .collect::<Result<Vec<FoldOut>>>()
-    };
-    let (fold_results, drop_base) = rayon::join(folds, baseline);
-    let (fold_results, drop_base) = (fold_results?, drop_base?);
+                put(base_slot, base);
+            });
+        }
+    });
+    let fold_results = slots
+        .into_iter()
+        .map(|slot| take(slot).expect("every fold job fills its slot"))
+        .collect::<Result<Vec<FoldOut>>>()?;
+    let drop_base = take(base_slot).transpose()?;
 
     // Out-of-fold predictions in row order.
     let width = fold_results[0].1.width;
@@ -262,6 +284,20 @@ pub fn run_model(
         permutation_rows,
         oof_predictions: oof,
     })
+}
+
+/// Where a job run on the pool leaves its result.
+type Slot<T> = std::sync::Mutex<Option<Result<T>>>;
+
+fn put<T>(slot: &Slot<T>, value: Result<T>) {
+    *slot
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(value);
+}
+
+fn take<T>(slot: Slot<T>) -> Option<Result<T>> {
+    slot.into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Work (training rows x features x refits) up to which every feature gets a drop-column refit:
