@@ -15,6 +15,30 @@ use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 /// Rows shown in evidence, at most.
 const SAMPLE: usize = 10;
 
+/// Row hash to the first row that has it. The keys are hashes already: the map mixes them with
+/// one multiplication instead of hashing them again (the same map, faster).
+type RowMap = HashMap<u64, usize, std::hash::BuildHasherDefault<KeyHasher>>;
+
+/// Hasher for keys that are already well-mixed `u64` hashes.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 /// Per-column rounding steps (0 = exact).
 fn steps(ds: &Dataset, tolerance: f64) -> Vec<f64> {
     ds.features
@@ -108,7 +132,7 @@ fn matches_between(train: &Dataset, test: &Dataset, tolerance: f64, with_target:
         .collect();
     let st = steps(train, tolerance);
     let tr_steps: Vec<f64> = tr_cols.iter().map(|&c| st[c]).collect();
-    let mut seen: HashMap<u64, usize> = HashMap::with_capacity(train.rows());
+    let mut seen: RowMap = RowMap::with_capacity_and_hasher(train.rows(), Default::default());
     for (r, h) in row_hashes(train, &tr_cols, &tr_steps, with_target)
         .into_iter()
         .enumerate()
@@ -141,7 +165,7 @@ fn matches_between(train: &Dataset, test: &Dataset, tolerance: f64, with_target:
 fn within(ds: &Dataset) -> (usize, usize, Vec<(usize, usize)>) {
     let cols: Vec<usize> = (0..ds.features.len()).collect();
     let steps = vec![0.0; cols.len()];
-    let mut seen: HashMap<u64, usize> = HashMap::with_capacity(ds.rows());
+    let mut seen: RowMap = RowMap::with_capacity_and_hasher(ds.rows(), Default::default());
     let mut dup = 0;
     let mut sample = Vec::new();
     for (r, h) in row_hashes(ds, &cols, &steps, false).into_iter().enumerate() {
@@ -181,11 +205,17 @@ fn oversampling(ctx: &RowContext, exact: &Matches) -> Option<(String, f64)> {
 pub fn check(ctx: &RowContext, info: &mut SplitInfo) -> Vec<Finding> {
     let mut out = Vec::new();
     let n_test = ctx.test.rows().max(1) as f64;
-    let exact = matches(ctx, 0.0, false);
-    let exact_target = matches(ctx, 0.0, true);
-    let near = matches(ctx, ctx.settings.dup_tolerance, false);
+    // Four independent passes, side by side.
+    let ((exact, exact_target), (near, (dup_train, distinct_train, within_sample))) = rayon::join(
+        || rayon::join(|| matches(ctx, 0.0, false), || matches(ctx, 0.0, true)),
+        || {
+            rayon::join(
+                || matches(ctx, ctx.settings.dup_tolerance, false),
+                || within(ctx.train),
+            )
+        },
+    );
     info.duplicate_test_rows = exact.test_rows;
-    let (dup_train, distinct_train, within_sample) = within(ctx.train);
     info.duplicate_train_rows = dup_train;
     // When most rows repeat anyway, the feature space is small and duplicates are expected.
     let discrete = (distinct_train as f64) < 0.5 * ctx.train.rows() as f64;
