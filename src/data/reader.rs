@@ -27,7 +27,7 @@ pub struct ReadOptions {
     /// Column whose raw values define strata for the sample (the target).
     pub stratify_by: Option<String>,
     /// Stop reading when the audit would need more than this many bytes: about
-    /// [`MEMORY_FACTOR`] times what the typed columns hold. `None` for no limit.
+    /// twice what the typed columns hold. `None` for no limit.
     pub memory_limit: Option<u64>,
     /// Called as the file is read (see [`ReadProgress`]).
     pub progress: Option<std::sync::Arc<ReadProgress>>,
