@@ -96,6 +96,20 @@ impl Tree {
 
     #[inline]
     fn predict_row(&self, cols: &[&[u8]], r: usize) -> f64 {
+        self.walk(cols, r, |_| {})
+    }
+
+    /// [`Tree::predict_row`], and the features the row's path reads as a mask ([`path_bit`]
+    /// of each): a change to no feature in the mask leaves the output as it is.
+    fn predict_row_path(&self, cols: &[&[u8]], r: usize) -> (f64, u64) {
+        let mut path = 0u64;
+        let v = self.walk(cols, r, |f| path |= path_bit(f));
+        (v, path)
+    }
+
+    /// Row `r`'s leaf value, calling `visit` with the feature of each split on its path.
+    #[inline]
+    fn walk(&self, cols: &[&[u8]], r: usize, mut visit: impl FnMut(usize)) -> f64 {
         let mut i = 0usize;
         loop {
             match &self.nodes[i] {
@@ -106,29 +120,7 @@ impl Tree {
                     left,
                     right,
                 } => {
-                    let b = cols[*feature as usize][r];
-                    let goes_left = (left_bins[(b >> 6) as usize] >> (b & 63)) & 1 == 1;
-                    i = if goes_left { *left } else { *right } as usize;
-                }
-            }
-        }
-    }
-
-    /// [`Tree::predict_row`], and the features the row's path reads as a mask ([`path_bit`]
-    /// of each): a change to no feature in the mask leaves the output as it is.
-    fn predict_row_path(&self, cols: &[&[u8]], r: usize) -> (f64, u64) {
-        let mut i = 0usize;
-        let mut path = 0u64;
-        loop {
-            match &self.nodes[i] {
-                Node::Leaf(v) => return (*v, path),
-                Node::Split {
-                    feature,
-                    left_bins,
-                    left,
-                    right,
-                } => {
-                    path |= path_bit(*feature as usize);
+                    visit(*feature as usize);
                     let b = cols[*feature as usize][r];
                     let goes_left = (left_bins[(b >> 6) as usize] >> (b & 63)) & 1 == 1;
                     i = if goes_left { *left } else { *right } as usize;
