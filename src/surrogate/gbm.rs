@@ -726,19 +726,14 @@ impl Gbm {
         let mut leaves: Vec<(usize, usize, f64)> = Vec::new();
         let subsample = fit_rows.len() > p.subsample_above;
         let (offsets, _) = layout(&features, &x.n_bins);
+        // With one output, a subsample and features to split on, a tree reads the gradients of
+        // the rows it is grown on only: the others are not computed (the same values where read).
+        let only_work = k_out == 1 && subsample && !features.is_empty();
         for round in 0..p.max_trees {
-            gradients(labels, &margins, k_out, &fit_rows, &mut grad, &mut hess);
+            if !only_work {
+                gradients(labels, &margins, k_out, &fit_rows, &mut grad, &mut hess);
+            }
             for k in 0..k_out {
-                let grower = Grower {
-                    cols: view.clone(),
-                    features: &features,
-                    n_bins: &x.n_bins,
-                    kinds: &x.kinds,
-                    params: p,
-                    grad: &grad[k],
-                    hess: &hess[k],
-                    offsets: &offsets,
-                };
                 work.clear();
                 rest.clear();
                 if subsample {
@@ -754,6 +749,19 @@ impl Gbm {
                 } else {
                     work.extend_from_slice(&fit_rows);
                 }
+                if only_work {
+                    gradients(labels, &margins, 1, &work, &mut grad, &mut hess);
+                }
+                let grower = Grower {
+                    cols: view.clone(),
+                    features: &features,
+                    n_bins: &x.n_bins,
+                    kinds: &x.kinds,
+                    params: p,
+                    grad: &grad[k],
+                    hess: &hess[k],
+                    offsets: &offsets,
+                };
                 leaves.clear();
                 let tree = if features.is_empty() {
                     let g: f64 = fit_rows.iter().map(|&r| grad[k][r as usize]).sum();
