@@ -95,6 +95,17 @@ fn rescale(d: i32, up: i64) -> Option<i32> {
     }
 }
 
+/// Every held digit times `up` when all still fit (true); left as they are otherwise (false).
+fn rescale_all(digits: &mut [i32], up: i64) -> bool {
+    if !digits.iter().all(|&d| rescale(d, up).is_some()) {
+        return false;
+    }
+    for d in digits.iter_mut() {
+        *d = rescale(*d, up).unwrap_or(*d);
+    }
+    true
+}
+
 impl Numbers {
     /// Number of values.
     pub fn len(&self) -> usize {
@@ -186,12 +197,9 @@ impl Numbers {
                     break;
                 }
                 // One more decimal for every value so far, while their digits still fit.
-                if scale == MAX_FOUND_SCALE || !digits.iter().all(|&d| rescale(d, 10).is_some()) {
+                if scale == MAX_FOUND_SCALE || !rescale_all(&mut digits, 10) {
                     return Numbers::F64(v);
                 }
-                digits
-                    .iter_mut()
-                    .for_each(|d| *d = rescale(*d, 10).unwrap_or(*d));
                 scale += 1;
             }
         }
@@ -313,12 +321,8 @@ impl Numbers {
         if want <= *scale {
             return true;
         }
-        let up = 10i64.pow(u32::from(want - *scale));
-        if !digits.iter().all(|&d| rescale(d, up).is_some()) {
+        if !rescale_all(digits, 10i64.pow(u32::from(want - *scale))) {
             return false;
-        }
-        for d in digits.iter_mut() {
-            *d = rescale(*d, up).unwrap_or(*d);
         }
         *scale = want;
         true
