@@ -336,6 +336,32 @@ impl OwnLevels {
     fn may_match(&self, levels: usize, coverage: f64) -> bool {
         self.repeated >= levels && self.covered as f64 >= coverage * self.present as f64
     }
+
+    /// Whether `in_range` rows (from [`in_range`]) can hold the levels obeying the mean identity
+    /// in [`in_sample`], which must cover `coverage` of the rows of repeated values: no other row
+    /// can obey it.
+    fn may_be_means(&self, in_range: usize, coverage: f64) -> bool {
+        in_range as f64 >= coverage * self.covered as f64
+    }
+}
+
+/// Kept rows whose value could be a (smoothed) mean of the target: `(S + m p) / (n + m)` with
+/// `m >= 0` lies between the level's mean and the overall mean `p`, so within the target's range.
+/// The slack covers the identity's tolerance and the rounding of the sums (far below it). On a
+/// class indicator a feature outside [0, 1] (a measurement) fails here without a table of levels.
+fn in_range(v: &[f64], level: &[u32], y: &[f64], tol: f64, keep: &dyn Fn(u32) -> bool) -> usize {
+    let (lo, hi) = y
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &t| {
+            (a.min(t), b.max(t))
+        });
+    v.iter()
+        .zip(level)
+        .filter(|&(&x, &l)| {
+            let slack = 2.0 * tol * (1.0 + x.abs()) + tol;
+            l != MISSING_CODE && x >= lo - slack && x <= hi + slack && keep(l)
+        })
+        .count()
 }
 
 /// What a match found.
@@ -613,7 +639,9 @@ impl Check for TargetEncoding {
                 // The feature's own values as levels: skipped when too few values repeat for
                 // either identity (a continuous measurement), which a count tells without
                 // gathering rows.
-                let m = if repeats.may_match(MIN_LEVELS, COVERAGE) {
+                let m = if repeats.may_match(MIN_LEVELS, COVERAGE)
+                    && repeats.may_be_means(in_range(v, &own, &t.y, tol, &keep), COVERAGE)
+                {
                     in_sample(v, &own, &t.y, p, tol, &keep)
                 } else {
                     None
@@ -764,5 +792,63 @@ mod tests {
         let mut off = raw.clone();
         off[1].2 += 0.01;
         assert_eq!(mean_identity(&off, p, 1e-9), None);
+    }
+
+    /// The range screen before the own-value identity never turns away an encoding: every row of
+    /// an in-sample mean encoding (smoothed or not, with levels at the target's extremes, whose
+    /// float sums can land a hair outside its range) passes it, and the identity still holds.
+    /// A measurement outside a class indicator's [0, 1] fails it.
+    #[test]
+    fn the_range_screen_keeps_every_encoding() {
+        let keep = |_: u32| true;
+        // Twelve levels; a regression target in [0.1, 0.7] whose first two levels hold six rows
+        // at its minimum and its maximum: summed in order, six 0.1s divided by six fall below
+        // 0.1, and six 0.7s above 0.7.
+        let mut level_of = Vec::new();
+        let mut y = Vec::new();
+        for l in 0..12u32 {
+            let rows = if l < 2 { 6 } else { l + 3 };
+            for i in 0..rows {
+                level_of.push(l);
+                y.push(match l {
+                    0 => 0.1,
+                    1 => 0.7,
+                    _ => 0.1 + f64::from((l * 7 + i * 3) % 50) * 0.012,
+                });
+            }
+        }
+        let tol = tolerance(&y);
+        let p = y.iter().sum::<f64>() / y.len() as f64;
+        for m in [0.0, 2.5] {
+            let mut sums = [(0.0f64, 0.0f64); 12];
+            for (&l, &t) in level_of.iter().zip(&y) {
+                sums[l as usize].0 += 1.0;
+                sums[l as usize].1 += t;
+            }
+            let v: Vec<f64> = level_of
+                .iter()
+                .map(|&l| {
+                    let (n, s) = sums[l as usize];
+                    (s + m * p) / (n + m)
+                })
+                .collect();
+            let own = value_codes(&v);
+            let repeats = OwnLevels::count(&own, &keep);
+            assert_eq!(in_range(&v, &own, &y, tol, &keep), v.len(), "m = {m}");
+            assert!(repeats.may_be_means(v.len(), COVERAGE));
+            assert!(in_sample(&v, &own, &y, p, tol, &keep).is_some(), "m = {m}");
+        }
+        // A measurement (four decimals of a spread around zero) against a 0/1 target: most of
+        // it lies outside [0, 1], so the identity is not searched.
+        let v: Vec<f64> = (0..2000)
+            .map(|i| f64::from((i * 37) % 400) / 100.0 - 2.0)
+            .collect();
+        let y01: Vec<f64> = (0..2000).map(|i| f64::from(i % 3 == 0)).collect();
+        let own = value_codes(&v);
+        let repeats = OwnLevels::count(&own, &keep);
+        assert!(repeats.may_match(MIN_LEVELS, COVERAGE));
+        let inside = in_range(&v, &own, &y01, tolerance(&y01), &keep);
+        assert_eq!(inside, 505);
+        assert!(!repeats.may_be_means(inside, COVERAGE));
     }
 }
