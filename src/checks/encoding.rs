@@ -14,11 +14,10 @@
 //! computed out of fold (K-fold, the fix). Any exact identity is `high`; an inflation of 0.1 or
 //! more (leave-one-out: near-perfect in sample, modest out of fold) is `critical`.
 
-use std::collections::HashMap;
-
 use serde_json::json;
 
 use super::{Check, Context};
+use crate::data::keys::KeyMap;
 use crate::data::{ColumnType, Values, MISSING_CODE};
 use crate::finding::{r4, Finding, FindingKind, Severity};
 use crate::importance::metrics;
@@ -157,7 +156,7 @@ fn power(score: &[f64], y: &[f64], rows: &[usize]) -> f64 {
 /// over the other folds (the overall mean when the level has no rows there).
 fn out_of_fold(ctx: &Context, level: &[u32], rows: &[usize], y: &[f64], m: f64) -> Vec<f64> {
     let k = ctx.k;
-    let mut sum: HashMap<(u32, u8), (f64, f64)> = HashMap::new();
+    let mut sum: KeyMap<(u32, u8), (f64, f64)> = KeyMap::default();
     let mut total: Vec<(f64, f64)> = vec![(0.0, 0.0); k];
     for &r in rows {
         let e = sum.entry((level[r], ctx.folds[r])).or_default();
@@ -167,7 +166,7 @@ fn out_of_fold(ctx: &Context, level: &[u32], rows: &[usize], y: &[f64], m: f64) 
         total[ctx.folds[r] as usize].1 += y[r];
     }
     let (all_n, all_s) = total.iter().fold((0.0, 0.0), |a, t| (a.0 + t.0, a.1 + t.1));
-    let mut per_level: HashMap<u32, (f64, f64)> = HashMap::new();
+    let mut per_level: KeyMap<u32, (f64, f64)> = KeyMap::default();
     for (&(l, _), &(n, s)) in &sum {
         let e = per_level.entry(l).or_default();
         e.0 += n;
@@ -201,8 +200,8 @@ fn lookup_out_of_fold(
     y: &[f64],
     fallback: &[f64],
 ) -> Vec<f64> {
-    let mut acc: HashMap<(u32, u64, u8), (f64, f64)> = HashMap::new();
-    let mut all: HashMap<(u32, u64), (f64, f64)> = HashMap::new();
+    let mut acc: KeyMap<(u32, u64, u8), (f64, f64)> = KeyMap::default();
+    let mut all: KeyMap<(u32, u64), (f64, f64)> = KeyMap::default();
     for &r in rows {
         let key = (level[r], v[r].to_bits());
         let e = acc.entry((key.0, key.1, ctx.folds[r])).or_default();
@@ -281,24 +280,6 @@ fn value_codes(v: &[f64]) -> Vec<u32> {
         .collect()
 }
 
-/// A hasher for keys that are hashes already.
-#[derive(Default)]
-struct PassThrough(u64);
-
-impl std::hash::Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u32(&mut self, v: u32) {
-        self.0 = u64::from(v) | u64::from(v) << 32;
-    }
-}
-
 /// How the kept rows of a feature's own values fall into repeated values: what the coverage
 /// tests of [`in_sample`] and [`value_lookup`] read, counted without gathering rows.
 struct OwnLevels {
@@ -312,9 +293,7 @@ struct OwnLevels {
 
 impl OwnLevels {
     fn count(level: &[u32], keep: &dyn Fn(u32) -> bool) -> OwnLevels {
-        // The levels are hashes already (value_codes): they index the table as they are.
-        let mut counts: HashMap<u32, usize, std::hash::BuildHasherDefault<PassThrough>> =
-            HashMap::default();
+        let mut counts: KeyMap<u32, usize> = KeyMap::default();
         let mut present = 0;
         for &l in level {
             if l != MISSING_CODE && keep(l) {
@@ -381,33 +360,25 @@ fn in_sample(
     tol: f64,
     keep: &dyn Fn(u32) -> bool,
 ) -> Option<Match> {
-    let mut acc: HashMap<u32, (f64, f64, f64, f64, Vec<usize>)> = HashMap::new();
-    for r in 0..v.len() {
-        if level[r] == MISSING_CODE || v[r].is_nan() || !keep(level[r]) {
-            continue;
-        }
-        let e = acc
-            .entry(level[r])
-            .or_insert((0.0, 0.0, v[r], v[r], Vec::new()));
+    let tested = |r: usize| level[r] != MISSING_CODE && !v[r].is_nan() && keep(level[r]);
+    // Per level: rows, target sum, least and greatest value.
+    let mut acc: KeyMap<u32, (f64, f64, f64, f64)> = KeyMap::default();
+    let mut present = 0usize;
+    for r in (0..v.len()).filter(|&r| tested(r)) {
+        present += 1;
+        let e = acc.entry(level[r]).or_insert((0.0, 0.0, v[r], v[r]));
         e.0 += 1.0;
         e.1 += y[r];
         e.2 = e.2.min(v[r]);
         e.3 = e.3.max(v[r]);
-        e.4.push(r);
         // The feature must be a function of the level: most features fail at once.
         if e.3 - e.2 > tol * (1.0 + e.2.abs()) {
             return None;
         }
     }
-    let present: usize = acc.values().map(|e| e.4.len()).sum();
-    let groups: Vec<&(f64, f64, f64, f64, Vec<usize>)> =
-        acc.values().filter(|e| e.0 >= 2.0).collect();
-    let covered: usize = groups.iter().map(|e| e.4.len()).sum();
-    if groups.len() < MIN_LEVELS || (covered as f64) < COVERAGE * present as f64 {
-        return None;
-    }
-    // The feature must be a function of the level.
-    if groups.iter().any(|e| e.3 - e.2 > tol * (1.0 + e.2.abs())) {
+    let groups: Vec<&(f64, f64, f64, f64)> = acc.values().filter(|e| e.0 >= 2.0).collect();
+    let covered: f64 = groups.iter().map(|e| e.0).sum();
+    if groups.len() < MIN_LEVELS || covered < COVERAGE * present as f64 {
         return None;
     }
     // Pure levels of a 0/1 target make "mean = value" trivial (the feature copies the label):
@@ -422,11 +393,15 @@ fn in_sample(
     }
     let levels: Vec<(f64, f64, f64)> = groups.iter().map(|e| (e.0, e.1, e.2)).collect();
     let m = mean_identity(&levels, p, tol)?;
+    // The rows of the repeated levels, in row order, gathered only for a match.
+    let rows = (0..v.len())
+        .filter(|&r| tested(r) && acc[&level[r]].0 >= 2.0)
+        .collect();
     Some(Match {
         mechanism: "in_sample_mean",
         m,
         levels: groups.len(),
-        rows: groups.iter().flat_map(|e| e.4.iter().copied()).collect(),
+        rows,
     })
 }
 
@@ -439,7 +414,7 @@ fn leave_one_out(
     tol: f64,
     keep: &dyn Fn(u32) -> bool,
 ) -> Option<Match> {
-    let mut acc: HashMap<u32, (f64, f64, Vec<usize>)> = HashMap::new();
+    let mut acc: KeyMap<u32, (f64, f64, Vec<usize>)> = KeyMap::default();
     let mut present = 0usize;
     for r in 0..v.len() {
         if level[r] == MISSING_CODE || v[r].is_nan() || !keep(level[r]) {
@@ -507,7 +482,7 @@ fn value_lookup(ctx: &Context, v: &[f64], y: &[f64], keep: &dyn Fn(u32) -> bool)
         return None;
     }
     let level = value_codes(v);
-    let mut acc: HashMap<u32, (usize, usize, Vec<usize>)> = HashMap::new();
+    let mut acc: KeyMap<u32, (usize, usize, Vec<usize>)> = KeyMap::default();
     for (r, &l) in level.iter().enumerate() {
         if l == MISSING_CODE || !keep(l) {
             continue;
@@ -720,7 +695,7 @@ impl Check for TargetEncoding {
             };
             // The picture: the feature against each row's own target in the largest levels (flat
             // for an in-sample mean, a falling line for leave-one-out).
-            let mut by_level: HashMap<u32, Vec<usize>> = HashMap::new();
+            let mut by_level: KeyMap<u32, Vec<usize>> = KeyMap::default();
             for &r in rows {
                 by_level.entry(level[r]).or_default().push(r);
             }

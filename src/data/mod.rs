@@ -8,6 +8,7 @@ pub(crate) mod arrow;
 pub(crate) mod builder;
 mod chunks;
 mod dataset;
+pub(crate) mod keys;
 pub(crate) mod numbers;
 mod reader;
 pub mod sample;

@@ -3,8 +3,9 @@
 //! standard deviation, categories equal); and duplicates within the training data, which
 //! inflate cross-validation. Hash-based, linear time.
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+
+use crate::data::keys::KeyMap;
 
 use serde_json::json;
 
@@ -17,27 +18,7 @@ const SAMPLE: usize = 10;
 
 /// Row hash to the first row that has it. The keys are hashes already: the map mixes them with
 /// one multiplication instead of hashing them again (the same map, faster).
-type RowMap = HashMap<u64, usize, std::hash::BuildHasherDefault<KeyHasher>>;
-
-/// Hasher for keys that are already well-mixed `u64` hashes.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_u64(&mut self, x: u64) {
-        self.0 = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
+type RowMap = KeyMap<u64, usize>;
 
 /// Per-column rounding steps (0 = exact).
 fn steps(ds: &Dataset, tolerance: f64) -> Vec<f64> {
