@@ -36,7 +36,7 @@ const SAMPLE: usize = 10;
 fn columns(train: &Dataset, test: &Dataset) -> Vec<(usize, usize, f64)> {
     train
         .features
-        .iter()
+        .par_iter()
         .enumerate()
         .filter_map(|(i, c)| {
             let Values::Numeric(v) = &c.values else {
@@ -51,12 +51,28 @@ fn columns(train: &Dataset, test: &Dataset) -> Vec<(usize, usize, f64)> {
             let mean = present.iter().sum::<f64>() / n;
             let sd = (present.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
             // Few distinct values (codes, counts, booleans) lie on segments by chance.
-            let mut distinct: Vec<u64> = present.iter().map(|x| x.to_bits()).collect();
-            distinct.sort_unstable();
-            distinct.dedup();
-            (sd > 0.0 && distinct.len() >= 20).then_some((i, j, sd))
+            (sd > 0.0 && at_least_distinct(&present, MIN_DISTINCT)).then_some((i, j, sd))
         })
         .collect()
+}
+
+/// Distinct values a column needs to be compared.
+const MIN_DISTINCT: usize = 20;
+
+/// Whether `values` hold at least `k` distinct values (bit patterns), stopping at the `k`-th: a
+/// continuous column shows them in its first rows.
+fn at_least_distinct(values: &[f64], k: usize) -> bool {
+    let mut seen: Vec<u64> = Vec::with_capacity(k);
+    for x in values {
+        let bits = x.to_bits();
+        if !seen.contains(&bits) {
+            seen.push(bits);
+            if seen.len() >= k {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Row `r` of `ds` over `cols`, scaled by the sd; None when a value is missing.
@@ -105,6 +121,69 @@ fn on_segment(t: &[f64], a: &[f64], b: &[f64]) -> Option<f64> {
         .then_some(lambda)
 }
 
+/// Test rows whose distances are computed together (see [`nearest`]).
+const BLOCK: usize = 16;
+
+/// The training points of one class: their rows, and their coordinates one point after another.
+struct Points {
+    rows: Vec<usize>,
+    coords: Vec<f64>,
+    dims: usize,
+}
+
+impl Points {
+    fn get(&self, i: usize) -> &[f64] {
+        &self.coords[i * self.dims..(i + 1) * self.dims]
+    }
+
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+}
+
+/// For each test point (at most [`BLOCK`]), its `NEIGHBOURS` nearest points (squared distance,
+/// index), an exact copy (distance 0) excluded, chosen among all of them in index order: the
+/// same choice as a search one test point at a time. The points are read once for the whole
+/// block, and the block's distances to a point are summed side by side (one lane per test
+/// point, each summing its columns in order from zero: the same bits as `Iterator::sum` of the
+/// squares, which are never -0).
+fn nearest(tests: &[&[f64]], points: &Points) -> Vec<Vec<(f64, usize)>> {
+    debug_assert!(tests.len() <= BLOCK);
+    // The block by column: lane j of column c is test j's coordinate (unused lanes repeat
+    // test 0 and are ignored).
+    let by_column: Vec<[f64; BLOCK]> = (0..points.dims)
+        .map(|c| std::array::from_fn(|j| tests.get(j).unwrap_or(&tests[0])[c]))
+        .collect();
+    let mut near: Vec<Vec<(f64, usize)>> = tests
+        .iter()
+        .map(|_| Vec::with_capacity(points.len()))
+        .collect();
+    for i in 0..points.len() {
+        let mut d = [0.0f64; BLOCK];
+        for (lanes, &qc) in by_column.iter().zip(points.get(i)) {
+            for (dj, &tj) in d.iter_mut().zip(lanes) {
+                *dj += (tj - qc) * (tj - qc);
+            }
+        }
+        for (n, &dist) in near.iter_mut().zip(&d) {
+            // An exact copy is the duplicate check's business.
+            if dist > 0.0 {
+                n.push((dist, i));
+            }
+        }
+    }
+    for n in &mut near {
+        let k = NEIGHBOURS.min(n.len());
+        if k < 2 {
+            n.clear();
+            continue;
+        }
+        n.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0));
+        n.truncate(k);
+    }
+    near
+}
+
 /// A seeded sample of at most `max` of `rows`.
 fn sample(rows: Vec<usize>, max: usize, seed: u64) -> Vec<usize> {
     if rows.len() <= max {
@@ -143,52 +222,65 @@ pub fn check(ctx: &RowContext) -> Vec<Finding> {
     let test_rows = sample((0..ctx.test.rows()).collect(), MAX_TEST, seed);
     let mut sampled_note = test_rows.len() < ctx.test.rows();
     // Training points per class (by label, so test classes map even when the files differ).
-    let mut by_class: Vec<(Vec<usize>, Vec<Vec<f64>>)> = Vec::new();
+    let mut by_class: Vec<Points> = Vec::new();
     for c in 0..classes.len() as u32 {
         let rows: Vec<usize> = (0..ctx.train.rows()).filter(|&r| ytr[r] == c).collect();
         sampled_note |= rows.len() > MAX_TRAIN;
-        let rows = sample(rows, MAX_TRAIN, seed ^ u64::from(c));
-        let (rows, points): (Vec<usize>, Vec<Vec<f64>>) = rows
-            .into_iter()
-            .filter_map(|r| point(ctx.train, &tr_cols, &sd, r).map(|p| (r, p)))
-            .unzip();
-        by_class.push((rows, points));
+        let mut points = Points {
+            rows: Vec::new(),
+            coords: Vec::new(),
+            dims: tr_cols.len(),
+        };
+        for r in sample(rows, MAX_TRAIN, seed ^ u64::from(c)) {
+            if let Some(p) = point(ctx.train, &tr_cols, &sd, r) {
+                points.rows.push(r);
+                points.coords.extend(p);
+            }
+        }
+        by_class.push(points);
     }
-    let hits: Vec<(usize, usize, usize, u32)> = test_rows
-        .par_iter()
-        .filter_map(|&t| {
+    // The test rows searched: (position among the sampled rows, row, class, point).
+    let queries: Vec<(usize, usize, u32, Vec<f64>)> = test_rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &t)| {
             let class = classes.iter().position(|c| *c == cte[yte[t] as usize])? as u32;
-            let p = point(ctx.test, &te_cols, &sd, t)?;
-            let (rows, points) = &by_class[class as usize];
-            let mut near: Vec<(f64, usize)> = points
-                .iter()
-                .enumerate()
-                .map(|(i, q)| {
-                    (
-                        p.iter().zip(q).map(|(a, b)| (a - b).powi(2)).sum::<f64>(),
-                        i,
-                    )
-                })
-                // An exact copy is the duplicate check's business.
-                .filter(|&(d, _)| d > 0.0)
-                .collect();
-            let k = NEIGHBOURS.min(near.len());
-            if k < 2 {
-                return None;
-            }
-            near.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0));
-            near.truncate(k);
-            for x in 0..k {
-                for z in x + 1..k {
-                    let (a, b) = (near[x].1, near[z].1);
-                    if on_segment(&p, &points[a], &points[b]).is_some() {
-                        return Some((t, rows[a], rows[b], class));
-                    }
-                }
-            }
-            None
+            Some((i, t, class, point(ctx.test, &te_cols, &sd, t)?))
         })
         .collect();
+    // Blocks of same-class test rows read their class's points once per block, not once per
+    // row: the points (megabytes) stream from memory BLOCK times less often.
+    let mut by_query_class: Vec<&(usize, usize, u32, Vec<f64>)> = queries.iter().collect();
+    by_query_class.sort_by_key(|q| (q.2, q.0));
+    let mut hits: Vec<(usize, (usize, usize, usize, u32))> = by_query_class
+        .chunk_by(|a, b| a.2 == b.2)
+        .flat_map(|same| same.chunks(BLOCK))
+        .collect::<Vec<_>>()
+        .par_iter()
+        .flat_map_iter(|block| {
+            let points = &by_class[block[0].2 as usize];
+            let tests: Vec<&[f64]> = block.iter().map(|q| q.3.as_slice()).collect();
+            nearest(&tests, points)
+                .into_iter()
+                .zip(block.iter())
+                .filter_map(|(near, &&(i, t, class, ref p))| {
+                    let k = near.len();
+                    for x in 0..k {
+                        for z in x + 1..k {
+                            let (a, b) = (near[x].1, near[z].1);
+                            if on_segment(p, points.get(a), points.get(b)).is_some() {
+                                return Some((i, (t, points.rows[a], points.rows[b], class)));
+                            }
+                        }
+                    }
+                    None
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    // In the order of the sampled test rows.
+    hits.sort_unstable_by_key(|h| h.0);
+    let hits: Vec<(usize, usize, usize, u32)> = hits.into_iter().map(|h| h.1).collect();
     let examined = test_rows.len().max(1);
     let share = hits.len() as f64 / examined as f64;
     if hits.len() < 5 || share < 0.01 {
@@ -302,6 +394,78 @@ pub fn check(ctx: &RowContext) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distinct_values_are_counted_up_to_the_need() {
+        let codes: Vec<f64> = (0..1000).map(|i| f64::from(i % 19)).collect();
+        assert!(!at_least_distinct(&codes, MIN_DISTINCT));
+        let mut more = codes.clone();
+        more.push(0.5);
+        assert!(at_least_distinct(&more, MIN_DISTINCT));
+        // -0 and 0 are two bit patterns, as before.
+        assert!(at_least_distinct(&[0.0, -0.0], 2));
+    }
+
+    /// The block search chooses the neighbours a search one test point at a time chooses, ties
+    /// and exact copies included, for blocks of every size up to BLOCK.
+    #[test]
+    fn block_search_equals_one_at_a_time() {
+        let dims = 5;
+        let mut state = 7u64;
+        let mut next = || {
+            state = crate::data::sample::splitmix64(state);
+            // Coarse values: many equal distances.
+            f64::from((state % 7) as u32) * 0.25
+        };
+        let mut points = Points {
+            rows: (0..300).collect(),
+            coords: Vec::new(),
+            dims,
+        };
+        for _ in 0..300 * dims {
+            points.coords.push(next());
+        }
+        let tests: Vec<Vec<f64>> = (0..BLOCK)
+            .map(|t| {
+                if t % 5 == 0 {
+                    points.get(t * 3).to_vec() // an exact copy of a point
+                } else {
+                    (0..dims).map(|_| next()).collect()
+                }
+            })
+            .collect();
+        let one_at_a_time = |p: &[f64]| {
+            let mut near: Vec<(f64, usize)> = (0..points.len())
+                .map(|i| {
+                    let q = points.get(i);
+                    (
+                        p.iter().zip(q).map(|(a, b)| (a - b).powi(2)).sum::<f64>(),
+                        i,
+                    )
+                })
+                .filter(|&(d, _)| d > 0.0)
+                .collect();
+            let k = NEIGHBOURS.min(near.len());
+            near.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0));
+            near.truncate(k);
+            near
+        };
+        for size in 1..=BLOCK {
+            let block: Vec<&[f64]> = tests[..size].iter().map(Vec::as_slice).collect();
+            let found = nearest(&block, &points);
+            for (p, near) in block.iter().zip(&found) {
+                let expected = one_at_a_time(p);
+                assert_eq!(near.len(), expected.len());
+                for (a, b) in near.iter().zip(&expected) {
+                    assert_eq!(
+                        (a.0.to_bits(), a.1),
+                        (b.0.to_bits(), b.1),
+                        "block of {size}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn points_between_parents_are_on_the_segment() {
