@@ -6,6 +6,7 @@
 use std::hash::{Hash, Hasher};
 
 use crate::data::keys::KeyMap;
+use crate::data::sample::splitmix64;
 
 use serde_json::json;
 
@@ -37,46 +38,89 @@ fn steps(ds: &Dataset, tolerance: f64) -> Vec<f64> {
         .collect()
 }
 
-/// Row hashes of every row, computed in parallel (each depends on its row only).
-fn row_hashes(ds: &Dataset, cols: &[usize], steps: &[f64], with_target: bool) -> Vec<u64> {
+/// Mixes one value into a row hash: a bijection of `h ^ v`, so two rows that differ in a single
+/// value never collide, and otherwise collide only by chance (one in 2^64).
+fn mix(h: u64, v: u64) -> u64 {
+    splitmix64(h ^ v)
+}
+
+/// A missing value: mixed in by another path than any value's bits, so it equals no value.
+fn mix_missing(h: u64) -> u64 {
+    splitmix64(h.rotate_left(29) ^ 0x6D69_7373_696E_6700)
+}
+
+/// The hash of a text (a category level, a class), the same in both files whatever the codes.
+fn text_hash(t: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    t.hash(&mut h);
+    h.finish()
+}
+
+/// What a row hash reads from one column: its values, and a categorical column's level hashes
+/// computed once (a row then costs a lookup, not a hash of its text).
+enum Source<'a> {
+    Numbers(&'a crate::data::Numbers, f64),
+    Levels(&'a [u32], Vec<u64>),
+}
+
+impl Source<'_> {
+    fn mix_into(&self, h: u64, r: usize) -> u64 {
+        match self {
+            Source::Numbers(v, step) => {
+                let x = v.get(r);
+                if x.is_nan() {
+                    mix_missing(h)
+                } else if *step > 0.0 {
+                    mix(h, ((x / step).round() as i64) as u64)
+                } else {
+                    mix(h, (x + 0.0).to_bits())
+                }
+            }
+            Source::Levels(codes, hashes) => match codes[r] {
+                crate::data::MISSING_CODE => mix_missing(h),
+                c => mix(h, hashes[c as usize]),
+            },
+        }
+    }
+}
+
+/// Row hashes of every row over `cols` (numbers rounded to `steps`, 0 = exact), in parallel.
+fn row_hashes(ds: &Dataset, cols: &[usize], steps: &[f64]) -> Vec<u64> {
     use rayon::prelude::*;
+    let sources: Vec<Source> = cols
+        .iter()
+        .zip(steps)
+        .map(|(&c, &step)| match &ds.features[c].values {
+            Values::Numeric(v) => Source::Numbers(v, step),
+            Values::Categorical { codes, levels } => {
+                Source::Levels(codes, levels.iter().map(|l| text_hash(l)).collect())
+            }
+        })
+        .collect();
     (0..ds.rows())
         .into_par_iter()
-        .map(|r| row_hash(ds, cols, steps, r, with_target))
+        .with_min_len(1024)
+        .map(|r| sources.iter().fold(0, |h, s| s.mix_into(h, r)))
         .collect()
 }
 
-/// Hash of row `r` over the features named in `names` (matched by name), optionally with the target.
-fn row_hash(ds: &Dataset, cols: &[usize], steps: &[f64], r: usize, with_target: bool) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    for (&c, &step) in cols.iter().zip(steps) {
-        let col = &ds.features[c];
-        match &col.values {
-            Values::Numeric(v) => {
-                let x = v.get(r);
-                if x.is_nan() {
-                    u64::MAX.hash(&mut h);
-                } else if step > 0.0 {
-                    ((x / step).round() as i64).hash(&mut h);
-                } else {
-                    (x + 0.0).to_bits().hash(&mut h);
-                }
-            }
-            // The level's text (as `Column::text` gives it), hashed without a copy.
-            Values::Categorical { codes, levels } => levels
-                .get(codes[r] as usize)
-                .filter(|_| codes[r] != crate::data::MISSING_CODE)
-                .map(String::as_str)
-                .hash(&mut h),
+/// Row hashes extended by each row's target.
+fn with_target(ds: &Dataset, hashes: &[u64]) -> Vec<u64> {
+    match &ds.target {
+        Target::Classes { y, classes } => {
+            let class: Vec<u64> = classes.iter().map(|c| text_hash(c)).collect();
+            hashes
+                .iter()
+                .zip(y)
+                .map(|(&h, &c)| mix(h.rotate_left(7), class[c as usize]))
+                .collect()
         }
+        Target::Values(v) => hashes
+            .iter()
+            .zip(v)
+            .map(|(&h, &t)| mix(h.rotate_left(7), t.to_bits()))
+            .collect(),
     }
-    if with_target {
-        match &ds.target {
-            Target::Classes { y, classes } => classes[y[r] as usize].hash(&mut h),
-            Target::Values(v) => v[r].to_bits().hash(&mut h),
-        }
-    }
-    h.finish()
 }
 
 struct Matches {
@@ -86,38 +130,44 @@ struct Matches {
     by_class: std::collections::BTreeMap<String, usize>,
 }
 
-fn matches(ctx: &RowContext, tolerance: f64, with_target: bool) -> Matches {
-    matches_between(ctx.train, ctx.test, tolerance, with_target)
+/// The features both sides have (matched by name), as (train, test) column indices in training
+/// order.
+fn shared_columns(train: &Dataset, test: &Dataset) -> (Vec<usize>, Vec<usize>) {
+    train
+        .features
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let j = test.features.iter().position(|t| t.name == c.name)?;
+            Some((i, j))
+        })
+        .unzip()
+}
+
+/// Row hashes of both sides over their shared features, numbers rounded to `tolerance` times
+/// the training column's standard deviation (0: exact).
+fn side_hashes(train: &Dataset, test: &Dataset, tolerance: f64) -> (Vec<u64>, Vec<u64>) {
+    let (tr_cols, te_cols) = shared_columns(train, test);
+    let st = steps(train, tolerance);
+    let tr_steps: Vec<f64> = tr_cols.iter().map(|&c| st[c]).collect();
+    rayon::join(
+        || row_hashes(train, &tr_cols, &tr_steps),
+        || row_hashes(test, &te_cols, &tr_steps),
+    )
 }
 
 /// Test rows that repeat a training row (exactly when `tolerance` is 0), in linear time.
 #[cfg_attr(not(feature = "internals"), allow(dead_code))]
 pub fn count_matches(train: &Dataset, test: &Dataset, tolerance: f64) -> usize {
-    matches_between(train, test, tolerance, false).test_rows
+    let (tr, te) = side_hashes(train, test, tolerance);
+    matches_between(&tr, &te, test).test_rows
 }
 
-fn matches_between(train: &Dataset, test: &Dataset, tolerance: f64, with_target: bool) -> Matches {
-    let names: Vec<&str> = train
-        .features
-        .iter()
-        .map(|c| c.name.as_str())
-        .filter(|n| test.features.iter().any(|t| t.name == *n))
-        .collect();
-    let tr_cols: Vec<usize> = names
-        .iter()
-        .filter_map(|n| train.features.iter().position(|c| c.name == *n))
-        .collect();
-    let te_cols: Vec<usize> = names
-        .iter()
-        .filter_map(|n| test.features.iter().position(|c| c.name == *n))
-        .collect();
-    let st = steps(train, tolerance);
-    let tr_steps: Vec<f64> = tr_cols.iter().map(|&c| st[c]).collect();
-    let mut seen: RowMap = RowMap::with_capacity_and_hasher(train.rows(), Default::default());
-    for (r, h) in row_hashes(train, &tr_cols, &tr_steps, with_target)
-        .into_iter()
-        .enumerate()
-    {
+/// Test rows whose hash a training row has: how many, the first pairs (first training row of
+/// the hash, test row), and per class.
+fn matches_between(train: &[u64], test_hashes: &[u64], test: &Dataset) -> Matches {
+    let mut seen: RowMap = RowMap::with_capacity_and_hasher(train.len(), Default::default());
+    for (r, &h) in train.iter().enumerate() {
         seen.entry(h).or_insert(r);
     }
     let mut m = Matches {
@@ -125,7 +175,6 @@ fn matches_between(train: &Dataset, test: &Dataset, tolerance: f64, with_target:
         sample: Vec::new(),
         by_class: Default::default(),
     };
-    let test_hashes = row_hashes(test, &te_cols, &tr_steps, with_target);
     for (r, h) in test_hashes.iter().enumerate() {
         if let Some(&t) = seen.get(h) {
             m.test_rows += 1;
@@ -142,14 +191,13 @@ fn matches_between(train: &Dataset, test: &Dataset, tolerance: f64, with_target:
     m
 }
 
-/// Rows of the training data that repeat an earlier training row, and distinct rows.
-fn within(ds: &Dataset) -> (usize, usize, Vec<(usize, usize)>) {
-    let cols: Vec<usize> = (0..ds.features.len()).collect();
-    let steps = vec![0.0; cols.len()];
-    let mut seen: RowMap = RowMap::with_capacity_and_hasher(ds.rows(), Default::default());
+/// Rows that repeat an earlier row (by their hashes over every feature), distinct rows, and
+/// the first pairs.
+fn within(hashes: &[u64]) -> (usize, usize, Vec<(usize, usize)>) {
+    let mut seen: RowMap = RowMap::with_capacity_and_hasher(hashes.len(), Default::default());
     let mut dup = 0;
     let mut sample = Vec::new();
-    for (r, h) in row_hashes(ds, &cols, &steps, false).into_iter().enumerate() {
+    for (r, &h) in hashes.iter().enumerate() {
         match seen.get(&h) {
             Some(&first) => {
                 dup += 1;
@@ -186,16 +234,27 @@ fn oversampling(ctx: &RowContext, exact: &Matches) -> Option<(String, f64)> {
 pub fn check(ctx: &RowContext, info: &mut SplitInfo) -> Vec<Finding> {
     let mut out = Vec::new();
     let n_test = ctx.test.rows().max(1) as f64;
-    // Four independent passes, side by side.
-    let ((exact, exact_target), (near, (dup_train, distinct_train, within_sample))) = rayon::join(
-        || rayon::join(|| matches(ctx, 0.0, false), || matches(ctx, 0.0, true)),
-        || {
-            rayon::join(
-                || matches(ctx, ctx.settings.dup_tolerance, false),
-                || within(ctx.train),
-            )
-        },
+    // Two hash passes (exact, and rounded to the tolerance) serve four counts: the exact hashes
+    // extended by the target, and, when the training rows were hashed over all their features
+    // (both sides share them all, as in an own split), the repeats within the training data.
+    let ((tr_exact, te_exact), (tr_near, te_near)) = rayon::join(
+        || side_hashes(ctx.train, ctx.test, 0.0),
+        || side_hashes(ctx.train, ctx.test, ctx.settings.dup_tolerance),
     );
+    let exact = matches_between(&tr_exact, &te_exact, ctx.test);
+    let exact_target = matches_between(
+        &with_target(ctx.train, &tr_exact),
+        &with_target(ctx.test, &te_exact),
+        ctx.test,
+    );
+    let near = matches_between(&tr_near, &te_near, ctx.test);
+    let every_feature = shared_columns(ctx.train, ctx.test).0.len() == ctx.train.features.len();
+    let (dup_train, distinct_train, within_sample) = if every_feature {
+        within(&tr_exact)
+    } else {
+        let all: Vec<usize> = (0..ctx.train.features.len()).collect();
+        within(&row_hashes(ctx.train, &all, &vec![0.0; all.len()]))
+    };
     info.duplicate_test_rows = exact.test_rows;
     info.duplicate_train_rows = dup_train;
     // When most rows repeat anyway, the feature space is small and duplicates are expected.
@@ -279,4 +338,57 @@ pub fn check(ctx: &RowContext, info: &mut SplitInfo) -> Vec<Finding> {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{read_delimited_bytes, ReadOptions, Roles};
+
+    /// A dataset of `csv`, padded with rows of its own (an audit needs ten rows).
+    fn dataset(csv: &str, pad: &str) -> Dataset {
+        let mut csv = csv.to_string();
+        for i in 0..5 {
+            csv.push_str(&pad.replace('#', &i.to_string()));
+        }
+        let frame = read_delimited_bytes(csv.as_bytes(), "t.csv", false, &ReadOptions::default())
+            .expect("csv");
+        let roles = Roles {
+            target: "y".into(),
+            ..Default::default()
+        };
+        Dataset::from_frame(frame, &roles).expect("dataset")
+    }
+
+    /// Rows match on their values whatever the files' codes and column order, a missing value
+    /// matches only a missing value (not a number that rounds to -1 step), and the target
+    /// extends the hash.
+    #[test]
+    fn row_hashes_match_values_not_codes() {
+        let train = dataset(
+            "a,c,y\n1.5,x,p\n-0.001,y,q\n,x,p\n2.5,z,q\n3.5,x,p\n4.5,y,p\n",
+            "1#.25,w,p\n",
+        );
+        // The test file lists its levels in another order and its columns the other way round.
+        let test = dataset(
+            "c,a,y\nz,2.5,p\ny,,q\nx,1.5,p\nx,,p\ny,-0.001,q\n",
+            "w,2#.75,q\n",
+        );
+        let (tr, te) = side_hashes(&train, &test, 0.0);
+        let exact = matches_between(&tr, &te, &test);
+        // 2.5/z (target differs), 1.5/x, missing/x, -0.001/y; not missing/y.
+        assert_eq!(exact.test_rows, 4);
+        assert_eq!(exact.sample, vec![(3, 0), (0, 2), (2, 3), (1, 4)]);
+        let with = matches_between(&with_target(&train, &tr), &with_target(&test, &te), &test);
+        assert_eq!(with.test_rows, 3);
+        // Rounded to a step of 0.001, -0.001 is -1 step (whose bits, as a hashed i64, are
+        // u64::MAX), and a missing value still does not match it.
+        let tolerance = 0.001 / steps(&train, 1.0)[0];
+        assert_eq!((-0.001 / steps(&train, tolerance)[0]).round(), -1.0);
+        let (tr, te) = side_hashes(&train, &test, tolerance);
+        let near = matches_between(&tr, &te, &test);
+        assert_eq!(near.test_rows, 4);
+        let (dup, distinct, _) = within(&row_hashes(&train, &[0, 1], &[0.0, 0.0]));
+        assert_eq!((dup, distinct), (0, 11));
+    }
 }
