@@ -280,7 +280,7 @@ fn value_codes(v: &[f64]) -> Vec<u32> {
         .collect()
 }
 
-/// How the kept rows of a feature's own values fall into repeated values: what the coverage
+/// How the rows of a feature's own values (levels not sampled count as missing) fall into repeated values: what the coverage
 /// tests of [`in_sample`] and [`value_lookup`] read, counted without gathering rows.
 struct OwnLevels {
     /// Kept rows with a value.
@@ -292,11 +292,11 @@ struct OwnLevels {
 }
 
 impl OwnLevels {
-    fn count(level: &[u32], keep: &dyn Fn(u32) -> bool) -> OwnLevels {
+    fn count(level: &[u32]) -> OwnLevels {
         let mut counts: KeyMap<u32, usize> = KeyMap::default();
         let mut present = 0;
         for &l in level {
-            if l != MISSING_CODE && keep(l) {
+            if l != MISSING_CODE {
                 present += 1;
                 *counts.entry(l).or_default() += 1;
             }
@@ -328,7 +328,7 @@ impl OwnLevels {
 /// `m >= 0` lies between the level's mean and the overall mean `p`, so within the target's range.
 /// The slack covers the identity's tolerance and the rounding of the sums (far below it). On a
 /// class indicator a feature outside [0, 1] (a measurement) fails here without a table of levels.
-fn in_range(v: &[f64], level: &[u32], y: &[f64], tol: f64, keep: &dyn Fn(u32) -> bool) -> usize {
+fn in_range(v: &[f64], level: &[u32], y: &[f64], tol: f64) -> usize {
     let (lo, hi) = y
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &t| {
@@ -338,7 +338,7 @@ fn in_range(v: &[f64], level: &[u32], y: &[f64], tol: f64, keep: &dyn Fn(u32) ->
         .zip(level)
         .filter(|&(&x, &l)| {
             let slack = 2.0 * tol * (1.0 + x.abs()) + tol;
-            l != MISSING_CODE && x >= lo - slack && x <= hi + slack && keep(l)
+            l != MISSING_CODE && x >= lo - slack && x <= hi + slack
         })
         .count()
 }
@@ -473,18 +473,18 @@ fn leave_one_out(
 /// Without the category, for a class target: many exact values, most held by rows of one class
 /// only (levels whose values coincide mix), in the pairs leave-one-out leaves: the rows of a level with the class hold
 /// `(S - 1) / (n - 1)`, the others `S / (n - 1)`, just above it, and `n` is the two values'
-/// row count together. Each value is then a lookup of the label, which binning hides.
-fn value_lookup(ctx: &Context, v: &[f64], y: &[f64], keep: &dyn Fn(u32) -> bool) -> Option<Match> {
+/// row count together. Each value is then a lookup of the label, which binning hides. `level`:
+/// the feature's own values as levels ([`value_codes`]), the levels not sampled missing.
+fn value_lookup(ctx: &Context, v: &[f64], level: &[u32], y: &[f64]) -> Option<Match> {
     // The mean of a 0/1 indicator over other rows lies in [0, 1].
     if !matches!(ctx.labels, Labels::Classes { .. })
         || v.iter().any(|x| !x.is_nan() && !(0.0..=1.0).contains(x))
     {
         return None;
     }
-    let level = value_codes(v);
     let mut acc: KeyMap<u32, (usize, usize, Vec<usize>)> = KeyMap::default();
     for (r, &l) in level.iter().enumerate() {
-        if l == MISSING_CODE || !keep(l) {
+        if l == MISSING_CODE {
             continue;
         }
         let e = acc.entry(l).or_default();
@@ -564,8 +564,9 @@ impl Check for TargetEncoding {
         // On large tables a seeded share of the levels (with all their rows) is tested: the
         // identities hold level by level, so a sample of levels is as telling as all of them.
         let stride = n.div_ceil(MAX_ROWS).max(1) as u64;
+        let divides = crate::data::sample::Divides::new(stride);
         let keep = move |level: u32| {
-            stride == 1 || crate::data::sample::splitmix64(u64::from(level)).is_multiple_of(stride)
+            stride == 1 || divides.divides(crate::data::sample::splitmix64(u64::from(level)))
         };
         // Both identities need MIN_LEVELS tested levels: a level column with fewer kept levels
         // cannot match, and is not scanned (on a large table a column of a few levels often
@@ -597,8 +598,12 @@ impl Check for TargetEncoding {
             let v = numbers(ctx, f)?;
             let v = v.as_ref();
             let mut found = None;
-            let own = value_codes(v);
-            let repeats = OwnLevels::count(&own, &keep);
+            // Levels not sampled count as missing: each row's level is sampled once, here.
+            let own: Vec<u32> = value_codes(v)
+                .into_iter()
+                .map(|l| if keep(l) { l } else { MISSING_CODE })
+                .collect();
+            let repeats = OwnLevels::count(&own);
             'search: for t in &targets {
                 let tol = tolerance(&t.y);
                 let p = t.y.iter().sum::<f64>() / t.y.len().max(1) as f64;
@@ -615,16 +620,16 @@ impl Check for TargetEncoding {
                 // either identity (a continuous measurement), which a count tells without
                 // gathering rows.
                 let m = if repeats.may_match(MIN_LEVELS, COVERAGE)
-                    && repeats.may_be_means(in_range(v, &own, &t.y, tol, &keep), COVERAGE)
+                    && repeats.may_be_means(in_range(v, &own, &t.y, tol), COVERAGE)
                 {
-                    in_sample(v, &own, &t.y, p, tol, &keep)
+                    in_sample(v, &own, &t.y, p, tol, &|_| true)
                 } else {
                     None
                 };
                 let m = m.or_else(|| {
                     repeats
                         .may_match(10, 0.5)
-                        .then(|| value_lookup(ctx, v, &t.y, &keep))
+                        .then(|| value_lookup(ctx, v, &own, &t.y))
                         .flatten()
                 });
                 if let Some(m) = m {
@@ -808,8 +813,8 @@ mod tests {
                 })
                 .collect();
             let own = value_codes(&v);
-            let repeats = OwnLevels::count(&own, &keep);
-            assert_eq!(in_range(&v, &own, &y, tol, &keep), v.len(), "m = {m}");
+            let repeats = OwnLevels::count(&own);
+            assert_eq!(in_range(&v, &own, &y, tol), v.len(), "m = {m}");
             assert!(repeats.may_be_means(v.len(), COVERAGE));
             assert!(in_sample(&v, &own, &y, p, tol, &keep).is_some(), "m = {m}");
         }
@@ -820,9 +825,9 @@ mod tests {
             .collect();
         let y01: Vec<f64> = (0..2000).map(|i| f64::from(i % 3 == 0)).collect();
         let own = value_codes(&v);
-        let repeats = OwnLevels::count(&own, &keep);
+        let repeats = OwnLevels::count(&own);
         assert!(repeats.may_match(MIN_LEVELS, COVERAGE));
-        let inside = in_range(&v, &own, &y01, tolerance(&y01), &keep);
+        let inside = in_range(&v, &own, &y01, tolerance(&y01));
         assert_eq!(inside, 505);
         assert!(!repeats.may_be_means(inside, COVERAGE));
     }

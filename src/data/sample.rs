@@ -16,6 +16,42 @@ pub fn splitmix64(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
+/// The test `n % d == 0` for one divisor `d`, by a multiplication instead of a division: with
+/// `d = o · 2^k` (`o` odd) and `o⁻¹` its inverse modulo 2^64, `d` divides `n` exactly when
+/// `(n · o⁻¹) rotated right by k <= (2^64 - 1) / d` (Granlund and Montgomery; Lemire, Kaser
+/// and Kurz, "Faster remainder by direct computation", 2019). For tests run on every row.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Divides {
+    inverse: u64,
+    shift: u32,
+    limit: u64,
+}
+
+impl Divides {
+    /// The test for divisor `d` (at least 1).
+    pub(crate) fn new(d: u64) -> Self {
+        assert!(d > 0, "divisor 0");
+        let shift = d.trailing_zeros();
+        let odd = d >> shift;
+        // Newton's iteration doubles the correct low bits: 3 (odd · odd ≡ 1 mod 8) → 96.
+        let mut inverse = odd;
+        for _ in 0..5 {
+            inverse = inverse.wrapping_mul(2u64.wrapping_sub(odd.wrapping_mul(inverse)));
+        }
+        Divides {
+            inverse,
+            shift,
+            limit: u64::MAX / d,
+        }
+    }
+
+    /// Whether the divisor divides `n`.
+    #[inline]
+    pub(crate) fn divides(&self, n: u64) -> bool {
+        n.wrapping_mul(self.inverse).rotate_right(self.shift) <= self.limit
+    }
+}
+
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct Kept<T> {
     key: u64,
@@ -157,6 +193,24 @@ pub(crate) fn frame(frame: super::Frame, stratify_by: &str, max: usize, seed: u6
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn divides_agrees_with_the_remainder() {
+        let mut divisors: Vec<u64> = (1..=300).collect();
+        divisors.extend([1 << 20, 3 << 40, 1 << 63, u64::MAX, u64::MAX - 1, 1_000_003]);
+        let mut x = 1u64;
+        for &d in &divisors {
+            let t = super::Divides::new(d);
+            for i in 0..2000u64 {
+                x = super::splitmix64(x);
+                // Random values, multiples of d and their neighbours.
+                let m = d.wrapping_mul(x >> 40);
+                for n in [x, i, m, m.wrapping_add(1), m.wrapping_sub(1), u64::MAX, 0] {
+                    assert_eq!(t.divides(n), n.is_multiple_of(d), "{n} by {d}");
+                }
+            }
+        }
+    }
+
     use super::*;
 
     fn sample(n: usize, max: usize, seed: u64) -> Vec<Vec<String>> {
