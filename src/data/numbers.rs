@@ -157,6 +157,131 @@ impl Numbers {
         }
     }
 
+    /// The present values in [`f64::total_cmp`] order: the same array as collecting them and
+    /// sorting with `sort_unstable_by(f64::total_cmp)` (equal values are equal bits). Digits are
+    /// sorted as integers, which orders their values the same way (`-0` just below `0`): by
+    /// counting when their range is at most the row count, else by radix.
+    pub(crate) fn sorted_present(&self) -> Vec<f64> {
+        let (digits, pow) = match self {
+            Numbers::F64(v) => {
+                let mut sorted: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+                sorted.sort_unstable_by(f64::total_cmp);
+                return sorted;
+            }
+            Numbers::Decimal { digits, scale } => (digits, POW10[*scale as usize]),
+        };
+        // Twice the digits, and -1 for -0: an order-preserving key for every present value.
+        let key = |d: i32| -> i64 {
+            if d == NEG_ZERO {
+                -1
+            } else {
+                2 * i64::from(d)
+            }
+        };
+        let value = |k: i64| -> f64 {
+            if k == -1 {
+                -0.0
+            } else {
+                decode((k / 2) as i32, pow)
+            }
+        };
+        let present = || digits.iter().copied().filter(|&d| d != MISSING);
+        let Some((lo, hi)) = present().fold(None, |m: Option<(i64, i64)>, d| {
+            let k = key(d);
+            Some(m.map_or((k, k), |(a, b)| (a.min(k), b.max(k))))
+        }) else {
+            return Vec::new();
+        };
+        let range = (hi - lo) as u64;
+        let n = present().count();
+        if range < n.max(1 << 16) as u64 {
+            // Counting: equal keys are equal values, so the counts spell out the sorted array.
+            let mut counts = vec![0u32; range as usize + 1];
+            present().for_each(|d| counts[(key(d) - lo) as usize] += 1);
+            let mut sorted = Vec::with_capacity(n);
+            for (k, &c) in counts.iter().enumerate() {
+                if c > 0 {
+                    let x = value(k as i64 + lo);
+                    sorted.extend(std::iter::repeat_n(x, c as usize));
+                }
+            }
+            return sorted;
+        }
+        if range > u64::from(u32::MAX) {
+            let mut sorted: Vec<f64> = present().map(|d| value(key(d))).collect();
+            sorted.sort_unstable_by(f64::total_cmp);
+            return sorted;
+        }
+        // Least significant digit first, 11 bits a pass, over the keys' offsets from the least.
+        const BITS: u32 = 11;
+        let mut keys: Vec<u32> = present().map(|d| (key(d) - lo) as u32).collect();
+        let mut other = vec![0u32; keys.len()];
+        let passes = (32 - (range as u32).leading_zeros()).div_ceil(BITS);
+        for pass in 0..passes {
+            let shift = pass * BITS;
+            let mut start = vec![0usize; 1 << BITS];
+            keys.iter()
+                .for_each(|&k| start[((k >> shift) & ((1 << BITS) - 1)) as usize] += 1);
+            let mut total = 0;
+            for s in start.iter_mut() {
+                (*s, total) = (total, total + *s);
+            }
+            for &k in &keys {
+                let b = ((k >> shift) & ((1 << BITS) - 1)) as usize;
+                other[start[b]] = k;
+                start[b] += 1;
+            }
+            std::mem::swap(&mut keys, &mut other);
+        }
+        keys.into_iter().map(|k| value(i64::from(k) + lo)).collect()
+    }
+
+    /// Each value's bin among ascending `edges`: `missing` for a missing value, else one plus
+    /// the number of edges below it, at most `edges.len()` (a value above the last edge shares
+    /// its bin). Digits in a range no wider than the rows look their bin up in a table filled in
+    /// one walk over the range; other values search the edges.
+    pub(crate) fn bins(&self, edges: &[f64], missing: u8) -> Vec<u8> {
+        let search = |x: f64| -> u8 {
+            if x.is_nan() {
+                missing
+            } else {
+                1 + edges.partition_point(|&e| e < x).min(edges.len() - 1) as u8
+            }
+        };
+        let Numbers::Decimal { digits, scale } = self else {
+            return self.iter().map(search).collect();
+        };
+        let pow = POW10[*scale as usize];
+        let present = || digits.iter().copied().filter(|&d| d > NEG_ZERO);
+        let Some((lo, hi)) = present().fold(None, |m: Option<(i32, i32)>, d| {
+            Some(m.map_or((d, d), |(a, b)| (a.min(d), b.max(d))))
+        }) else {
+            return self.iter().map(search).collect();
+        };
+        let range = (i64::from(hi) - i64::from(lo)) as usize;
+        if range >= digits.len().max(1 << 16) {
+            return self.iter().map(search).collect();
+        }
+        // Bins rise with the digits: one pass over the range moves along the edges.
+        let mut table = vec![0u8; range + 1];
+        let mut below = 0;
+        for (i, slot) in table.iter_mut().enumerate() {
+            let x = decode(lo + i as i32, pow);
+            while below < edges.len() && edges[below] < x {
+                below += 1;
+            }
+            *slot = 1 + below.min(edges.len() - 1) as u8;
+        }
+        digits
+            .iter()
+            .map(|&d| match d {
+                MISSING => missing,
+                NEG_ZERO => search(-0.0),
+                d => table[(d - lo) as usize],
+            })
+            .collect()
+    }
+
     /// The values as a vector.
     pub fn to_vec(&self) -> Vec<f64> {
         self.as_f64().into_owned()
@@ -367,6 +492,79 @@ impl ExactSizeIterator for Iter<'_> {}
 
 #[cfg(test)]
 mod tests {
+    /// Sorted digits are the sorted doubles bit for bit, by counting, by radix and by
+    /// comparison (ranges too wide for 32-bit keys), with `-0`, `0` and missing values.
+    #[test]
+    fn sorted_present_equals_sorting_the_doubles() {
+        let mut x = 11u64;
+        let mut next = || {
+            x = crate::data::sample::splitmix64(x);
+            x
+        };
+        for spread in [3i64, 1000, 70_000, 5_000_000, 2_000_000_000] {
+            for scale in [0u8, 2, 4] {
+                let mut v: Numbers = Numbers::default();
+                for i in 0..20_000 {
+                    let d = (next() % (2 * spread as u64 + 1)) as i64 - spread;
+                    match i % 97 {
+                        0 => v.push_missing(),
+                        1 => v.push(-0.0, Some(Decimal { digits: 0, scale })),
+                        _ => v.push(
+                            d as f64 / POW10[scale as usize],
+                            Some(Decimal { digits: d, scale }),
+                        ),
+                    }
+                }
+                assert!(matches!(v, Numbers::Decimal { .. }), "spread {spread}");
+                let mut expected: Vec<f64> = v.iter().filter(|x| !x.is_nan()).collect();
+                expected.sort_unstable_by(f64::total_cmp);
+                let got = v.sorted_present();
+                assert_eq!(got.len(), expected.len());
+                assert!(
+                    got.iter()
+                        .zip(&expected)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "spread {spread}, scale {scale}"
+                );
+                // Bins from the table equal a search of the edges (quantiles of the values,
+                // and edges between values).
+                for edges in [
+                    (1..40)
+                        .map(|q| got[q * got.len() / 40])
+                        .collect::<Vec<f64>>(),
+                    vec![-0.5, 0.0, 0.25, 1e9],
+                ] {
+                    let mut edges = edges;
+                    edges.dedup();
+                    let search: Vec<u8> = v
+                        .iter()
+                        .map(|x| {
+                            if x.is_nan() {
+                                0
+                            } else {
+                                1 + edges.partition_point(|&e| e < x).min(edges.len() - 1) as u8
+                            }
+                        })
+                        .collect();
+                    assert_eq!(v.bins(&edges, 0), search, "spread {spread}, scale {scale}");
+                }
+            }
+        }
+        let doubles = Numbers::F64(vec![2.5, f64::NAN, -0.0, 0.0, -1.0]);
+        let edges = [-1.0, 0.0, 2.0];
+        assert_eq!(doubles.bins(&edges, 0), vec![3, 0, 2, 2, 1]);
+        let sorted: Vec<u64> = doubles
+            .sorted_present()
+            .iter()
+            .map(|x| x.to_bits())
+            .collect();
+        let expected: Vec<u64> = [-1.0, -0.0, 0.0, 2.5]
+            .iter()
+            .map(|x: &f64| x.to_bits())
+            .collect();
+        assert_eq!(sorted, expected);
+    }
+
     use super::*;
 
     fn dec(digits: i64, scale: u8) -> Option<Decimal> {

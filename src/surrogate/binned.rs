@@ -3,7 +3,7 @@
 //! values natively and missingness itself is learnable.
 
 use crate::data::sample::splitmix64;
-use crate::data::{Column, Values, MISSING_CODE};
+use crate::data::{Column, Numbers, Values, MISSING_CODE};
 
 /// Largest number of non-missing bins per feature.
 pub const MAX_BINS: usize = 255;
@@ -138,15 +138,13 @@ type Binned = (Vec<u8>, usize, BinKind, Vec<f64>, Vec<String>);
 
 fn bin_column(c: &Column) -> Binned {
     match &c.values {
-        Values::Numeric(v) => bin_numeric(&v.as_f64()),
+        Values::Numeric(v) => bin_numeric(v),
         Values::Categorical { codes, levels } => bin_categorical(codes, levels),
     }
 }
 
-fn bin_numeric(v: &[f64]) -> Binned {
-    let mut sorted: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
-    // Values equal under total_cmp are the same bits: an unstable sort gives the same array.
-    sorted.sort_unstable_by(f64::total_cmp);
+fn bin_numeric(v: &Numbers) -> Binned {
+    let sorted = v.sorted_present();
     let few = {
         let mut distinct = 0usize;
         let mut prev: Option<f64> = None;
@@ -174,16 +172,7 @@ fn bin_numeric(v: &[f64]) -> Binned {
         e.dedup();
         e
     };
-    let col = v
-        .iter()
-        .map(|&x| {
-            if x.is_nan() {
-                MISSING_BIN
-            } else {
-                1 + edges.partition_point(|&e| e < x).min(edges.len() - 1) as u8
-            }
-        })
-        .collect();
+    let col = v.bins(&edges, MISSING_BIN);
     let n = edges.len() + 1;
     (col, n, BinKind::Ordered, edges, Vec::new())
 }
