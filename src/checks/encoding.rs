@@ -280,8 +280,9 @@ fn value_codes(v: &[f64]) -> Vec<u32> {
         .collect()
 }
 
-/// How the rows of a feature's own values (levels not sampled count as missing) fall into repeated values: what the coverage
-/// tests of [`in_sample`] and [`value_lookup`] read, counted without gathering rows.
+/// How the rows of a feature's own values (levels not sampled count as missing) fall into
+/// repeated values: what the coverage tests of [`in_sample`] and [`value_lookup`] read, counted
+/// without gathering rows.
 struct OwnLevels {
     /// Kept rows with a value.
     present: usize,
