@@ -249,7 +249,7 @@ pub fn check(ctx: &RowContext) -> Vec<Finding> {
         })
         .collect();
     // Blocks of same-class test rows read their class's points once per block, not once per
-    // row: the points (megabytes) stream from memory BLOCK times less often.
+    // row, and sum the block's distances to each point side by side.
     let mut by_query_class: Vec<&(usize, usize, u32, Vec<f64>)> = queries.iter().collect();
     by_query_class.sort_by_key(|q| (q.2, q.0));
     let mut hits: Vec<(usize, (usize, usize, usize, u32))> = by_query_class
