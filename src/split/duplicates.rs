@@ -17,8 +17,8 @@ use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 /// Rows shown in evidence, at most.
 const SAMPLE: usize = 10;
 
-/// Row hash to the first row that has it. The keys are hashes already: the map mixes them with
-/// one multiplication instead of hashing them again (the same map, faster).
+/// Row hash to the first row that has it. The keys are hashes already: the map mixes them
+/// cheaply ([`KeyMap`]) instead of hashing them again with SipHash.
 type RowMap = KeyMap<u64, usize>;
 
 /// Per-column rounding steps (0 = exact).
@@ -44,7 +44,8 @@ fn mix(h: u64, v: u64) -> u64 {
     splitmix64(h ^ v)
 }
 
-/// A missing value: mixed in by another path than any value's bits, so it equals no value.
+/// A missing value: mixed in by another path than any value's bits, so it matches a value only by
+/// chance (one in 2^64), not whenever a value's bits are all ones as when it was hashed as one.
 fn mix_missing(h: u64) -> u64 {
     splitmix64(h.rotate_left(29) ^ 0x6D69_7373_696E_6700)
 }
