@@ -38,19 +38,42 @@ const MAX_ROWS: usize = 100_000;
 /// Inflation of power (in sample minus out of fold) at which the finding is `critical`.
 const CRITICAL_INFLATION: f64 = 0.1;
 
-/// One target the encoding may be of: the regression target, or one class's indicator.
+/// One target the encoding may be of: the regression target, or one class's indicator, with
+/// what every feature's search reads of it (computed once, not per feature).
 struct Target {
     y: Vec<f64>,
     /// The class (classification), for the message.
     class: Option<String>,
+    /// Mean of `y`: the `p` of the identities.
+    mean: f64,
+    /// Agreement tolerance ([`tolerance`]).
+    tol: f64,
+    /// Least and greatest of `y`.
+    range: (f64, f64),
+}
+
+impl Target {
+    fn new(y: Vec<f64>, class: Option<String>) -> Self {
+        let mean = y.iter().sum::<f64>() / y.len().max(1) as f64;
+        let tol = tolerance(&y);
+        let range = y
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &t| {
+                (a.min(t), b.max(t))
+            });
+        Target {
+            y,
+            class,
+            mean,
+            tol,
+            range,
+        }
+    }
 }
 
 fn targets(ctx: &Context) -> Vec<Target> {
     match ctx.labels {
-        Labels::Values(v) => vec![Target {
-            y: v.to_vec(),
-            class: None,
-        }],
+        Labels::Values(v) => vec![Target::new(v.to_vec(), None)],
         Labels::Classes { y, k } => {
             let classes = match &ctx.ds.target {
                 crate::data::Target::Classes { classes, .. } => classes.clone(),
@@ -64,9 +87,11 @@ fn targets(ctx: &Context) -> Vec<Target> {
             };
             which
                 .into_iter()
-                .map(|c| Target {
-                    y: y.iter().map(|&v| f64::from(u8::from(v == c))).collect(),
-                    class: classes.get(c as usize).cloned(),
+                .map(|c| {
+                    Target::new(
+                        y.iter().map(|&v| f64::from(u8::from(v == c))).collect(),
+                        classes.get(c as usize).cloned(),
+                    )
                 })
                 .collect()
         }
@@ -329,12 +354,8 @@ impl OwnLevels {
 /// `m >= 0` lies between the level's mean and the overall mean `p`, so within the target's range.
 /// The slack covers the identity's tolerance and the rounding of the sums (far below it). On a
 /// class indicator a feature outside [0, 1] (a measurement) fails here without a table of levels.
-fn in_range(v: &[f64], level: &[u32], y: &[f64], tol: f64) -> usize {
-    let (lo, hi) = y
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &t| {
-            (a.min(t), b.max(t))
-        });
+fn in_range(v: &[f64], level: &[u32], t: &Target) -> usize {
+    let ((lo, hi), tol) = (t.range, t.tol);
     v.iter()
         .zip(level)
         .filter(|&(&x, &l)| {
@@ -606,8 +627,7 @@ impl Check for TargetEncoding {
                 .collect();
             let repeats = OwnLevels::count(&own);
             'search: for t in &targets {
-                let tol = tolerance(&t.y);
-                let p = t.y.iter().sum::<f64>() / t.y.len().max(1) as f64;
+                let (tol, p) = (t.tol, t.mean);
                 for (c, codes) in categories.iter().filter(|(c, _)| *c != f) {
                     let (c, codes) = (*c, codes.as_ref());
                     if let Some(m) = in_sample(v, codes, &t.y, p, tol, &keep)
@@ -621,7 +641,7 @@ impl Check for TargetEncoding {
                 // either identity (a continuous measurement), which a count tells without
                 // gathering rows.
                 let m = if repeats.may_match(MIN_LEVELS, COVERAGE)
-                    && repeats.may_be_means(in_range(v, &own, &t.y, tol), COVERAGE)
+                    && repeats.may_be_means(in_range(v, &own, t), COVERAGE)
                 {
                     in_sample(v, &own, &t.y, p, tol, &|_| true)
                 } else {
@@ -798,8 +818,8 @@ mod tests {
                 });
             }
         }
-        let tol = tolerance(&y);
-        let p = y.iter().sum::<f64>() / y.len() as f64;
+        let target = Target::new(y.clone(), None);
+        let (tol, p) = (target.tol, target.mean);
         for m in [0.0, 2.5] {
             let mut sums = [(0.0f64, 0.0f64); 12];
             for (&l, &t) in level_of.iter().zip(&y) {
@@ -815,7 +835,7 @@ mod tests {
                 .collect();
             let own = value_codes(&v);
             let repeats = OwnLevels::count(&own);
-            assert_eq!(in_range(&v, &own, &y, tol), v.len(), "m = {m}");
+            assert_eq!(in_range(&v, &own, &target), v.len(), "m = {m}");
             assert!(repeats.may_be_means(v.len(), COVERAGE));
             assert!(in_sample(&v, &own, &y, p, tol, &keep).is_some(), "m = {m}");
         }
@@ -828,7 +848,7 @@ mod tests {
         let own = value_codes(&v);
         let repeats = OwnLevels::count(&own);
         assert!(repeats.may_match(MIN_LEVELS, COVERAGE));
-        let inside = in_range(&v, &own, &y01, tolerance(&y01));
+        let inside = in_range(&v, &own, &Target::new(y01, None));
         assert_eq!(inside, 505);
         assert!(!repeats.may_be_means(inside, COVERAGE));
     }

@@ -492,6 +492,8 @@ impl ExactSizeIterator for Iter<'_> {}
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     /// Sorted digits are the sorted doubles bit for bit, by counting, by radix and by
     /// comparison (ranges too wide for 32-bit keys), with `-0`, `0` and missing values.
     #[test]
@@ -564,8 +566,6 @@ mod tests {
             .collect();
         assert_eq!(sorted, expected);
     }
-
-    use super::*;
 
     fn dec(digits: i64, scale: u8) -> Option<Decimal> {
         Some(Decimal { digits, scale })
