@@ -292,14 +292,27 @@ fn demo_json_contract_and_planted_leaks() {
         "target_proxy",
         &["high", "critical"]
     ));
+    // The leak hidden behind the others: the peeled model needs nothing else.
     assert!(
         has(
             "collections_contact_score",
             "dominant_feature",
-            &["medium", "high", "critical"]
+            &["high", "critical"]
         ),
         "{findings:#?}"
     );
+    // So the honest model is the legitimate one, as the README says.
+    let honest = &r["honest_model"];
+    assert!(
+        honest["removed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n == "collections_contact_score"),
+        "{honest}"
+    );
+    let without = honest["without_leaks"].as_f64().unwrap();
+    assert!((0.75..0.86).contains(&without), "{honest}");
     assert!(
         findings.iter().any(|f| f["kind"] == "multi_feature_leak"
             && f["features"]

@@ -14,5 +14,6 @@ mod properties;
 mod realdata;
 mod reports;
 mod robustness;
+mod signatures;
 mod split;
 mod surrogates;

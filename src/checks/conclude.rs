@@ -7,7 +7,9 @@
 //! - **corroborated purity**: a pure segment of one ordinary category or value is raised to
 //!   `high` only when another leak signal on the same feature agrees;
 //! - **one voice**: a feature flagged `high` or above by a leak signature is never also called
-//!   "likely legitimate" (its `strong_predictor` note is dropped).
+//!   "likely legitimate" (its `strong_predictor` note is dropped);
+//! - **explained scores**: `suspicious_performance` is `high` only when a feature it relies on
+//!   is a flagged leak; a score alone is a review (`medium`).
 
 use std::collections::BTreeSet;
 
@@ -198,8 +200,24 @@ pub fn conclude(ctx: &Context, findings: &mut Vec<Finding>) {
             fd.evidence.insert("corroborated".into(), json!(true));
         }
     }
-    // One voice.
+    // A near-perfect score is an alarm only when a flagged leak explains it: a genuinely
+    // separable table scores as high, with nothing to point at.
     let leaks = flagged(findings);
+    for fd in findings.iter_mut() {
+        if fd.kind == FindingKind::SuspiciousPerformance
+            && fd.evidence.get("concentrated") == Some(&Value::Bool(true))
+        {
+            let explained = fd.features.iter().any(|n| leaks.contains(n));
+            fd.severity = if explained {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
+            fd.evidence
+                .insert("explained_by_flagged_leak".into(), json!(explained));
+        }
+    }
+    // One voice.
     findings.retain(|fd| {
         !(fd.kind == FindingKind::StrongPredictor
             && fd.feature.as_ref().is_some_and(|n| leaks.contains(n)))

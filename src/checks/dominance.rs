@@ -3,14 +3,25 @@
 //!
 //! Dominance alone is a review (`medium`): a single physical driver (carat for a diamond's
 //! price) dominates a clean table in exactly this way. It becomes a leak signal when the feature
-//! is near-perfect alone (then it corroborates `near_perfect_predictor` to `critical`), or when
-//! it carries the same information as another flagged leak (`leak_companion`).
+//! is near-perfect alone (then it corroborates `near_perfect_predictor` to `critical`), when it
+//! carries the same information as another flagged leak (`leak_companion`), or when it
+//! **determines** the target: the model needs nothing else (`determining_share` of the
+//! importance) and the feature alone is a strong predictor. That is what a post-outcome field, a
+//! severity code that spells the outcome or a one-class indicator does; a legitimate driver
+//! leaves the other features part of the work (57-77% of the importance in real tables) and
+//! predicts far less alone. Two forms, one per kind of target:
+//! - a class: the model collapses without it (nothing else carries its information: unlike
+//!   iris' petal length, whose twin petal width takes over);
+//! - a value: it screens the other features off. They predict the target well without it
+//!   (little collapse) yet add nothing to it, as for a noisy copy of the target; a physical
+//!   driver with weak companions (carat alone) collapses the model instead and stays a review.
 
 use serde_json::json;
 
-use super::{Check, Context};
+use super::{describe_power, Check, Context, Thresholds};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::Importance;
+use crate::surrogate::Labels;
 
 /// The check.
 pub struct Dominance;
@@ -31,24 +42,65 @@ impl Dominance {
     }
 }
 
+/// Whether a feature with importance share `share`, collapse `collapse` and single-feature
+/// power `power` determines the target (see the module docs): the model needs nothing else.
+pub fn determines(t: &Thresholds, classes: bool, share: f64, collapse: f64, power: f64) -> bool {
+    if share < t.determining_share {
+        return false;
+    }
+    if classes {
+        power >= t.strong_power && collapse >= t.dominant_collapse
+    } else {
+        // A value target allows strong legitimate drivers: halfway to near-perfect, and the
+        // other features screened off although they predict it without this one.
+        power >= (t.strong_power + t.near_perfect_power) / 2.0 && collapse < t.dominant_collapse
+    }
+}
+
 impl Check for Dominance {
     fn run(&self, ctx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
         let near_perfect = |f: usize| ctx.powers[f].power >= ctx.t.near_perfect_power;
+        let classes = matches!(ctx.labels, Labels::Classes { .. });
+        let base = ctx.run.drop_column_base;
         for (f, imp) in ctx.run.importance.iter().enumerate() {
             let Some(imp) = imp else { continue };
-            if let Some((share, collapse)) = self.judge(ctx, imp) {
+            let collapse = (imp.drop_column / base).clamp(0.0, 1.0);
+            let determining = base >= MIN_BASE_SKILL
+                && determines(ctx.t, classes, imp.share, collapse, ctx.powers[f].power);
+            let judged = self.judge(ctx, imp);
+            if judged.is_some() || determining {
+                let (share, collapse) = judged.unwrap_or((imp.share, collapse));
                 let name = ctx.name(f);
+                let reading = if !determining {
+                    "the other features together explain little.".to_string()
+                } else if classes {
+                    format!(
+                        "it is also a strong predictor alone ({}): the model needs nothing else, which is how a field recorded after the outcome or a code spelling it looks.",
+                        describe_power(&ctx.powers[f])
+                    )
+                } else {
+                    format!(
+                        "it is also a strong predictor alone ({}) and the other features, which predict the target without it, add nothing once it is known: a copy of the target screens them off, a legitimate driver does not.",
+                        describe_power(&ctx.powers[f])
+                    )
+                };
                 out.push(Finding::new(
                     Some(name),
                     FindingKind::DominantFeature,
-                    if near_perfect(f) { Severity::High } else { Severity::Medium },
+                    if near_perfect(f) || determining {
+                        Severity::High
+                    } else {
+                        Severity::Medium
+                    },
                     format!(
-                        "The model leans on '{name}' for {} of its importance and loses {} of its skill without it; the other features together explain little.",
+                        "The model leans on '{name}' for {} of its importance and loses {} of its skill without it; {reading}",
                         pct(share),
                         pct(collapse)
                     ),
                     json!({
+                        "determines_target": determining,
+                        "single_feature_power": r4(ctx.powers[f].power),
                         "importance_share": r4(share),
                         "skill_with": r4(ctx.run.drop_column_base),
                         "skill_without": r4(ctx.run.drop_column_base - imp.drop_column),

@@ -33,6 +33,9 @@ const MIN_LEVELS: usize = 3;
 /// Category columns tried as the levels of an encoding, at most (in column order): the search
 /// is over numeric features times level columns.
 const MAX_LEVEL_COLUMNS: usize = 100;
+/// Levels an in-sample identity needs when the encoding was written rounded and is matched to
+/// half its last digit.
+const ROUNDED_MIN_LEVELS: usize = 10;
 /// Rows the identities are tested on at most (whole levels are sampled above it).
 const MAX_ROWS: usize = 100_000;
 /// Inflation of power (in sample minus out of fold) at which the finding is `critical`.
@@ -381,6 +384,7 @@ fn in_sample(
     p: f64,
     tol: f64,
     keep: &dyn Fn(u32) -> bool,
+    min_levels: usize,
 ) -> Option<Match> {
     let tested = |r: usize| level[r] != MISSING_CODE && !v[r].is_nan() && keep(level[r]);
     // Per level: rows, target sum, least and greatest value.
@@ -410,7 +414,7 @@ fn in_sample(
         .iter()
         .filter(|e| !binary || (e.1 > 0.0 && e.1 < e.0))
         .count();
-    if informative < MIN_LEVELS {
+    if informative < min_levels {
         return None;
     }
     let levels: Vec<(f64, f64, f64)> = groups.iter().map(|e| (e.0, e.1, e.2)).collect();
@@ -626,11 +630,26 @@ impl Check for TargetEncoding {
                 .map(|l| if keep(l) { l } else { MISSING_CODE })
                 .collect();
             let repeats = OwnLevels::count(&own);
+            // An encoding written rounded (to 3 decimals or more) obeys the identity to half its
+            // last digit; so loose a tolerance asks for many levels before it means anything.
+            let rounding = match &ctx.ds.features[f].values {
+                Values::Numeric(v) => v
+                    .decimal_scale()
+                    .filter(|s| (3..=9).contains(s))
+                    .map_or(0.0, |s| 0.5 * 10f64.powi(-i32::from(s))),
+                Values::Categorical { .. } => 0.0,
+            };
+            let min_levels = if rounding > 0.0 {
+                ROUNDED_MIN_LEVELS
+            } else {
+                MIN_LEVELS
+            };
             'search: for t in &targets {
                 let (tol, p) = (t.tol, t.mean);
+                let rounded = tol + rounding;
                 for (c, codes) in categories.iter().filter(|(c, _)| *c != f) {
                     let (c, codes) = (*c, codes.as_ref());
-                    if let Some(m) = in_sample(v, codes, &t.y, p, tol, &keep)
+                    if let Some(m) = in_sample(v, codes, &t.y, p, rounded, &keep, min_levels)
                         .or_else(|| leave_one_out(v, codes, &t.y, p, tol, &keep))
                     {
                         found = Some((m, Some(c), t, codes.to_vec()));
@@ -643,7 +662,7 @@ impl Check for TargetEncoding {
                 let m = if repeats.may_match(MIN_LEVELS, COVERAGE)
                     && repeats.may_be_means(in_range(v, &own, t), COVERAGE)
                 {
-                    in_sample(v, &own, &t.y, p, tol, &|_| true)
+                    in_sample(v, &own, &t.y, p, rounded, &|_| true, min_levels)
                 } else {
                     None
                 };
@@ -837,7 +856,10 @@ mod tests {
             let repeats = OwnLevels::count(&own);
             assert_eq!(in_range(&v, &own, &target), v.len(), "m = {m}");
             assert!(repeats.may_be_means(v.len(), COVERAGE));
-            assert!(in_sample(&v, &own, &y, p, tol, &keep).is_some(), "m = {m}");
+            assert!(
+                in_sample(&v, &own, &y, p, tol, &keep, MIN_LEVELS).is_some(),
+                "m = {m}"
+            );
         }
         // A measurement (four decimals of a spread around zero) against a 0/1 target: most of
         // it lies outside [0, 1], so the identity is not searched.

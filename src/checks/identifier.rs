@@ -4,41 +4,16 @@
 
 use serde_json::json;
 
+use super::column_names::{named_like_id, named_like_time};
 use super::{noise_floor, Check, Context};
 use crate::data::{Column, ColumnType, Values, MISSING_CODE};
 use crate::finding::{r4, Finding, FindingKind, Severity};
 use crate::importance::{single_feature, Power};
 use crate::surrogate::binned::BinnedMatrix;
+use crate::surrogate::Labels;
 
 /// The check.
 pub struct Identifier;
-
-/// Whether a column name reads like an identifier (`id`, `customer_id`, `CustomerID`, `row_index`).
-pub fn named_like_id(name: &str) -> bool {
-    let mut tokens: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    let chars: Vec<char> = name.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        let boundary =
-            !c.is_alphanumeric() || (c.is_uppercase() && i > 0 && chars[i - 1].is_lowercase());
-        if boundary && !cur.is_empty() {
-            tokens.push(cur.to_lowercase());
-            cur.clear();
-        }
-        if c.is_alphanumeric() {
-            cur.push(c);
-        }
-    }
-    if !cur.is_empty() {
-        tokens.push(cur.to_lowercase());
-    }
-    let last = tokens.last().map(String::as_str).unwrap_or("");
-    matches!(
-        last,
-        "id" | "uuid" | "guid" | "idx" | "index" | "key" | "rowid" | "rownum"
-    ) || name.eq_ignore_ascii_case("unnamed: 0")
-        || tokens.len() == 1 && matches!(last, "no" | "row")
-}
 
 /// A numeric ordering key for an id column: its value, or the number embedded in string ids.
 fn numeric_key(col: &Column) -> Option<Vec<f64>> {
@@ -75,6 +50,11 @@ fn numeric_key(col: &Column) -> Option<Vec<f64>> {
 }
 
 fn key_power(ctx: &Context, key: Vec<f64>) -> Power {
+    order_power(&ctx.labels, ctx.folds, ctx.k, key)
+}
+
+/// Out-of-fold power of an ordering key (binned as an ordered feature) on `labels`.
+fn order_power(labels: &Labels, folds: &[u8], k: usize, key: Vec<f64>) -> Power {
     let col = Column {
         name: String::new(),
         ty: ColumnType::Numeric,
@@ -83,19 +63,81 @@ fn key_power(ctx: &Context, key: Vec<f64>) -> Power {
         bool_tokens: None,
     };
     let m = BinnedMatrix::from_columns(&[col]);
-    let ranks = match ctx.labels {
-        crate::surrogate::Labels::Values(y) => Some(single_feature::ranks(y)),
-        crate::surrogate::Labels::Classes { .. } => None,
+    let ranks = match labels {
+        Labels::Values(y) => Some(single_feature::ranks(y)),
+        Labels::Classes { .. } => None,
     };
     single_feature::power_with_ranks(
         &m.cols[0],
         m.n_bins[0],
         true,
-        &ctx.labels,
+        labels,
         ranks.as_deref(),
-        ctx.folds,
-        ctx.k,
+        folds,
+        k,
     )
+}
+
+/// Rows per id at least, on average, for an id to be a group rather than a row key.
+const GROUP_ROWS: f64 = 1.5;
+
+/// For a key repeated across rows (a person in a panel), whether its power comes from group
+/// structure: every id's rows share one target value (class, or a value within 1% of the
+/// target's spread), and over one row per id the key's order predicts nothing. Then the id
+/// is a group to split by, not an id assigned in outcome order. Returns the power over ids.
+fn group_structure(ctx: &Context, key: &[f64]) -> Option<f64> {
+    let mut by_id: std::collections::BTreeMap<u64, Vec<usize>> = Default::default();
+    for (r, &v) in key.iter().enumerate() {
+        if !v.is_nan() {
+            by_id.entry(v.to_bits()).or_default().push(r);
+        }
+    }
+    let ids = by_id.len();
+    let present: usize = by_id.values().map(Vec::len).sum();
+    if ids < 20 || (present as f64) < GROUP_ROWS * ids as f64 {
+        return None;
+    }
+    // One row per id: its first row's target; constant within ids, or not a group.
+    let (firsts, keys): (Vec<usize>, Vec<f64>) = by_id
+        .iter()
+        .map(|(&bits, rows)| (rows[0], f64::from_bits(bits)))
+        .unzip();
+    let constant = match ctx.labels {
+        Labels::Classes { y, .. } => by_id
+            .values()
+            .all(|rows| rows.iter().all(|&r| y[r] == y[rows[0]])),
+        Labels::Values(y) => {
+            let (lo, hi) = y
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+                    (l.min(v), h.max(v))
+                });
+            let tol = 0.01 * (hi - lo);
+            by_id
+                .values()
+                .all(|rows| rows.iter().all(|&r| (y[r] - y[rows[0]]).abs() <= tol))
+        }
+    };
+    if !constant {
+        return None;
+    }
+    // Folds over ids, as the audit's folds are over rows: the id's own hash.
+    let folds: Vec<u8> = keys
+        .iter()
+        .map(|v| (crate::data::sample::splitmix64(v.to_bits()) % ctx.k as u64) as u8)
+        .collect();
+    let (y_cls, y_val);
+    let labels = match ctx.labels {
+        Labels::Classes { y, k } => {
+            y_cls = firsts.iter().map(|&r| y[r]).collect::<Vec<u32>>();
+            Labels::Classes { y: &y_cls, k }
+        }
+        Labels::Values(y) => {
+            y_val = firsts.iter().map(|&r| y[r]).collect::<Vec<f64>>();
+            Labels::Values(&y_val)
+        }
+    };
+    Some(order_power(&labels, &folds, ctx.k, keys).power)
 }
 
 impl Check for Identifier {
@@ -115,7 +157,7 @@ impl Check for Identifier {
             let may_be_id = explicit
                 || col.ty == ColumnType::Identifier
                 || named_like_id(&col.name)
-                || (integral && col.ty == ColumnType::Numeric);
+                || (integral && col.ty == ColumnType::Numeric && !named_like_time(&col.name));
             if !may_be_id {
                 continue;
             }
@@ -146,11 +188,20 @@ impl Check for Identifier {
             let Some(key) = numeric_key(col) else {
                 continue;
             };
+            let over_ids = if unique {
+                None
+            } else {
+                group_structure(ctx, &key)
+            };
             let p = key_power(ctx, key);
             if p.power < min_power {
                 continue;
             }
-            let severity = if p.power >= 0.5 {
+            // A group whose order over ids says nothing: a split question, not a leak.
+            let group = over_ids.filter(|&g| g < min_power);
+            let severity = if group.is_some() {
+                Severity::Medium
+            } else if p.power >= 0.5 {
                 Severity::High
             } else {
                 Severity::Medium
@@ -160,15 +211,24 @@ impl Check for Identifier {
             } else {
                 "named like an identifier"
             };
+            let message = match group {
+                Some(g) => format!(
+                    "'{}' identifies groups of rows (several rows each) whose '{}' never changes within a group, so it predicts the target across rows (power {:.2}); over one row per id its order predicts nothing (power {g:.2}), so the ids were not assigned in outcome order. Validate with a split by group on it, so that one group is never on both sides.",
+                    col.name, ctx.ds.target_name, p.power
+                ),
+                None => format!(
+                    "'{}' looks like an identifier ({why}) yet its order predicts '{}' (power {:.2}); ids assigned after sorting by outcome, or per outcome batch, leak the label.",
+                    col.name, ctx.ds.target_name, p.power
+                ),
+            };
             out.push(Finding::new(
                 Some(&col.name),
                 FindingKind::IdentifierLeak,
                 severity,
-                format!(
-                    "'{}' looks like an identifier ({why}) yet its order predicts '{}' (power {:.2}); ids assigned after sorting by outcome, or per outcome batch, leak the label.",
-                    col.name, ctx.ds.target_name, p.power
-                ),
+                message,
                 json!({
+                    "group_structure": group.is_some(),
+                    "power_over_ids": over_ids.map(r4),
                     "distinct_fraction": r4(distinct as f64 / present.max(1) as f64),
                     "named_like_id": named_like_id(&col.name),
                     "power": r4(p.power),
@@ -203,27 +263,5 @@ impl Check for Identifier {
             ));
         }
         out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::named_like_id;
-
-    #[test]
-    fn id_names() {
-        for n in [
-            "id",
-            "customer_id",
-            "CustomerID",
-            "row_index",
-            "Unnamed: 0",
-            "applicationId",
-        ] {
-            assert!(named_like_id(n), "{n}");
-        }
-        for n in ["idle_time", "width", "paid", "number_of_children", "valid"] {
-            assert!(!named_like_id(n), "{n}");
-        }
     }
 }

@@ -2,8 +2,10 @@
 //! [`run_all`] runs the registry and then lets independent signals on the same feature
 //! corroborate each other (the only way a finding becomes `critical`).
 
+mod chosen;
+mod column_names;
 pub mod conclude;
-mod dominance;
+pub(crate) mod dominance;
 mod encoding;
 mod identifier;
 mod missingness;
@@ -14,6 +16,7 @@ mod proxy;
 mod reconstruction;
 mod segment;
 pub mod suspicious;
+mod text_key;
 pub mod thresholds;
 
 use std::collections::BTreeMap;
@@ -73,10 +76,12 @@ pub fn registry() -> Vec<Box<dyn Check>> {
         Box::new(partial::PartialLeak),
         Box::new(encoding::TargetEncoding),
         Box::new(reconstruction::Reconstruction),
+        Box::new(chosen::ChosenAlternative),
         Box::new(dominance::Dominance),
         Box::new(segment::PureSegment),
         Box::new(missingness::Missingness),
         Box::new(proxy::TargetProxy),
+        Box::new(text_key::TextKey),
         Box::new(identifier::Identifier),
         Box::new(suspicious::SuspiciousPerformance),
     ]

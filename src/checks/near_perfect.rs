@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::{describe_power, Check, Context};
+use crate::data::Values;
 use crate::finding::{r4, Finding, FindingKind, Severity};
 use crate::importance::{folds, metrics, single_feature};
 use crate::seeds::EVIDENCE_TREE;
@@ -43,6 +44,31 @@ fn shallow_tree(ctx: &Context, f: usize) -> Option<(&'static str, f64)> {
 /// rows in different bins is out of order, give or take one in two thousand.
 pub const EXACT_GAMMA: f64 = 0.999;
 
+/// Rows the raw monotone test reads at most (a seeded sample beyond).
+const EXACT_ROWS: usize = 50_000;
+
+/// Kendall's tau-b of a numeric feature against the target on its raw values, when the feature
+/// is an exact monotone function of it and has enough distinct values to be one.
+fn raw_exact(ctx: &Context, f: usize, y: &[f64]) -> Option<f64> {
+    let Values::Numeric(v) = &ctx.ds.features[f].values else {
+        return None;
+    };
+    let all: Vec<u32> = (0..ctx.rows() as u32).collect();
+    let rows = folds::subsample(&all, &ctx.x.row_keys, EXACT_ROWS, EVIDENCE_TREE);
+    let x: Vec<f64> = rows.iter().map(|&r| v.get(r as usize)).collect();
+    let t: Vec<f64> = rows.iter().map(|&r| y[r as usize]).collect();
+    // Fewer than 20 rows cannot tell an exact relation from luck.
+    if x.iter().filter(|v| !v.is_nan()).count() < 20 {
+        return None;
+    }
+    single_feature::exact_monotone_tau(&x, &t)
+}
+
+/// Kendall's tau-b, with no pair of rows out of order, at which a feature is an exact monotone
+/// re-expression of a regression target on its raw values: a rounding to deciles stays above it,
+/// a two-valued threshold of the target (a separate signal) below.
+const EXACT_TAU: f64 = 0.9;
+
 /// The check.
 pub struct NearPerfect;
 
@@ -58,22 +84,33 @@ impl Check for NearPerfect {
                 "threshold": ctx.t.near_perfect_power,
                 "folds": ctx.k,
             });
-            if p.power >= ctx.t.near_perfect_power {
+            // Regression: an exact monotone relation (a log, a unit change, deciles of the
+            // target) is the second, independent signal: a measured input is never exact. It is
+            // decided on the raw values for any strong predictor, since on a small table the
+            // binned power of an exact copy may stay below near-perfect; and at the resolution
+            // of the bins for a near-perfect one (deciles).
+            let (mut gamma, mut tau) = (None, None);
+            if let Labels::Values(y) = ctx.labels {
+                if p.power >= ctx.t.strong_power {
+                    tau = raw_exact(ctx, f, y).filter(|t| t.abs() >= EXACT_TAU);
+                    gamma = tau.map(f64::signum);
+                }
+                if gamma.is_none()
+                    && p.power >= ctx.t.near_perfect_power
+                    && ctx.x.kinds[f] == crate::surrogate::binned::BinKind::Ordered
+                {
+                    gamma = single_feature::gamma(&ctx.x.cols[f], y);
+                }
+            }
+            let exact = gamma.is_some_and(|g| g.abs() >= EXACT_GAMMA);
+            if p.power >= ctx.t.near_perfect_power || exact {
                 let mut evidence = evidence;
-                // Regression: an exact monotone relation (a log, a unit change, deciles of the
-                // target) is the second, independent signal: a measured input is never exact.
-                let exact = match ctx.labels {
-                    Labels::Values(y)
-                        if ctx.x.kinds[f] == crate::surrogate::binned::BinKind::Ordered =>
-                    {
-                        single_feature::gamma(&ctx.x.cols[f], y)
-                    }
-                    _ => None,
-                };
-                if let Some(g) = exact {
+                if let Some(g) = gamma {
                     evidence["gamma"] = json!(r4(g));
                 }
-                let exact = exact.is_some_and(|g| g.abs() >= EXACT_GAMMA);
+                if let Some(t) = tau {
+                    evidence["kendall_tau_b"] = json!(r4(t));
+                }
                 let tree = shallow_tree(ctx, f);
                 let tree_text = match &tree {
                     Some((metric, v)) => {

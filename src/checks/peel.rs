@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{conclude, describe_power, suspicious, Context};
+use super::{conclude, describe_power, dominance, suspicious, Context};
 use crate::error::Result;
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::{self, folds, metrics::round6, EngineSettings, ModelRun};
@@ -181,7 +181,15 @@ pub(crate) fn peel(
         )
         .map(Some)
     };
-    for _ in 0..t.max_peel_rounds {
+    let classes = matches!(ctx.labels, Labels::Classes { .. });
+    // A feature found hidden behind the leaks, awaiting the refit without it: (its finding's
+    // index, the feature, its share, the skill of the model that leaned on it).
+    let mut pending: Option<(usize, usize, f64, f64)> = None;
+    // One more round than the limit may run, to confirm the last hidden feature.
+    for round in 0..=t.max_peel_rounds {
+        if round == t.max_peel_rounds && pending.is_none() {
+            break;
+        }
         if removed.is_empty() {
             break;
         }
@@ -195,15 +203,52 @@ pub(crate) fn peel(
             top_features: top.clone(),
             rows: rows.len(),
         });
+        // The feature a previous round found hidden behind the leaks is confirmed or not by this
+        // round, refitted without it: a class target whose model collapses without it was
+        // determined by it (see `dominance::determines`); otherwise it stays a review.
+        if let Some((at, f, share, skill_with)) = pending.take() {
+            let skill_without = run.oof.get("skill").copied().unwrap_or(0.0);
+            let collapse = if skill_with > 0.0 {
+                ((skill_with - skill_without) / skill_with).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            if dominance::determines(t, classes, share, collapse, ctx.powers[f].power) {
+                let fd: &mut Finding = &mut findings[at];
+                fd.severity = Severity::High;
+                fd.evidence.insert("determines_target".into(), json!(true));
+                fd.evidence
+                    .insert("collapse_without_it".into(), json!(r4(collapse)));
+                fd.message = format!(
+                    "Once {} are removed, the model leans on '{}' for {} of its importance and loses {} of its skill without it, and it is a strong predictor alone ({}): it was hidden behind them and determines the target as they do.",
+                    fd.evidence
+                        .get("after_peeling")
+                        .and_then(|v| v.as_array())
+                        .map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(", "))
+                        .unwrap_or_default(),
+                    name_of(f),
+                    pct(share),
+                    pct(collapse),
+                    describe_power(&ctx.powers[f])
+                );
+            }
+        }
+        if round == t.max_peel_rounds {
+            break;
+        }
         // A strong predictor the peeled model now leans on for most of its importance was hidden
         // behind the leaks just removed. A legitimate strong feature looks the same, so this is a
-        // review (medium), not an alarm.
+        // review (medium) unless the next round shows the model needs nothing else.
         let mut dominant = Vec::new();
         for (f, imp) in run.importance.iter().enumerate() {
             let Some(imp) = imp else { continue };
             let name = name_of(f);
             let already = conclude::flagged(findings).contains(&name);
             if imp.share >= t.dominant_share && ctx.powers[f].power >= t.strong_power && !already {
+                if imp.share >= t.determining_share && dominant.is_empty() {
+                    let skill = run.oof.get("skill").copied().unwrap_or(0.0);
+                    pending = Some((findings.len(), f, imp.share, skill));
+                }
                 findings.push(Finding::new(
                     Some(&name),
                     FindingKind::DominantFeature,

@@ -228,16 +228,178 @@ fn reconstruct(fit: &Design, check: &Design) -> Option<Found> {
     })
 }
 
+/// Identities reported at most: after each, its columns leave the search and it runs again, so
+/// a second identity (a price per square foot beside a sale-to-list ratio) is found too.
+const MAX_IDENTITIES: usize = 3;
+/// Candidates whose every pair is tried (the most powerful alone first).
+const PAIR_CANDIDATES: usize = 40;
+/// Candidates whose every triple is tried.
+const TRIPLE_CANDIDATES: usize = 15;
+
+/// The rows and values one search runs on.
+struct Search<'a> {
+    ctx: &'a Context<'a>,
+    y: &'a [f64],
+    /// A seeded sample of the rows with a target.
+    sample: Vec<usize>,
+}
+
+impl Search<'_> {
+    fn value(&self, f: usize, r: usize) -> f64 {
+        match &self.ctx.ds.features[f].values {
+            Values::Numeric(v) => v.get(r),
+            Values::Categorical { .. } => f64::NAN,
+        }
+    }
+
+    /// Whether `set` (indices into the features) reproduces the target exactly, fitted on
+    /// alternate rows where every member is present (and positive on the log scale) and checked
+    /// on the others, while no member alone does.
+    fn exact(&self, set: &[usize], log_scale: bool) -> Option<Found> {
+        let usable = |r: usize| {
+            set.iter().all(|&f| {
+                let v = self.value(f, r);
+                !v.is_nan() && (!log_scale || v > 0.0)
+            }) && (!log_scale || self.y[r] > 0.0)
+        };
+        let rows: Vec<usize> = self.sample.iter().copied().filter(|&r| usable(r)).collect();
+        if rows.len() < (4 * ROWS_PER_TERM).max(2 * ROWS_PER_TERM * set.len()) {
+            return None;
+        }
+        let tf = |v: f64| if log_scale { v.ln() } else { v };
+        let half = |h: usize| -> (Vec<Vec<f64>>, Vec<f64>) {
+            let rs: Vec<usize> = rows.iter().skip(h).step_by(2).copied().collect();
+            (
+                set.iter()
+                    .map(|&f| rs.iter().map(|&r| tf(self.value(f, r))).collect())
+                    .collect(),
+                rs.iter().map(|&r| tf(self.y[r])).collect(),
+            )
+        };
+        let ((ca, ya), (cb, yb)) = (half(0), half(1));
+        let (a, b) = Design::pair(ca, ya, cb, yb)?;
+        let gram = a.gram();
+        let all: Vec<usize> = (0..set.len()).collect();
+        let (beta, r2) = gram.fit(&all)?;
+        if r2 < EXACT_R2 {
+            return None;
+        }
+        let best_single = all
+            .iter()
+            .filter_map(|&i| gram.fit(&[i]).map(|f| f.1))
+            .fold(f64::NEG_INFINITY, f64::max);
+        let held_out = b.r2(&all, &beta);
+        (held_out >= EXACT_R2 && best_single < EXACT_R2).then(|| Found {
+            members: set.to_vec(),
+            r2: held_out,
+            best_single,
+        })
+    }
+
+    /// The smallest identity among `cands`: every pair, then every triple of the strongest,
+    /// then all of them at once with backward elimination (up to `MAX_TERMS` columns), on the
+    /// linear scale first and then on the log scale.
+    fn find(&self, cands: &[usize]) -> Option<(Found, bool)> {
+        for log_scale in [false, true] {
+            let top = &cands[..cands.len().min(PAIR_CANDIDATES)];
+            for (i, &a) in top.iter().enumerate() {
+                for &b in &top[i + 1..] {
+                    if let Some(found) = self.exact(&[a, b], log_scale) {
+                        return Some((found, log_scale));
+                    }
+                }
+            }
+            let top = &cands[..cands.len().min(TRIPLE_CANDIDATES)];
+            for (i, &a) in top.iter().enumerate() {
+                for (j, &b) in top.iter().enumerate().skip(i + 1) {
+                    for &c in &top[j + 1..] {
+                        if let Some(found) = self.exact(&[a, b, c], log_scale) {
+                            return Some((found, log_scale));
+                        }
+                    }
+                }
+            }
+            if let Some(found) = self.all_at_once(cands, log_scale) {
+                return Some((found, log_scale));
+            }
+        }
+        None
+    }
+
+    /// Every mostly present candidate at once, reduced by backward elimination to the smallest
+    /// set that still reproduces the target, on the rows where all of them are present.
+    fn all_at_once(&self, cands: &[usize], log_scale: bool) -> Option<Found> {
+        let mostly: Vec<usize> = cands
+            .iter()
+            .copied()
+            .filter(|&f| self.ctx.ds.features[f].missing_fraction() <= 0.2)
+            .collect();
+        let ok = |f: usize, r: usize| {
+            let v = self.value(f, r);
+            !v.is_nan() && (!log_scale || v > 0.0)
+        };
+        if log_scale && self.sample.iter().any(|&r| self.y[r] <= 0.0) {
+            return None;
+        }
+        let usable: Vec<usize> = if log_scale {
+            mostly
+                .iter()
+                .copied()
+                .filter(|&f| {
+                    self.sample
+                        .iter()
+                        .all(|&r| self.value(f, r).is_nan() || ok(f, r))
+                })
+                .collect()
+        } else {
+            mostly
+        };
+        if usable.len() < 2 {
+            return None;
+        }
+        let rows: Vec<usize> = self
+            .sample
+            .iter()
+            .copied()
+            .filter(|&r| usable.iter().all(|&f| ok(f, r)))
+            .collect();
+        if rows.len() < 4 * ROWS_PER_TERM {
+            return None;
+        }
+        let tf = |v: f64| if log_scale { v.ln() } else { v };
+        let half = |h: usize| -> (Vec<Vec<f64>>, Vec<f64>) {
+            let rs: Vec<usize> = rows.iter().skip(h).step_by(2).copied().collect();
+            (
+                usable
+                    .iter()
+                    .map(|&f| rs.iter().map(|&r| tf(self.value(f, r))).collect())
+                    .collect(),
+                rs.iter().map(|&r| tf(self.y[r])).collect(),
+            )
+        };
+        let ((ca, ya), (cb, yb)) = (half(0), half(1));
+        let (a, b) = Design::pair(ca, ya, cb, yb)?;
+        let found = reconstruct(&a, &b)?;
+        Some(Found {
+            members: found.members.iter().map(|&i| usable[i]).collect(),
+            ..found
+        })
+    }
+}
+
 impl Check for Reconstruction {
     fn run(&self, ctx: &Context) -> Vec<Finding> {
         let Labels::Values(y) = ctx.labels else {
             return Vec::new();
         };
-        // Numeric columns, mostly present, the most powerful first.
+        // Numeric columns, the most powerful first. A column present on part of the rows is a
+        // candidate too: an identity may hold exactly where it is recorded.
         let mut cands: Vec<usize> = (0..ctx.ds.features.len())
             .filter(|&f| {
                 let c = &ctx.ds.features[f];
-                c.ty == ColumnType::Numeric && c.missing_fraction() <= 0.2 && c.distinct() > 2
+                c.ty == ColumnType::Numeric
+                    && c.distinct() > 2
+                    && ctx.rows() - c.missing >= 4 * ROWS_PER_TERM
             })
             .collect();
         if cands.len() < 2 {
@@ -250,107 +412,71 @@ impl Check for Reconstruction {
                 .then(a.cmp(&b))
         });
         cands.truncate(MAX_CANDIDATES);
-        // Candidates are numeric; a categorical one reads as missing everywhere.
-        let value = |f: usize, r: usize| match &ctx.ds.features[f].values {
-            Values::Numeric(v) => v.get(r),
-            Values::Categorical { .. } => f64::NAN,
+        let all: Vec<u32> = (0..ctx.rows() as u32).collect();
+        let search = Search {
+            ctx,
+            y,
+            sample: folds::subsample(&all, &ctx.x.row_keys, MAX_ROWS, 0x2EC0)
+                .into_iter()
+                .map(|r| r as usize)
+                .collect(),
         };
-        let present = |f: usize, r: usize| !value(f, r).is_nan();
-        let all: Vec<u32> = (0..ctx.rows() as u32)
-            .filter(|&r| cands.iter().all(|&f| present(f, r as usize)))
-            .collect();
-        let rows = folds::subsample(&all, &ctx.x.row_keys, MAX_ROWS, 0x2EC0);
-        if rows.len() < 4 * ROWS_PER_TERM {
-            return Vec::new();
-        }
-        // Alternate rows: half fits, half checks.
-        let half_a: Vec<usize> = rows.iter().step_by(2).map(|&r| r as usize).collect();
-        let half_b: Vec<usize> = rows
-            .iter()
-            .skip(1)
-            .step_by(2)
-            .map(|&r| r as usize)
-            .collect();
         let mut out = Vec::new();
-        for log_scale in [false, true] {
-            let usable: Vec<usize> = if log_scale {
-                if rows.iter().any(|&r| y[r as usize] <= 0.0) {
-                    continue;
-                }
-                cands
-                    .iter()
-                    .copied()
-                    .filter(|&f| rows.iter().all(|&r| value(f, r as usize) > 0.0))
-                    .collect()
-            } else {
-                cands.clone()
+        for _ in 0..MAX_IDENTITIES {
+            let Some((found, log_scale)) = search.find(&cands) else {
+                break;
             };
-            if usable.len() < 2 {
-                continue;
+            cands.retain(|f| !found.members.contains(f));
+            out.push(finding(ctx, &found, log_scale, search.sample.len()));
+            if cands.len() < 2 {
+                break;
             }
-            let tf = |v: f64| if log_scale { v.ln() } else { v };
-            let cols = |half: &[usize]| -> Vec<Vec<f64>> {
-                usable
-                    .iter()
-                    .map(|&f| half.iter().map(|&r| tf(value(f, r))).collect())
-                    .collect()
-            };
-            let target = |half: &[usize]| -> Vec<f64> { half.iter().map(|&r| tf(y[r])).collect() };
-            let Some((a, b)) = Design::pair(
-                cols(&half_a),
-                target(&half_a),
-                cols(&half_b),
-                target(&half_b),
-            ) else {
-                continue;
-            };
-            let Some(found) = reconstruct(&a, &b) else {
-                continue;
-            };
-            let names: Vec<String> = found
-                .members
-                .iter()
-                .map(|&i| ctx.name(usable[i]).to_string())
-                .collect();
-            let quoted = names
-                .iter()
-                .map(|n| format!("'{n}'"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let (form, how) = if log_scale {
-                ("product", "a product or ratio of")
-            } else {
-                (
-                    "linear",
-                    "a linear combination (a sum, mean or difference) of",
-                )
-            };
-            let mut fd = Finding::new(
-                None,
-                FindingKind::MultiFeatureLeak,
-                Severity::High,
-                format!(
-                    "'{}' is exactly {how} {quoted} (held-out R² {:.6}{}), though no one of them predicts it alone (best R² {:.3}): these columns were computed from the target, or it from them.",
-                    ctx.ds.target_name,
-                    found.r2,
-                    if log_scale { " on the log scale" } else { "" },
-                    found.best_single
-                ),
-                json!({
-                    "reconstruction": form,
-                    "features": names,
-                    "held_out_r2": found.r2,
-                    "best_single_r2": r4(found.best_single),
-                    "rows": rows.len(),
-                }),
-            );
-            fd.features = names;
-            out.push(fd);
-            // One identity is enough: the log scale of a linear identity adds nothing.
-            break;
         }
         out
     }
+}
+
+/// The finding for one identity.
+fn finding(ctx: &Context, found: &Found, log_scale: bool, rows: usize) -> Finding {
+    let names: Vec<String> = found
+        .members
+        .iter()
+        .map(|&f| ctx.name(f).to_string())
+        .collect();
+    let quoted = names
+        .iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (form, how) = if log_scale {
+        ("product", "a product or ratio of")
+    } else {
+        (
+            "linear",
+            "a linear combination (a sum, mean or difference) of",
+        )
+    };
+    let mut fd = Finding::new(
+        None,
+        FindingKind::MultiFeatureLeak,
+        Severity::High,
+        format!(
+            "'{}' is exactly {how} {quoted} (held-out R² {:.6}{}), though no one of them predicts it alone (best R² {:.3}): these columns were computed from the target, or it from them.",
+            ctx.ds.target_name,
+            found.r2,
+            if log_scale { " on the log scale" } else { "" },
+            found.best_single
+        ),
+        json!({
+            "reconstruction": form,
+            "features": names,
+            "held_out_r2": found.r2,
+            "best_single_r2": r4(found.best_single),
+            "rows": rows,
+        }),
+    );
+    fd.features = names;
+    fd
 }
 
 #[cfg(test)]

@@ -14,10 +14,18 @@
 //! - any other single value or category (one island where only one species lives, 8 cylinders)
 //!   is ordinary purity: at most `medium` here; other checks may corroborate it;
 //! - a pure tail of a smooth feature (iris: petal width <= 0.6 ⇒ setosa) is an interval: `low`.
+//!
+//! One shape is decisive whatever the value: a single value that *is* a class, pure inside and
+//! with the class (almost) absent outside (`segment_indicator_mcc`): a severity code whose
+//! "killed" is the death, a one-class dummy in a multiclass table. Purity on one side is what
+//! legitimate values reach; both sides at once is the label spelled another way (`high`).
+//! And one reading of a pure interval is decisive: the tail of a follow-up length (a column
+//! named like one: `futime`, `followup_days`) is censoring, since rows without the event were
+//! followed to the end of the study (`high`).
 
 use serde_json::json;
 
-use super::{Check, Context};
+use super::{column_names, Check, Context};
 use crate::data::{ColumnType, Values};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::surrogate::binned::{fmt_num, BinKind};
@@ -254,6 +262,18 @@ impl Check for PureSegment {
                     });
                 }
             }
+            // The agreement itself rules out chance, so only the minimum row count applies: the class
+            // a code spells may be rarer than the support a one-sided segment needs.
+            let indicator = class_indicator(ctx, f, &counts, &totals, t.segment_min_rows as f64);
+            if let Some(ind) = &indicator {
+                best = Some(Segment {
+                    shape: Shape::Bin(ind.bin),
+                    rows: ind.rows,
+                    class: ind.class,
+                    purity: ind.purity,
+                    def: definition(ctx, f, Shape::Bin(ind.bin)),
+                });
+            }
             let Some(seg) = best else { continue };
             let class_label = match &ctx.ds.target {
                 crate::data::Target::Classes { classes, .. } => classes[seg.class].clone(),
@@ -265,7 +285,16 @@ impl Check for PureSegment {
             let outside = (totals[seg.class] - seg.purity * seg.rows) / (n - seg.rows);
             let clear = (seg.purity >= t.segment_purity && support >= 2.0 * t.segment_min_support)
                 || support >= 4.0 * t.segment_min_support;
+            // A follow-up length's pure tail is censoring: rows without the event were followed
+            // to the end of the study, so a short follow-up means the event ended it (or a long
+            // one that it never came). A measured quantity's pure tail (iris' petal width) has
+            // no such reading, and the name is what tells the two apart.
+            let censoring = seg.def == Definition::Interval
+                && column_names::named_like_duration(ctx.name(f))
+                && seg.purity >= t.segment_purity
+                && support >= 2.0 * t.segment_min_support;
             let severity = match seg.def {
+                _ if indicator.is_some() || censoring => Severity::High,
                 Definition::Interval => Severity::Low,
                 // One exact sentinel pinning the class over a tenth of the rows (or over a fifth
                 // with a little lag) is a rule no measured quantity obeys by nature.
@@ -276,11 +305,13 @@ impl Check for PureSegment {
                 Definition::Value => Severity::Low,
             };
             let reading = match seg.def {
+                _ if censoring => "; a follow-up length that settles the outcome is censoring: it is known only once the outcome happened or the observation ended, never at prediction time",
+                _ if indicator.is_some() && seg.def != Definition::Sentinel => "; the value and the class are the same rows: the label spelled another way (a code recorded with the outcome, a dummy of one class)",
                 Definition::Sentinel => "; a placeholder value (zero, empty) marking the outcome is how fields filled only after the outcome look",
                 Definition::Value => "; one category or value can be pure in clean data, so this is a leak only if another signal agrees",
                 Definition::Interval => "",
             };
-            out.push(Finding::new(
+            let mut fd = Finding::new(
                 Some(ctx.name(f)),
                 FindingKind::PureSegment,
                 severity,
@@ -303,10 +334,76 @@ impl Check for PureSegment {
                     "point_defined": seg.def != Definition::Interval,
                     "sentinel": seg.def == Definition::Sentinel,
                 }),
-            ));
+            );
+            if censoring {
+                fd.evidence.insert("censoring".into(), json!(true));
+            }
+            if let Some(ind) = &indicator {
+                fd.evidence
+                    .insert("class_indicator_mcc".into(), json!(r4(ind.mcc)));
+            }
+            out.push(fd);
         }
         out
     }
+}
+
+/// Matthews correlation between "in the segment" (`rows` of `n`) and "of the class" (`class_rows`),
+/// with `both` rows in the segment and of the class; `None` when either side is empty.
+pub(super) fn agreement(both: f64, rows: f64, class_rows: f64, n: f64) -> Option<f64> {
+    let (fp, fn_) = (rows - both, class_rows - both);
+    let tn = n - rows - fn_;
+    let denom = (rows * class_rows * (n - rows) * (n - class_rows)).sqrt();
+    (denom > 0.0).then(|| (both * tn - fp * fn_) / denom)
+}
+
+/// A single value whose rows are one class's rows, give or take a few.
+struct Indicator {
+    bin: usize,
+    class: usize,
+    rows: f64,
+    purity: f64,
+    mcc: f64,
+}
+
+/// The single-value bin and class with the highest agreement (Matthews correlation of the two
+/// indicators), when it reaches `segment_indicator_mcc` with both sides supported. `counts` holds
+/// rows per (bin, class), `totals` rows per class.
+fn class_indicator(
+    ctx: &Context,
+    f: usize,
+    counts: &[f64],
+    totals: &[f64],
+    min_rows: f64,
+) -> Option<Indicator> {
+    let k = totals.len();
+    let n: f64 = totals.iter().sum();
+    let mut best: Option<Indicator> = None;
+    for b in 0..ctx.x.n_bins[f] {
+        let cell = &counts[b * k..(b + 1) * k];
+        let rows: f64 = cell.iter().sum();
+        if rows < min_rows || n - rows < min_rows {
+            continue;
+        }
+        for (c, &tp) in cell.iter().enumerate() {
+            let Some(mcc) = agreement(tp, rows, totals[c], n) else {
+                continue;
+            };
+            if mcc >= ctx.t.segment_indicator_mcc
+                && best.as_ref().is_none_or(|i| mcc > i.mcc)
+                && single_value(ctx, f, b)
+            {
+                best = Some(Indicator {
+                    bin: b,
+                    class: c,
+                    rows,
+                    purity: tp / rows,
+                    mcc,
+                });
+            }
+        }
+    }
+    best
 }
 
 /// Regression: a sentinel (missing, 0, a placeholder category) or everything but a sentinel

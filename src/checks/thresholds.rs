@@ -18,6 +18,11 @@ pub struct Thresholds {
     pub dominant_share: f64,
     /// Fraction of the model's skill lost without the feature for it to be dominant.
     pub dominant_collapse: f64,
+    /// Share of the importance at which a dominant feature that is also a strong predictor
+    /// alone (`strong_power`) *determines* the target: the model needs nothing else. Legitimate
+    /// dominant features carry 57-77% of the importance in real tables and predict far less
+    /// alone; a post-outcome field or a label code carries 88% to all of it.
+    pub determining_share: f64,
     /// Smallest share of rows a pure segment must cover.
     pub segment_min_support: f64,
     /// Smallest number of rows a pure segment must cover.
@@ -27,6 +32,11 @@ pub struct Thresholds {
     /// Majority-class share for a segment defined by one exact value (or all but one value):
     /// looser than `segment_purity` because post-outcome fields lag for a few rows.
     pub segment_point_purity: f64,
+    /// Agreement (Matthews correlation) between "the feature has this one value" and "the target
+    /// is this class" at which the value is the class spelled another way: pure inside *and*
+    /// the class (almost) absent outside, as a severity code's "killed" or a one-class dummy.
+    /// A legitimate value is pure on one side at most (an island where one species lives).
+    pub segment_indicator_mcc: f64,
     /// Regression: share of the trivial rule's errors a sentinel segment must remove when it
     /// marks a threshold of the target (high halfway between this and 1).
     pub segment_error_reduction: f64,
@@ -67,10 +77,12 @@ impl Default for Thresholds {
             strong_power: 0.9,
             dominant_share: 0.5,
             dominant_collapse: 0.5,
+            determining_share: 0.85,
             segment_min_support: 0.05,
             segment_min_rows: 30,
             segment_purity: 0.99,
             segment_point_purity: 0.97,
+            segment_indicator_mcc: 0.9,
             segment_error_reduction: 0.9,
             missingness_power: 0.3,
             identifier_power: 0.3,

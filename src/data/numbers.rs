@@ -107,6 +107,15 @@ fn rescale_all(digits: &mut [i32], up: i64) -> bool {
 }
 
 impl Numbers {
+    /// Digits after the point when the column is held as decimals (every value was written with
+    /// at most that many): how finely its values were rounded when written.
+    pub(crate) fn decimal_scale(&self) -> Option<u8> {
+        match self {
+            Numbers::Decimal { scale, .. } => Some(*scale),
+            Numbers::F64(_) => None,
+        }
+    }
+
     /// Number of values.
     pub fn len(&self) -> usize {
         match self {

@@ -318,6 +318,76 @@ pub fn ranks(y: &[f64]) -> Vec<f64> {
 /// of its bins (a log, a unit change, a rounding, deciles); a measured input with noise stays
 /// well inside. O(n log n) with a Fenwick tree over the target's ranks.
 pub fn gamma(bins: &[u8], y: &[f64]) -> Option<f64> {
+    gamma_inner(bins, y)
+}
+
+/// Kendall's tau-b between `x` and `y` on the rows where both are present, when no pair of rows
+/// is out of order (a monotone function, non-decreasing or non-increasing, with ties allowed);
+/// `None` when some pair is, or fewer than 3 rows remain. Exact on the raw values, so it decides
+/// "is `x` a re-expression of `y`" at any table size, with no binning: a log copy of the target
+/// on 200 rows is exact where its binned power is only strong. O(n log n).
+pub fn exact_monotone_tau(x: &[f64], y: &[f64]) -> Option<f64> {
+    let mut pairs: Vec<(f64, f64)> = x
+        .iter()
+        .zip(y)
+        .filter(|(a, b)| !a.is_nan() && !b.is_nan())
+        .map(|(&a, &b)| (a, b))
+        .collect();
+    let n = pairs.len();
+    if n < 3 {
+        return None;
+    }
+    // Ties in x, in y and in both, in pairs.
+    let ties = |v: &mut Vec<f64>| -> f64 {
+        v.sort_by(f64::total_cmp);
+        let (mut t, mut i) = (0.0, 0);
+        while i < v.len() {
+            let j = v[i..].iter().take_while(|&&u| u == v[i]).count();
+            t += (j * (j - 1) / 2) as f64;
+            i += j;
+        }
+        t
+    };
+    let n1 = ties(&mut pairs.iter().map(|p| p.0).collect());
+    let n2 = ties(&mut pairs.iter().map(|p| p.1).collect());
+    let n0 = (n * (n - 1) / 2) as f64;
+    let mut tau = None;
+    for direction in [1.0, -1.0] {
+        pairs.sort_by(|a, b| {
+            a.0.total_cmp(&b.0)
+                .then((direction * a.1).total_cmp(&(direction * b.1)))
+        });
+        // Monotone in this direction: every x-group starts at or above the previous group's top.
+        let mut ok = true;
+        let mut prev_top = f64::NEG_INFINITY;
+        let mut i = 0;
+        while i < n && ok {
+            let j = i + pairs[i..].iter().take_while(|p| p.0 == pairs[i].0).count();
+            ok = direction * pairs[i].1 >= prev_top;
+            prev_top = direction * pairs[j - 1].1;
+            i = j;
+        }
+        if !ok {
+            continue;
+        }
+        let mut both = 0.0;
+        let mut i = 0;
+        while i < n {
+            let j = pairs[i..].iter().take_while(|p| *p == &pairs[i]).count();
+            both += (j * (j - 1) / 2) as f64;
+            i += j;
+        }
+        let concordant = n0 - n1 - n2 + both;
+        let denom = ((n0 - n1) * (n0 - n2)).sqrt();
+        if denom > 0.0 {
+            tau = Some(direction * concordant / denom);
+            break;
+        }
+    }
+    tau
+}
+
+fn gamma_inner(bins: &[u8], y: &[f64]) -> Option<f64> {
     let mut rows: Vec<usize> = (0..bins.len()).filter(|&r| bins[r] != 0).collect();
     if rows.len() < 3 {
         return None;
@@ -410,6 +480,27 @@ pub fn score(labels: &Labels, pred: &Predictions) -> Power {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exact_monotone_is_decided_on_raw_values() {
+        let y: Vec<f64> = (0..200)
+            .map(|i| 50.0 + ((i * 37) % 200) as f64 * 1.37)
+            .collect();
+        // A log copy rounded to six decimals, a negated copy, and a rounding to deciles.
+        let log: Vec<f64> = y.iter().map(|v| (v.ln() * 1e6).round() / 1e6).collect();
+        assert!(exact_monotone_tau(&log, &y).unwrap() > 0.999);
+        let neg: Vec<f64> = y.iter().map(|v| -v).collect();
+        assert!(exact_monotone_tau(&neg, &y).unwrap() < -0.999);
+        let decile: Vec<f64> = y.iter().map(|v| (v / 30.0).floor()).collect();
+        assert!(exact_monotone_tau(&decile, &y).unwrap() > 0.9);
+        // One pair out of order is not monotone; missing values are left out.
+        let mut noisy = log.clone();
+        noisy.swap(3, 4);
+        assert!(exact_monotone_tau(&noisy, &y).is_none());
+        let mut gaps = log.clone();
+        gaps[7] = f64::NAN;
+        assert!(exact_monotone_tau(&gaps, &y).is_some());
+    }
     use crate::importance::folds;
 
     /// Counting per fold gives the row-by-row predictions bit for bit, for ordered and

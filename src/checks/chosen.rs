@@ -1,0 +1,154 @@
+//! `multi_feature_leak` (the chosen alternative): in choice data each row lists an attribute of
+//! every alternative (`pbeach`, `ppier`, `pboat`, `pcharter`) and, too often, the same attribute
+//! of the alternative that was chosen (`price`). That column equals, row by row, the sibling
+//! column of the chosen class: which sibling it copies *is* the target, although its value alone
+//! predicts little. Decided exactly: for every class, the feature equals one and the same
+//! sibling on (almost) all of that class's rows, and those siblings differ between classes.
+
+use serde_json::json;
+
+use super::{Check, Context};
+use crate::data::{ColumnType, Target, Values};
+use crate::finding::{pct, r4, Finding, FindingKind, Severity};
+use crate::importance::folds;
+
+/// The check.
+pub struct ChosenAlternative;
+
+/// Rows compared at most (a seeded sample beyond).
+const MAX_ROWS: usize = 5_000;
+/// Share of a class's rows on which the feature must equal that class's sibling.
+const CLASS_MATCH: f64 = 0.97;
+/// Distinct values a feature needs among each class's rows (or half of them, for a small class).
+const MIN_DISTINCT: usize = 10;
+/// Siblings a feature is compared with at most (the numeric columns, in table order).
+const MAX_SIBLINGS: usize = 64;
+
+impl Check for ChosenAlternative {
+    fn run(&self, ctx: &Context) -> Vec<Finding> {
+        let Target::Classes { y, classes } = &ctx.ds.target else {
+            return Vec::new();
+        };
+        let k = classes.len();
+        let numeric: Vec<usize> = (0..ctx.ds.features.len())
+            .filter(|&f| {
+                let c = &ctx.ds.features[f];
+                c.ty == ColumnType::Numeric && c.distinct() > 2
+            })
+            .take(MAX_SIBLINGS)
+            .collect();
+        if numeric.len() < 3 {
+            return Vec::new();
+        }
+        let all: Vec<u32> = (0..ctx.rows() as u32).collect();
+        let rows: Vec<usize> = folds::subsample(&all, &ctx.x.row_keys, MAX_ROWS, 0xC405)
+            .into_iter()
+            .map(|r| r as usize)
+            .collect();
+        let value = |f: usize, r: usize| match &ctx.ds.features[f].values {
+            Values::Numeric(v) => v.get(r),
+            Values::Categorical { .. } => f64::NAN,
+        };
+        let mut per_class = vec![0usize; k];
+        rows.iter().for_each(|&r| per_class[y[r] as usize] += 1);
+        let mut out = Vec::new();
+        for &f in &numeric {
+            // Equal values must say something: a column that is mostly zero or a small count
+            // equals its like by coincidence. Each class's rows hold varied values.
+            let varied = (0..k).all(|c| {
+                let mut v: Vec<f64> = rows
+                    .iter()
+                    .filter(|&&r| y[r] as usize == c)
+                    .map(|&r| value(f, r))
+                    .filter(|v| !v.is_nan())
+                    .collect();
+                v.sort_by(f64::total_cmp);
+                v.dedup();
+                per_class[c] == 0 || v.len() >= MIN_DISTINCT.min(per_class[c] / 2)
+            });
+            if !varied {
+                continue;
+            }
+            // For each class, the sibling the feature equals most often on its rows.
+            let mut matched: Vec<Option<(usize, f64)>> = vec![None; k];
+            for &g in numeric.iter().filter(|&&g| g != f) {
+                let mut hits = vec![0usize; k];
+                let mut everywhere = 0usize;
+                for &r in &rows {
+                    let (a, b) = (value(f, r), value(g, r));
+                    if a == b && !a.is_nan() {
+                        hits[y[r] as usize] += 1;
+                        everywhere += 1;
+                    }
+                }
+                // A plain copy of the sibling is another signature's business.
+                if everywhere as f64 >= CLASS_MATCH * rows.len() as f64 {
+                    continue;
+                }
+                for c in 0..k {
+                    let rate = hits[c] as f64 / per_class[c].max(1) as f64;
+                    // On a tie (two alternatives priced alike), the sibling named after the
+                    // class is the one the reader expects.
+                    let named = |g: usize| {
+                        ctx.name(g)
+                            .to_lowercase()
+                            .contains(&classes[c].to_lowercase())
+                    };
+                    let better = matched[c]
+                        .is_none_or(|(h, m)| rate > m || (rate == m && named(g) && !named(h)));
+                    if rate >= CLASS_MATCH && better {
+                        matched[c] = Some((g, rate));
+                    }
+                }
+            }
+            // Every class with rows has its sibling, and the siblings are not all one column.
+            let present: Vec<usize> = (0..k).filter(|&c| per_class[c] > 0).collect();
+            if present.len() < 2 || present.iter().any(|&c| matched[c].is_none()) {
+                continue;
+            }
+            let mut siblings: Vec<usize> = present
+                .iter()
+                .filter_map(|&c| matched[c].map(|m| m.0))
+                .collect();
+            siblings.sort_unstable();
+            siblings.dedup();
+            if siblings.len() < 2 {
+                continue;
+            }
+            let name = ctx.name(f);
+            let pairs: Vec<(String, String)> = present
+                .iter()
+                .filter_map(|&c| {
+                    matched[c].map(|(g, _)| (classes[c].clone(), ctx.name(g).to_string()))
+                })
+                .collect();
+            let lowest = present
+                .iter()
+                .filter_map(|&c| matched[c].map(|m| m.1))
+                .fold(1.0, f64::min);
+            let listed = pairs
+                .iter()
+                .map(|(c, g)| format!("'{g}' when '{c}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut fd = Finding::new(
+                Some(name),
+                FindingKind::MultiFeatureLeak,
+                Severity::High,
+                format!(
+                    "'{name}' equals, row by row, the column of the chosen '{}': {listed} (on at least {} of each class's rows). Which column it copies is the outcome, so it exists only once the choice was made.",
+                    ctx.ds.target_name,
+                    pct(lowest)
+                ),
+                json!({
+                    "copies_sibling_of_class": pairs,
+                    "lowest_class_match": r4(lowest),
+                    "rows": rows.len(),
+                }),
+            );
+            fd.features = vec![name.to_string()];
+            out.push(fd);
+        }
+        out
+    }
+}
