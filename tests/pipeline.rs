@@ -365,6 +365,52 @@ fn smote_before_the_split_is_found_and_after_it_is_not() {
 }
 
 #[test]
+fn smote_that_rounds_its_count_columns_is_found_too() {
+    // A churn table's counts (calls, messages) are whole numbers; an oversampler that keeps the
+    // column's integer type writes the interpolated count back rounded, off the segment by up to
+    // half a unit, while the continuous columns stay exactly on it.
+    let counts = |rows: Rows2| -> Rows2 {
+        rows.into_iter()
+            .map(|(mut x, y)| {
+                for v in &mut x[4..] {
+                    *v = ((*v + 2.0) * 20.0).round();
+                }
+                (x, y)
+            })
+            .collect()
+    };
+    let rounded = |rows: Rows2| -> Rows2 {
+        rows.into_iter()
+            .map(|(mut x, y)| {
+                for v in &mut x[4..] {
+                    *v = v.round();
+                }
+                (x, y)
+            })
+            .collect()
+    };
+    for seed in [3u64, 4] {
+        let real = counts(imbalanced(2000, seed));
+        let mut all = real.clone();
+        all.extend(rounded(smote(&real, seed)));
+        let (train, test) = split(all, seed);
+        let report = Audit::new("y")
+            .test(table_of(&test))
+            .run(table_of(&train))
+            .unwrap();
+        let f = oversampling_finding(&report).expect("SMOTE with rounded counts");
+        assert!(f.severity >= Severity::High, "{}", f.message);
+        // The real rows alone, split the same way: nothing.
+        let (train, test) = split(real, seed);
+        let report = Audit::new("y")
+            .test(table_of(&test))
+            .run(table_of(&train))
+            .unwrap();
+        assert!(oversampling_finding(&report).is_none());
+    }
+}
+
+#[test]
 fn random_oversampling_before_the_split_is_attributed() {
     let real = imbalanced(2000, 5);
     let minority: Vec<(Vec<f64>, f64)> = real.iter().filter(|r| r.1 == 1.0).cloned().collect();

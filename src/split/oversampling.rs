@@ -6,6 +6,10 @@
 //! counts) they sit at a simple fraction of it (1/2, 2/3), which does not count; where columns
 //! are tied by an identity they do, but in every class alike, while oversampling fills some
 //! classes only. The class most on segments must be far above the class least on them.
+//! Count columns (every training value whole) are how real churn tables look, and oversamplers
+//! that keep a column's integer type write the interpolated count back rounded: such a column
+//! may lie within one unit of the segment, and the position on it is read from the continuous
+//! columns alone.
 //!
 //! With leakhound's own split the rows all come from one file: interpolated rows there mean the
 //! file was oversampled, which makes cross-validation inside it optimistic (at most `medium`).
@@ -32,8 +36,10 @@ const TOLERANCE: f64 = 1e-7;
 /// Rows shown in evidence, at most.
 const SAMPLE: usize = 10;
 
-/// Numeric columns present on both sides that vary, as (train, test) indices, and their sd.
-fn columns(train: &Dataset, test: &Dataset) -> Vec<(usize, usize, f64)> {
+/// Numeric columns present on both sides that vary, as (train, test) indices, their sd, and
+/// whether every training value is whole (a count: oversamplers that keep the column's integer
+/// type round or truncate the interpolated value, so it lies within one unit of the segment).
+fn columns(train: &Dataset, test: &Dataset) -> Vec<(usize, usize, f64, bool)> {
     train
         .features
         .par_iter()
@@ -51,7 +57,8 @@ fn columns(train: &Dataset, test: &Dataset) -> Vec<(usize, usize, f64)> {
             let mean = present.iter().sum::<f64>() / n;
             let sd = (present.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
             // Few distinct values (codes, counts, booleans) lie on segments by chance.
-            (sd > 0.0 && at_least_distinct(&present, MIN_DISTINCT)).then_some((i, j, sd))
+            let whole = present.iter().all(|x| x.fract() == 0.0);
+            (sd > 0.0 && at_least_distinct(&present, MIN_DISTINCT)).then_some((i, j, sd, whole))
         })
         .collect()
 }
@@ -87,10 +94,16 @@ fn point(ds: &Dataset, cols: &[usize], sd: &[f64], r: usize) -> Option<Vec<f64>>
 }
 
 /// Whether `t` lies strictly between `a` and `b` (within the tolerance in every column), with
-/// `a` and `b` apart in every column (two at least); the position λ when it does.
-fn on_segment(t: &[f64], a: &[f64], b: &[f64]) -> Option<f64> {
-    let (mut num, mut den, mut moving) = (0.0, 0.0, 0);
-    for ((&ti, &ai), &bi) in t.iter().zip(a).zip(b) {
+/// `a` and `b` apart in every continuous column (two at least); the position λ when it does.
+/// `slack[c]` is how far column `c` may lie off the segment: [`TOLERANCE`] for a continuous
+/// column, one unit (in sd units) for a count, which is left out of finding λ.
+fn on_segment(t: &[f64], a: &[f64], b: &[f64], slack: &[f64]) -> Option<f64> {
+    let (mut num, mut den, mut moving, mut continuous) = (0.0, 0.0, 0, 0);
+    for (((&ti, &ai), &bi), &sl) in t.iter().zip(a).zip(b).zip(slack) {
+        if sl > TOLERANCE {
+            continue;
+        }
+        continuous += 1;
         let d = bi - ai;
         if d.abs() > TOLERANCE {
             moving += 1;
@@ -101,7 +114,7 @@ fn on_segment(t: &[f64], a: &[f64], b: &[f64]) -> Option<f64> {
     // Synthetic rows move in every continuous column; rows that agree exactly in one (a
     // tenure of 1) lie on a line through an identity between the others, by the data's own
     // geometry.
-    if moving < 2 || moving < t.len() || den <= 0.0 {
+    if moving < 2 || moving < continuous || den <= 0.0 {
         return None;
     }
     let lambda = num / den;
@@ -117,7 +130,8 @@ fn on_segment(t: &[f64], a: &[f64], b: &[f64]) -> Option<f64> {
     t.iter()
         .zip(a)
         .zip(b)
-        .all(|((&ti, &ai), &bi)| (ti - (ai + lambda * (bi - ai))).abs() <= TOLERANCE)
+        .zip(slack)
+        .all(|(((&ti, &ai), &bi), &sl)| (ti - (ai + lambda * (bi - ai))).abs() <= sl)
         .then_some(lambda)
 }
 
@@ -218,6 +232,10 @@ pub fn check(ctx: &RowContext) -> Vec<Finding> {
     let tr_cols: Vec<usize> = cols.iter().map(|c| c.0).collect();
     let te_cols: Vec<usize> = cols.iter().map(|c| c.1).collect();
     let sd: Vec<f64> = cols.iter().map(|c| c.2).collect();
+    let slack: Vec<f64> = cols
+        .iter()
+        .map(|c| if c.3 { (1.0 + 1e-9) / c.2 } else { TOLERANCE })
+        .collect();
     let seed = Stream::Oversampling.seed(ctx.seed);
     let test_rows = sample((0..ctx.test.rows()).collect(), MAX_TEST, seed);
     let mut sampled_note = test_rows.len() < ctx.test.rows();
@@ -268,7 +286,7 @@ pub fn check(ctx: &RowContext) -> Vec<Finding> {
                     for x in 0..k {
                         for z in x + 1..k {
                             let (a, b) = (near[x].1, near[z].1);
-                            if on_segment(p, points.get(a), points.get(b)).is_some() {
+                            if on_segment(p, points.get(a), points.get(b), &slack).is_some() {
                                 return Some((i, (t, points.rows[a], points.rows[b], class)));
                             }
                         }
@@ -469,28 +487,30 @@ mod tests {
 
     #[test]
     fn points_between_parents_are_on_the_segment() {
+        let exact = [TOLERANCE; 3];
+        let on = |t: &[f64], a: &[f64], b: &[f64]| on_segment(t, a, b, &exact);
         let a = [0.0, 1.0, 2.0];
         let b = [1.0, 3.0, 3.0];
         let t = [0.2718, 1.5436, 2.2718];
-        assert!((on_segment(&t, &a, &b).unwrap() - 0.2718).abs() < 1e-12);
-        assert_eq!(on_segment(&[0.2718, 1.6, 2.2718], &a, &b), None);
-        assert_eq!(on_segment(&a, &a, &b), None, "a parent is not synthetic");
+        assert!((on(&t, &a, &b).unwrap() - 0.2718).abs() < 1e-12);
+        assert_eq!(on(&[0.2718, 1.6, 2.2718], &a, &b), None);
+        assert_eq!(on(&a, &a, &b), None, "a parent is not synthetic");
+        assert_eq!(on(&[1.5, 4.0, 3.5], &a, &b), None, "beyond the segment");
         assert_eq!(
-            on_segment(&[1.5, 4.0, 3.5], &a, &b),
-            None,
-            "beyond the segment"
-        );
-        assert_eq!(
-            on_segment(&[0.5, 2.0, 2.5], &a, &b),
+            on(&[0.5, 2.0, 2.5], &a, &b),
             None,
             "half way: a grid's chance"
         );
         let flat = [1.0, 3.0, 2.0];
         let on_flat = [0.2718, 1.5436, 2.0];
-        assert_eq!(
-            on_segment(&on_flat, &a, &flat),
-            None,
-            "parents equal in a column"
-        );
+        assert_eq!(on(&on_flat, &a, &flat), None, "parents equal in a column");
+        // A count column (sd 4: one unit is 0.25 in sd units) written back as a whole number:
+        // within one unit of the segment it still counts; two units off it does not.
+        let count = [TOLERANCE, TOLERANCE, 0.25 + 1e-9];
+        let (pa, pb) = ([0.0, 1.0, 2.0], [1.0, 3.0, 4.0]);
+        let rounded = [0.2718, 1.5436, 2.5];
+        assert!(on_segment(&rounded, &pa, &pb, &count).is_some());
+        assert_eq!(on_segment(&rounded, &pa, &pb, &exact), None);
+        assert_eq!(on_segment(&[0.2718, 1.5436, 3.1], &pa, &pb, &count), None);
     }
 }
