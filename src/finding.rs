@@ -79,6 +79,9 @@ kinds! {
     StrongPredictor => "strong_predictor",
     /// A feature that predicts the target perfectly on part of the rows.
     PartialLeak => "partial_leak",
+    /// A follow-up length beside an event-status target: it ends with the event or at
+    /// censoring, so it exists only once the outcome is known.
+    CensoringTime => "censoring_time",
     /// Several features that reconstruct the target together.
     MultiFeatureLeak => "multi_feature_leak",
     /// One feature (or cluster) carries most of the surrogate's importance.
@@ -138,6 +141,7 @@ impl FindingKind {
                 | FindingKind::TargetProxy
                 | FindingKind::DominantFeature
                 | FindingKind::PartialLeak
+                | FindingKind::CensoringTime
                 | FindingKind::MultiFeatureLeak
                 | FindingKind::LeakCompanion
                 | FindingKind::TargetEncoding

@@ -181,6 +181,8 @@ fn a_follow_up_length_that_settles_the_outcome_is_censoring() {
     let rep = audit(t, "death", Task::Binary);
     assert_flagged(&rep, "followup_days", &[FindingKind::PureSegment]);
     assert!(on(&rep, "followup_days").any(|f| f.evidence.contains_key("censoring")));
+    // Beside a target named as the event status, the follow-up length is named as such too.
+    assert_flagged(&rep, "followup_days", &[FindingKind::CensoringTime]);
     assert_not_high(&rep, "risk_score");
 }
 

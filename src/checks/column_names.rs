@@ -61,15 +61,16 @@ pub fn name_tokens(name: &str) -> Vec<String> {
 }
 
 /// Whether a column name reads like a follow-up length or a duration (`futime`, `follow_up_days`,
-/// `survival_months`, `time_to_event`, `length_of_stay`): a time measured until the outcome
-/// happened or the observation stopped, which carries the outcome through censoring.
+/// `survival_months`, `time_to_event`, `length_of_stay`, a survival table's plain `time`): a time
+/// measured until the outcome happened or the observation stopped, which carries the outcome
+/// through censoring.
 pub fn named_like_duration(name: &str) -> bool {
     let tokens = name_tokens(name);
     let lower = name.to_lowercase();
     tokens.iter().any(|t| {
         matches!(
             t.as_str(),
-            "futime"
+            "time"
                 | "followup"
                 | "follow"
                 | "survival"
@@ -82,6 +83,8 @@ pub fn named_like_duration(name: &str) -> bool {
                 | "ttd"
                 | "tte"
         )
+        // A survival table's own spellings: futime, dtime, rfstime, survtime.
+        || (t.len() >= 5 && t.ends_with("time") && !matches!(t.as_str(), "datetime" | "runtime"))
     }) || lower.contains("time_to")
         || lower.contains("days_to")
         || lower.contains("time to")
@@ -89,9 +92,37 @@ pub fn named_like_duration(name: &str) -> bool {
         || lower.contains("follow_up")
 }
 
+/// Whether a target's name reads like an event status (`status`, `death`, `died`, `event`,
+/// `recurrence`, `vital_status`): what a follow-up length is measured until.
+pub fn named_like_event(name: &str) -> bool {
+    name_tokens(name).iter().any(|t| {
+        matches!(
+            t.as_str(),
+            "status"
+                | "death"
+                | "dead"
+                | "died"
+                | "deceased"
+                | "dth"
+                | "event"
+                | "censor"
+                | "censored"
+                | "vital"
+                | "recur"
+                | "recurrence"
+                | "relapse"
+                | "fail"
+                | "failure"
+                | "mortality"
+                | "survived"
+                | "alive"
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{named_like_duration, named_like_id, named_like_time};
+    use super::{named_like_duration, named_like_event, named_like_id, named_like_time};
 
     #[test]
     fn id_names() {
@@ -129,8 +160,22 @@ mod tests {
         ] {
             assert!(named_like_duration(n), "{n}");
         }
-        for n in ["tenure", "age", "closed_loans", "status", "lost_items"] {
+        for n in [
+            "tenure",
+            "age",
+            "closed_loans",
+            "status",
+            "lost_items",
+            "datetime",
+            "timestamp",
+        ] {
             assert!(!named_like_duration(n), "{n}");
+        }
+        for n in ["status", "death", "vital_status", "DiedInHospital", "recur"] {
+            assert!(named_like_event(n), "{n}");
+        }
+        for n in ["price", "readmitted", "churn", "y", "statistic"] {
+            assert!(!named_like_event(n), "{n}");
         }
     }
 }

@@ -2,6 +2,7 @@
 //! [`run_all`] runs the registry and then lets independent signals on the same feature
 //! corroborate each other (the only way a finding becomes `critical`).
 
+mod censoring;
 mod chosen;
 mod column_names;
 pub mod conclude;
@@ -74,6 +75,7 @@ pub fn registry() -> Vec<Box<dyn Check>> {
     vec![
         Box::new(near_perfect::NearPerfect),
         Box::new(partial::PartialLeak),
+        Box::new(censoring::Censoring),
         Box::new(encoding::TargetEncoding),
         Box::new(reconstruction::Reconstruction),
         Box::new(chosen::ChosenAlternative),
