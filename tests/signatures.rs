@@ -564,3 +564,106 @@ fn a_rounded_in_sample_smoothed_encoding_without_its_category_is_named() {
     );
     assert_not_high(&rep, "x");
 }
+
+#[test]
+fn outcomes_defined_by_a_rule_over_columns_are_named_with_every_column() {
+    let mut r = rng(11);
+    let n = 1500;
+    // A match won by the higher score: the two scores, not only a difference of them.
+    let home: Vec<f64> = (0..n)
+        .map(|_| (70.0 + 12.0 * normal(&mut r)).round())
+        .collect();
+    let away: Vec<f64> = home
+        .iter()
+        .map(|&h| {
+            let a = (70.0 + 12.0 * normal(&mut r)).round();
+            if a == h {
+                a + 1.0
+            } else {
+                a
+            }
+        })
+        .collect();
+    let rating: Vec<f64> = home.iter().map(|h| h / 10.0 + normal(&mut r)).collect();
+    let t = Table::builder()
+        .numeric("home_rating", rating)
+        .numeric("score_home", home.clone())
+        .numeric("score_away", away.clone())
+        .boolean("win", (0..n).map(|i| Some(home[i] > away[i])))
+        .build()
+        .unwrap();
+    let rep = audit(t, "win", Task::Binary);
+    for leak in ["score_home", "score_away"] {
+        assert_flagged(&rep, leak, &[FindingKind::MultiFeatureLeak]);
+    }
+    assert_not_high(&rep, "home_rating");
+
+    // A flag set when either of two indicators is.
+    let a: Vec<bool> = (0..n).map(|_| r.gen_bool(0.2)).collect();
+    let b: Vec<bool> = (0..n).map(|_| r.gen_bool(0.25)).collect();
+    let t = Table::builder()
+        .numeric("x", (0..n).map(|_| normal(&mut r)).collect::<Vec<_>>())
+        .boolean("flag_a", a.iter().map(|&v| Some(v)))
+        .boolean("flag_b", b.iter().map(|&v| Some(v)))
+        .boolean("any", (0..n).map(|i| Some(a[i] || b[i])))
+        .build()
+        .unwrap();
+    let rep = audit(t, "any", Task::Binary);
+    for leak in ["flag_a", "flag_b"] {
+        assert_flagged(&rep, leak, &[FindingKind::MultiFeatureLeak]);
+    }
+    assert_not_high(&rep, "x");
+
+    // A count of events (a class target labelled by numbers) that sums three indicators.
+    let c: Vec<[bool; 3]> = (0..n)
+        .map(|_| [r.gen_bool(0.4), r.gen_bool(0.3), r.gen_bool(0.5)])
+        .collect();
+    let t = Table::builder()
+        .numeric("x", (0..n).map(|_| normal(&mut r)).collect::<Vec<_>>())
+        .boolean("c1", c.iter().map(|v| Some(v[0])))
+        .boolean("c2", c.iter().map(|v| Some(v[1])))
+        .boolean("c3", c.iter().map(|v| Some(v[2])))
+        .categorical(
+            "count",
+            c.iter()
+                .map(|v| Some(v.iter().filter(|&&b| b).count().to_string())),
+        )
+        .build()
+        .unwrap();
+    let rep = audit(t, "count", Task::Multiclass);
+    for leak in ["c1", "c2", "c3"] {
+        assert_flagged(&rep, leak, &[FindingKind::MultiFeatureLeak]);
+    }
+    assert_not_high(&rep, "x");
+}
+
+#[test]
+fn a_copy_of_the_target_for_one_year_each_is_named() {
+    // Per-year columns equal to the target in their year and 0 in every other.
+    let mut r = rng(12);
+    let n = 2000;
+    let year: Vec<u32> = (0..n).map(|_| r.gen_range(2010..2020)).collect();
+    let x: Vec<f64> = (0..n).map(|_| normal(&mut r)).collect();
+    let y: Vec<f64> = x
+        .iter()
+        .map(|v| ((50.0 + 10.0 * v + 8.0 * normal(&mut r)) * 100.0).round() / 100.0)
+        .collect();
+    let mut b = Table::builder()
+        .numeric("year", year.iter().map(|&v| f64::from(v)))
+        .numeric("x", x);
+    for yr in 2010..2020u32 {
+        b = b.numeric(
+            format!("sales_{yr}"),
+            (0..n)
+                .map(|i| if year[i] == yr { y[i] } else { 0.0 })
+                .collect::<Vec<_>>(),
+        );
+    }
+    let t = b.numeric("sales", y).build().unwrap();
+    let rep = audit(t, "sales", Task::Regression);
+    for yr in 2010..2020 {
+        assert_flagged(&rep, &format!("sales_{yr}"), &[FindingKind::PartialLeak]);
+    }
+    assert_not_high(&rep, "x");
+    assert_not_high(&rep, "year");
+}

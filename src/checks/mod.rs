@@ -15,6 +15,7 @@ mod partial;
 pub(crate) mod peel;
 mod proxy;
 mod reconstruction;
+mod rule;
 mod segment;
 pub mod suspicious;
 mod text_key;
@@ -79,6 +80,7 @@ pub fn registry() -> Vec<Box<dyn Check>> {
         Box::new(encoding::TargetEncoding),
         Box::new(reconstruction::Reconstruction),
         Box::new(chosen::ChosenAlternative),
+        Box::new(rule::DerivedRule),
         Box::new(dominance::Dominance),
         Box::new(segment::PureSegment),
         Box::new(missingness::Missingness),

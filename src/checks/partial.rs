@@ -6,6 +6,7 @@
 use serde_json::json;
 
 use super::{describe_power, Check, Context};
+use crate::data::{ColumnType, Values};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::single_feature;
 use crate::surrogate::binned::{BinKind, MISSING_BIN};
@@ -26,7 +27,18 @@ impl Check for PartialLeak {
         let mut out = Vec::new();
         for f in 0..ctx.x.features() {
             let col = &ctx.x.cols[f];
-            let rows: Vec<usize> = (0..n).filter(|&r| col[r] != MISSING_BIN).collect();
+            // Absent: missing, or exactly zero in a numeric column (a field left at 0 until it is
+            // filled, as a per-year copy of the target is 0 in every other year).
+            let values = match &ctx.ds.features[f].values {
+                Values::Numeric(v) if ctx.ds.features[f].ty == ColumnType::Numeric => Some(v),
+                _ => None,
+            };
+            let zeros = values.map_or(0, |v| v.iter().filter(|&x| x == 0.0).count());
+            let zero_absent = zeros as f64 >= min_rows;
+            let absent = |r: usize| {
+                col[r] == MISSING_BIN || (zero_absent && values.is_some_and(|v| v.get(r) == 0.0))
+            };
+            let rows: Vec<usize> = (0..n).filter(|&r| !absent(r)).collect();
             let present = rows.len();
             // Fully present columns are judged by the whole-column checks; the missing rows must
             // be real (enough of them) for "where present" to differ from "everywhere".
@@ -67,11 +79,23 @@ impl Check for PartialLeak {
                 &folds,
                 ctx.k,
             );
-            if p.power < t.near_perfect_power {
+            // Where present, the value *is* the target (a per-year copy): decisive at any
+            // coverage, whatever the bins left of its power.
+            let copy = match (ctx.labels, values) {
+                (Labels::Values(y), Some(v)) => {
+                    let same = rows
+                        .iter()
+                        .filter(|&&r| (v.get(r) - y[r]).abs() <= 1e-9 * y[r].abs().max(1.0))
+                        .count();
+                    same as f64 >= 0.99 * present as f64
+                }
+                _ => false,
+            };
+            if p.power < t.near_perfect_power && !copy {
                 continue;
             }
             let coverage = present as f64 / n as f64;
-            let severity = if coverage >= HIGH_COVERAGE {
+            let severity = if coverage >= HIGH_COVERAGE || copy {
                 Severity::High
             } else {
                 Severity::Medium
@@ -82,13 +106,17 @@ impl Check for PartialLeak {
                 FindingKind::PartialLeak,
                 severity,
                 format!(
-                    "Where '{name}' is present ({} of rows), it predicts '{}' almost perfectly ({}); over all rows its power is diluted to {:.2}. A field recorded after the outcome for part of the rows looks like this.",
+                    "Where '{name}' is {} ({} of rows), it {} '{}' ({}); over all rows its power is diluted to {:.2}. A field recorded after the outcome for part of the rows looks like this.",
+                    if zero_absent { "non-zero" } else { "present" },
                     pct(coverage),
+                    if copy { "equals" } else { "predicts almost perfectly" },
                     ctx.ds.target_name,
                     describe_power(&p),
                     ctx.powers[f].power
                 ),
                 json!({
+                    "absent_when_zero": zero_absent,
+                    "equals_target_where_present": copy,
                     "coverage": r4(coverage),
                     "rows_present": present,
                     "power_where_present": r4(p.power),

@@ -1,5 +1,5 @@
-//! `multi_feature_leak` (regression): a target that an exact linear combination of a few
-//! features reconstructs, directly (a sum, a mean, a difference) or on the log scale (a product
+//! `multi_feature_leak` (regression, and classes labelled by numbers: a count of events): a
+//! target that an exact linear combination of a few features reconstructs, directly (a sum, a mean, a difference) or on the log scale (a product
 //! or a ratio: a "price per unit" column times the units). Trees approximate such a target only
 //! coarsely, so importance-based checks see a strong model, not an identity; a least-squares fit
 //! sees the identity to machine precision. A measured target is never an exact combination of
@@ -389,16 +389,31 @@ impl Search<'_> {
 
 impl Check for Reconstruction {
     fn run(&self, ctx: &Context) -> Vec<Finding> {
-        let Labels::Values(y) = ctx.labels else {
-            return Vec::new();
+        // A class target whose labels are numbers (a count of events, a score 0-3) is a value
+        // an identity can reproduce too: a sum of indicators.
+        let numeric_classes: Vec<f64>;
+        let y: &[f64] = match (ctx.labels, &ctx.ds.target) {
+            (Labels::Values(y), _) => y,
+            (Labels::Classes { y, .. }, crate::data::Target::Classes { classes, .. }) => {
+                let Some(values) = classes
+                    .iter()
+                    .map(|c| c.trim().parse::<f64>().ok())
+                    .collect::<Option<Vec<f64>>>()
+                else {
+                    return Vec::new();
+                };
+                numeric_classes = y.iter().map(|&c| values[c as usize]).collect();
+                &numeric_classes
+            }
+            _ => return Vec::new(),
         };
         // Numeric columns, the most powerful first. A column present on part of the rows is a
         // candidate too: an identity may hold exactly where it is recorded.
         let mut cands: Vec<usize> = (0..ctx.ds.features.len())
             .filter(|&f| {
                 let c = &ctx.ds.features[f];
-                c.ty == ColumnType::Numeric
-                    && c.distinct() > 2
+                matches!(c.ty, ColumnType::Numeric | ColumnType::Boolean)
+                    && c.distinct() >= 2
                     && ctx.rows() - c.missing >= 4 * ROWS_PER_TERM
             })
             .collect();
