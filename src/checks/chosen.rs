@@ -21,6 +21,8 @@ const MAX_ROWS: usize = 5_000;
 const CLASS_MATCH: f64 = 0.97;
 /// Distinct values a feature needs among each class's rows (or half of them, for a small class).
 const MIN_DISTINCT: usize = 10;
+/// Rows a pair must share a value on before it is compared in full (when the sample has them).
+const PREFILTER_ROWS: usize = 256;
 /// Siblings a feature is compared with at most (the numeric columns, in table order).
 const MAX_SIBLINGS: usize = 64;
 
@@ -33,7 +35,7 @@ impl Check for ChosenAlternative {
         let numeric: Vec<usize> = (0..ctx.ds.features.len())
             .filter(|&f| {
                 let c = &ctx.ds.features[f];
-                c.ty == ColumnType::Numeric && c.distinct() > 2
+                c.ty == ColumnType::Numeric && ctx.x.n_bins[f] > 3
             })
             .take(MAX_SIBLINGS)
             .collect();
@@ -45,22 +47,29 @@ impl Check for ChosenAlternative {
             .into_iter()
             .map(|r| r as usize)
             .collect();
-        let value = |f: usize, r: usize| match &ctx.ds.features[f].values {
-            Values::Numeric(v) => v.get(r),
-            Values::Categorical { .. } => f64::NAN,
-        };
+        // The sampled rows' values, decoded once: every pair of columns compares them.
+        let decoded: Vec<Vec<f64>> = numeric
+            .iter()
+            .map(|&f| match &ctx.ds.features[f].values {
+                Values::Numeric(v) => rows.iter().map(|&r| v.get(r)).collect(),
+                Values::Categorical { .. } => vec![f64::NAN; rows.len()],
+            })
+            .collect();
+        let slot = |f: usize| numeric.iter().position(|&g| g == f).unwrap_or(0);
+        let class_of: Vec<usize> = rows.iter().map(|&r| y[r] as usize).collect();
         let mut per_class = vec![0usize; k];
         rows.iter().for_each(|&r| per_class[y[r] as usize] += 1);
         let mut out = Vec::new();
         for &f in &numeric {
             // Equal values must say something: a column that is mostly zero or a small count
             // equals its like by coincidence. Each class's rows hold varied values.
+            let vf = &decoded[slot(f)];
             let varied = (0..k).all(|c| {
-                let mut v: Vec<f64> = rows
+                let mut v: Vec<f64> = vf
                     .iter()
-                    .filter(|&&r| y[r] as usize == c)
-                    .map(|&r| value(f, r))
-                    .filter(|v| !v.is_nan())
+                    .zip(&class_of)
+                    .filter(|&(x, &cl)| cl == c && !x.is_nan())
+                    .map(|(&x, _)| x)
                     .collect();
                 v.sort_by(f64::total_cmp);
                 v.dedup();
@@ -72,12 +81,20 @@ impl Check for ChosenAlternative {
             // For each class, the sibling the feature equals most often on its rows.
             let mut matched: Vec<Option<(usize, f64)>> = vec![None; k];
             for &g in numeric.iter().filter(|&&g| g != f) {
+                // A sibling of some class matches on most of that class's rows, so on some of
+                // the first rows: a column that matches none of them is passed over at once.
+                let vg = &decoded[slot(g)];
+                let head = rows.len().min(PREFILTER_ROWS);
+                if head == PREFILTER_ROWS
+                    && !vf[..head].iter().zip(&vg[..head]).any(|(a, b)| a == b)
+                {
+                    continue;
+                }
                 let mut hits = vec![0usize; k];
                 let mut everywhere = 0usize;
-                for &r in &rows {
-                    let (a, b) = (value(f, r), value(g, r));
+                for ((&a, &b), &c) in vf.iter().zip(vg).zip(&class_of) {
                     if a == b && !a.is_nan() {
-                        hits[y[r] as usize] += 1;
+                        hits[c] += 1;
                         everywhere += 1;
                     }
                 }

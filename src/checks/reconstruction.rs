@@ -242,7 +242,16 @@ struct Search<'a> {
     y: &'a [f64],
     /// A seeded sample of the rows with a target.
     sample: Vec<usize>,
+    /// The sample interleaved (every so many rows, then the rows after them, ...): a set is
+    /// screened on its first usable rows in this order.
+    screen: Vec<usize>,
 }
+
+/// Fewer usable rows than a fit of the set needs.
+struct TooFewRows;
+
+/// Rows candidate sets are screened on.
+const SCREEN_ROWS: usize = 400;
 
 impl Search<'_> {
     fn value(&self, f: usize, r: usize) -> f64 {
@@ -256,16 +265,64 @@ impl Search<'_> {
     /// alternate rows where every member is present (and positive on the log scale) and checked
     /// on the others, while no member alone does.
     fn exact(&self, set: &[usize], log_scale: bool) -> Option<Found> {
-        let usable = |r: usize| {
-            set.iter().all(|&f| {
-                let v = self.value(f, r);
-                !v.is_nan() && (!log_scale || v > 0.0)
-            }) && (!log_scale || self.y[r] > 0.0)
-        };
-        let rows: Vec<usize> = self.sample.iter().copied().filter(|&r| usable(r)).collect();
-        if rows.len() < (4 * ROWS_PER_TERM).max(2 * ROWS_PER_TERM * set.len()) {
-            return None;
+        // Most sets fail on a few hundred rows: screened there first (an identity holds on any
+        // subset), confirmed on the whole sample. Too few usable screening rows (a column
+        // recorded on a tenth of them) go straight to the sample.
+        let screen: Vec<usize> = self
+            .screen
+            .iter()
+            .copied()
+            .filter(|&r| self.usable(set, log_scale, r))
+            .take(SCREEN_ROWS)
+            .collect();
+        match self.exact_on(&screen, set, log_scale) {
+            Err(TooFewRows) | Ok(Some(_)) => self.exact_on(&self.sample, set, log_scale).ok()?,
+            Ok(None) => None,
         }
+    }
+
+    /// Whether 90% of the sampled rows where `f` is present hold a positive value.
+    fn mostly_positive(&self, f: usize) -> bool {
+        let (mut present, mut positive) = (0usize, 0usize);
+        for &r in &self.sample {
+            let v = self.value(f, r);
+            if !v.is_nan() {
+                present += 1;
+                positive += usize::from(v > 0.0);
+            }
+        }
+        present > 0 && positive as f64 >= 0.9 * present as f64
+    }
+
+    /// Whether row `r` has every member of `set` present (and it and the target positive on the
+    /// log scale).
+    fn usable(&self, set: &[usize], log_scale: bool, r: usize) -> bool {
+        set.iter().all(|&f| {
+            let v = self.value(f, r);
+            !v.is_nan() && (!log_scale || v > 0.0)
+        }) && (!log_scale || self.y[r] > 0.0)
+    }
+
+    /// [`Search::exact`] on `sample`.
+    fn exact_on(
+        &self,
+        sample: &[usize],
+        set: &[usize],
+        log_scale: bool,
+    ) -> Result<Option<Found>, TooFewRows> {
+        let rows: Vec<usize> = sample
+            .iter()
+            .copied()
+            .filter(|&r| self.usable(set, log_scale, r))
+            .collect();
+        if rows.len() < (4 * ROWS_PER_TERM).max(2 * ROWS_PER_TERM * set.len()) {
+            return Err(TooFewRows);
+        }
+        Ok(self.fit_check(&rows, set, log_scale))
+    }
+
+    /// The identity fitted on alternate rows of `rows`, checked on the others.
+    fn fit_check(&self, rows: &[usize], set: &[usize], log_scale: bool) -> Option<Found> {
         let tf = |v: f64| if log_scale { v.ln() } else { v };
         let half = |h: usize| -> (Vec<Vec<f64>>, Vec<f64>) {
             let rs: Vec<usize> = rows.iter().skip(h).step_by(2).copied().collect();
@@ -301,6 +358,18 @@ impl Search<'_> {
     /// linear scale first and then on the log scale.
     fn find(&self, cands: &[usize]) -> Option<(Found, bool)> {
         for log_scale in [false, true] {
+            // A product or ratio is of quantities: columns positive on nearly every row.
+            let positive: Vec<usize>;
+            let cands = if log_scale {
+                positive = cands
+                    .iter()
+                    .copied()
+                    .filter(|&f| self.mostly_positive(f))
+                    .collect();
+                &positive[..]
+            } else {
+                cands
+            };
             let top = &cands[..cands.len().min(PAIR_CANDIDATES)];
             for (i, &a) in top.iter().enumerate() {
                 for &b in &top[i + 1..] {
@@ -402,6 +471,10 @@ impl Check for Reconstruction {
                 else {
                     return Vec::new();
                 };
+                // Two classes are a rule's business (the rule check), not a sum's.
+                if values.len() < 3 {
+                    return Vec::new();
+                }
                 numeric_classes = y.iter().map(|&c| values[c as usize]).collect();
                 &numeric_classes
             }
@@ -413,7 +486,7 @@ impl Check for Reconstruction {
             .filter(|&f| {
                 let c = &ctx.ds.features[f];
                 matches!(c.ty, ColumnType::Numeric | ColumnType::Boolean)
-                    && c.distinct() >= 2
+                    && ctx.x.n_bins[f] > 2
                     && ctx.rows() - c.missing >= 4 * ROWS_PER_TERM
             })
             .collect();
@@ -428,13 +501,18 @@ impl Check for Reconstruction {
         });
         cands.truncate(MAX_CANDIDATES);
         let all: Vec<u32> = (0..ctx.rows() as u32).collect();
+        let sample: Vec<usize> = folds::subsample(&all, &ctx.x.row_keys, MAX_ROWS, 0x2EC0)
+            .into_iter()
+            .map(|r| r as usize)
+            .collect();
+        let stride = sample.len().div_ceil(SCREEN_ROWS).max(1);
         let search = Search {
             ctx,
             y,
-            sample: folds::subsample(&all, &ctx.x.row_keys, MAX_ROWS, 0x2EC0)
-                .into_iter()
-                .map(|r| r as usize)
+            screen: (0..stride)
+                .flat_map(|o| sample.iter().skip(o).step_by(stride).copied())
                 .collect(),
+            sample,
         };
         let mut out = Vec::new();
         for _ in 0..MAX_IDENTITIES {

@@ -29,6 +29,9 @@ const ALONE: f64 = 0.9;
 const CANDIDATES: usize = 30;
 /// Values a column may hold to be a cell of a joint table.
 const MAX_LEVELS: usize = 12;
+/// Rows a numeric pair is screened on first, and the accuracy it must reach there.
+const SCREEN_ROWS: usize = 500;
+const SCREEN_EXACT: f64 = 0.98;
 /// Rows read at most (a seeded sample beyond).
 const MAX_ROWS: usize = 20_000;
 
@@ -61,15 +64,19 @@ fn threshold_accuracy(score: &[f64], y: &[bool]) -> f64 {
     best as f64 / n as f64
 }
 
-/// Share of rows in pure cells of the table over `cols` (bins, missing a value of its own).
-fn pure_share(cols: &[&[u8]], y: &[u32], k: usize, rows: &[usize]) -> f64 {
-    let mut cells: std::collections::BTreeMap<Vec<u8>, Vec<usize>> = Default::default();
+/// Share of rows in pure cells of the table over one or two binned columns (`nb` bins each,
+/// missing a value of its own): cells of two rows or more whose majority class holds 99%.
+fn pure_share(cols: &[(&[u8], usize)], y: &[u32], k: usize, rows: &[usize]) -> f64 {
+    let width = cols.iter().map(|c| c.1).product::<usize>();
+    let mut counts = vec![0usize; width * k];
     for &r in rows {
-        let key: Vec<u8> = cols.iter().map(|c| c[r]).collect();
-        cells.entry(key).or_insert_with(|| vec![0; k])[y[r] as usize] += 1;
+        let cell = cols
+            .iter()
+            .fold(0usize, |acc, &(c, nb)| acc * nb + c[r] as usize);
+        counts[cell * k + y[r] as usize] += 1;
     }
-    let pure: usize = cells
-        .values()
+    let pure: usize = counts
+        .chunks(k)
         .filter_map(|c| {
             let tot: usize = c.iter().sum();
             let top = c.iter().copied().max().unwrap_or(0);
@@ -133,7 +140,7 @@ impl DerivedRule {
         let numeric: Vec<(usize, Vec<f64>)> = by_power
             .iter()
             .filter_map(|&f| match &ctx.ds.features[f].values {
-                Values::Numeric(v) if ctx.ds.features[f].distinct() > 2 => {
+                Values::Numeric(v) if ctx.x.n_bins[f] > 3 => {
                     Some((f, rows.iter().map(|&r| v.get(r)).collect()))
                 }
                 _ => None,
@@ -141,22 +148,36 @@ impl DerivedRule {
             .take(CANDIDATES)
             .collect();
         let yb: Vec<bool> = rows.iter().map(|&r| y[r] == 1).collect();
-        let alone: Vec<f64> = numeric
-            .iter()
-            .map(|(_, v)| threshold_accuracy(v, &yb))
-            .collect();
+        // What each column does alone, computed for the pairs that pass the screen only.
+        let alone: Vec<std::cell::OnceCell<f64>> =
+            numeric.iter().map(|_| Default::default()).collect();
+        let alone_of = |i: usize| *alone[i].get_or_init(|| threshold_accuracy(&numeric[i].1, &yb));
         let trivial = {
             let pos = yb.iter().filter(|&&b| b).count();
             pos.max(yb.len() - pos) as f64 / yb.len() as f64
         };
         for (i, (a, va)) in numeric.iter().enumerate() {
             for (j, (b, vb)) in numeric.iter().enumerate().skip(i + 1) {
-                // Each alone must leave most of the trivial rule's errors: the pair explains.
-                let best_alone = alone[i].max(alone[j]);
-                if (best_alone - trivial) / (1.0 - trivial) > ALONE {
-                    continue;
-                }
                 for (form, sign) in [("difference", -1.0), ("sum", 1.0)] {
+                    // Screened on every so many rows first: a rule that decides every row
+                    // decides those (a few errors aside), most pairs fail there.
+                    let stride = (yb.len() / SCREEN_ROWS).max(1);
+                    let screen: Vec<f64> = va
+                        .iter()
+                        .zip(vb)
+                        .step_by(stride)
+                        .map(|(x, z)| x + sign * z)
+                        .collect();
+                    let screen_y: Vec<bool> = yb.iter().step_by(stride).copied().collect();
+                    if threshold_accuracy(&screen, &screen_y) < SCREEN_EXACT {
+                        continue;
+                    }
+                    // Each alone must leave most of the trivial rule's errors: the pair
+                    // explains.
+                    let best_alone = alone_of(i).max(alone_of(j));
+                    if (best_alone - trivial) / (1.0 - trivial) > ALONE {
+                        continue;
+                    }
                     let s: Vec<f64> = va.iter().zip(vb).map(|(x, z)| x + sign * z).collect();
                     let acc = threshold_accuracy(&s, &yb);
                     if acc >= EXACT {
@@ -210,7 +231,7 @@ impl DerivedRule {
             .collect();
         let alone: Vec<f64> = small
             .iter()
-            .map(|&f| pure_share(&[&ctx.x.cols[f]], y, k, rows))
+            .map(|&f| pure_share(&[(&ctx.x.cols[f], ctx.x.n_bins[f])], y, k, rows))
             .collect();
         for (i, &a) in small.iter().enumerate() {
             for (j, &b) in small.iter().enumerate().skip(i + 1) {
@@ -222,7 +243,15 @@ impl DerivedRule {
                 if rows.len() < 10 * cells {
                     continue;
                 }
-                let share = pure_share(&[&ctx.x.cols[a], &ctx.x.cols[b]], y, k, rows);
+                let share = pure_share(
+                    &[
+                        (&ctx.x.cols[a], ctx.x.n_bins[a]),
+                        (&ctx.x.cols[b], ctx.x.n_bins[b]),
+                    ],
+                    y,
+                    k,
+                    rows,
+                );
                 let missing = rows
                     .iter()
                     .filter(|&&r| {
