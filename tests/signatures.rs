@@ -667,3 +667,38 @@ fn a_copy_of_the_target_for_one_year_each_is_named() {
     assert_not_high(&rep, "x");
     assert_not_high(&rep, "year");
 }
+
+#[test]
+fn an_instalment_that_gives_the_rate_with_the_amount_and_term_is_named() {
+    // The instalment of an amortised loan, rounded to the cent: with the amount and the term it
+    // gives the interest rate exactly, through a formula linear on no scale.
+    let mut r = rng(13);
+    let n = 6000;
+    let (mut grade, mut amount, mut term, mut inst, mut rate, mut income) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for _ in 0..n {
+        let g = r.gen_range(0..7u8);
+        let rt = ((0.06 + 0.035 * f64::from(g) + r.gen_range(0.0..0.03)) * 1e4).round() / 1e4;
+        let a = (r.gen_range(1000.0..35000.0f64) / 25.0).round() * 25.0;
+        let t = if r.gen_bool(0.7) { 36.0 } else { 60.0 };
+        let m = rt / 12.0;
+        grade.push(["A", "B", "C", "D", "E", "F", "G"][g as usize]);
+        amount.push(a);
+        term.push(t);
+        inst.push((a * m / (1.0 - (1.0 + m).powf(-t)) * 100.0).round() / 100.0);
+        rate.push(rt);
+        income.push((11.0 + 0.5 * normal(&mut r)).exp().round());
+    }
+    let t = Table::builder()
+        .categorical("grade", grade.iter().map(|g| Some(*g)))
+        .numeric("loan_amount", amount)
+        .numeric("term", term)
+        .numeric("installment", inst)
+        .numeric("annual_income", income)
+        .numeric("interest_rate", rate)
+        .build()
+        .unwrap();
+    let rep = audit(t, "interest_rate", Task::Regression);
+    assert_flagged(&rep, "installment", &[FindingKind::MultiFeatureLeak]);
+    assert_not_high(&rep, "annual_income");
+}

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::{Check, Context};
 use crate::data::{ColumnType, Values};
 use crate::finding::{r4, Finding, FindingKind, Severity};
-use crate::importance::folds;
+use crate::importance::{folds, single_feature};
 use crate::surrogate::Labels;
 
 /// The check.
@@ -525,9 +525,113 @@ impl Check for Reconstruction {
                 break;
             }
         }
+        if let Some(fd) = search.monotone_ratio(&cands) {
+            out.push(fd);
+        }
         out
     }
 }
+
+/// Columns tried as the numerator and denominator of a ratio (the strongest alone first).
+const RATIO_CANDIDATES: usize = 20;
+/// Columns of a few values tried as the groups a ratio is monotone within.
+const RATIO_GROUPS: usize = 4;
+
+impl Search<'_> {
+    /// A target that is an exact monotone function of the ratio of two columns, over all rows
+    /// or within each value of a column of a few values: an interest rate that a loan's
+    /// instalment over its amount gives exactly for each term. The formula is not linear on any
+    /// scale, but the order of the target follows the ratio's without one exception.
+    fn monotone_ratio(&self, cands: &[usize]) -> Option<Finding> {
+        let ctx = self.ctx;
+        let top: Vec<usize> = cands
+            .iter()
+            .copied()
+            .filter(|&f| self.mostly_positive(f))
+            .take(RATIO_CANDIDATES)
+            .collect();
+        let mut groups: Vec<Option<usize>> = vec![None];
+        groups.extend(
+            (0..ctx.ds.features.len())
+                .filter(|&g| (3..=6).contains(&ctx.x.n_bins[g]))
+                .take(RATIO_GROUPS)
+                .map(Some),
+        );
+        let monotone = |rows: &[usize], a: usize, b: usize, g: Option<usize>| -> Option<f64> {
+            let mut by_group: std::collections::BTreeMap<u8, (Vec<f64>, Vec<f64>)> =
+                Default::default();
+            for &r in rows {
+                let (x, z) = (self.value(a, r), self.value(b, r));
+                if x.is_nan() || z.is_nan() || z <= 0.0 || x <= 0.0 {
+                    continue;
+                }
+                let key = g.map_or(0, |g| ctx.x.cols[g][r]);
+                let e = by_group.entry(key).or_default();
+                e.0.push(x / z);
+                e.1.push(self.y[r]);
+            }
+            // Every group of enough rows monotone the same way, with a strong tau.
+            let mut taus = Vec::new();
+            for (x, t) in by_group.values() {
+                if x.len() < 2 * ROWS_PER_TERM {
+                    continue;
+                }
+                taus.push(single_feature::monotone_tau(x, t, RATIO_SLACK)?);
+            }
+            let first = *taus.first()?;
+            taus.iter()
+                .all(|t| t.signum() == first.signum() && t.abs() >= RATIO_TAU)
+                .then_some(first)
+        };
+        for (i, &a) in top.iter().enumerate() {
+            for &b in &top[i + 1..] {
+                for &g in &groups {
+                    if g == Some(a) || g == Some(b) {
+                        continue;
+                    }
+                    let screen: Vec<usize> =
+                        self.screen.iter().copied().take(SCREEN_ROWS).collect();
+                    if monotone(&screen, a, b, g).is_none() {
+                        continue;
+                    }
+                    let Some(tau) = monotone(&self.sample, a, b, g) else {
+                        continue;
+                    };
+                    let (na, nb) = (ctx.name(a), ctx.name(b));
+                    let names = vec![na.to_string(), nb.to_string()];
+                    let within = g.map_or_else(String::new, |g| {
+                        format!(" within each value of '{}'", ctx.name(g))
+                    });
+                    let mut fd = Finding::new(
+                        None,
+                        FindingKind::MultiFeatureLeak,
+                        Severity::High,
+                        format!(
+                            "'{}' is an exact monotone function of the ratio '{na}' / '{nb}'{within} (Kendall tau-b {tau:.3}; the rows out of order no more than the rounding of written values explains): a formula of these columns gives the target, or the columns were computed from it (an instalment from the rate, the amount and the term).",
+                            ctx.ds.target_name
+                        ),
+                        json!({
+                            "reconstruction": "monotone_ratio",
+                            "features": names,
+                            "kendall_tau_b": r4(tau),
+                            "within_groups_of": g.map(|g| ctx.name(g).to_string()),
+                            "rows": self.sample.len(),
+                        }),
+                    );
+                    fd.features = names;
+                    return Some(fd);
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Kendall's tau-b at which a ratio is an exact re-expression.
+const RATIO_TAU: f64 = 0.9;
+/// Share of rows a ratio's order may misplace: the rounding of the written columns (cents of
+/// an instalment), never a measured relation's scatter.
+const RATIO_SLACK: f64 = 0.002;
 
 /// The finding for one identity.
 fn finding(ctx: &Context, found: &Found, log_scale: bool, rows: usize) -> Finding {

@@ -327,6 +327,13 @@ pub fn gamma(bins: &[u8], y: &[f64]) -> Option<f64> {
 /// "is `x` a re-expression of `y`" at any table size, with no binning: a log copy of the target
 /// on 200 rows is exact where its binned power is only strong. O(n log n).
 pub fn exact_monotone_tau(x: &[f64], y: &[f64]) -> Option<f64> {
+    monotone_tau(x, y, 0.0)
+}
+
+/// [`exact_monotone_tau`] allowing a share `slack` of the rows to sit below the group before
+/// theirs: what the rounding of written values does to an exact formula (an instalment rounded
+/// to the cent reorders two loans whose rates differ in the fourth decimal).
+pub fn monotone_tau(x: &[f64], y: &[f64], slack: f64) -> Option<f64> {
     let mut pairs: Vec<(f64, f64)> = x
         .iter()
         .zip(y)
@@ -358,16 +365,20 @@ pub fn exact_monotone_tau(x: &[f64], y: &[f64]) -> Option<f64> {
                 .then((direction * a.1).total_cmp(&(direction * b.1)))
         });
         // Monotone in this direction: every x-group starts at or above the previous group's top.
-        let mut ok = true;
+        let allowed = (slack * n as f64).ceil() as usize;
+        let mut out_of_order = 0usize;
         let mut prev_top = f64::NEG_INFINITY;
         let mut i = 0;
-        while i < n && ok {
+        while i < n && out_of_order <= allowed {
             let j = i + pairs[i..].iter().take_while(|p| p.0 == pairs[i].0).count();
-            ok = direction * pairs[i].1 >= prev_top;
-            prev_top = direction * pairs[j - 1].1;
+            out_of_order += pairs[i..j]
+                .iter()
+                .take_while(|p| direction * p.1 < prev_top)
+                .count();
+            prev_top = prev_top.max(direction * pairs[j - 1].1);
             i = j;
         }
-        if !ok {
+        if out_of_order > allowed {
             continue;
         }
         let mut both = 0.0;
