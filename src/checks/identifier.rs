@@ -126,18 +126,8 @@ fn group_structure(ctx: &Context, key: &[f64]) -> Option<f64> {
         .iter()
         .map(|v| (crate::data::sample::splitmix64(v.to_bits()) % ctx.k as u64) as u8)
         .collect();
-    let (y_cls, y_val);
-    let labels = match ctx.labels {
-        Labels::Classes { y, k } => {
-            y_cls = firsts.iter().map(|&r| y[r]).collect::<Vec<u32>>();
-            Labels::Classes { y: &y_cls, k }
-        }
-        Labels::Values(y) => {
-            y_val = firsts.iter().map(|&r| y[r]).collect::<Vec<f64>>();
-            Labels::Values(&y_val)
-        }
-    };
-    Some(order_power(&labels, &folds, ctx.k, keys).power)
+    let labels = ctx.labels.take(&firsts);
+    Some(order_power(&labels.labels(), &folds, ctx.k, keys).power)
 }
 
 impl Check for Identifier {

@@ -50,23 +50,16 @@ impl Check for PartialLeak {
             }
             let bins: Vec<u8> = rows.iter().map(|&r| col[r]).collect();
             let folds: Vec<u8> = rows.iter().map(|&r| ctx.folds[r]).collect();
-            let (y_cls, y_val, ranks);
-            let labels = match ctx.labels {
-                Labels::Classes { y, k } => {
-                    y_cls = rows.iter().map(|&r| y[r]).collect::<Vec<u32>>();
-                    let mut seen = vec![false; k];
-                    y_cls.iter().for_each(|&c| seen[c as usize] = true);
-                    if seen.iter().filter(|&&s| s).count() < 2 {
-                        continue;
-                    }
-                    Labels::Classes { y: &y_cls, k }
+            let owned = ctx.labels.take(&rows);
+            let labels = owned.labels();
+            if let Labels::Classes { y, k } = labels {
+                let mut seen = vec![false; k];
+                y.iter().for_each(|&c| seen[c as usize] = true);
+                if seen.iter().filter(|&&s| s).count() < 2 {
+                    continue;
                 }
-                Labels::Values(y) => {
-                    y_val = rows.iter().map(|&r| y[r]).collect::<Vec<f64>>();
-                    Labels::Values(&y_val)
-                }
-            };
-            ranks = match labels {
+            }
+            let ranks = match labels {
                 Labels::Values(v) => Some(single_feature::ranks(v)),
                 Labels::Classes { .. } => None,
             };

@@ -139,17 +139,8 @@ pub(crate) fn peel(
     .collect();
     let x = ctx.x.take_rows(&rows);
     let fold_of: Vec<u8> = rows.iter().map(|&r| ctx.folds[r]).collect();
-    let (y_cls, y_val);
-    let labels = match ctx.labels {
-        Labels::Classes { y, k } => {
-            y_cls = rows.iter().map(|&r| y[r]).collect::<Vec<u32>>();
-            Labels::Classes { y: &y_cls, k }
-        }
-        Labels::Values(v) => {
-            y_val = rows.iter().map(|&r| v[r]).collect::<Vec<f64>>();
-            Labels::Values(&y_val)
-        }
-    };
+    let owned = ctx.labels.take(&rows);
+    let labels = owned.labels();
     // Only the importance shares matter here: fewer repeats, no drop-column refits.
     let light = EngineSettings {
         repeats: engine.repeats.min(2),

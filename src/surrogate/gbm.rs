@@ -674,19 +674,9 @@ impl Gbm {
         if train.len() * 10 < x.rows * 9 {
             let rows: Vec<usize> = train.iter().map(|&r| r as usize).collect();
             let sub = x.take_rows(&rows);
-            let (y_cls, y_val);
-            let sub_labels = match labels {
-                Labels::Classes { y, k } => {
-                    y_cls = rows.iter().map(|&r| y[r]).collect::<Vec<u32>>();
-                    Labels::Classes { y: &y_cls, k: *k }
-                }
-                Labels::Values(v) => {
-                    y_val = rows.iter().map(|&r| v[r]).collect::<Vec<f64>>();
-                    Labels::Values(&y_val)
-                }
-            };
+            let sub_labels = labels.take(&rows);
             let local: Vec<u32> = (0..rows.len() as u32).collect();
-            return self.fit_model(&sub, &sub_labels, &local, features, seed);
+            return self.fit_model(&sub, &sub_labels.labels(), &local, features, seed);
         }
         let p = &self.params;
         let (k_out, classification) = match labels {

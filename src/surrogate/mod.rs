@@ -26,6 +26,43 @@ pub enum Labels<'a> {
     Values(&'a [f64]),
 }
 
+/// The labels of some rows, owned ([`Labels::take`]); [`OwnedLabels::labels`] borrows them back.
+#[derive(Debug, Clone)]
+pub enum OwnedLabels {
+    /// Class index per row and the number of classes.
+    Classes {
+        /// Class index per row.
+        y: Vec<u32>,
+        /// Number of classes.
+        k: usize,
+    },
+    /// Regression values per row.
+    Values(Vec<f64>),
+}
+
+impl OwnedLabels {
+    /// The labels, borrowed.
+    pub fn labels(&self) -> Labels<'_> {
+        match self {
+            OwnedLabels::Classes { y, k } => Labels::Classes { y, k: *k },
+            OwnedLabels::Values(v) => Labels::Values(v),
+        }
+    }
+}
+
+impl Labels<'_> {
+    /// The labels of `rows`, in that order (the number of classes kept).
+    pub fn take(&self, rows: &[usize]) -> OwnedLabels {
+        match *self {
+            Labels::Classes { y, k } => OwnedLabels::Classes {
+                y: rows.iter().map(|&r| y[r]).collect(),
+                k,
+            },
+            Labels::Values(v) => OwnedLabels::Values(rows.iter().map(|&r| v[r]).collect()),
+        }
+    }
+}
+
 /// Model outputs for a list of rows: class probabilities (`width` = classes) or values (`width` = 1).
 #[derive(Debug, Clone)]
 pub struct Predictions {
