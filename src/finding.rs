@@ -142,6 +142,7 @@ impl FindingKind {
                 | FindingKind::DominantFeature
                 | FindingKind::PartialLeak
                 | FindingKind::CensoringTime
+                | FindingKind::TemporalLeak
                 | FindingKind::MultiFeatureLeak
                 | FindingKind::LeakCompanion
                 | FindingKind::TargetEncoding

@@ -702,3 +702,39 @@ fn an_instalment_that_gives_the_rate_with_the_amount_and_term_is_named() {
     assert_flagged(&rep, "installment", &[FindingKind::MultiFeatureLeak]);
     assert_not_high(&rep, "annual_income");
 }
+
+#[test]
+fn next_periods_value_in_a_time_ordered_file_is_the_future() {
+    // A weekly series with its lags (legitimate) and next week's value (the future).
+    let mut r = rng(14);
+    let n = 800;
+    let mut y = vec![0.0f64; n];
+    for t in 1..n {
+        y[t] = ((0.6 * y[t - 1] + normal(&mut r)) * 1000.0).round() / 1000.0;
+    }
+    let shift = |k: isize| -> Vec<Option<f64>> {
+        (0..n as isize)
+            .map(|t| {
+                let s = t - k;
+                (0..n as isize).contains(&s).then(|| y[s as usize])
+            })
+            .collect()
+    };
+    let t = Table::builder()
+        .numeric("week", (0..n).map(|t| t as f64))
+        .numeric_opt("lag1", shift(1))
+        .numeric_opt("lag2", shift(2))
+        .numeric_opt("next_week", shift(-1))
+        .numeric(
+            "volume",
+            (0..n).map(|_| normal(&mut r).exp()).collect::<Vec<_>>(),
+        )
+        .numeric("today", y)
+        .build()
+        .unwrap();
+    let rep = audit(t, "today", Task::Regression);
+    assert_flagged(&rep, "next_week", &[FindingKind::TemporalLeak]);
+    for legit in ["lag1", "lag2", "volume"] {
+        assert_not_high(&rep, legit);
+    }
+}

@@ -17,6 +17,7 @@ mod proxy;
 mod reconstruction;
 mod rule;
 mod segment;
+mod shifted;
 pub mod suspicious;
 mod text_key;
 pub mod thresholds;
@@ -87,6 +88,7 @@ pub fn registry() -> Vec<Box<dyn Check>> {
         Box::new(proxy::TargetProxy),
         Box::new(text_key::TextKey),
         Box::new(identifier::Identifier),
+        Box::new(shifted::ShiftedTarget),
         Box::new(suspicious::SuspiciousPerformance),
     ]
 }
