@@ -30,13 +30,15 @@ pub struct Dominance;
 const MIN_BASE_SKILL: f64 = 0.05;
 
 impl Dominance {
-    fn judge(&self, ctx: &Context, imp: &Importance) -> Option<(f64, f64)> {
+    /// Share of the model's skill lost when the feature (cluster) is removed; `None` when the
+    /// model is too weak for it to mean anything.
+    fn collapse(ctx: &Context, imp: &Importance) -> Option<f64> {
         let base = ctx.run.drop_column_base;
-        if base < MIN_BASE_SKILL {
-            return None;
-        }
-        // Collapse: share of the model's skill lost when the feature (cluster) is removed.
-        let collapse = (imp.drop_column / base).clamp(0.0, 1.0);
+        (base >= MIN_BASE_SKILL).then(|| (imp.drop_column / base).clamp(0.0, 1.0))
+    }
+
+    fn judge(&self, ctx: &Context, imp: &Importance) -> Option<(f64, f64)> {
+        let collapse = Self::collapse(ctx, imp)?;
         (imp.share >= ctx.t.dominant_share && collapse >= ctx.t.dominant_collapse)
             .then_some((imp.share, collapse))
     }
@@ -62,15 +64,14 @@ impl Check for Dominance {
         let mut out = Vec::new();
         let near_perfect = |f: usize| ctx.powers[f].power >= ctx.t.near_perfect_power;
         let classes = matches!(ctx.labels, Labels::Classes { .. });
-        let base = ctx.run.drop_column_base;
         for (f, imp) in ctx.run.importance.iter().enumerate() {
             let Some(imp) = imp else { continue };
-            let collapse = (imp.drop_column / base).clamp(0.0, 1.0);
-            let determining = base >= MIN_BASE_SKILL
-                && determines(ctx.t, classes, imp.share, collapse, ctx.powers[f].power);
-            let judged = self.judge(ctx, imp);
-            if judged.is_some() || determining {
-                let (share, collapse) = judged.unwrap_or((imp.share, collapse));
+            let Some(collapse) = Self::collapse(ctx, imp) else {
+                continue;
+            };
+            let determining = determines(ctx.t, classes, imp.share, collapse, ctx.powers[f].power);
+            if self.judge(ctx, imp).is_some() || determining {
+                let share = imp.share;
                 let name = ctx.name(f);
                 let reading = if !determining {
                     "the other features together explain little.".to_string()

@@ -49,19 +49,25 @@ const EXACT_ROWS: usize = 50_000;
 
 /// Kendall's tau-b of a numeric feature against the target on its raw values, when the feature
 /// is an exact monotone function of it and has enough distinct values to be one.
-fn raw_exact(ctx: &Context, f: usize, y: &[f64]) -> Option<f64> {
+fn raw_exact(ctx: &Context, f: usize, (rows, t): &(Vec<u32>, Vec<f64>)) -> Option<f64> {
     let Values::Numeric(v) = &ctx.ds.features[f].values else {
         return None;
     };
-    let all: Vec<u32> = (0..ctx.rows() as u32).collect();
-    let rows = folds::subsample(&all, &ctx.x.row_keys, EXACT_ROWS, EVIDENCE_TREE);
     let x: Vec<f64> = rows.iter().map(|&r| v.get(r as usize)).collect();
-    let t: Vec<f64> = rows.iter().map(|&r| y[r as usize]).collect();
     // Fewer than 20 rows cannot tell an exact relation from luck.
     if x.iter().filter(|v| !v.is_nan()).count() < 20 {
         return None;
     }
-    single_feature::exact_monotone_tau(&x, &t)
+    single_feature::exact_monotone_tau(&x, t)
+}
+
+/// The rows [`raw_exact`] reads (a seeded sample of at most [`EXACT_ROWS`]) and the target on
+/// them, drawn once for every feature.
+fn exact_rows(ctx: &Context, y: &[f64]) -> (Vec<u32>, Vec<f64>) {
+    let all: Vec<u32> = (0..ctx.rows() as u32).collect();
+    let rows = folds::subsample(&all, &ctx.x.row_keys, EXACT_ROWS, EVIDENCE_TREE);
+    let t = rows.iter().map(|&r| y[r as usize]).collect();
+    (rows, t)
 }
 
 /// Kendall's tau-b, with no pair of rows out of order, at which a feature is an exact monotone
@@ -78,6 +84,7 @@ pub struct NearPerfect;
 impl Check for NearPerfect {
     fn run(&self, ctx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
+        let mut exact_sample = None;
         for (f, p) in ctx.powers.iter().enumerate() {
             let name = ctx.name(f);
             let evidence = json!({
@@ -97,7 +104,8 @@ impl Check for NearPerfect {
                 // Exactness needs no power bar; the bar only spares the sort to columns with
                 // some signal (an exact copy on 88 rows may bin to a power far below strong).
                 if p.power >= EXACT_MIN_POWER {
-                    tau = raw_exact(ctx, f, y).filter(|t| t.abs() >= EXACT_TAU);
+                    let sample = exact_sample.get_or_insert_with(|| exact_rows(ctx, y));
+                    tau = raw_exact(ctx, f, sample).filter(|t| t.abs() >= EXACT_TAU);
                     gamma = tau.map(f64::signum);
                 }
                 if gamma.is_none()

@@ -245,6 +245,9 @@ struct Search<'a> {
     /// The sample interleaved (every so many rows, then the rows after them, ...): a set is
     /// screened on its first usable rows in this order.
     screen: Vec<usize>,
+    /// Per feature, whether it is positive on nearly every sampled row where present (a
+    /// quantity a product or ratio can be of), read once by every search.
+    positive: Vec<bool>,
 }
 
 /// Fewer usable rows than a fit of the set needs.
@@ -283,15 +286,7 @@ impl Search<'_> {
 
     /// Whether 90% of the sampled rows where `f` is present hold a positive value.
     fn mostly_positive(&self, f: usize) -> bool {
-        let (mut present, mut positive) = (0usize, 0usize);
-        for &r in &self.sample {
-            let v = self.value(f, r);
-            if !v.is_nan() {
-                present += 1;
-                positive += usize::from(v > 0.0);
-            }
-        }
-        present > 0 && positive as f64 >= 0.9 * present as f64
+        self.positive[f]
     }
 
     /// Whether row `r` has every member of `set` present (and it and the target positive on the
@@ -506,14 +501,26 @@ impl Check for Reconstruction {
             .map(|r| r as usize)
             .collect();
         let stride = sample.len().div_ceil(SCREEN_ROWS).max(1);
-        let search = Search {
+        let mut search = Search {
             ctx,
             y,
             screen: (0..stride)
                 .flat_map(|o| sample.iter().skip(o).step_by(stride).copied())
                 .collect(),
             sample,
+            positive: vec![false; ctx.ds.features.len()],
         };
+        for &f in &cands {
+            let (mut present, mut positive) = (0usize, 0usize);
+            for &r in &search.sample {
+                let v = search.value(f, r);
+                if !v.is_nan() {
+                    present += 1;
+                    positive += usize::from(v > 0.0);
+                }
+            }
+            search.positive[f] = present > 0 && positive as f64 >= 0.9 * present as f64;
+        }
         let mut out = Vec::new();
         for _ in 0..MAX_IDENTITIES {
             let Some((found, log_scale)) = search.find(&cands) else {
