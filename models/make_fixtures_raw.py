@@ -329,5 +329,37 @@ def catboost_models():
                     target)
 
 
+def version_models():
+    """Three versions of one credit card model, for `leakhound compare`: v1 XGBoost and v2
+    LightGBM both take the post-outcome columns (expenditure, share) and so rely on leaks; v3
+    is LightGBM again without them (the leak fixed). Numeric columns only."""
+    import lightgbm as lgb
+    import xgboost as xgb
+    cc = raw_table("creditcard.csv")
+    y = (cc["card"] == "yes").astype(int).to_numpy()
+    numeric = [c for c in cc.columns if c not in ("card", "owner", "selfemp")]
+    honest = [c for c in numeric if c not in ("expenditure", "share")]
+    x = cc[numeric]
+    d = xgb.DMatrix(x, label=y, feature_names=numeric)
+    booster = xgb.train({"objective": "binary:logistic", "max_depth": 3, "eta": 0.3,
+                         "seed": base.SEED}, d, 25)
+    name = "xgboost_creditcard_v1.json"
+    booster.save_model(base.out(name))
+    base.write_reference(name, booster.predict(xgb.DMatrix(x, feature_names=numeric)))
+    base.record(name, "binary", numeric, f"xgboost {xgb.__version__} Booster.predict",
+                "data/creditcard.csv", "card")
+    for name, features in (("lightgbm_creditcard_v2.txt", numeric),
+                           ("lightgbm_creditcard_v3.txt", honest)):
+        ds = lgb.Dataset(cc[features], label=y, feature_name=features)
+        booster = lgb.train({"objective": "binary", "num_leaves": 15, "learning_rate": 0.1,
+                             "min_data_in_leaf": 10, "seed": base.SEED, "verbose": -1,
+                             "deterministic": True}, ds, 60)
+        booster.save_model(base.out(name))
+        base.write_reference(name, booster.predict(cc[features]))
+        base.record(name, "binary", features, f"lightgbm {lgb.__version__} Booster.predict",
+                    "data/creditcard.csv", "card")
+
+
 GROUPS = {"pipelines": sklearn_pipelines, "mlp": mlp_models, "torch": torch_models,
-          "coverage": operator_coverage, "catboost": catboost_models}
+          "coverage": operator_coverage, "catboost": catboost_models,
+          "versions": version_models}

@@ -435,6 +435,7 @@ pub fn apply(
     }
     leaned.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let reliance: f64 = leaned.iter().map(|l| l.1).sum();
+    let leak_reliance = LeakReliance::of(leaned.iter().map(|(n, s, _)| (n.as_str(), *s)));
     if reliance >= t.model_reliance_share {
         let names: Vec<String> = leaned.iter().map(|l| l.0.clone()).collect();
         let critical = findings.iter().any(|fd| {
@@ -517,11 +518,13 @@ pub fn apply(
         path: model.name(),
         format: model.format(),
         description: model.description(),
+        sha256: model.sha256(),
         evaluated_on: source.described.to_string(),
         rows: ev.rows,
         features_matched_by: ev.matched_by.describe().to_string(),
         metrics: ev.metrics.clone(),
         importance,
+        leak_reliance: Some(leak_reliance),
         disagreements,
     }
 }
@@ -537,6 +540,9 @@ pub struct UserModelInfo {
     pub format: super::ModelFormat,
     /// Objective / producer and size.
     pub description: String,
+    /// SHA-256 of the model file (lowercase hex); null for a model passed as an object.
+    #[serde(default)]
+    pub sha256: Option<String>,
     /// "test file", "test rows (--split-col)" or "the audited file (no --test given)".
     pub evaluated_on: String,
     /// Evaluation rows used (a seeded sample above 50,000).
@@ -547,6 +553,10 @@ pub struct UserModelInfo {
     pub metrics: BTreeMap<String, f64>,
     /// Per model input, most important first.
     pub importance: Vec<UserFeatureImportance>,
+    /// How much of the model's importance sits on the features this audit flags as leaks
+    /// (null in reports written before 0.3).
+    #[serde(default)]
+    pub leak_reliance: Option<LeakReliance>,
     /// Where the user's model and the surrogates see the data differently.
     pub disagreements: Vec<String>,
 }
@@ -564,4 +574,59 @@ pub struct UserFeatureImportance {
     pub surrogate_share: Option<f64>,
     /// Single-feature power (surrogate lookup table).
     pub single_feature_power: f64,
+}
+
+/// How much of the user's model's importance sits on the features an audit flags as leaks
+/// (a leak signature at `high` or above): the quantity `model_relies_on_leak` grades and
+/// `compare` follows across model versions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeakReliance {
+    /// Share of the model's positive permutation importance on flagged features.
+    pub share: f64,
+    /// The flagged features the model uses, with its share on each, largest first.
+    pub features: Vec<FeatureShare>,
+}
+
+/// A feature and a share of importance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureShare {
+    /// Column name.
+    pub feature: String,
+    /// Share of importance.
+    pub share: f64,
+}
+
+impl LeakReliance {
+    /// From the model's share on each flagged feature it uses (zero shares are left out).
+    pub fn of<'a>(flagged: impl IntoIterator<Item = (&'a str, f64)>) -> LeakReliance {
+        let mut features: Vec<FeatureShare> = flagged
+            .into_iter()
+            .filter(|(_, s)| *s > 0.0)
+            .map(|(f, s)| FeatureShare {
+                feature: f.to_string(),
+                share: s,
+            })
+            .collect();
+        features.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.feature.cmp(&b.feature)));
+        let share = crate::finding::r4(features.iter().fold(0.0, |acc, f| acc + f.share));
+        for f in &mut features {
+            f.share = crate::finding::r4(f.share);
+        }
+        LeakReliance { share, features }
+    }
+
+    /// Recomputed from a report: its flagged features and the model's importance shares.
+    pub fn from_report(
+        findings: &[crate::finding::Finding],
+        model: &UserModelInfo,
+    ) -> LeakReliance {
+        let flagged = crate::checks::conclude::flagged(findings);
+        LeakReliance::of(
+            model
+                .importance
+                .iter()
+                .filter(|u| flagged.contains(&u.feature))
+                .map(|u| (u.feature.as_str(), u.importance_share)),
+        )
+    }
 }

@@ -41,6 +41,15 @@ pub enum ModelFormat {
     Python,
 }
 
+crate::names::names!(ModelFormat {
+    Onnx => "onnx",
+    XgboostJson => "xgboost_json",
+    XgboostUbjson => "xgboost_ubjson",
+    LightgbmText => "lightgbm_text",
+    CatboostJson => "catboost_json",
+    Python => "python",
+});
+
 /// What the model predicts.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Output {
@@ -87,6 +96,10 @@ pub(crate) trait Predictor: Send + Sync {
     fn format(&self) -> ModelFormat;
     /// Objective / producer and size.
     fn description(&self) -> String;
+    /// SHA-256 of the model file, when the model is a file.
+    fn sha256(&self) -> Option<String> {
+        None
+    }
     /// Input names stored with the model, in input order.
     fn feature_names(&self) -> Option<Vec<String>>;
     /// Number of inputs, when known.
@@ -141,6 +154,8 @@ pub struct UserModel {
     pub output: Output,
     /// A short description (objective, producer, trees).
     pub description: String,
+    /// SHA-256 of the file's bytes, lowercase hex: what `compare` tells model versions apart by.
+    pub sha256: String,
     engine: Engine,
 }
 
@@ -225,6 +240,7 @@ impl UserModel {
                     n_features: m.n_features,
                     output,
                     description: format!("ONNX from {}", m.producer),
+                    sha256: String::new(),
                     engine: Engine::Onnx(Box::new(m)),
                 }
             }
@@ -249,6 +265,7 @@ impl UserModel {
                     n_features: Some(m.n_features()),
                     output,
                     description: format!("CatBoost {}, {} trees", m.loss, m.n_trees()),
+                    sha256: String::new(),
                     engine: Engine::CatBoost(Box::new(m)),
                 }
             }
@@ -278,6 +295,7 @@ impl UserModel {
                 model.feature_names = None;
             }
         }
+        model.sha256 = sha256_hex(bytes);
         Ok(model)
     }
 
@@ -513,11 +531,21 @@ fn boosted(
         n_features: Some(model.n_features()),
         output,
         description: format!("{objective}, {} trees", model.num_trees()),
+        sha256: String::new(),
         engine: Engine::Boosted {
             model: Box::new(model),
             link,
         },
     })
+}
+
+/// SHA-256 of `bytes` in lowercase hex, as `sha256sum` prints it.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Whether the file is a Python pickle (or a joblib dump of one).
@@ -570,6 +598,10 @@ impl Predictor for UserModel {
 
     fn description(&self) -> String {
         self.description.clone()
+    }
+
+    fn sha256(&self) -> Option<String> {
+        Some(self.sha256.clone())
     }
 
     fn feature_names(&self) -> Option<Vec<String>> {
