@@ -55,11 +55,11 @@ pub enum Command {
         after_help = "Examples:\n  leakhound demo\n  leakhound demo --write demo-data/   # also writes demo-data/loans.csv to rerun with `audit`\n  leakhound demo --json | jq '.findings[].kind'"
     )]
     Demo(DemoArgs),
-    /// Compare two model versions: their report.json files (or feature,importance CSV tables).
+    /// Compare model versions: their report.json files (or feature,importance CSV tables).
     ///
-    /// Example: leakhound compare v1/report.json v2/report.json --fail-on high
+    /// Example: leakhound compare v1/report.json v2/report.json --fail-on reliance_rise,new_leak
     #[command(
-        after_help = "Examples:\n  leakhound compare v1/report.json v2/report.json\n  leakhound compare v1/report.json xgb_gain.csv --out cmp/ --fail-on high\n\nEach side is a leakhound report.json or a CSV with columns feature,importance (XGBoost/LightGBM gain,\nmean |SHAP|). Findings: new_leak, importance_jump, metric_jump, resolved.\nExit codes: 0 no finding at or above --fail-on, 1 such a finding, 2 error."
+        after_help = "Examples:\n  leakhound compare v1/report.json v2/report.json\n  leakhound compare v1/report.json xgb_gain.csv --out cmp/ --fail-on high\n  leakhound compare v1/report.json v2/report.json v3/report.json   # a timeline\n  leakhound compare v2/report.json v3/report.json --fail-on reliance_rise,new_leak\n\nEach version is a leakhound report.json or a CSV with columns feature,importance (XGBoost/LightGBM\ngain, mean |SHAP|). When the reports audited your model (--model-file), its own scores and\nimportances are compared, and its reliance on features flagged as leaks is followed across versions.\nTwo versions write comparison.{json,md,html,png}; three or more write timeline.{json,md,html,png},\nwhose findings (and --fail-on) are those of the newest version against the one before.\nFindings: new_leak, importance_jump, metric_jump, resolved, still_relies_on_leak, reliance_rise.\nExit codes: 0 no finding at or above --fail-on, 1 such a finding, 2 error."
     )]
     Compare(CompareArgs),
     /// Run the dominance checks on a feature,importance table alone.
@@ -74,19 +74,20 @@ pub enum Command {
 /// `compare` arguments.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// The old version: report.json or a feature,importance CSV.
-    pub old: PathBuf,
-    /// The new version: report.json or a feature,importance CSV.
-    pub new: PathBuf,
-    /// Directory for comparison.json, comparison.md and comparison.png.
+    /// The versions, oldest first: report.json files or feature,importance CSVs (two for a
+    /// comparison, more for a timeline).
+    #[arg(required = true, num_args = 2.., value_name = "VERSION")]
+    pub versions: Vec<PathBuf>,
+    /// Directory for comparison.{json,md,html,png} (timeline.* with three or more versions).
     #[arg(long, default_value = "leakhound-compare", value_name = "DIR")]
     pub out: PathBuf,
-    /// Print comparison.json to stdout instead of the table.
+    /// Print the JSON to stdout instead of the table.
     #[arg(long)]
     pub json: bool,
-    /// Exit 1 when a finding at or above this severity exists.
-    #[arg(long, value_name = "SEVERITY", default_value = "never", value_parser = parse_fail_on)]
-    pub fail_on: FailOn,
+    /// Exit 1 when a finding at or above this severity exists, or when a finding of one of
+    /// these kinds does (comma-separated, e.g. reliance_rise,new_leak).
+    #[arg(long, value_name = "SEVERITY|KINDS", default_value = "never", value_parser = parse_compare_fail_on)]
+    pub fail_on: CompareFailOn,
     /// Write no PNG.
     #[arg(long)]
     pub no_plots: bool,
@@ -174,6 +175,48 @@ fn parse_fail_on(s: &str) -> Result<FailOn, String> {
             "'{s}' is not one of critical, high, medium, low, never"
         )),
     }
+}
+
+/// `compare --fail-on`: a severity, or finding kinds of a comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CompareFailOn {
+    /// As for an audit.
+    Severity(FailOn),
+    /// Fail when a finding of one of these kinds exists.
+    Kinds(Vec<leakhound::FindingKind>),
+}
+
+/// The finding kinds a comparison gives.
+pub const COMPARE_KINDS: [leakhound::FindingKind; 6] = [
+    leakhound::FindingKind::NewLeak,
+    leakhound::FindingKind::ImportanceJump,
+    leakhound::FindingKind::MetricJump,
+    leakhound::FindingKind::Resolved,
+    leakhound::FindingKind::StillReliesOnLeak,
+    leakhound::FindingKind::RelianceRise,
+];
+
+fn parse_compare_fail_on(s: &str) -> Result<CompareFailOn, String> {
+    if let Ok(f) = parse_fail_on(s) {
+        return Ok(CompareFailOn::Severity(f));
+    }
+    let names: Vec<&str> = COMPARE_KINDS.iter().map(|k| k.as_str()).collect();
+    s.split(',')
+        .map(|k| {
+            let k = k.trim();
+            COMPARE_KINDS
+                .iter()
+                .copied()
+                .find(|c| c.as_str().eq_ignore_ascii_case(k))
+                .ok_or_else(|| {
+                    format!(
+                        "'{k}' is not a severity (critical, high, medium, low, never) nor a comparison finding ({})",
+                        names.join(", ")
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>, String>>()
+        .map(CompareFailOn::Kinds)
 }
 
 /// `audit` arguments.

@@ -124,8 +124,13 @@ kinds! {
     ImportanceJump => "importance_jump",
     /// `compare`: the headline metric jumped between versions.
     MetricJump => "metric_jump",
-    /// `compare`: a leak finding of the old report that is gone.
+    /// `compare`: a leak finding of the old report that is gone, or a model that no longer
+    /// relies on flagged features.
     Resolved => "resolved",
+    /// `compare`: both versions' models rely on features flagged as leaks, by about as much.
+    StillReliesOnLeak => "still_relies_on_leak",
+    /// `compare`: the new model relies more on features flagged as leaks than the old one.
+    RelianceRise => "reliance_rise",
 }
 
 impl FindingKind {

@@ -13,13 +13,15 @@ package) with the interpreter released, except while it calls your model; Ctrl-C
 """
 
 import os
-from typing import Any, Dict, Iterable, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, Optional, Sequence, Tuple, Union
 
 from . import _leakhound
 from ._leakhound import __version__
-from ._report import Comparison, LeakageError, Report
+from ._report import Comparison, LeakageError, Report, Timeline
 
-__all__ = ["audit", "compare", "Report", "Comparison", "LeakageError", "__version__"]
+__all__ = [
+    "audit", "compare", "Report", "Comparison", "Timeline", "LeakageError", "__version__"
+]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -165,10 +167,19 @@ def audit(
     return Report(native)
 
 
-def compare(old: Union[Report, PathLike], new: Union[Report, PathLike], **thresholds: float) -> Comparison:
-    """Compare two versions: :class:`Report` objects or paths to ``report.json`` files (or
-    ``feature,importance`` CSV tables). Findings: new_leak, importance_jump, metric_jump,
-    resolved."""
+def compare(
+    old: Union[Report, PathLike, Sequence[Union[Report, PathLike]]],
+    new: Optional[Union[Report, PathLike]] = None,
+    **thresholds: float,
+) -> Union[Comparison, Timeline]:
+    """Compare model versions: :class:`Report` objects or paths to ``report.json`` files (or
+    ``feature,importance`` CSV tables).
+
+    ``compare(old, new)`` gives a :class:`Comparison`; ``compare([v1, v2, v3, ...])`` (oldest
+    first) a :class:`Timeline`. When the reports audited your model (``model=`` or
+    ``model_file=``), its own scores and importances are compared and its reliance on features
+    flagged as leaks is followed. Findings: new_leak, importance_jump, metric_jump, resolved,
+    still_relies_on_leak, reliance_rise."""
 
     def native(x: Any, name: str) -> Any:
         if isinstance(x, Report):
@@ -177,8 +188,20 @@ def compare(old: Union[Report, PathLike], new: Union[Report, PathLike], **thresh
             return os.fspath(x)
         raise ValueError(f"{name}: expected a Report or a path, got {type(x).__name__}")
 
+    limits = dict(thresholds) if thresholds else None
+    if new is None:
+        if isinstance(old, (Report, str, os.PathLike)):
+            raise ValueError("compare: give two versions (old, new) or a list of versions")
+        versions = list(old)
+        if len(versions) < 2:
+            raise ValueError(f"compare: a timeline needs at least 2 versions, got {len(versions)}")
+        return Timeline(
+            _leakhound.compare_versions(
+                [native(v, f"v{i + 1}") for i, v in enumerate(versions)], limits
+            )
+        )
     return Comparison(
         _leakhound.compare_reports(
-            native(old, "old"), native(new, "new"), dict(thresholds) if thresholds else None
+            native(old, "old"), native(new, "new"), limits
         )
     )

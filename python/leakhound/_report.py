@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Union
 
-from ._leakhound import NativeComparison, NativeReport
+from ._leakhound import NativeComparison, NativeReport, NativeTimeline
 
 SEVERITIES = ("low", "medium", "high", "critical")
 
@@ -58,7 +58,7 @@ class _Contract:
         self._dict: Optional[Dict[str, Any]] = None
 
     def to_json(self) -> str:
-        """The JSON text (``report.json`` or ``comparison.json``)."""
+        """The JSON text (``report.json``, ``comparison.json`` or ``timeline.json``)."""
         return self._native.json()
 
     def to_dict(self) -> Dict[str, Any]:
@@ -166,8 +166,10 @@ class Report(_Contract):
 
 
 class Comparison(_Contract):
-    """Two versions side by side (``leakhound compare``): ``to_dict()`` is ``comparison.json``;
-    findings are new_leak, importance_jump, metric_jump and resolved."""
+    """Two versions side by side (``leakhound compare``): ``to_dict()`` is ``comparison.json``.
+    When both reports audited your model, its own scores and importances are compared and its
+    reliance on flagged features is followed (``reliance``). Findings: new_leak,
+    importance_jump, metric_jump, resolved, still_relies_on_leak, reliance_rise."""
 
     _what = "comparison"
 
@@ -176,12 +178,95 @@ class Comparison(_Contract):
 
     @property
     def features(self) -> Any:
-        """One row per feature across both versions."""
+        """One row per feature across both versions (the models' and the surrogate's shares)."""
         rows = self.to_dict()["features"]
         return _frame(rows, list(rows[0].keys()) if rows else ["name"])
 
+    @property
+    def reliance(self) -> Optional[Dict[str, Any]]:
+        """The models' share of importance on flagged features, old -> new, with its status;
+        None unless both reports audited a model."""
+        return self.to_dict()["reliance"]
+
+    @property
+    def changed(self) -> Optional[Dict[str, Any]]:
+        """Whether the data and the model changed, and why."""
+        return self.to_dict()["changed"]
+
+    def to_html(self, plot: bool = True) -> str:
+        """``comparison.html``: one self-contained page."""
+        return self._native.html(plot)
+
+    def png(self) -> bytes:
+        """``comparison.png``: one bar pair per feature, old vs new."""
+        return bytes(self._native.png())
+
     def save(self, dir: Union[str, "os.PathLike[str]"], plot: bool = True) -> List[Path]:
-        """Write ``comparison.json``, ``comparison.md`` and ``comparison.png``."""
+        """Write ``comparison.json``, ``comparison.md``, ``comparison.html`` and
+        ``comparison.png``."""
+        return [Path(p) for p in self._native.save(os.fspath(dir), plot)]
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(self._native.terminal())}</pre>"
+
+    def __str__(self) -> str:
+        return self._native.terminal()
+
+
+class Timeline(_Contract):
+    """Model versions over time (``leakhound compare r1 r2 r3``): ``to_dict()`` is
+    ``timeline.json``. ``versions`` has one row per version (score, reliance on flagged
+    features, what changed); ``features`` the top features' shares per version; ``findings``
+    and ``raise_for`` are the newest version's against the one before; ``steps`` every pair."""
+
+    _what = "timeline"
+
+    def __init__(self, native: NativeTimeline):
+        super().__init__(native)
+
+    @property
+    def versions(self) -> Any:
+        """One row per version, oldest first."""
+        rows = [
+            {
+                "label": v["label"],
+                "source": v["side"]["source"],
+                "model": (v["side"]["model"] or {}).get("path"),
+                "format": (v["side"]["model"] or {}).get("format"),
+                "sha256": (v["side"]["model"] or {}).get("sha256"),
+                "metric": v["metric"],
+                "score": v["score"],
+                "leak_reliance": v["leak_reliance"],
+                "changed": (v["changed"] or {}).get("summary"),
+                "max_severity": v["max_severity"],
+            }
+            for v in self.to_dict()["versions"]
+        ]
+        return _frame(rows, list(rows[0].keys()))
+
+    @property
+    def features(self) -> Any:
+        """The top features' share of importance, one column per version."""
+        d = self.to_dict()
+        labels = [f"v{i + 1}" for i in range(len(d["versions"]))]
+        rows = [dict(feature=f["name"], **dict(zip(labels, f["shares"]))) for f in d["features"]]
+        return _frame(rows, ["feature"] + labels)
+
+    @property
+    def steps(self) -> List[Dict[str, Any]]:
+        """Each version against the one before, as ``comparison.json`` dicts."""
+        return self.to_dict()["steps"]
+
+    def to_html(self, plot: bool = True) -> str:
+        """``timeline.html``: one self-contained page."""
+        return self._native.html(plot)
+
+    def png(self) -> bytes:
+        """``timeline.png``: score, reliance and the top features' shares over the versions."""
+        return bytes(self._native.png())
+
+    def save(self, dir: Union[str, "os.PathLike[str]"], plot: bool = True) -> List[Path]:
+        """Write ``timeline.json``, ``timeline.md``, ``timeline.html`` and ``timeline.png``."""
         return [Path(p) for p in self._native.save(os.fspath(dir), plot)]
 
     def _repr_html_(self) -> str:

@@ -257,3 +257,32 @@ def test_exported_model_files_from_a_notebook():
     assert relied and "expenditure" in relied[0]["features"]
     with pytest.raises(ValueError, match="unsupported operator Erf"):
         leakhound.audit(titanic, "survived", model=REPO / "tests" / "data" / "unsupported_op.onnx")
+
+
+def test_model_versions_compare_and_make_a_timeline(tmp_path):
+    """Three versions of the credit card model (XGBoost, LightGBM, then LightGBM without the
+    post-outcome columns): the models' own scores and reliance, pairwise and over time."""
+    cards = pd.read_csv(CREDIT)
+    files = ["xgboost_creditcard_v1.json", "lightgbm_creditcard_v2.txt", "lightgbm_creditcard_v3.txt"]
+    reports = [leakhound.audit(cards, "card", model=REPO / "models" / f) for f in files]
+    c = leakhound.compare(reports[0], reports[1])
+    assert c.changed["summary"] == "model"
+    assert c.reliance["status"] in ("still relies", "rising")
+    assert [f["kind"] for f in c.to_dict()["findings"]] in (["still_relies_on_leak"], ["reliance_rise"])
+    assert "model_share_new" in list(c.features.columns)
+    assert c.to_html().startswith("<!DOCTYPE html>")
+    t = leakhound.compare(reports)
+    assert isinstance(t, leakhound.Timeline)
+    v = t.versions
+    assert list(v["format"]) == ["xgboost_json", "lightgbm_text", "lightgbm_text"]
+    assert v["leak_reliance"].iloc[0] > 0.5 and v["leak_reliance"].iloc[2] == 0.0
+    assert list(t.features.columns)[:4] == ["feature", "v1", "v2", "v3"]
+    assert [f["kind"] for f in t.to_dict()["findings"]] == ["resolved"]
+    t.raise_for("high")  # the newest version no longer relies on the leaks
+    assert len(t.steps) == 2
+    assert t.png()[:4] == b"\x89PNG"
+    assert {p.name for p in t.save(tmp_path / "tl")} == {
+        "timeline.json", "timeline.md", "timeline.html", "timeline.png"
+    }
+    with pytest.raises(ValueError, match="at least 2"):
+        leakhound.compare(reports[:1])

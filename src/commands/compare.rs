@@ -4,7 +4,7 @@ use leakhound::compare;
 use leakhound::{Error, Result, Thresholds};
 
 use super::{outcome, print_stdout, threshold_flags, Outcome};
-use crate::cli::{CompareArgs, InspectArgs};
+use crate::cli::{CompareArgs, CompareFailOn, InspectArgs};
 use crate::commands::audit::load_config;
 
 /// The thresholds of `leakhound.toml` (or `--config`), then `--threshold KEY=VALUE` flags.
@@ -16,27 +16,54 @@ fn thresholds(config: Option<&std::path::Path>, flags: &[String]) -> Result<Thre
     Ok(t)
 }
 
-/// Run `compare`.
+/// Run `compare`: two versions make a comparison, more a timeline.
 pub fn run(args: CompareArgs) -> Result<Outcome> {
     let t = thresholds(args.config.as_deref(), &args.threshold)?;
     leakhound::report::prepare_dir(&args.out)?;
-    let old = compare::load(&args.old)?;
-    let new = compare::load(&args.new)?;
-    let c = compare::compare(&old, &new, &t);
-    for w in &c.warnings {
+    let sides = args
+        .versions
+        .iter()
+        .map(|p| compare::load(p))
+        .collect::<Result<Vec<_>>>()?;
+    let (findings, warnings, json, text, written) = if let [old, new] = sides.as_slice() {
+        let c = compare::compare(old, new, &t);
+        c.save(&args.out, !args.no_plots)?;
+        (
+            c.findings.clone(),
+            c.warnings.clone(),
+            c.to_json(),
+            c.to_terminal(),
+            "comparison.json",
+        )
+    } else {
+        let tl = compare::Timeline::new(&sides, &t)?;
+        tl.save(&args.out, !args.no_plots)?;
+        (
+            tl.findings.clone(),
+            tl.warnings.clone(),
+            tl.to_json(),
+            tl.to_terminal(),
+            "timeline.json",
+        )
+    };
+    for w in &warnings {
         eprintln!("leakhound: warning: {w}");
     }
-    c.save(&args.out, !args.no_plots)?;
     if args.json {
-        print_stdout(&c.to_json())?;
+        print_stdout(&json)?;
     } else {
         print_stdout(&format!(
-            "{}\ncomparison written to {}\n",
-            c.to_terminal(),
-            args.out.join("comparison.json").display()
+            "{text}\ncomparison written to {}\n",
+            args.out.join(written).display()
         ))?;
     }
-    Ok(outcome(args.fail_on, c.max_severity()))
+    Ok(match &args.fail_on {
+        CompareFailOn::Severity(f) => outcome(*f, findings.iter().map(|f| f.severity).max()),
+        CompareFailOn::Kinds(kinds) if findings.iter().any(|f| kinds.contains(&f.kind)) => {
+            Outcome::Failed
+        }
+        CompareFailOn::Kinds(_) => Outcome::Clean,
+    })
 }
 
 /// Run `inspect`.

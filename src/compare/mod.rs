@@ -1,15 +1,34 @@
-//! `compare`: importance reports of two model versions side by side, with findings for what
-//! changed (a new leak, an importance jump, a resolved leak, a suspicious metric jump); and
-//! `inspect`: the dominance checks on a plain importance table.
+//! `compare`: importance reports of model versions side by side, with findings for what
+//! changed; and `inspect`: the dominance checks on a plain importance table.
+//!
+//! Two reports make a [`Comparison`]. When both audited the user's own model (`--model-file`),
+//! the models are compared as users ship them: their identity (file, format, SHA-256), every
+//! metric, each feature's share of the model's own permutation importance, and the model's
+//! reliance on features the audits flag as leaks, followed as one quantity
+//! ([`models`]). The surrogate's columns stay beside them: they tell a change of data apart from
+//! a change of model ([`Changed`]). Three or more reports make a [`Timeline`].
 //!
 //! # JSON format (`comparison.json`, `schema_version` 1)
-//! `{schema_version, tool, old, new, features, findings, warnings}`; `old`/`new` describe each
-//! side (`source`, `kind` = `report` or `importances`, `target`, `task`, `metric`, `score`);
-//! `features` has one row per feature name: `status` (`both`, `added`, `removed`),
-//! `renamed_from`, `share_old`, `share_new`, `rank_old`, `rank_new`, `rank_change`,
-//! `power_old`, `power_new`, `severity_old`, `severity_new`; `findings` as in `report.json`.
+//! `{schema_version, tool, old, new, changed, metrics, reliance, features, findings, warnings}`;
+//! `old`/`new` describe each side (`source`, `kind` = `report` or `importances`, `target`,
+//! `task`, `metric`, `score`: the surrogate's headline, and `model`: the user's model when the
+//! report audited one: `path`, `format`, `description`, `sha256`, `evaluated_on`, `rows`,
+//! `metric`, `score`, `metrics`, `leak_reliance`); `changed` says whether the data and the model
+//! changed and why; `metrics` lists every metric old -> new with its `source` (`model` or
+//! `surrogate`); `reliance` is the models' share of importance on flagged features old -> new
+//! with its `status`; `features` has one row per feature name: `status` (`both`, `added`,
+//! `removed`), `renamed_from`, the surrogate's `share_old`, `share_new`, `rank_old`,
+//! `rank_new`, `rank_change`, the models' `model_share_old`, `model_share_new`,
+//! `model_rank_old`, `model_rank_new`, and `power_old`, `power_new`, `severity_old`,
+//! `severity_new`; `findings` as in `report.json`. `changed`, `metrics`, `reliance`, `model` and
+//! the `model_*` columns were added in 0.3 without a version change (files before have none).
 
+pub mod models;
 mod render;
+mod timeline;
+
+pub use models::{Changed, MetricDelta, ModelSide, RelianceDelta};
+pub use timeline::{Timeline, VersionPoint};
 
 use std::path::PathBuf;
 
@@ -59,6 +78,9 @@ pub struct SideInfo {
     pub metric: Option<String>,
     /// Headline value.
     pub score: Option<f64>,
+    /// The user's model the report audited, if any.
+    #[serde(default)]
+    pub model: Option<ModelSide>,
 }
 
 /// One feature across the two sides.
@@ -80,6 +102,19 @@ pub struct FeatureDelta {
     pub rank_new: Option<usize>,
     /// Positive when the feature moved up.
     pub rank_change: Option<i64>,
+    /// Share of the user's model's own permutation importance before (null when that
+    /// version audited no model or its model does not take the feature).
+    #[serde(default)]
+    pub model_share_old: Option<f64>,
+    /// The model's share after.
+    #[serde(default)]
+    pub model_share_new: Option<f64>,
+    /// Rank among the old model's inputs (1 = most important).
+    #[serde(default)]
+    pub model_rank_old: Option<usize>,
+    /// Rank among the new model's inputs.
+    #[serde(default)]
+    pub model_rank_new: Option<usize>,
     /// Single-feature power before (reports only).
     pub power_old: Option<f64>,
     /// Power after.
@@ -101,7 +136,17 @@ pub struct Comparison {
     pub old: SideInfo,
     /// New side.
     pub new: SideInfo,
-    /// Features, most important in NEW first, then removed ones.
+    /// Whether the data and the model changed (reports only).
+    #[serde(default)]
+    pub changed: Option<Changed>,
+    /// Every metric old -> new: the models' first, then the surrogate's.
+    #[serde(default)]
+    pub metrics: Vec<MetricDelta>,
+    /// The models' reliance on flagged features, when both versions audited a model.
+    #[serde(default)]
+    pub reliance: Option<RelianceDelta>,
+    /// Features, most important in NEW first (by the model's importance when both versions
+    /// audited one), then removed ones.
     pub features: Vec<FeatureDelta>,
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
@@ -132,22 +177,38 @@ impl Comparison {
         render::markdown(self, png)
     }
 
-    /// `comparison.png`: importance shares before and after.
+    /// `comparison.html`: one self-contained page, with `png` (the picture of
+    /// [`Comparison::png`]) embedded when given.
+    pub fn to_html(&self, png: Option<&[u8]>) -> String {
+        render::html(self, png)
+    }
+
+    /// `comparison.png`: importance shares before and after, one bar pair per feature (the
+    /// models' own importance when both versions audited a model, else the surrogate's).
     pub fn png(&self) -> Result<Vec<u8>> {
         render::png(self)
     }
 
-    /// Write `comparison.png` (when `plot`), `comparison.md` and `comparison.json` (last) into
-    /// `dir`, created if missing; each file via a temporary name. Returns the paths written.
+    /// Whether both versions audited the user's model.
+    pub fn has_models(&self) -> bool {
+        self.old.model.is_some() && self.new.model.is_some()
+    }
+
+    /// Write `comparison.png` (when `plot`), `comparison.md`, `comparison.html` and
+    /// `comparison.json` (last) into `dir`, created if missing; each file via a temporary name.
+    /// Returns the paths written.
     pub fn save(&self, dir: &Path, plot: bool) -> Result<Vec<PathBuf>> {
         use crate::report::{prepare_dir, write_atomic};
         prepare_dir(dir)?;
         let mut written = Vec::new();
-        if plot {
-            written.push(write_atomic(dir, "comparison.png", &self.png()?)?);
+        let png = if plot { Some(self.png()?) } else { None };
+        if let Some(png) = &png {
+            written.push(write_atomic(dir, "comparison.png", png)?);
         }
         let md = self.to_markdown(plot.then_some("comparison.png"));
         written.push(write_atomic(dir, "comparison.md", md.as_bytes())?);
+        let html = self.to_html(png.as_deref());
+        written.push(write_atomic(dir, "comparison.html", html.as_bytes())?);
         written.push(write_atomic(
             dir,
             "comparison.json",
@@ -298,6 +359,7 @@ fn read_importances(path: &Path) -> Result<BTreeMap<String, f64>> {
         .collect())
 }
 
+/// What a side is, for the JSON.
 fn info(side: &Side) -> SideInfo {
     let (metric, score) = match &side.report {
         Some(r) => {
@@ -318,6 +380,7 @@ fn info(side: &Side) -> SideInfo {
         task: side.report.as_ref().map(|r| r.dataset.task),
         metric,
         score,
+        model: side.report.as_ref().and_then(models::ModelSide::of),
     }
 }
 
@@ -366,16 +429,26 @@ pub fn compare(old: &Side, new: &Side, t: &Thresholds) -> Comparison {
         }
     }
     let (ro, rn) = (ranks(&old.shares), ranks(&new.shares));
-    let mut names: Vec<&String> = new.shares.keys().chain(old.shares.keys()).collect();
+    let (mo, mn) = (models::shares(old), models::shares(new));
+    let (mro, mrn) = (ranks(&mo), ranks(&mn));
+    let mut names: Vec<&String> = new
+        .shares
+        .keys()
+        .chain(old.shares.keys())
+        .chain(mn.keys())
+        .chain(mo.keys())
+        .collect();
     names.sort();
     names.dedup();
     let mut features: Vec<FeatureDelta> = names
         .into_iter()
         .map(|n| {
             let (so, sn) = (old.shares.get(n).copied(), new.shares.get(n).copied());
-            let status = match (so, sn) {
-                (Some(_), Some(_)) => "both",
-                (None, Some(_)) => "added",
+            let in_old = so.is_some() || mo.contains_key(n);
+            let in_new = sn.is_some() || mn.contains_key(n);
+            let status = match (in_old, in_new) {
+                (true, true) => "both",
+                (false, true) => "added",
                 _ => "removed",
             };
             let (rko, rkn) = (ro.get(n).copied(), rn.get(n).copied());
@@ -388,6 +461,10 @@ pub fn compare(old: &Side, new: &Side, t: &Thresholds) -> Comparison {
                 rank_old: rko,
                 rank_new: rkn,
                 rank_change: rko.zip(rkn).map(|(a, b)| a as i64 - b as i64),
+                model_share_old: mo.get(n).copied(),
+                model_share_new: mn.get(n).copied(),
+                model_rank_old: mro.get(n).copied(),
+                model_rank_new: mrn.get(n).copied(),
                 power_old: power_of(old, n),
                 power_new: power_of(new, n),
                 severity_old: severity_of(old, n),
@@ -416,43 +493,82 @@ pub fn compare(old: &Side, new: &Side, t: &Thresholds) -> Comparison {
         }
     }
     features.sort_by(|a, b| {
-        b.share_new
-            .unwrap_or(-1.0)
-            .total_cmp(&a.share_new.unwrap_or(-1.0))
+        let key = |f: &FeatureDelta| {
+            (
+                f.model_share_new.unwrap_or(-1.0),
+                f.share_new.unwrap_or(-1.0),
+            )
+        };
+        let (ka, kb) = (key(a), key(b));
+        kb.0.total_cmp(&ka.0)
+            .then(kb.1.total_cmp(&ka.1))
             .then(a.name.cmp(&b.name))
     });
-    let findings = findings(old, new, &features, t);
+    let (old_info, new_info) = (info(old), info(new));
+    let reliance = models::reliance(&old_info, &new_info, t);
+    let mut findings = findings(old, new, &features, t);
+    if let (Some(a), Some(b)) = (&old.report, &new.report) {
+        findings.extend(models::findings(
+            a,
+            b,
+            &old_info,
+            &new_info,
+            reliance.as_ref(),
+            &features,
+            t,
+        ));
+        crate::finding::sort(&mut findings);
+    }
     Comparison {
         schema_version: COMPARISON_SCHEMA_VERSION,
         tool: Tool {
             name: "leakhound".into(),
             version: env!("CARGO_PKG_VERSION").into(),
         },
-        old: info(old),
-        new: info(new),
+        changed: models::changed(old, new),
+        metrics: models::metric_deltas(old, new, &old_info, &new_info),
+        reliance,
+        old: old_info,
+        new: new_info,
         features,
         findings,
         warnings,
     }
 }
 
-fn leak_keys(r: &Report) -> Vec<(Option<String>, FindingKind, Severity)> {
-    r.findings
-        .iter()
-        .filter(|f| f.severity >= Severity::High)
-        .map(|f| (f.feature.clone(), f.kind, f.severity))
-        .collect()
+/// What a leak finding (`high` or above) is matched on across versions: its feature and kind.
+/// Findings about the user's model are left to the reliance comparison when both versions
+/// audited a model (`None`); otherwise `model_relies_on_leak` is matched on its kind alone, as
+/// the feature it names is only the largest of the features it sums.
+fn diff_key(f: &Finding, both_models: bool) -> Option<(Option<String>, FindingKind)> {
+    if f.severity < Severity::High {
+        return None;
+    }
+    let about_model = f.kind == FindingKind::ModelReliesOnLeak
+        || f.evidence.get("importance_source").and_then(|v| v.as_str()) == Some("user_model");
+    match (about_model, both_models) {
+        (true, true) => None,
+        _ if f.kind == FindingKind::ModelReliesOnLeak => Some((None, f.kind)),
+        _ => Some((f.feature.clone(), f.kind)),
+    }
 }
 
 fn findings(old: &Side, new: &Side, features: &[FeatureDelta], t: &Thresholds) -> Vec<Finding> {
     let mut out = Vec::new();
     if let (Some(a), Some(b)) = (&old.report, &new.report) {
-        let (ka, kb) = (leak_keys(a), leak_keys(b));
-        for f in b.findings.iter().filter(|f| f.severity >= Severity::High) {
-            if !ka
+        let both_models = a.user_model.is_some() && b.user_model.is_some();
+        let keys = |r: &Report| -> Vec<(Option<String>, FindingKind)> {
+            r.findings
                 .iter()
-                .any(|(feat, kind, _)| feat == &f.feature && kind == &f.kind)
-            {
+                .filter_map(|f| diff_key(f, both_models))
+                .collect()
+        };
+        let (ka, kb) = (keys(a), keys(b));
+        for f in &b.findings {
+            let Some(key) = diff_key(f, both_models) else {
+                continue;
+            };
+            if !ka.contains(&key) {
                 let who = f.feature.clone().unwrap_or_else(|| "(dataset)".into());
                 out.push(Finding::new(
                     f.feature.as_deref(),
@@ -468,11 +584,11 @@ fn findings(old: &Side, new: &Side, features: &[FeatureDelta], t: &Thresholds) -
                 ));
             }
         }
-        for f in a.findings.iter().filter(|f| f.severity >= Severity::High) {
-            if !kb
-                .iter()
-                .any(|(feat, kind, _)| feat == &f.feature && kind == &f.kind)
-            {
+        for f in &a.findings {
+            let Some(key) = diff_key(f, both_models) else {
+                continue;
+            };
+            if !kb.contains(&key) {
                 let who = f.feature.clone().unwrap_or_else(|| "(dataset)".into());
                 out.push(Finding::new(
                     f.feature.as_deref(),

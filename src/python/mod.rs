@@ -17,7 +17,7 @@ use pyo3::exceptions::{PyFileNotFoundError, PyKeyboardInterrupt, PyOSError, PyVa
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
 
-use crate::compare::{self, Comparison, Side};
+use crate::compare::{self, Comparison, Side, Timeline};
 use crate::report::PlotKind;
 use crate::{Audit, Error, Report, Table, TaskChoice, Thresholds};
 
@@ -155,7 +155,26 @@ impl NativeComparison {
         self.comparison.to_markdown(None)
     }
 
-    /// Write `comparison.json`, `comparison.md` and (with `plot`) `comparison.png`.
+    /// `comparison.html`, with the picture embedded when `plot`.
+    #[pyo3(signature = (plot = true))]
+    fn html(&self, py: Python<'_>, plot: bool) -> PyResult<String> {
+        py.detach(|| {
+            let png = if plot {
+                Some(self.comparison.png()?)
+            } else {
+                None
+            };
+            Ok(self.comparison.to_html(png.as_deref()))
+        })
+        .map_err(to_py)
+    }
+
+    /// `comparison.png` bytes.
+    fn png(&self, py: Python<'_>) -> PyResult<Vec<u8>> {
+        py.detach(|| self.comparison.png()).map_err(to_py)
+    }
+
+    /// Write `comparison.json`, `comparison.md`, `comparison.html` and (with `plot`) `comparison.png`.
     #[pyo3(signature = (dir, plot = true))]
     fn save(&self, py: Python<'_>, dir: PathBuf, plot: bool) -> PyResult<Vec<PathBuf>> {
         py.detach(|| self.comparison.save(&dir, plot))
@@ -165,6 +184,60 @@ impl NativeComparison {
     /// The worst severity, or None.
     fn max_severity(&self) -> Option<&'static str> {
         self.comparison.max_severity().map(|s| s.as_str())
+    }
+}
+
+/// Model versions over time (see `leakhound.Timeline`).
+#[pyclass(frozen, name = "NativeTimeline", module = "leakhound._leakhound")]
+pub struct NativeTimeline {
+    timeline: Timeline,
+}
+
+#[pymethods]
+impl NativeTimeline {
+    /// `timeline.json`.
+    fn json(&self) -> String {
+        self.timeline.to_json()
+    }
+
+    /// The terminal table.
+    fn terminal(&self) -> String {
+        self.timeline.to_terminal()
+    }
+
+    /// `timeline.md`.
+    fn markdown(&self) -> String {
+        self.timeline.to_markdown(None)
+    }
+
+    /// `timeline.html`, with the picture embedded when `plot`.
+    #[pyo3(signature = (plot = true))]
+    fn html(&self, py: Python<'_>, plot: bool) -> PyResult<String> {
+        py.detach(|| {
+            let png = if plot {
+                Some(self.timeline.png()?)
+            } else {
+                None
+            };
+            Ok(self.timeline.to_html(png.as_deref()))
+        })
+        .map_err(to_py)
+    }
+
+    /// `timeline.png` bytes.
+    fn png(&self, py: Python<'_>) -> PyResult<Vec<u8>> {
+        py.detach(|| self.timeline.png()).map_err(to_py)
+    }
+
+    /// Write `timeline.json`, `timeline.md`, `timeline.html` and (with `plot`) `timeline.png`.
+    #[pyo3(signature = (dir, plot = true))]
+    fn save(&self, py: Python<'_>, dir: PathBuf, plot: bool) -> PyResult<Vec<PathBuf>> {
+        py.detach(|| self.timeline.save(&dir, plot)).map_err(to_py)
+    }
+
+    /// The worst severity of the newest step, or None.
+    fn max_severity(&self) -> Option<&'static str> {
+        self.timeline.max_severity().map(|s| s.as_str())
     }
 }
 
@@ -188,6 +261,29 @@ fn compare_reports(
     new: &Bound<'_, PyAny>,
     thresholds: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<NativeComparison> {
+    let t = compare_thresholds(thresholds)?;
+    let comparison = compare::compare(&side(old, "old")?, &side(new, "new")?, &t);
+    Ok(NativeComparison { comparison })
+}
+
+/// The timeline of reports (or paths), oldest first.
+#[pyfunction]
+#[pyo3(signature = (versions, thresholds = None))]
+fn compare_versions(
+    versions: Vec<Bound<'_, PyAny>>,
+    thresholds: Option<&Bound<'_, PyDict>>,
+) -> PyResult<NativeTimeline> {
+    let t = compare_thresholds(thresholds)?;
+    let sides = versions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| side(v, &format!("v{}", i + 1)))
+        .collect::<PyResult<Vec<_>>>()?;
+    let timeline = Timeline::new(&sides, &t).map_err(to_py)?;
+    Ok(NativeTimeline { timeline })
+}
+
+fn compare_thresholds(thresholds: Option<&Bound<'_, PyDict>>) -> PyResult<Thresholds> {
     let mut t = Thresholds::default();
     if let Some(d) = thresholds {
         for (k, v) in d.iter() {
@@ -199,8 +295,7 @@ fn compare_reports(
     }
     t.validate()
         .map_err(|(name, problem)| to_py(Error::Setting { name, problem }))?;
-    let comparison = compare::compare(&side(old, "old")?, &side(new, "new")?, &t);
-    Ok(NativeComparison { comparison })
+    Ok(t)
 }
 
 /// Run an audit. The Python wrapper documents and checks the arguments; this applies them.
@@ -345,8 +440,10 @@ fn _leakhound(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<NativeReport>()?;
     m.add_class::<NativeComparison>()?;
+    m.add_class::<NativeTimeline>()?;
     m.add_function(wrap_pyfunction!(audit, m)?)?;
     m.add_function(wrap_pyfunction!(compare_reports, m)?)?;
+    m.add_function(wrap_pyfunction!(compare_versions, m)?)?;
     m.add_function(wrap_pyfunction!(main, m)?)?;
     Ok(())
 }

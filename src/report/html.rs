@@ -10,7 +10,7 @@ use base64::Engine;
 use super::plot::Plot;
 use super::{Report, Severity};
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -35,10 +35,10 @@ fn severity_cell(s: Option<Severity>) -> String {
 
 /// Click a header to sort its table by that column (numbers numerically, `data-v` when a cell
 /// has one); click again to reverse.
-const SORT_JS: &str = "document.querySelectorAll('table.sortable th').forEach(function(th,i){th.addEventListener('click',function(){var tb=th.closest('table').tBodies[0],rows=Array.prototype.slice.call(tb.rows),asc=th.getAttribute('data-dir')!=='asc';th.setAttribute('data-dir',asc?'asc':'desc');function v(r){var c=r.cells[i],s=c.hasAttribute('data-v')?c.getAttribute('data-v'):c.textContent,n=parseFloat(s);return isNaN(n)?s.toLowerCase():n;}rows.sort(function(a,b){var x=v(a),y=v(b),c=typeof x===typeof y?(x<y?-1:x>y?1:0):(typeof x==='number'?-1:1);return asc?c:-c;});rows.forEach(function(r){tb.appendChild(r);});});});";
+pub(crate) const SORT_JS: &str = "document.querySelectorAll('table.sortable th').forEach(function(th,i){th.addEventListener('click',function(){var tb=th.closest('table').tBodies[0],rows=Array.prototype.slice.call(tb.rows),asc=th.getAttribute('data-dir')!=='asc';th.setAttribute('data-dir',asc?'asc':'desc');function v(r){var c=r.cells[i],s=c.hasAttribute('data-v')?c.getAttribute('data-v'):c.textContent,n=parseFloat(s);return isNaN(n)?s.toLowerCase():n;}rows.sort(function(a,b){var x=v(a),y=v(b),c=typeof x===typeof y?(x<y?-1:x>y?1:0):(typeof x==='number'?-1:1);return asc?c:-c;});rows.forEach(function(r){tb.appendChild(r);});});});";
 
 /// The findings table rows.
-fn finding_rows(o: &mut String, findings: &[&super::Finding]) {
+pub(crate) fn finding_rows(o: &mut String, findings: &[&super::Finding]) {
     let _ = write!(o, "<table class=\"sortable\"><thead><tr><th>severity</th><th>kind</th><th>feature</th><th>finding</th></tr></thead><tbody>");
     for f in findings {
         let who = if f.features.len() > 1 {
@@ -60,7 +60,7 @@ fn finding_rows(o: &mut String, findings: &[&super::Finding]) {
     let _ = write!(o, "</tbody></table>");
 }
 
-const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
+pub(crate) const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
 header{background:#1d2330;color:#fff;padding:24px 40px}header h1{margin:0 0 6px;font-size:26px}header p{margin:0;color:#c9d1de}
 main{padding:24px 40px;max-width:1400px}section{background:#fff;border-radius:10px;padding:18px 24px;margin-bottom:22px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 h2{margin-top:0;font-size:20px}table{border-collapse:collapse;width:100%;font-size:14px}th,td{padding:7px 10px;border-bottom:1px solid #e4e7ec;text-align:left;vertical-align:top}
