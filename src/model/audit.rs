@@ -434,8 +434,8 @@ pub fn apply(
         }
     }
     leaned.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let reliance: f64 = leaned.iter().map(|l| l.1).sum();
     let leak_reliance = LeakReliance::of(leaned.iter().map(|(n, s, _)| (n.as_str(), *s)));
+    let reliance = leak_reliance.share;
     if reliance >= t.model_reliance_share {
         let names: Vec<String> = leaned.iter().map(|l| l.0.clone()).collect();
         let critical = findings.iter().any(|fd| {
@@ -608,9 +608,9 @@ impl LeakReliance {
             })
             .collect();
         features.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.feature.cmp(&b.feature)));
-        let share = crate::finding::r4(features.iter().fold(0.0, |acc, f| acc + f.share));
+        let share = round6(features.iter().fold(0.0, |acc, f| acc + f.share));
         for f in &mut features {
-            f.share = crate::finding::r4(f.share);
+            f.share = round6(f.share);
         }
         LeakReliance { share, features }
     }

@@ -191,10 +191,20 @@ pub(crate) fn name_list(names: &[String], max: usize) -> String {
     }
 }
 
-/// One line saying what was audited and how it scored.
+/// One line saying what was audited and how it scored, and how much of its importance sits
+/// on flagged features.
 pub(crate) fn user_model_summary(u: &UserModelInfo) -> String {
+    let hash = u.sha256.as_ref().map_or(String::new(), |h| {
+        format!(", sha256 {}", &h[..h.len().min(12)])
+    });
+    let reliance = u.leak_reliance.as_ref().map_or(String::new(), |r| {
+        format!(
+            "; {} of its importance on features flagged as leaks",
+            crate::finding::pct(r.share)
+        )
+    });
     format!(
-        "{} ({}) on {}, {} rows: {}",
+        "{} ({}{hash}) on {}, {} rows: {}{reliance}",
         u.path,
         u.description,
         u.evaluated_on,
