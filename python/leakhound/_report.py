@@ -34,17 +34,35 @@ def _frame(rows: List[Dict[str, Any]], columns: Sequence[str]) -> Any:
     return pd.DataFrame(rows, columns=list(columns))
 
 
+COMPARISON_KINDS = (
+    "new_leak", "importance_jump", "metric_jump", "resolved", "still_relies_on_leak",
+    "reliance_rise",
+)
+
+
 def _raise_for(findings: List[Dict[str, Any]], fail_on: str, what: str) -> None:
-    if fail_on not in SEVERITIES:
+    if fail_on in SEVERITIES:
+        hits = [f for f in findings if _rank(f["severity"]) >= _rank(fail_on)]
+        gate = f"at or above '{fail_on}'"
+    elif what in ("comparison", "timeline"):
+        kinds = [k.strip() for k in fail_on.split(",")]
+        unknown = [k for k in kinds if k not in COMPARISON_KINDS]
+        if unknown:
+            raise ValueError(
+                f"fail_on: '{unknown[0]}' is not a severity ({', '.join(SEVERITIES)}) nor a "
+                f"comparison finding ({', '.join(COMPARISON_KINDS)})"
+            )
+        hits = [f for f in findings if f["kind"] in kinds]
+        gate = f"of kind {', '.join(kinds)}"
+    else:
         raise ValueError(f"fail_on: '{fail_on}' is not one of {', '.join(SEVERITIES)}")
-    hits = [f for f in findings if _rank(f["severity"]) >= _rank(fail_on)]
     if hits:
         lines = [
             f"  {f['severity'].upper()} {f['kind']} {f.get('feature') or '(dataset)'}: {f['message']}"
             for f in hits
         ]
         raise LeakageError(
-            f"{len(hits)} {what} finding(s) at or above '{fail_on}':\n" + "\n".join(lines), hits
+            f"{len(hits)} {what} finding(s) {gate}:\n" + "\n".join(lines), hits
         )
 
 
@@ -81,7 +99,9 @@ class _Contract:
         )
 
     def raise_for(self, fail_on: str = "high") -> None:
-        """Raise :class:`LeakageError` listing the findings at or above ``fail_on``."""
+        """Raise :class:`LeakageError` listing the findings at or above ``fail_on``; for a
+        comparison or a timeline ``fail_on`` may also name finding kinds, comma-separated
+        (``"reliance_rise,new_leak"``), as ``leakhound compare --fail-on`` does."""
         _raise_for(self.to_dict()["findings"], fail_on, self._what)
 
 

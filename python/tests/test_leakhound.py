@@ -271,6 +271,15 @@ def test_model_versions_compare_and_make_a_timeline(tmp_path):
     assert [f["kind"] for f in c.to_dict()["findings"]] in (["still_relies_on_leak"], ["reliance_rise"])
     assert "model_share_new" in list(c.features.columns)
     assert c.to_html().startswith("<!DOCTYPE html>")
+    rise = leakhound.compare(
+        leakhound.audit(cards, "card", model=REPO / "models" / "sklearn_pipeline_mlp_leaky_binary.onnx"),
+        reports[0],
+    )
+    with pytest.raises(leakhound.LeakageError, match="reliance_rise"):
+        rise.raise_for("reliance_rise,new_leak")
+    rise.raise_for("new_leak")
+    with pytest.raises(ValueError, match="comparison finding"):
+        rise.raise_for("leaky")
     t = leakhound.compare(reports)
     assert isinstance(t, leakhound.Timeline)
     v = t.versions
