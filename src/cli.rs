@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use leakhound::report::PlotKind;
-use leakhound::{Severity, SurrogateKind, TaskChoice};
+use leakhound::{OptionKind, OptionSpec, Severity, SurrogateKind, TaskChoice};
 
 /// A parser accepting `names` (listed in `--help`) and turning the value into a `T`: the
 /// library's enums stay free of clap.
@@ -141,8 +141,8 @@ pub struct OutputArgs {
     /// Write no PNG plots.
     #[arg(long)]
     pub no_plots: bool,
-    /// Worker threads (default: all cores).
-    #[arg(long, value_name = "N")]
+    /// The `threads` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("threads"), value_name = "N")]
     pub threads: Option<usize>,
     /// No progress output on stderr.
     #[arg(long, short)]
@@ -150,9 +150,38 @@ pub struct OutputArgs {
     /// Print the seconds each stage took (reading included) after the summary.
     #[arg(long)]
     pub timings: bool,
-    /// Seed for every random step (folds, sampling, permutations, models).
-    #[arg(long, default_value_t = 42)]
+    /// The `seed` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("seed"), default_value = default_for("seed"))]
     pub seed: u64,
+}
+
+/// The command line's help for an audit option: its definition, then what is particular to
+/// the command line.
+fn help_for(name: &str) -> String {
+    let spec = OptionSpec::of(name);
+    let range;
+    let extra = match (name, spec.kind) {
+        (_, OptionKind::Count { min, max }) if max <= 1000 => {
+            range = format!("From {min} to {max}.");
+            range.as_str()
+        }
+        ("peel", _) => "Given: skip it.",
+        ("thresholds", _) => "KEY=VALUE, repeatable, e.g. --threshold near_perfect_power=0.97; `leakhound.toml` takes them under [thresholds].",
+        ("model_features", _) => "Comma-separated.",
+        ("test", _) => "Conflicts with --split-col.",
+        (_, OptionKind::Columns) => "Repeatable.",
+        _ => "",
+    };
+    if extra.is_empty() {
+        spec.doc.to_string()
+    } else {
+        format!("{} {extra}", spec.doc)
+    }
+}
+
+/// An audit option's default, from its definition.
+fn default_for(name: &str) -> &'static str {
+    OptionSpec::of(name).default.unwrap_or_default()
 }
 
 /// `--fail-on` value.
@@ -224,77 +253,71 @@ fn parse_compare_fail_on(s: &str) -> Result<CompareFailOn, String> {
 pub struct AuditArgs {
     /// Data file: .csv, .tsv, .txt, .csv.gz, .tsv.gz or .parquet.
     pub input: PathBuf,
-    /// Column to predict.
-    #[arg(long, short)]
+    /// The `target` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("target"), short)]
     pub target: String,
-    /// binary, multiclass, regression, or auto (numeric with many values is regression).
-    #[arg(long, value_parser = tasks(), default_value = "auto")]
+    /// The `task` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("task"), value_parser = tasks(), default_value = default_for("task"))]
     pub task: TaskChoice,
-    /// Timestamp column (not used as a feature).
-    #[arg(long, value_name = "COL")]
+    /// The `time_col` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("time_col"), value_name = "COL")]
     pub time_col: Option<String>,
-    /// Entity column such as patient or customer (not used as a feature).
-    #[arg(long, value_name = "COL")]
+    /// The `group_col` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("group_col"), value_name = "COL")]
     pub group_col: Option<String>,
-    /// Identifier column (repeatable); checked for identifier leaks, not modelled.
-    #[arg(long, value_name = "COL")]
+    /// The `id_col` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("id_col"), value_name = "COL")]
     pub id_col: Vec<String>,
-    /// Column to leave out entirely (repeatable).
-    #[arg(long, value_name = "COL")]
+    /// The `ignore` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("ignore"), value_name = "COL")]
     pub ignore: Vec<String>,
-    /// Feature known to be legitimate (repeatable): no findings are reported on it.
-    #[arg(long, value_name = "COL")]
+    /// The `allow` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("allow"), value_name = "COL")]
     pub allow: Vec<String>,
     /// Field delimiter (sniffed by default): a character, or "tab".
     #[arg(long, value_parser = parse_delimiter)]
     pub delimiter: Option<u8>,
-    /// Audit a reproducible sample of at most N rows (stratified by class).
-    #[arg(long, value_name = "N")]
+    /// The `max_rows` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("max_rows"), value_name = "N")]
     pub max_rows: Option<usize>,
-    /// Surrogate model. forest is smartcore's random forest: slow (~20 s per fit on 100k rows).
-    #[arg(long, value_parser = surrogates(), default_value = "gbm")]
+    /// The `surrogate` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("surrogate"), value_parser = surrogates(), default_value = default_for("surrogate"))]
     pub surrogate: SurrogateKind,
-    /// Cross-validation folds (2 to 20).
-    #[arg(long, default_value_t = 5)]
+    /// The `folds` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("folds"), default_value = default_for("folds"))]
     pub folds: usize,
-    /// Permutation repeats (1 to 100).
-    #[arg(long, default_value_t = 5)]
+    /// The `repeats` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("repeats"), default_value = default_for("repeats"))]
     pub repeats: usize,
-    /// Override a detection threshold, e.g. --threshold near_perfect_power=0.97 (repeatable).
-    #[arg(long, value_name = "KEY=VALUE")]
+    /// The `thresholds` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("thresholds"), value_name = "KEY=VALUE")]
     pub threshold: Vec<String>,
     /// Config file (default: ./leakhound.toml when present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// A separate test file: run the train/test checks (duplicates, group/id overlap, temporal
-    /// order, adversarial validation, schema) against it. Without --test or --split-col,
-    /// leakhound makes its own seeded 80/20 split for the checks that apply.
-    #[arg(long, value_name = "FILE", conflicts_with = "split_col")]
+    /// The `test` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("test"), value_name = "FILE", conflicts_with = "split_col")]
     pub test: Option<PathBuf>,
-    /// A column marking each row as train or test (values like train/test, 0/1).
-    #[arg(long, value_name = "COL")]
+    /// The `split_col` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("split_col"), value_name = "COL")]
     pub split_col: Option<String>,
-    /// Near-duplicate tolerance, as a fraction of each numeric column's standard deviation.
-    #[arg(long, default_value_t = 0.001, value_name = "F")]
+    /// The `dup_tolerance` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("dup_tolerance"), default_value = default_for("dup_tolerance"), value_name = "F")]
     pub dup_tolerance: f64,
-    /// Skip iterative peeling (refits without flagged features).
-    #[arg(long)]
+    /// The `peel` option, negated ([`OptionSpec`]).
+    #[arg(long, help = help_for("peel"))]
     pub no_peel: bool,
     /// Stop with advice (use --max-rows) rather than run out of memory when the loaded table
     /// would need more than this many GB. Default: three quarters of the machine's memory.
     #[arg(long, value_name = "GB")]
     pub memory_limit: Option<f64>,
-    /// Also audit your own trained model: .onnx (skl2onnx pipelines fed the raw columns,
-    /// onnxmltools, torch.onnx.export), .json (CatBoost format="json", or XGBoost), .ubj
-    /// (XGBoost), .txt (LightGBM). It is scored and its permutation importance computed on the
-    /// --test data (or on this file without --test).
-    /// Pickle/joblib files are refused: they can run code when loaded.
-    #[arg(long, value_name = "FILE")]
+    /// The `model` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("model"), value_name = "FILE")]
     pub model_file: Option<PathBuf>,
-    /// The model's input columns in order, for a model that stores no feature names (a single
-    /// wide ONNX input, PyTorch); without it such a model takes the feature columns in file order.
+    /// The `model_features` option ([`OptionSpec`]).
     #[arg(
         long,
+        help = help_for("model_features"),
         value_name = "COLS",
         value_delimiter = ',',
         requires = "model_file"

@@ -94,6 +94,7 @@ pub mod synth;
 mod table;
 
 pub use audit::{Audit, Progress};
+pub use checks::thresholds::ThresholdSpec;
 pub use checks::Thresholds;
 pub use data::{ColumnType, ReadOptions, ReadProgress, Task, TaskChoice};
 pub use error::{Error, Result};
@@ -101,7 +102,7 @@ pub use finding::{Finding, FindingKind, Severity};
 pub use importance::EngineSettings;
 pub use model::{ModelFormat, Output as ModelOutput, UserModel};
 pub use report::Report;
-pub use settings::Settings;
+pub use settings::{OptionKind, OptionSpec, Settings, OPTIONS};
 pub use split::SplitSettings;
 pub use surrogate::SurrogateKind;
 #[cfg(feature = "linfa")]

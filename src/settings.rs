@@ -9,10 +9,267 @@ use crate::importance::EngineSettings;
 use crate::split::SplitSettings;
 use crate::surrogate::SurrogateKind;
 
-/// Fewest and most cross-validation folds.
-pub const FOLDS: std::ops::RangeInclusive<usize> = 2..=20;
-/// Fewest and most permutation repeats.
-pub const REPEATS: std::ops::RangeInclusive<usize> = 1..=100;
+/// What an option takes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OptionKind {
+    /// A column of the data.
+    Column,
+    /// Columns of the data (repeatable on the command line, a list in Python).
+    Columns,
+    /// A whole number in a range.
+    Count {
+        /// Smallest valid value.
+        min: u64,
+        /// Largest valid value.
+        max: u64,
+    },
+    /// A number in a range.
+    Number {
+        /// Smallest valid value.
+        min: f64,
+        /// Largest valid value.
+        max: f64,
+    },
+    /// On or off.
+    Flag,
+    /// One of these names.
+    Choice(&'static [&'static str]),
+    /// A file (a test table, a model), or in Python the object itself.
+    File,
+    /// Detection thresholds by name ([`Thresholds::SPECS`]).
+    Thresholds,
+}
+
+/// One audit option, defined once: its library name, how each front end spells it, what it
+/// takes, its default and what it does. Validation reads the ranges here; a test checks the
+/// command line's flags and defaults, the Python signature, its stubs and the README against
+/// this list.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OptionSpec {
+    /// The library's name: [`Audit`](crate::Audit)'s method and the error's setting name.
+    pub name: &'static str,
+    /// The command line's flag, without dashes (`None`: not on the command line).
+    pub cli: Option<&'static str>,
+    /// The keyword of Python's `leakhound.audit` (`None`: not in Python).
+    pub python: Option<&'static str>,
+    /// What it takes.
+    pub kind: OptionKind,
+    /// Its default, as the command line shows it (`None`: no default, or "unset").
+    pub default: Option<&'static str>,
+    /// What it does.
+    pub doc: &'static str,
+}
+
+/// Every audit option. Output options of the command line (`--out`, `--json`, `--png`,
+/// `--fail-on`, `--quiet`, `--timings`) and Python's table and model arguments are the front
+/// ends' own and are not listed.
+pub const OPTIONS: &[OptionSpec] = &[
+    OptionSpec {
+        name: "target",
+        cli: Some("target"),
+        python: Some("target"),
+        kind: OptionKind::Column,
+        default: None,
+        doc: "Column to predict.",
+    },
+    OptionSpec {
+        name: "task",
+        cli: Some("task"),
+        python: Some("task"),
+        kind: OptionKind::Choice(&["auto", "binary", "multiclass", "regression"]),
+        default: Some("auto"),
+        doc: "binary, multiclass, regression, or auto (a numeric target with many values is regression).",
+    },
+    OptionSpec {
+        name: "time_col",
+        cli: Some("time-col"),
+        python: Some("time_col"),
+        kind: OptionKind::Column,
+        default: None,
+        doc: "Timestamp column (not used as a feature).",
+    },
+    OptionSpec {
+        name: "group_col",
+        cli: Some("group-col"),
+        python: Some("group_col"),
+        kind: OptionKind::Column,
+        default: None,
+        doc: "Entity column such as patient or customer (not used as a feature).",
+    },
+    OptionSpec {
+        name: "id_col",
+        cli: Some("id-col"),
+        python: Some("id_cols"),
+        kind: OptionKind::Columns,
+        default: None,
+        doc: "Identifier column; checked for identifier leaks, not modelled.",
+    },
+    OptionSpec {
+        name: "ignore",
+        cli: Some("ignore"),
+        python: Some("ignore"),
+        kind: OptionKind::Columns,
+        default: None,
+        doc: "Column to leave out entirely.",
+    },
+    OptionSpec {
+        name: "allow",
+        cli: Some("allow"),
+        python: Some("allow"),
+        kind: OptionKind::Columns,
+        default: None,
+        doc: "Feature known to be legitimate: no findings on it, never peeled.",
+    },
+    OptionSpec {
+        name: "max_rows",
+        cli: Some("max-rows"),
+        python: Some("max_rows"),
+        kind: OptionKind::Count { min: 1, max: u64::MAX },
+        default: None,
+        doc: "Audit a reproducible sample of at most this many rows (stratified by the target).",
+    },
+    OptionSpec {
+        name: "surrogate",
+        cli: Some("surrogate"),
+        python: Some("surrogate"),
+        kind: OptionKind::Choice(&["gbm", "tree", "forest"]),
+        default: Some("gbm"),
+        doc: "Surrogate model: gbm (histogram gradient boosting), tree (one decision tree) or forest (a random forest, slow).",
+    },
+    OptionSpec {
+        name: "folds",
+        cli: Some("folds"),
+        python: Some("folds"),
+        kind: OptionKind::Count { min: 2, max: 20 },
+        default: Some("5"),
+        doc: "Cross-validation folds.",
+    },
+    OptionSpec {
+        name: "repeats",
+        cli: Some("repeats"),
+        python: Some("repeats"),
+        kind: OptionKind::Count { min: 1, max: 100 },
+        default: Some("5"),
+        doc: "Permutation importance repeats.",
+    },
+    OptionSpec {
+        name: "seed",
+        cli: Some("seed"),
+        python: Some("seed"),
+        kind: OptionKind::Count { min: 0, max: u64::MAX },
+        default: Some("42"),
+        doc: "Seed of every random step (folds, sampling, permutations, models): same data and seed, same report.",
+    },
+    OptionSpec {
+        name: "peel",
+        cli: Some("no-peel"),
+        python: Some("peel"),
+        kind: OptionKind::Flag,
+        default: Some("true"),
+        doc: "Refit without the flagged features to find leaks hidden behind them (iterative peeling).",
+    },
+    OptionSpec {
+        name: "dup_tolerance",
+        cli: Some("dup-tolerance"),
+        python: Some("dup_tolerance"),
+        kind: OptionKind::Number { min: 0.0, max: f64::MAX },
+        default: Some("0.001"),
+        doc: "Near-duplicate tolerance, in standard deviations of each numeric column.",
+    },
+    OptionSpec {
+        name: "threads",
+        cli: Some("threads"),
+        python: Some("threads"),
+        kind: OptionKind::Count { min: 1, max: 4096 },
+        default: None,
+        doc: "Worker threads (default: all cores).",
+    },
+    OptionSpec {
+        name: "test",
+        cli: Some("test"),
+        python: Some("test"),
+        kind: OptionKind::File,
+        default: None,
+        doc: "Test data: the train/test checks (duplicates, group and id overlap, temporal order, adversarial validation, schema) run against it. Without test data or a split column, leakhound makes its own seeded 80/20 split for the checks that apply.",
+    },
+    OptionSpec {
+        name: "split_col",
+        cli: Some("split-col"),
+        python: Some("split_col"),
+        kind: OptionKind::Column,
+        default: None,
+        doc: "Column marking train/test rows (train/test, 0/1, true/false); enables the split-aware checks.",
+    },
+    OptionSpec {
+        name: "model",
+        cli: Some("model-file"),
+        python: Some("model"),
+        kind: OptionKind::File,
+        default: None,
+        doc: "Your trained model, exported, audited beside the data: ONNX (skl2onnx pipelines fed the raw columns, onnxmltools, torch.onnx.export), CatBoost or XGBoost JSON, XGBoost UBJSON, LightGBM text. It is scored and its permutation importance computed on the test data (or the audited data without any). Pickle and joblib files are refused: they can run code when loaded.",
+    },
+    OptionSpec {
+        name: "model_features",
+        cli: Some("model-features"),
+        python: Some("model_features"),
+        kind: OptionKind::Columns,
+        default: None,
+        doc: "The model's input columns in order, for a model that stores no feature names (a single wide ONNX input, PyTorch); without them such a model takes the feature columns in file order.",
+    },
+    OptionSpec {
+        name: "thresholds",
+        cli: Some("threshold"),
+        python: Some("thresholds"),
+        kind: OptionKind::Thresholds,
+        default: None,
+        doc: "Override a detection threshold by name.",
+    },
+];
+
+impl OptionSpec {
+    /// The option `name`.
+    ///
+    /// # Panics
+    /// When no option has that name: the names are the program's own.
+    pub fn of(name: &str) -> &'static OptionSpec {
+        OPTIONS
+            .iter()
+            .find(|o| o.name == name)
+            .unwrap_or_else(|| panic!("no option '{name}'"))
+    }
+
+    /// The documentation of option `name` (the command line's help).
+    pub fn doc(name: &str) -> &'static str {
+        OptionSpec::of(name).doc
+    }
+
+    /// `Ok` when `value` is in the option's range, else an [`Error::Setting`] naming it.
+    pub fn check(&self, value: f64) -> Result<()> {
+        let ok = match self.kind {
+            OptionKind::Count { min, max } => {
+                value.fract() == 0.0 && value >= min as f64 && value <= max as f64
+            }
+            OptionKind::Number { min, max } => value.is_finite() && value >= min && value <= max,
+            _ => true,
+        };
+        if ok {
+            return Ok(());
+        }
+        let problem = match self.kind {
+            OptionKind::Count { min, max } if max == u64::MAX => {
+                format!("must be at least {min}, got {value}")
+            }
+            OptionKind::Count { min, max } => {
+                format!("must be between {min} and {max}, got {value}")
+            }
+            _ => format!("must be a non-negative number, got {value}"),
+        };
+        Err(Error::Setting {
+            name: self.name.into(),
+            problem,
+        })
+    }
+}
 
 /// Everything that shapes an audit besides the data and the roles of its columns. Recorded in
 /// `report.json` under `settings` (with `engine.folds` as used: at most the number of rows).
@@ -74,18 +331,8 @@ impl Settings {
             })
         };
         let e = &self.engine;
-        if !FOLDS.contains(&e.folds) {
-            return bad(
-                "folds",
-                format!("must be between 2 and 20, got {}", e.folds),
-            );
-        }
-        if !REPEATS.contains(&e.repeats) {
-            return bad(
-                "repeats",
-                format!("must be between 1 and 100, got {}", e.repeats),
-            );
-        }
+        OptionSpec::of("folds").check(e.folds as f64)?;
+        OptionSpec::of("repeats").check(e.repeats as f64)?;
         for (name, v) in [
             ("permutation_rows", e.permutation_rows),
             ("drop_column_rows", e.drop_column_rows),
@@ -101,18 +348,53 @@ impl Settings {
                 format!("must be in (0, 1], got {}", e.cluster_threshold),
             );
         }
-        let tol = self.split.dup_tolerance;
-        if !(tol.is_finite() && tol >= 0.0) {
-            return bad(
-                "dup_tolerance",
-                format!("must be a non-negative number, got {tol}"),
-            );
+        OptionSpec::of("dup_tolerance").check(self.split.dup_tolerance)?;
+        if let Some(n) = self.max_rows {
+            OptionSpec::of("max_rows").check(n as f64)?;
         }
-        if self.max_rows == Some(0) {
-            return bad("max_rows", "must be at least 1".into());
-        }
-        self.thresholds
+        self.thresholds.validate()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The defaults the front ends show are the library's.
+    #[test]
+    fn option_defaults_are_the_settings_defaults() {
+        let s = Settings::default();
+        let d = |n: &str| OptionSpec::of(n).default.unwrap().to_string();
+        assert_eq!(d("folds"), s.engine.folds.to_string());
+        assert_eq!(d("repeats"), s.engine.repeats.to_string());
+        assert_eq!(d("seed"), s.seed.to_string());
+        assert_eq!(d("peel"), s.peel.to_string());
+        assert_eq!(d("surrogate"), s.surrogate.as_str());
+        assert_eq!(d("dup_tolerance"), s.split.dup_tolerance.to_string());
+        assert_eq!(d("task"), crate::TaskChoice::default().as_str());
+        let names: Vec<&str> = OPTIONS.iter().map(|o| o.name).collect();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "an option is defined twice");
+    }
+
+    #[test]
+    fn ranges_come_from_the_definitions() {
+        let mut s = Settings::default();
+        s.engine.folds = 21;
+        assert!(s
             .validate()
-            .map_err(|(name, problem)| Error::Setting { name, problem })
+            .unwrap_err()
+            .to_string()
+            .contains("between 2 and 20"));
+        s.engine.folds = 5;
+        s.max_rows = Some(0);
+        assert!(matches!(s.validate(), Err(Error::Setting { ref name, .. }) if name == "max_rows"));
+        s.max_rows = None;
+        s.split.dup_tolerance = f64::NAN;
+        assert!(
+            matches!(s.validate(), Err(Error::Setting { ref name, .. }) if name == "dup_tolerance")
+        );
     }
 }

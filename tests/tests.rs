@@ -14,6 +14,7 @@ mod properties;
 mod realdata;
 mod reports;
 mod robustness;
+mod settings;
 mod signatures;
 mod split;
 mod surrogates;

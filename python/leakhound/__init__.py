@@ -90,6 +90,8 @@ def audit(
     folds: Optional[int] = None,
     repeats: Optional[int] = None,
     peel: bool = True,
+    surrogate: Optional[str] = None,
+    dup_tolerance: Optional[float] = None,
     **thresholds: float,
 ) -> Report:
     """Audit ``data`` for leakage into ``target`` and return the :class:`Report`.
@@ -108,7 +110,10 @@ def audit(
 
     ``task``: auto, binary, multiclass or regression. ``time_col``, ``group_col``, ``id_cols``,
     ``ignore``, ``allow``, ``split_col``: the roles of columns, as on the command line.
-    ``thresholds``: detection thresholds by name (``near_perfect_power=0.97``).
+    ``seed``, ``max_rows``, ``threads``, ``folds``, ``repeats``, ``peel``, ``surrogate`` (gbm,
+    tree or forest) and ``dup_tolerance``: as the command line's options of the same names
+    (the README's table of options). ``thresholds``: detection thresholds by name
+    (``near_perfect_power=0.97``).
 
     Bad input raises ``ValueError`` (a missing file ``FileNotFoundError``) with the command
     line's one-line message.
@@ -160,6 +165,8 @@ def audit(
         folds=folds,
         repeats=repeats,
         peel=peel,
+        surrogate=surrogate,
+        dup_tolerance=dup_tolerance,
         thresholds=dict(thresholds) if thresholds else None,
         name=name if kind != "path" else None,
         test_name=None if test is None or test_kind == "path" else f"{test_kind} DataFrame",

@@ -53,6 +53,8 @@ def audit(
     folds: Optional[int] = None,
     repeats: Optional[int] = None,
     peel: bool = True,
+    surrogate: Optional[str] = None,
+    dup_tolerance: Optional[float] = None,
     thresholds: Optional[Dict[str, float]] = None,
     name: Optional[str] = None,
     test_name: Optional[str] = None,

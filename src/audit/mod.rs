@@ -238,12 +238,7 @@ impl Audit {
     pub fn check(&self) -> Result<Settings> {
         let mut s = self.settings.clone();
         for (name, value) in &self.threshold_overrides {
-            s.thresholds
-                .set(name, &value.to_string())
-                .map_err(|problem| Error::Setting {
-                    name: name.clone(),
-                    problem,
-                })?;
+            s.thresholds.set_value(name, *value)?;
         }
         if self.test.is_some() && self.split_col.is_some() {
             return Err(Error::Setting {

@@ -4,154 +4,223 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Detection thresholds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Thresholds {
+use crate::error::{Error, Result};
+
+/// One threshold's definition: what validation, `--threshold`, `leakhound.toml`, Python's
+/// `thresholds=` and the README's table are checked against.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ThresholdSpec {
+    /// Its name (a field of [`Thresholds`]).
+    pub name: &'static str,
+    /// Whether it takes whole numbers (a count of rows or rounds).
+    pub whole: bool,
+    /// Its default.
+    pub default: f64,
+    /// Smallest valid value.
+    pub min: f64,
+    /// Largest valid value.
+    pub max: f64,
+    /// What it means and why its default, as documented on the field.
+    pub doc: &'static str,
+}
+
+/// The type of a threshold: a number or a count.
+trait Value: Copy {
+    const WHOLE: bool;
+    fn to_f64(self) -> f64;
+    fn from_f64(x: f64) -> Self;
+}
+
+impl Value for f64 {
+    const WHOLE: bool = false;
+    fn to_f64(self) -> f64 {
+        self
+    }
+    fn from_f64(x: f64) -> Self {
+        x
+    }
+}
+
+impl Value for usize {
+    const WHOLE: bool = true;
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    fn from_f64(x: f64) -> Self {
+        x as usize
+    }
+}
+
+/// Declares every threshold once: `name: type = default, min..=max;` with its doc comment. The
+/// struct, its default, [`Thresholds::SPECS`], setting by name and validation all come from
+/// this list.
+macro_rules! thresholds {
+    ($( $(#[doc = $doc:literal])* $name:ident : $ty:ident = $default:literal, $lo:literal ..= $hi:literal; )*) => {
+        /// Detection thresholds.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct Thresholds {
+            $( $(#[doc = $doc])* pub $name: $ty, )*
+        }
+
+        impl Default for Thresholds {
+            fn default() -> Self {
+                Thresholds { $( $name: $default, )* }
+            }
+        }
+
+        impl Thresholds {
+            /// Every threshold's definition, in declaration order.
+            pub const SPECS: &'static [ThresholdSpec] = &[ $(
+                ThresholdSpec {
+                    name: stringify!($name),
+                    whole: <$ty as Value>::WHOLE,
+                    default: $default as f64,
+                    min: $lo as f64,
+                    max: $hi as f64,
+                    doc: concat!($($doc, "\n"),*),
+                },
+            )* ];
+
+            /// A threshold's value by name.
+            pub fn get(&self, name: &str) -> Option<f64> {
+                match name {
+                    $( stringify!($name) => Some(Value::to_f64(self.$name)), )*
+                    _ => None,
+                }
+            }
+
+            fn assign(&mut self, name: &str, value: f64) {
+                match name {
+                    $( stringify!($name) => self.$name = <$ty as Value>::from_f64(value), )*
+                    _ => {}
+                }
+            }
+        }
+    };
+}
+
+thresholds! {
     /// Single-feature power at which a feature is "near-perfect" (binary: AUC >= 0.99).
     /// Legitimate features rarely predict a real outcome this well alone.
-    pub near_perfect_power: f64,
+    near_perfect_power: f64 = 0.98, 0.0..=1.0;
     /// Power at which a feature is a "strong predictor, review" (low; medium halfway to
     /// near-perfect).
-    pub strong_power: f64,
+    strong_power: f64 = 0.9, 0.0..=1.0;
     /// Share of permutation importance above which one feature (or cluster) dominates.
-    pub dominant_share: f64,
+    dominant_share: f64 = 0.5, 0.0..=1.0;
     /// Fraction of the model's skill lost without the feature for it to be dominant.
-    pub dominant_collapse: f64,
+    dominant_collapse: f64 = 0.5, 0.0..=1.0;
     /// Share of the importance at which a dominant feature that is also a strong predictor
     /// alone (`strong_power`) *determines* the target: the model needs nothing else. Legitimate
     /// dominant features carry 57-77% of the importance in real tables and predict far less
     /// alone; a post-outcome field or a label code carries 88% to all of it.
-    pub determining_share: f64,
+    determining_share: f64 = 0.85, 0.0..=1.0;
     /// Smallest share of rows a pure segment must cover.
-    pub segment_min_support: f64,
+    segment_min_support: f64 = 0.05, 0.0..=1.0;
     /// Smallest number of rows a pure segment must cover.
-    pub segment_min_rows: usize,
+    segment_min_rows: usize = 30, 1..=1_000_000_000;
     /// Majority-class share inside a segment for it to be pure.
-    pub segment_purity: f64,
+    segment_purity: f64 = 0.99, 0.0..=1.0;
     /// Majority-class share for a segment defined by one exact value (or all but one value):
     /// looser than `segment_purity` because post-outcome fields lag for a few rows.
-    pub segment_point_purity: f64,
+    segment_point_purity: f64 = 0.97, 0.0..=1.0;
     /// Agreement (Matthews correlation) between "the feature has this one value" and "the target
     /// is this class" at which the value is the class spelled another way: pure inside *and*
     /// the class (almost) absent outside, as a severity code's "killed" or a one-class dummy.
     /// A legitimate value is pure on one side at most (an island where one species lives).
-    pub segment_indicator_mcc: f64,
+    segment_indicator_mcc: f64 = 0.9, 0.0..=1.0;
     /// Regression: share of the trivial rule's errors a sentinel segment must remove when it
     /// marks a threshold of the target (high halfway between this and 1).
-    pub segment_error_reduction: f64,
+    segment_error_reduction: f64 = 0.9, 0.0..=1.0;
     /// Missing-indicator power for a missingness leak (high at 0.5, medium at this).
-    pub missingness_power: f64,
+    missingness_power: f64 = 0.3, 0.0..=1.0;
     /// Power at which an identifier-like column is flagged (high at 0.5).
-    pub identifier_power: f64,
+    identifier_power: f64 = 0.3, 0.0..=1.0;
     /// Share of rows in (almost) single-class categories for a target proxy.
-    pub proxy_pure_share: f64,
+    proxy_pure_share: f64 = 0.9, 0.0..=1.0;
     /// Out-of-fold score (AUC, macro-AUC or R²) that real data rarely allows.
-    pub suspicious_score: f64,
+    suspicious_score: f64 = 0.99, 0.0..=1.0;
     /// Rounds of iterative peeling at most.
-    pub max_peel_rounds: usize,
+    max_peel_rounds: usize = 3, 1..=10;
     /// Majority share within a category for a target proxy (a copy with a few flips still maps).
-    pub proxy_level_purity: f64,
+    proxy_level_purity: f64 = 0.9, 0.0..=1.0;
     /// Share of a peeled model's importance that makes a column part of a multi-feature leak...
-    pub synergy_share: f64,
+    synergy_share: f64 = 0.1, 0.0..=1.0;
     /// ... when its own single-feature power stays below this.
-    pub synergy_max_power: f64,
+    synergy_max_power: f64 = 0.5, 0.0..=1.0;
     /// Random K-fold beating group K-fold by this much (headline metric) shows group overlap.
-    pub group_gap: f64,
+    group_gap: f64 = 0.02, 0.0..=1.0;
     /// Random K-fold beating time-ordered validation by this much is reported.
-    pub time_gap: f64,
+    time_gap: f64 = 0.1, 0.0..=1.0;
     /// A feature is derived from the target when its values at t-3..t+2 explain this much...
-    pub temporal_derived_r2: f64,
+    temporal_derived_r2: f64 = 0.8, 0.0..=1.0;
     /// ... and uses the future when t+1, t+2 explain this share of what the present and past
     /// leave unexplained (medium at half).
-    pub temporal_future_share: f64,
+    temporal_future_share: f64 = 0.5, 0.0..=1.0;
     /// Share of the user's model's importance on features flagged `high` or above by a leak
     /// signature at which the model is said to rely on a likely leak (`model_relies_on_leak`).
-    pub model_reliance_share: f64,
+    model_reliance_share: f64 = 0.25, 0.0..=1.0;
 }
 
-impl Default for Thresholds {
-    fn default() -> Self {
-        Thresholds {
-            near_perfect_power: 0.98,
-            strong_power: 0.9,
-            dominant_share: 0.5,
-            dominant_collapse: 0.5,
-            determining_share: 0.85,
-            segment_min_support: 0.05,
-            segment_min_rows: 30,
-            segment_purity: 0.99,
-            segment_point_purity: 0.97,
-            segment_indicator_mcc: 0.9,
-            segment_error_reduction: 0.9,
-            missingness_power: 0.3,
-            identifier_power: 0.3,
-            proxy_pure_share: 0.9,
-            suspicious_score: 0.99,
-            max_peel_rounds: 3,
-            proxy_level_purity: 0.9,
-            synergy_share: 0.1,
-            synergy_max_power: 0.5,
-            group_gap: 0.02,
-            time_gap: 0.1,
-            temporal_derived_r2: 0.8,
-            temporal_future_share: 0.5,
-            model_reliance_share: 0.25,
-        }
+impl ThresholdSpec {
+    /// The definition of the threshold `name`.
+    pub fn of(name: &str) -> Option<&'static ThresholdSpec> {
+        Thresholds::SPECS.iter().find(|s| s.name == name)
     }
-}
 
-impl Thresholds {
-    /// Set one threshold by name from a string value.
-    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
-        let mut v = serde_json::to_value(&*self).map_err(|e| e.to_string())?;
-        let obj = v.as_object_mut().ok_or("thresholds are not an object")?;
-        if !obj.contains_key(key) {
-            let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
-            return Err(format!(
-                "unknown threshold '{key}' (known: {})",
-                keys.join(", ")
-            ));
-        }
-        let slot = obj.get_mut(key).ok_or("unknown threshold")?;
-        let parsed: f64 = value
-            .parse()
-            .map_err(|_| format!("threshold '{key}' needs a number, got '{value}'"))?;
-        *slot = if slot.is_u64() {
-            if parsed < 0.0 || parsed.fract() != 0.0 {
-                return Err(format!(
-                    "threshold '{key}' needs a whole number, got '{value}'"
-                ));
-            }
-            serde_json::json!(parsed as u64)
+    /// Whether `x` is a valid value; the problem otherwise.
+    fn check(&self, x: f64) -> std::result::Result<(), String> {
+        let range = if self.whole {
+            format!("a whole number from {} to {}", self.min, self.max)
         } else {
-            serde_json::json!(parsed)
+            format!("a number between {} and {}", self.min, self.max)
         };
-        *self = serde_json::from_value(v).map_err(|e| e.to_string())?;
+        if !(self.min..=self.max).contains(&x) || (self.whole && x.fract() != 0.0) {
+            return Err(format!("must be {range}, got {x}"));
+        }
         Ok(())
     }
 }
 
 impl Thresholds {
-    /// Check that every threshold is in range: shares, powers and scores in [0, 1], at least
-    /// one row for a segment. The error names the threshold and the problem.
-    pub fn validate(&self) -> Result<(), (String, String)> {
-        let v =
-            serde_json::to_value(self).map_err(|e| ("thresholds".to_string(), e.to_string()))?;
-        for (name, value) in v.as_object().into_iter().flatten() {
-            if value.is_u64() {
-                continue;
-            }
-            let x = value.as_f64().unwrap_or(f64::NAN);
-            if !(0.0..=1.0).contains(&x) {
-                return Err((
-                    name.clone(),
-                    format!("must be a number between 0 and 1, got {x}"),
-                ));
-            }
-        }
-        if self.segment_min_rows == 0 {
-            return Err(("segment_min_rows".into(), "must be at least 1".into()));
+    /// Set one threshold by name from text (`--threshold KEY=VALUE`); an unknown name, a value
+    /// that is not a number or one out of range is an [`Error::Setting`] naming it.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
+        let x: f64 = value.trim().parse().map_err(|_| Error::Setting {
+            name: key.to_string(),
+            problem: format!("needs a number, got '{value}'"),
+        })?;
+        self.set_value(key, x)
+    }
+
+    /// Set one threshold by name (`Audit::threshold`, Python's `thresholds=`).
+    pub fn set_value(&mut self, key: &str, x: f64) -> Result<()> {
+        let bad = |problem: String| Error::Setting {
+            name: key.to_string(),
+            problem,
+        };
+        let Some(spec) = ThresholdSpec::of(key) else {
+            let known: Vec<&str> = Thresholds::SPECS.iter().map(|s| s.name).collect();
+            return Err(bad(format!(
+                "unknown threshold '{key}' (known: {})",
+                known.join(", ")
+            )));
+        };
+        spec.check(x).map_err(bad)?;
+        self.assign(key, x);
+        Ok(())
+    }
+
+    /// Check that every threshold is in its range; the first one that is not is an
+    /// [`Error::Setting`] naming it.
+    pub fn validate(&self) -> Result<()> {
+        for spec in Thresholds::SPECS {
+            let x = self.get(spec.name).unwrap_or(f64::NAN);
+            spec.check(x).map_err(|problem| Error::Setting {
+                name: spec.name.to_string(),
+                problem,
+            })?;
         }
         Ok(())
     }
@@ -168,6 +237,13 @@ pub fn noise_floor(n: usize) -> f64 {
 mod tests {
     use super::*;
 
+    fn name_of(e: Error) -> String {
+        match e {
+            Error::Setting { name, .. } => name,
+            other => panic!("not a setting error: {other}"),
+        }
+    }
+
     #[test]
     fn set_by_name() {
         let mut t = Thresholds::default();
@@ -178,8 +254,15 @@ mod tests {
         assert!(t
             .set("nope", "1")
             .unwrap_err()
-            .contains("unknown threshold"));
+            .to_string()
+            .contains("unknown threshold 'nope'"));
         assert!(t.set("segment_min_rows", "1.5").is_err());
+        assert!(t.set("strong_power", "abc").is_err());
+        assert_eq!(
+            name_of(t.set("max_peel_rounds", "0").unwrap_err()),
+            "max_peel_rounds"
+        );
+        assert_eq!(t.get("segment_min_rows"), Some(10.0));
     }
 
     #[test]
@@ -189,12 +272,38 @@ mod tests {
             strong_power: 1.5,
             ..Default::default()
         };
-        assert_eq!(t.validate().unwrap_err().0, "strong_power");
+        assert_eq!(name_of(t.validate().unwrap_err()), "strong_power");
         let t = Thresholds {
             group_gap: -0.1,
             ..Default::default()
         };
-        assert_eq!(t.validate().unwrap_err().0, "group_gap");
+        assert_eq!(name_of(t.validate().unwrap_err()), "group_gap");
+        let t = Thresholds {
+            max_peel_rounds: 0,
+            ..Default::default()
+        };
+        assert_eq!(name_of(t.validate().unwrap_err()), "max_peel_rounds");
+    }
+
+    #[test]
+    fn every_field_has_a_definition_with_its_default() {
+        let fields = serde_json::to_value(Thresholds::default()).unwrap();
+        let fields = fields.as_object().unwrap();
+        assert_eq!(fields.len(), Thresholds::SPECS.len());
+        for spec in Thresholds::SPECS {
+            assert_eq!(
+                fields[spec.name].as_f64(),
+                Some(spec.default),
+                "{}",
+                spec.name
+            );
+            assert!(
+                spec.min <= spec.default && spec.default <= spec.max,
+                "{}",
+                spec.name
+            );
+            assert!(!spec.doc.trim().is_empty(), "{}", spec.name);
+        }
     }
 
     #[test]

@@ -42,12 +42,10 @@ pub fn load_config(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>)>
         path: path.clone(),
         message: e.message().to_string(),
     })?;
-    cfg.thresholds
-        .validate()
-        .map_err(|(name, problem)| Error::Config {
-            path: path.clone(),
-            message: format!("threshold '{name}' {problem}"),
-        })?;
+    cfg.thresholds.validate().map_err(|e| Error::Config {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
     Ok((cfg, Some(path)))
 }
 

@@ -1,7 +1,7 @@
 //! `leakhound compare OLD NEW` and `leakhound inspect IMPORTANCES.csv`.
 
 use leakhound::compare;
-use leakhound::{Error, Result, Thresholds};
+use leakhound::{Result, Thresholds};
 
 use super::{outcome, print_stdout, threshold_flags, Outcome};
 use crate::cli::{CompareArgs, CompareFailOn, InspectArgs};
@@ -11,8 +11,7 @@ use crate::commands::audit::load_config;
 fn thresholds(config: Option<&std::path::Path>, flags: &[String]) -> Result<Thresholds> {
     let (cfg, _) = load_config(config)?;
     let t = threshold_flags(cfg.thresholds, flags)?;
-    t.validate()
-        .map_err(|(name, problem)| Error::Setting { name, problem })?;
+    t.validate()?;
     Ok(t)
 }
 

@@ -194,9 +194,7 @@ pub fn threshold_flags(mut thresholds: Thresholds, flags: &[String]) -> Result<T
         let (k, v) = flag.split_once('=').ok_or_else(|| {
             leakhound::Error::Usage(format!("--threshold expects KEY=VALUE, got '{flag}'"))
         })?;
-        thresholds
-            .set(k.trim(), v.trim())
-            .map_err(leakhound::Error::Usage)?;
+        thresholds.set(k.trim(), v.trim())?;
     }
     Ok(thresholds)
 }

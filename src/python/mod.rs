@@ -289,12 +289,10 @@ fn compare_thresholds(thresholds: Option<&Bound<'_, PyDict>>) -> PyResult<Thresh
         for (k, v) in d.iter() {
             let key: String = k.extract()?;
             let value: f64 = v.extract()?;
-            t.set(&key, &value.to_string())
-                .map_err(PyValueError::new_err)?;
+            t.set_value(&key, value).map_err(to_py)?;
         }
     }
-    t.validate()
-        .map_err(|(name, problem)| to_py(Error::Setting { name, problem }))?;
+    t.validate().map_err(to_py)?;
     Ok(t)
 }
 
@@ -305,7 +303,8 @@ fn compare_thresholds(thresholds: Option<&Bound<'_, PyDict>>) -> PyResult<Thresh
     id_cols = Vec::new(), ignore = Vec::new(), allow = Vec::new(), split_col = None,
     model = None, model_frame = None, model_kind = None, model_file = None,
     model_features = Vec::new(), seed = 42, max_rows = None, threads = None, folds = None,
-    repeats = None, peel = true, thresholds = None, name = None, test_name = None
+    repeats = None, peel = true, surrogate = None, dup_tolerance = None, thresholds = None,
+    name = None, test_name = None
 ))]
 #[allow(clippy::too_many_arguments)]
 fn audit(
@@ -331,6 +330,8 @@ fn audit(
     folds: Option<usize>,
     repeats: Option<usize>,
     peel: bool,
+    surrogate: Option<&str>,
+    dup_tolerance: Option<f64>,
     thresholds: Option<&Bound<'_, PyDict>>,
     name: Option<String>,
     test_name: Option<String>,
@@ -363,6 +364,12 @@ fn audit(
     }
     if let Some(r) = repeats {
         a = a.repeats(r);
+    }
+    if let Some(k) = surrogate {
+        a = a.surrogate(k.parse().map_err(PyValueError::new_err)?);
+    }
+    if let Some(t) = dup_tolerance {
+        a = a.dup_tolerance(t);
     }
     if let Some(d) = thresholds {
         for (k, v) in d.iter() {

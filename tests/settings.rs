@@ -1,0 +1,131 @@
+//! Every audit option and threshold is defined once (`leakhound::OPTIONS`,
+//! `Thresholds::SPECS`); the command line, the Python signature, its stubs and the README are
+//! checked against those definitions, so an option added to one front end and not the others
+//! fails here.
+
+use std::path::Path;
+
+use leakhound::{OptionKind, Thresholds, OPTIONS};
+
+use crate::common::{run, tempdir, text};
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
+}
+
+/// The text of the first `start` ... `end` block of `text`.
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let a = text.find(start).unwrap_or_else(|| panic!("no '{start}'"));
+    let b = a + text[a..]
+        .find(end)
+        .unwrap_or_else(|| panic!("no '{end}' after '{start}'"));
+    &text[a..b]
+}
+
+fn one_line(doc: &str) -> String {
+    doc.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The README row of each option.
+fn option_rows() -> Vec<String> {
+    OPTIONS
+        .iter()
+        .map(|o| {
+            format!(
+                "| `{}` | {} | {} | {} | {} |",
+                o.name,
+                o.cli.map_or("—".into(), |c| format!("`--{c}`")),
+                o.python.map_or("—".into(), |p| format!("`{p}`")),
+                o.default.map_or("—".into(), |d| format!("`{d}`")),
+                one_line(o.doc)
+            )
+        })
+        .collect()
+}
+
+/// The README row of each threshold.
+fn threshold_rows() -> Vec<String> {
+    Thresholds::SPECS
+        .iter()
+        .map(|t| {
+            format!(
+                "| `{}` | `{}` | {} to {} | {} |",
+                t.name,
+                t.default,
+                t.min,
+                t.max,
+                one_line(t.doc)
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_readme_tables_are_the_definitions() {
+    let readme = read("README.md");
+    for (what, rows) in [("options", option_rows()), ("thresholds", threshold_rows())] {
+        let missing: Vec<&String> = rows
+            .iter()
+            .filter(|r| !readme.contains(r.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "README's table of {what} is out of date; its rows are:\n{}",
+            rows.join("\n")
+        );
+    }
+}
+
+#[test]
+fn the_command_line_offers_every_option_with_its_default() {
+    let o = run(&tempdir("settings-help"), &["audit", "--help"]);
+    let help = text(&o).0;
+    for opt in OPTIONS {
+        let Some(flag) = opt.cli else { continue };
+        let at = help
+            .find(&format!("--{flag} "))
+            .or_else(|| help.find(&format!("--{flag}\n")))
+            .unwrap_or_else(|| panic!("`leakhound audit --help` has no --{flag}"));
+        let block = &help[at..];
+        let block = &block[..block[2..].find("\n      -").map_or(block.len(), |e| e + 2)];
+        assert!(
+            one_line(block).contains(&one_line(opt.doc)),
+            "--{flag}'s help is not the definition's:\n{block}"
+        );
+        if let (Some(d), false) = (opt.default, opt.kind == OptionKind::Flag) {
+            assert!(
+                block.contains(&format!("[default: {d}]")),
+                "--{flag}: default is not {d}:\n{block}"
+            );
+        }
+    }
+}
+
+#[test]
+fn python_and_its_stubs_take_every_option() {
+    let public = read("python/leakhound/__init__.py");
+    let public = between(&public, "def audit(", ") -> Report:");
+    let stubs = read("python/leakhound/_leakhound.pyi");
+    let stubs = between(&stubs, "def audit(", ") -> NativeReport");
+    let native = read("src/python/mod.rs");
+    let native = between(&native, "#[pyo3(signature = (\n    data, target", "))]");
+    for opt in OPTIONS {
+        let Some(p) = opt.python else { continue };
+        // Python's public `audit` takes thresholds as keyword arguments.
+        let public_name = if p == "thresholds" {
+            "**thresholds:".to_string()
+        } else {
+            format!("{p}:")
+        };
+        assert!(public.contains(&public_name), "leakhound.audit lacks '{p}'");
+        // The public `model` becomes the native `model` or `model_file`.
+        assert!(
+            stubs.contains(&format!("{p}:")),
+            "the stubs' audit lacks '{p}'"
+        );
+        assert!(
+            native.contains(&format!("{p} =")) || native.contains(&format!(" {p},")),
+            "the extension's audit signature lacks '{p}'"
+        );
+    }
+}
