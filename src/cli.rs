@@ -307,9 +307,8 @@ pub struct AuditArgs {
     /// The `peel` option, negated ([`OptionSpec`]).
     #[arg(long, help = help_for("peel"))]
     pub no_peel: bool,
-    /// Stop with advice (use --max-rows) rather than run out of memory when the loaded table
-    /// would need more than this many GB. Default: three quarters of the machine's memory.
-    #[arg(long, value_name = "GB")]
+    /// The `memory_limit` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("memory_limit"), value_name = "GB")]
     pub memory_limit: Option<f64>,
     /// The `model` option ([`OptionSpec`]).
     #[arg(long, help = help_for("model"), value_name = "FILE")]

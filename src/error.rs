@@ -83,7 +83,8 @@ pub enum Error {
     UnknownColumn {
         /// The column concerned.
         column: String,
-        /// The role it was given in (`--target`, `--allow`, ...).
+        /// The option it was given in, as the library names it in backticks (`` `target` ``,
+        /// `` `allow` ``, ...), which each front end words its own way.
         role: String,
         /// A close name, or the available columns, formatted as a hint.
         suggestion: String,
@@ -121,7 +122,7 @@ pub enum Error {
         message: String,
     },
     /// An audit setting out of range or unknown (a threshold name, folds, repeats, ...).
-    #[error("invalid setting '{name}': {problem}")]
+    #[error("invalid setting `{name}`: {problem}")]
     Setting {
         /// The setting (a field of `Settings`, or a threshold name).
         name: String,

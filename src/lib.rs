@@ -86,7 +86,7 @@ mod names;
 mod python;
 pub mod report;
 mod seeds;
-mod settings;
+pub mod settings;
 mod split;
 mod surrogate;
 #[cfg(feature = "synth")]

@@ -217,6 +217,14 @@ pub const OPTIONS: &[OptionSpec] = &[
         doc: "The model's input columns in order, for a model that stores no feature names (a single wide ONNX input, PyTorch); without them such a model takes the feature columns in file order.",
     },
     OptionSpec {
+        name: "memory_limit",
+        cli: Some("memory-limit"),
+        python: None,
+        kind: OptionKind::Number { min: 0.0, max: f64::MAX },
+        default: None,
+        doc: "Stop with advice (a sample) rather than run out of memory when the loaded table would need more than this many GB; default: three quarters of the machine's memory.",
+    },
+    OptionSpec {
         name: "thresholds",
         cli: Some("threshold"),
         python: Some("thresholds"),
@@ -225,6 +233,44 @@ pub const OPTIONS: &[OptionSpec] = &[
         doc: "Override a detection threshold by name.",
     },
 ];
+
+/// A front end, for the words it uses for an option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Front {
+    /// The library: the option's name in backticks (`` `max_rows` ``).
+    Library,
+    /// The command line: its flag (`--max-rows`).
+    CommandLine,
+    /// Python: its keyword in backticks (`` `id_cols` ``).
+    Python,
+}
+
+/// `text` with the options it names in the words of `front`. The library's messages name an
+/// option by its name in backticks (`` `max_rows` ``, `` `task` ``); the command line shows
+/// `--max-rows`, Python the keyword of `leakhound.audit`.
+///
+/// ```
+/// use leakhound::settings::{in_words_of, Front};
+/// let m = "rerun with `max_rows` 100000 or set `id_col`";
+/// assert_eq!(in_words_of(Front::CommandLine, m), "rerun with --max-rows 100000 or set --id-col");
+/// assert_eq!(in_words_of(Front::Python, m), "rerun with `max_rows` 100000 or set `id_cols`");
+/// ```
+pub fn in_words_of(front: Front, text: &str) -> String {
+    let mut out = text.to_string();
+    for o in OPTIONS {
+        let named = format!("`{}`", o.name);
+        if !out.contains(&named) {
+            continue;
+        }
+        let spelled = match (front, o.cli, o.python) {
+            (Front::CommandLine, Some(flag), _) => format!("--{flag}"),
+            (Front::Python, _, Some(kw)) => format!("`{kw}`"),
+            _ => continue,
+        };
+        out = out.replace(&named, &spelled);
+    }
+    out
+}
 
 impl OptionSpec {
     /// The option `name`.

@@ -140,15 +140,15 @@ fn invalid_settings_fail_before_any_file_is_read() {
     for (flag, needle) in [
         (
             "--folds=1",
-            "invalid setting 'folds': must be between 2 and 20, got 1",
+            "invalid setting --folds: must be between 2 and 20, got 1",
         ),
         ("--folds=300", "got 300"),
-        ("--repeats=0", "invalid setting 'repeats'"),
-        ("--dup-tolerance=-1", "invalid setting 'dup_tolerance'"),
-        ("--max-rows=0", "invalid setting 'max_rows'"),
+        ("--repeats=0", "invalid setting --repeats"),
+        ("--dup-tolerance=-1", "invalid setting --dup-tolerance"),
+        ("--max-rows=0", "invalid setting --max-rows"),
         (
             "--threshold=strong_power=2",
-            "invalid setting 'strong_power'",
+            "invalid setting `strong_power`",
         ),
         ("--threshold=nope=0.5", "unknown threshold 'nope'"),
     ] {

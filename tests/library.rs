@@ -57,7 +57,7 @@ fn invalid_settings_are_typed_errors_not_panics() {
 fn roles_are_checked_against_the_table() {
     let e = Audit::new("nope").run(small()).unwrap_err().to_string();
     assert!(
-        e.starts_with("unknown column 'nope' given to --target"),
+        e.starts_with("unknown column 'nope' given to `target`"),
         "{e}"
     );
     let e = Audit::new("y")

@@ -174,13 +174,13 @@ def test_compare_reports_and_paths(tmp_path):
 
 def test_bad_input_raises_value_errors_with_the_cli_messages(tmp_path):
     df = loans(300)
-    with pytest.raises(ValueError, match="unknown column 'defualt' given to --target .*did you mean 'default'"):
+    with pytest.raises(ValueError, match="unknown column 'defualt' given to `target` .*did you mean 'default'"):
         leakhound.audit(df, target="defualt")
     with pytest.raises(ValueError, match="no rows"):
         leakhound.audit(df.iloc[:0], target="default")
     with pytest.raises(ValueError, match="neither predict_proba nor predict"):
         leakhound.audit(df, target="default", model=object())
-    with pytest.raises(ValueError, match="invalid setting 'repeats'"):
+    with pytest.raises(ValueError, match="invalid setting `repeats`"):
         leakhound.audit(df, target="default", repeats=0)
     with pytest.raises(ValueError, match="unknown threshold 'nope'"):
         leakhound.audit(df, target="default", nope=0.5)

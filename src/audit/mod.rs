@@ -291,7 +291,7 @@ impl Audit {
                 let names: Vec<String> = ds.features.iter().map(|c| c.name.clone()).collect();
                 return Err(Error::UnknownColumn {
                     column: a.clone(),
-                    role: "--allow".into(),
+                    role: "`allow`".into(),
                     suggestion: crate::error::suggest(a, &names),
                 });
             }

@@ -269,8 +269,8 @@ fn user_model(
         data: inp.test.map_or(inp.ds, |t| t.0),
         described: match inp.test.map(|t| t.1) {
             Some(SplitMode::Files) => "the test file",
-            Some(_) => "the test rows of --split-col",
-            None => "the audited file (no --test given)",
+            Some(_) => "the test rows of the split column",
+            None => "the audited data (no test data given)",
         },
     };
     let ev = user_audit::evaluate(model, eval.data, features, engine.repeats, seed)?;

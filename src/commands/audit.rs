@@ -106,10 +106,11 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
     }
     let memory_limit = match args.memory_limit {
         Some(gb) if gb.is_finite() && gb > 0.0 => Some((gb * 1e9) as u64),
-        Some(_) => {
-            return Err(Error::Usage(
-                "--memory-limit must be a positive number of GB".into(),
-            ))
+        Some(gb) => {
+            return Err(Error::Setting {
+                name: "memory_limit".into(),
+                problem: format!("must be a positive number of GB, got {gb}"),
+            })
         }
         None => leakhound::ReadOptions::default_memory_limit(),
     };

@@ -33,7 +33,11 @@ where
         Ok(Outcome::Clean) => 0,
         Ok(Outcome::Failed) => 1,
         Err(e) => {
-            eprintln!("leakhound: error: {e}");
+            let message = leakhound::settings::in_words_of(
+                leakhound::settings::Front::CommandLine,
+                &e.to_string(),
+            );
+            eprintln!("leakhound: error: {message}");
             2
         }
     }

@@ -171,35 +171,35 @@ impl Dataset {
                     suggestion: suggest(col, &names),
                 })
         };
-        let t_idx = find(&roles.target, "--target")?;
+        let t_idx = find(&roles.target, "`target`")?;
         let time_idx = roles
             .time
             .as_deref()
-            .map(|c| find(c, "--time-col"))
+            .map(|c| find(c, "`time_col`"))
             .transpose()?;
         let group_idx = roles
             .group
             .as_deref()
-            .map(|c| find(c, "--group-col"))
+            .map(|c| find(c, "`group_col`"))
             .transpose()?;
         let id_idx = roles
             .ids
             .iter()
-            .map(|c| find(c, "--id-col"))
+            .map(|c| find(c, "`id_col`"))
             .collect::<Result<Vec<_>>>()?;
         let ignore_idx = roles
             .ignore
             .iter()
-            .map(|c| find(c, "--ignore"))
+            .map(|c| find(c, "`ignore`"))
             .collect::<Result<Vec<_>>>()?;
         for (i, role) in time_idx
             .iter()
-            .map(|&i| (i, "--time-col"))
-            .chain(group_idx.iter().map(|&i| (i, "--group-col")))
+            .map(|&i| (i, "`time_col`"))
+            .chain(group_idx.iter().map(|&i| (i, "`group_col`")))
         {
             if i == t_idx {
                 return Err(Error::Usage(format!(
-                    "column '{}' cannot be both --target and {role}",
+                    "column '{}' cannot be both `target` and {role}",
                     names[i]
                 )));
             }
@@ -208,7 +208,7 @@ impl Dataset {
             let c = &frame.columns[i];
             if !matches!(c.ty, ColumnType::Datetime | ColumnType::Numeric) {
                 return Err(Error::Usage(format!(
-                    "--time-col '{}' is {:?}, not a date, timestamp or number",
+                    "`time_col` '{}' is {:?}, not a date, timestamp or number",
                     c.name, c.ty
                 )));
             }
@@ -266,7 +266,7 @@ impl Dataset {
         }
         if features.is_empty() {
             return Err(Error::Data(format!(
-                "no feature columns left besides the target '{}' (check --ignore/--id-col)",
+                "no feature columns left besides the target '{}' (check `ignore` and `id_col`)",
                 roles.target
             )));
         }
@@ -312,13 +312,13 @@ fn build_target(col: &Column, choice: TaskChoice) -> Result<(Target, Task)> {
     let task = match (choice, &col.values) {
         (TaskChoice::Regression, Values::Categorical { .. }) => {
             return Err(bad(
-                "is not numeric, so --task regression does not apply".into()
+                "is not numeric, so `task` regression does not apply".into()
             ))
         }
         (TaskChoice::Regression, _) => Task::Regression,
         (TaskChoice::Binary, _) if distinct != 2 => {
             return Err(bad(format!(
-                "has {distinct} classes, so --task binary does not apply"
+                "has {distinct} classes, so `task` binary does not apply"
             )))
         }
         (TaskChoice::Binary, _) => Task::Binary,
@@ -351,7 +351,7 @@ fn build_target(col: &Column, choice: TaskChoice) -> Result<(Target, Task)> {
     }
     if distinct > MAX_CLASSES {
         return Err(bad(format!(
-            "has {distinct} distinct values, too many classes (max {MAX_CLASSES}); pass --task regression for a numeric target"
+            "has {distinct} distinct values, too many classes (max {MAX_CLASSES}); set `task` to regression for a numeric target"
         )));
     }
     let (y, classes): (Vec<u32>, Vec<String>) = match &col.values {
@@ -401,7 +401,7 @@ fn build_target(col: &Column, choice: TaskChoice) -> Result<(Target, Task)> {
 pub(crate) fn split_by_column(frame: &Frame, col: &str) -> Result<(Vec<usize>, Vec<usize>)> {
     let i = frame.index_of(col).ok_or_else(|| Error::UnknownColumn {
         column: col.to_string(),
-        role: "--split-col".into(),
+        role: "`split_col`".into(),
         suggestion: crate::error::suggest(col, &frame.names()),
     })?;
     let c = &frame.columns[i];
@@ -419,7 +419,7 @@ pub(crate) fn split_by_column(frame: &Frame, col: &str) -> Result<(Vec<usize>, V
             (false, true) => test.push(r),
             _ => {
                 return Err(Error::Usage(format!(
-                "--split-col '{col}': data row {} has value '{v}', which is neither train nor test",
+                "`split_col` '{col}': data row {} has value '{v}', which is neither train nor test",
                 r + 1
             )))
             }
@@ -427,7 +427,7 @@ pub(crate) fn split_by_column(frame: &Frame, col: &str) -> Result<(Vec<usize>, V
     }
     if train.is_empty() || test.is_empty() {
         return Err(Error::Usage(format!(
-            "--split-col '{col}' marks {} train and {} test rows; both sides need rows",
+            "`split_col` '{col}' marks {} train and {} test rows; both sides need rows",
             train.len(),
             test.len()
         )));

@@ -192,7 +192,7 @@ impl Sink {
                 None => {
                     return Err(Error::UnknownColumn {
                         column: t.clone(),
-                        role: "--target".into(),
+                        role: "`target`".into(),
                         suggestion: suggest(t, &headers),
                     })
                 }
@@ -310,7 +310,7 @@ fn memory_error(
     }
     let fit = (limit as f64 / MEMORY_FACTOR / row_bytes.max(1) as f64) as u64;
     Some(Error::Data(format!(
-        "{}: after {rows} rows of {columns} columns the audit would need about {:.1} GB, over the memory limit of {:.1} GB; rerun with --max-rows {} (a seeded sample) or raise --memory-limit",
+        "{}: after {rows} rows of {columns} columns the audit would need about {:.1} GB, over the memory limit of {:.1} GB; rerun with `max_rows` {} (a seeded sample) or raise `memory_limit`",
         path.display(),
         need / 1e9,
         limit as f64 / 1e9,
@@ -582,7 +582,7 @@ fn read_parquet(path: &Path, opts: &ReadOptions) -> Result<Frame> {
                 .position(|h| h == t)
                 .ok_or_else(|| Error::UnknownColumn {
                     column: t.clone(),
-                    role: "--target".into(),
+                    role: "`target`".into(),
                     suggestion: suggest(t, &names),
                 })?,
         ),
@@ -911,6 +911,6 @@ mod tests {
         let e = read_delimited_bytes(&long, "long.csv", false, &opts)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("long.csv") && e.contains("--max-rows"), "{e}");
+        assert!(e.contains("long.csv") && e.contains("`max_rows`"), "{e}");
     }
 }

@@ -32,7 +32,7 @@ impl MatchedBy {
     pub fn describe(self) -> &'static str {
         match self {
             MatchedBy::ModelNames => "feature names stored in the model",
-            MatchedBy::Flag => "--model-features",
+            MatchedBy::Flag => "the `model_features` setting",
             MatchedBy::Order => "column order (the model stores no feature names)",
         }
     }
@@ -74,7 +74,7 @@ pub fn match_inputs(
         if let Some(n) = model.n_features() {
             if n != usable.len() {
                 return Err(fail(format!(
-                    "the model stores no feature names and expects {n} inputs, but the data has {} feature columns ({}); name them in model order with --model-features a,b,c",
+                    "the model stores no feature names and expects {n} inputs, but the data has {} feature columns ({}); name them in model order with `model_features` (a,b,c)",
                     usable.len(),
                     usable.join(", ")
                 )));
@@ -85,7 +85,7 @@ pub fn match_inputs(
     if let Some(n) = model.n_features() {
         if names.len() != n {
             return Err(fail(format!(
-                "the model expects {n} inputs, --model-features names {}",
+                "the model expects {n} inputs, `model_features` names {}",
                 names.len()
             )));
         }
@@ -121,7 +121,7 @@ fn class_map(
     let Output::Classes { labels, stored } = model.output() else {
         return Err(Error::Model {
             path: model.name().into(),
-            message: "the model is a regressor but the target is a class label; pass --task regression for a numeric target".into(),
+            message: "the model is a regressor but the target is a class label; set `task` to regression for a numeric target".into(),
         });
     };
     // Labels match as text, as numbers, or as a boolean text target ("yes"/"no") the data
@@ -213,7 +213,7 @@ pub fn evaluate(
     let mut warnings = Vec::new();
     if matched_by == MatchedBy::Order {
         warnings.push(
-            "the model stores no feature names: its inputs were matched to the data's feature columns in file order; pass --model-features to name them".into(),
+            "the model stores no feature names: its inputs were matched to the data's feature columns in file order; set `model_features` to name them".into(),
         );
     }
     let width = inputs.len();
@@ -253,7 +253,7 @@ pub fn evaluate(
             if model.output() != Output::Values {
                 return Err(Error::Model {
                     path: model.name().into(),
-                    message: "the model is a classifier but the target is numeric; pass --task binary or --task multiclass".into(),
+                    message: "the model is a classifier but the target is numeric; set `task` to binary or multiclass".into(),
                 });
             }
             map = vec![0];

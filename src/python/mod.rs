@@ -23,7 +23,7 @@ use crate::{Audit, Error, Report, Table, TaskChoice, Thresholds};
 
 /// A leakhound error as the Python exception a user expects, with the CLI's one-line message.
 fn to_py(e: Error) -> PyErr {
-    let msg = e.to_string();
+    let msg = crate::settings::in_words_of(crate::settings::Front::Python, &e.to_string());
     match e {
         Error::FileNotFound { .. } => PyFileNotFoundError::new_err(msg),
         Error::Io { .. } | Error::Output { .. } => PyOSError::new_err(msg),
