@@ -65,16 +65,6 @@
 
 mod audit;
 mod checks;
-// The command line lives in the binary (main.rs declares these same files); the Python
-// extension compiles it in too, so `pip install` brings the same `leakhound` command.
-#[cfg(feature = "python")]
-mod cli;
-#[cfg(feature = "python")]
-mod commands;
-#[cfg(feature = "python")]
-mod demo;
-#[cfg(feature = "python")]
-extern crate self as leakhound;
 pub mod compare;
 mod data;
 pub mod error;
@@ -82,8 +72,6 @@ pub mod finding;
 mod importance;
 mod model;
 mod names;
-#[cfg(feature = "python")]
-mod python;
 pub mod report;
 mod seeds;
 pub mod settings;
@@ -100,7 +88,7 @@ pub use data::{ColumnType, ReadOptions, ReadProgress, Task, TaskChoice};
 pub use error::{Error, Result};
 pub use finding::{Finding, FindingKind, Severity};
 pub use importance::EngineSettings;
-pub use model::{ModelFormat, Output as ModelOutput, UserModel};
+pub use model::{ExternalModel, ModelFormat, Output as ModelOutput, UserModel};
 pub use report::Report;
 pub use settings::{OptionKind, OptionSpec, Settings, OPTIONS};
 pub use split::SplitSettings;

@@ -107,7 +107,7 @@ fn python_and_its_stubs_take_every_option() {
     let public = between(&public, "def audit(", ") -> Report:");
     let stubs = read("python/leakhound/_leakhound.pyi");
     let stubs = between(&stubs, "def audit(", ") -> NativeReport");
-    let native = read("src/python/mod.rs");
+    let native = read("python/src/lib.rs");
     let native = between(&native, "#[pyo3(signature = (\n    data, target", "))]");
     for opt in OPTIONS {
         let Some(p) = opt.python else { continue };

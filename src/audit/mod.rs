@@ -206,18 +206,17 @@ impl Audit {
         self
     }
 
-    /// Stop at the start of the next phase once `flag` is set (from another thread), with
-    /// [`Error::Cancelled`].
-    #[cfg_attr(not(feature = "python"), allow(dead_code))]
-    pub(crate) fn cancel_flag(mut self, flag: Arc<AtomicBool>) -> Self {
+    /// Stop at the start of the next phase once `flag` is set (from another thread, on
+    /// Ctrl-C), with [`Error::Cancelled`].
+    pub fn cancel_flag(mut self, flag: Arc<AtomicBool>) -> Self {
         self.cancel = Some(flag);
         self
     }
 
-    /// A live model (the Python bindings' fitted object) in place of an exported one.
-    #[cfg_attr(not(feature = "python"), allow(dead_code))]
-    pub(crate) fn predictor(mut self, model: Box<dyn Predictor>) -> Self {
-        self.model = Some(model);
+    /// Also audit a model that lives outside the library (a fitted Python object, a served
+    /// model), called on rows of the data, in place of a model file.
+    pub fn external_model(mut self, model: Box<dyn crate::model::ExternalModel>) -> Self {
+        self.model = Some(Box::new(crate::model::External(model)));
         self
     }
 

@@ -10,6 +10,7 @@
 pub mod audit;
 mod catboost;
 mod cityhash;
+mod external;
 mod feed;
 pub mod onnx;
 mod ubjson;
@@ -22,6 +23,9 @@ use serde::{Deserialize, Serialize};
 use crate::data::{Column, Dataset, Values};
 use crate::error::{Error, Result};
 use crate::surrogate::Predictions;
+
+pub(crate) use external::External;
+pub use external::ExternalModel;
 
 /// File formats of a user's model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,4 +1,4 @@
-//! The user's fitted Python model as a [`Predictor`]: called with a frame of the same kind and
+//! The user's fitted Python model as an [`ExternalModel`]: called with a frame of the same kind and
 //! columns as the data it was given (pandas, polars or pyarrow), sliced to the evaluation rows
 //! with one column permuted, in batches; `predict_proba` for classifiers, `predict` otherwise.
 //! The frame handling is in `leakhound/_bridge.py`.
@@ -7,8 +7,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::model::{EvalRows, ModelFormat, Output, Predictor};
-use crate::surrogate::Predictions;
+use leakhound::{ExternalModel, ModelOutput as Output};
 
 /// Rows per call of the model.
 const BATCH: usize = 20_000;
@@ -85,13 +84,9 @@ fn bytes_of(v: &[usize]) -> Vec<u8> {
     v.iter().flat_map(|&r| (r as i64).to_le_bytes()).collect()
 }
 
-impl Predictor for PyPredictor {
+impl ExternalModel for PyPredictor {
     fn name(&self) -> String {
         self.name.clone()
-    }
-
-    fn format(&self) -> ModelFormat {
-        ModelFormat::Python
     }
 
     fn description(&self) -> String {
@@ -102,31 +97,16 @@ impl Predictor for PyPredictor {
         self.feature_names.clone()
     }
 
-    fn n_features(&self) -> Option<usize> {
-        self.feature_names.as_ref().map(Vec::len)
-    }
-
     fn output(&self) -> Output {
         self.output.clone()
     }
 
-    fn predict_rows(
+    fn predict(
         &self,
-        eval: &EvalRows,
-        permute: Option<(usize, &[usize])>,
-    ) -> Result<Predictions, String> {
-        let columns: Vec<String> = eval
-            .inputs
-            .iter()
-            .map(|&f| eval.data.features[f].name.clone())
-            .collect();
-        let source: Vec<usize> = eval.rows.iter().map(|&r| eval.data.source_row(r)).collect();
-        let permuted: Option<(String, Vec<usize>)> = permute.map(|(j, order)| {
-            (
-                columns[j].clone(),
-                order.iter().map(|&o| source[o]).collect(),
-            )
-        });
+        columns: &[String],
+        source: &[usize],
+        permute: Option<(&str, &[usize])>,
+    ) -> Result<(usize, Vec<f64>), String> {
         let proba = matches!(self.output, Output::Classes { .. });
         let mut values = Vec::new();
         let mut width = 0;
@@ -135,18 +115,15 @@ impl Predictor for PyPredictor {
             let (w, v) = Python::attach(|py| -> PyResult<(usize, Vec<f64>)> {
                 let bridge = py.import("leakhound._bridge")?;
                 let rows = PyBytes::new(py, &bytes_of(&source[start..end]));
-                let (col, order) = match &permuted {
-                    Some((c, o)) => (
-                        Some(c.as_str()),
-                        Some(PyBytes::new(py, &bytes_of(&o[start..end]))),
-                    ),
+                let (col, order) = match permute {
+                    Some((c, o)) => (Some(c), Some(PyBytes::new(py, &bytes_of(&o[start..end])))),
                     None => (None, None),
                 };
                 let out = bridge.getattr("predict")?.call1((
                     self.model.bind(py),
                     self.frame.bind(py),
                     self.kind.as_str(),
-                    columns.clone(),
+                    columns.to_vec(),
                     rows,
                     col,
                     order,
@@ -163,7 +140,7 @@ impl Predictor for PyPredictor {
             width = w;
             values.extend(v);
         }
-        Ok(Predictions { width, values })
+        Ok((width, values))
     }
 }
 

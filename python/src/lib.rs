@@ -1,9 +1,20 @@
-//! The Python extension `leakhound._leakhound` (feature `python`, built by maturin). Frames cross
-//! in through the Arrow C stream interface (`__arrow_c_stream__`) without a CSV round trip; the
-//! audit runs on a worker thread with the interpreter released, re-entering it only to call the
-//! user's live model; Ctrl-C stops it. The Python package (`python/leakhound`) wraps these
-//! functions in the documented API.
+//! The Python extension `leakhound._leakhound`, a crate of its own built by maturin (see
+//! `pyproject.toml`) on the `leakhound` library. Frames cross in through the Arrow C stream
+//! interface (`__arrow_c_stream__`) without a CSV round trip; the audit runs on a worker thread
+//! with the interpreter released, re-entering it only to call the user's live model; Ctrl-C
+//! stops it. The Python package (`python/leakhound`) wraps these functions in the documented
+//! API.
+//!
+//! The `leakhound` command that `pip install` brings is the binary's own code: the command
+//! line's files (`src/cli.rs`, `src/commands/`, `src/demo.rs`) are compiled into this crate
+//! too, as `src/main.rs` compiles them into the binary; the library has none of them.
 
+#[path = "../../src/cli.rs"]
+mod cli;
+#[path = "../../src/commands/mod.rs"]
+mod commands;
+#[path = "../../src/demo.rs"]
+mod demo;
 mod predictor;
 
 use std::path::PathBuf;
@@ -17,13 +28,13 @@ use pyo3::exceptions::{PyFileNotFoundError, PyKeyboardInterrupt, PyOSError, PyVa
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
 
-use crate::compare::{self, Comparison, Side, Timeline};
-use crate::report::PlotKind;
-use crate::{Audit, Error, Report, Table, TaskChoice, Thresholds};
+use leakhound::compare::{self, Comparison, Side, Timeline};
+use leakhound::report::PlotKind;
+use leakhound::{Audit, Error, Report, Table, TaskChoice, Thresholds};
 
 /// A leakhound error as the Python exception a user expects, with the CLI's one-line message.
 fn to_py(e: Error) -> PyErr {
-    let msg = crate::settings::in_words_of(crate::settings::Front::Python, &e.to_string());
+    let msg = leakhound::settings::in_words_of(leakhound::settings::Front::Python, &e.to_string());
     match e {
         Error::FileNotFound { .. } => PyFileNotFoundError::new_err(msg),
         Error::Io { .. } | Error::Output { .. } => PyOSError::new_err(msg),
@@ -391,12 +402,12 @@ fn audit(
     }
     if let Some(m) = model {
         let p = predictor::PyPredictor::new(py, m, model_frame, model_kind)?;
-        a = a.predictor(Box::new(p));
+        a = a.external_model(Box::new(p));
     }
     if let Some(path) = model_file {
         // An exported model file, read (never executed) as the command line reads it.
         let m = py
-            .detach(|| crate::UserModel::load(std::path::Path::new(&path)))
+            .detach(|| leakhound::UserModel::load(std::path::Path::new(&path)))
             .map_err(to_py)?;
         a = a.model(m);
     }
