@@ -105,9 +105,16 @@ fn the_binary_modules_are_not_in_the_library() {
     let lib =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
     for l in lib.lines() {
-        let l = l.trim().trim_start_matches("pub ").trim_start_matches("pub(crate) ");
+        let l = l
+            .trim()
+            .trim_start_matches("pub ")
+            .trim_start_matches("pub(crate) ");
         for m in ["cli", "commands", "demo", "python"] {
-            assert_ne!(l, format!("mod {m};"), "lib.rs declares the front end's module {m}");
+            assert_ne!(
+                l,
+                format!("mod {m};"),
+                "lib.rs declares the front end's module {m}"
+            );
         }
         assert!(!l.contains("extern crate self"), "{l}");
     }

@@ -1,7 +1,7 @@
-//! Every audit option and threshold is defined once (`leakhound::OPTIONS`,
-//! `Thresholds::SPECS`); the command line, the Python signature, its stubs and the README are
-//! checked against those definitions, so an option added to one front end and not the others
-//! fails here.
+//! Every audit option, threshold and finding kind is defined once (`leakhound::OPTIONS`,
+//! `Thresholds::SPECS`, `FindingKind::ALL`); the command line, the Python signature, its stubs
+//! and the README are checked against those definitions, so one added to one front end and not
+//! the others fails here.
 
 use std::path::Path;
 
@@ -128,4 +128,17 @@ fn python_and_its_stubs_take_every_option() {
             "the extension's audit signature lacks '{p}'"
         );
     }
+}
+
+/// Every finding kind has its row in one of the README's tables of kinds (`| `kind` |` or
+/// `| `kind` (when) |`).
+#[test]
+fn every_finding_kind_has_a_readme_row() {
+    let readme = read("README.md");
+    let missing: Vec<&str> = leakhound::FindingKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .filter(|k| !readme.lines().any(|l| l.starts_with(&format!("| `{k}` "))))
+        .collect();
+    assert!(missing.is_empty(), "README has no row for {missing:?}");
 }

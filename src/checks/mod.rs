@@ -1,6 +1,7 @@
 //! Leak checks. Each [`Check`] turns the computed evidence into findings and never prints;
 //! [`run_all`] runs the registry and then lets independent signals on the same feature
-//! corroborate each other (the only way a finding becomes `critical`).
+//! corroborate each other. A finding is `critical` from two such signals, or from one exact
+//! proof (a monotone re-expression of the target, an in-sample target encoding).
 
 mod censoring;
 mod chosen;
