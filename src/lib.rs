@@ -88,7 +88,9 @@ pub use data::{ColumnType, ReadOptions, ReadProgress, Task, TaskChoice};
 pub use error::{Error, Result};
 pub use finding::{Finding, FindingKind, Severity};
 pub use importance::EngineSettings;
-pub use model::{ExternalModel, ModelFormat, Output as ModelOutput, UserModel};
+#[cfg(feature = "models")]
+pub use model::UserModel;
+pub use model::{ExternalModel, ModelFormat, Output as ModelOutput};
 pub use report::Report;
 pub use settings::{OptionKind, OptionSpec, Settings, OPTIONS};
 pub use split::SplitSettings;

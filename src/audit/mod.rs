@@ -11,7 +11,9 @@ use std::sync::Arc;
 use crate::checks::Thresholds;
 use crate::data::{Dataset, Roles, TaskChoice};
 use crate::error::{Error, Result};
-use crate::model::{Predictor, UserModel};
+use crate::model::Predictor;
+#[cfg(feature = "models")]
+use crate::model::UserModel;
 use crate::settings::Settings;
 use crate::split::SplitMode;
 use crate::surrogate::SurrogateKind;
@@ -200,7 +202,9 @@ impl Audit {
     }
 
     /// Also audit the user's own trained model: its score and permutation importance on the
-    /// test data (or the audited data without one) are read beside the surrogate's.
+    /// test data (or the audited data without one) are read beside the surrogate's (feature
+    /// `models`).
+    #[cfg(feature = "models")]
     pub fn model(mut self, model: UserModel) -> Self {
         self.model = Some(Box::new(model));
         self

@@ -201,11 +201,15 @@ impl Comparison {
         use crate::report::{prepare_dir, write_atomic};
         prepare_dir(dir)?;
         let mut written = Vec::new();
-        let png = if plot { Some(self.png()?) } else { None };
+        let png = if plot && cfg!(feature = "plots") {
+            Some(self.png()?)
+        } else {
+            None
+        };
         if let Some(png) = &png {
             written.push(write_atomic(dir, "comparison.png", png)?);
         }
-        let md = self.to_markdown(plot.then_some("comparison.png"));
+        let md = self.to_markdown(png.as_ref().map(|_| "comparison.png"));
         written.push(write_atomic(dir, "comparison.md", md.as_bytes())?);
         let html = self.to_html(png.as_deref());
         written.push(write_atomic(dir, "comparison.html", html.as_bytes())?);

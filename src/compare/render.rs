@@ -8,14 +8,19 @@
 use std::fmt::Write;
 
 use base64::Engine;
+#[cfg(feature = "plots")]
 use plotters::prelude::*;
 
 use super::{Comparison, FeatureDelta, Timeline};
 use crate::error::Result;
-use crate::finding::{Finding, FindingKind};
+use crate::finding::Finding;
+#[cfg(feature = "plots")]
+use crate::finding::FindingKind;
 use crate::report::html::{esc, finding_rows, CSS, SORT_JS};
 use crate::report::markdown::cell;
-use crate::report::plot::{bar_frame, e, ellipsize, left_label, render as render_png};
+use crate::report::plot::ellipsize;
+#[cfg(feature = "plots")]
+use crate::report::plot::{bar_frame, e, left_label, render as render_png};
 
 fn pct(v: Option<f64>) -> String {
     v.map_or("-".into(), |s| format!("{:.1}%", s * 100.0))
@@ -428,6 +433,7 @@ fn picture_title(c: &Comparison) -> String {
     }
 }
 
+#[cfg(feature = "plots")]
 /// `comparison.png`: paired horizontal bars (old grey, new blue; red for a feature flagged in
 /// the new version or behind a new leak or a jump). The models' own importance when both
 /// versions audited one, else the surrogate's.
@@ -753,6 +759,7 @@ pub fn timeline_html(t: &Timeline, png: Option<&[u8]>) -> String {
     o
 }
 
+#[cfg(feature = "plots")]
 const PALETTE: [RGBColor; 8] = [
     RGBColor(50, 110, 190),
     RGBColor(225, 70, 60),
@@ -764,6 +771,7 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(120, 120, 120),
 ];
 
+#[cfg(feature = "plots")]
 /// One panel of lines over the versions, values in `y`.
 fn lines_panel(
     area: &crate::report::plot::Area,
@@ -830,6 +838,7 @@ fn lines_panel(
     Ok(())
 }
 
+#[cfg(feature = "plots")]
 /// `timeline.png`: two panels over the versions: the score and the reliance on flagged
 /// features (left), the top features' share of importance (right).
 pub fn timeline_png(t: &Timeline) -> Result<Vec<u8>> {
@@ -881,4 +890,24 @@ pub fn timeline_png(t: &Timeline) -> Result<Vec<u8>> {
         )?;
         Ok(())
     })
+}
+
+/// Without the `plots` feature there is no picture.
+#[cfg(not(feature = "plots"))]
+pub fn png(_c: &Comparison) -> Result<Vec<u8>> {
+    Err(no_plots())
+}
+
+/// Without the `plots` feature there is no picture.
+#[cfg(not(feature = "plots"))]
+pub fn timeline_png(_t: &Timeline) -> Result<Vec<u8>> {
+    Err(no_plots())
+}
+
+#[cfg(not(feature = "plots"))]
+fn no_plots() -> crate::error::Error {
+    crate::error::Error::Output {
+        path: "plot".into(),
+        message: "this build of leakhound has no plots (the `plots` feature)".into(),
+    }
 }

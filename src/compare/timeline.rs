@@ -221,11 +221,15 @@ impl Timeline {
         use crate::report::{prepare_dir, write_atomic};
         prepare_dir(dir)?;
         let mut written = Vec::new();
-        let png = if plot { Some(self.png()?) } else { None };
+        let png = if plot && cfg!(feature = "plots") {
+            Some(self.png()?)
+        } else {
+            None
+        };
         if let Some(png) = &png {
             written.push(write_atomic(dir, "timeline.png", png)?);
         }
-        let md = self.to_markdown(plot.then_some("timeline.png"));
+        let md = self.to_markdown(png.as_ref().map(|_| "timeline.png"));
         written.push(write_atomic(dir, "timeline.md", md.as_bytes())?);
         let html = self.to_html(png.as_deref());
         written.push(write_atomic(dir, "timeline.html", html.as_bytes())?);

@@ -99,6 +99,7 @@ impl Table {
         self.read_seconds
     }
 
+    #[cfg(feature = "models")]
     pub(crate) fn frame(&self) -> &Frame {
         &self.frame
     }

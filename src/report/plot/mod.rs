@@ -2,21 +2,38 @@
 //! `ab_glyph`), so text renders on a machine with no system fonts. One file per plot kind; each
 //! reads only the [`Report`] and never computes.
 
+//!
+//! Drawing needs the `plots` feature (on by default): plotters, the PNG encoder and the font.
+//! Without it [`render_all`] draws nothing and the reports refer to no picture.
+
+#[cfg(feature = "plots")]
 mod importance;
+#[cfg(feature = "plots")]
 mod peeling;
+#[cfg(feature = "plots")]
 mod pipeline;
+#[cfg(feature = "plots")]
 mod power;
+#[cfg(feature = "plots")]
 mod split;
+#[cfg(feature = "plots")]
 mod suspect;
 
+#[cfg(feature = "plots")]
 use std::sync::Once;
 
+#[cfg(feature = "plots")]
 use plotters::prelude::*;
 
-use super::{Report, Severity};
-use crate::error::{Error, Result};
+use super::Report;
+#[cfg(feature = "plots")]
+use super::Severity;
+#[cfg(feature = "plots")]
+use crate::error::Error;
+use crate::error::Result;
 
 /// Features per chart at most; the rest are summarised in a caption.
+#[cfg(feature = "plots")]
 pub const MAX_FEATURES: usize = 30;
 
 /// Which plots to draw.
@@ -53,8 +70,10 @@ pub struct Plot {
     pub png: Vec<u8>,
 }
 
+#[cfg(feature = "plots")]
 static FONT: Once = Once::new();
 
+#[cfg(feature = "plots")]
 fn register_font() {
     FONT.call_once(|| {
         // The bytes are a valid TTF shipped by the dejavu crate; failure would only lose text.
@@ -67,6 +86,7 @@ fn register_font() {
     });
 }
 
+#[cfg(feature = "plots")]
 /// Colour of a severity (grey when none).
 pub fn severity_color(s: Option<Severity>) -> RGBColor {
     match s {
@@ -89,9 +109,11 @@ pub fn ellipsize(s: &str, max: usize) -> String {
     }
 }
 
+#[cfg(feature = "plots")]
 /// The drawing area plots draw on.
 pub type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
 
+#[cfg(feature = "plots")]
 /// Draw into an RGB buffer of `w` x `h` and encode it as PNG.
 pub fn render(w: u32, h: u32, draw: impl FnOnce(&Area) -> Result<(), String>) -> Result<Vec<u8>> {
     register_font();
@@ -110,6 +132,7 @@ pub fn render(w: u32, h: u32, draw: impl FnOnce(&Area) -> Result<(), String>) ->
     Ok(png)
 }
 
+#[cfg(feature = "plots")]
 fn plot_error(msg: &str) -> Error {
     Error::Output {
         path: "plot".into(),
@@ -117,11 +140,13 @@ fn plot_error(msg: &str) -> Error {
     }
 }
 
+#[cfg(feature = "plots")]
 /// Map any plotters error to a string.
 pub fn e<T: std::fmt::Display>(err: T) -> String {
     err.to_string()
 }
 
+#[cfg(feature = "plots")]
 /// Write `label` right-aligned just left of pixel `(x, y)` (feature names on a bar chart).
 pub fn left_label(root: &Area, (x, y): (i32, i32), label: &str) -> Result<(), String> {
     let style = TextStyle::from(("sans-serif", 15).into_font()).pos(
@@ -134,6 +159,7 @@ pub fn left_label(root: &Area, (x, y): (i32, i32), label: &str) -> Result<(), St
         .map_err(e)
 }
 
+#[cfg(feature = "plots")]
 /// Write `label` centred just below pixel `(x, y)` (bin names under a bar chart).
 pub fn below_label(root: &Area, (x, y): (i32, i32), label: &str, row: i32) -> Result<(), String> {
     let style = TextStyle::from(("sans-serif", 13).into_font()).pos(
@@ -146,6 +172,7 @@ pub fn below_label(root: &Area, (x, y): (i32, i32), label: &str, row: i32) -> Re
         .map_err(e)
 }
 
+#[cfg(feature = "plots")]
 /// Horizontal bar chart coordinates: x in `x`, one row per feature from the top (`n` rows).
 pub type BarChart<'a, 'b> = ChartContext<
     'a,
@@ -156,6 +183,7 @@ pub type BarChart<'a, 'b> = ChartContext<
     >,
 >;
 
+#[cfg(feature = "plots")]
 /// The frame shared by the horizontal bar charts: caption, x axis with its description, room
 /// on the left for the row names (drawn with [`left_label`]), no y labels.
 pub fn bar_frame<'a, 'b>(
@@ -186,6 +214,7 @@ pub fn bar_frame<'a, 'b>(
 }
 
 /// File-name-safe version of a feature name.
+#[cfg(feature = "plots")]
 pub fn file_safe(name: &str) -> String {
     let s: String = name
         .chars()
@@ -200,7 +229,14 @@ pub fn file_safe(name: &str) -> String {
     ellipsize(&s, 60)
 }
 
+/// Without the `plots` feature nothing is drawn.
+#[cfg(not(feature = "plots"))]
+pub fn render_all(_report: &Report, _kinds: &[PlotKind]) -> Result<Vec<Plot>> {
+    Ok(Vec::new())
+}
+
 /// Render the selected plots for a report.
+#[cfg(feature = "plots")]
 pub fn render_all(report: &Report, kinds: &[PlotKind]) -> Result<Vec<Plot>> {
     let mut out = Vec::new();
     if kinds.contains(&PlotKind::Importance)
