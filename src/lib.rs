@@ -70,6 +70,7 @@ mod data;
 pub mod error;
 pub mod finding;
 mod importance;
+pub mod metric;
 mod model;
 mod names;
 pub mod report;
@@ -88,6 +89,7 @@ pub use data::{ColumnType, ReadOptions, ReadProgress, Task, TaskChoice};
 pub use error::{Error, Result};
 pub use finding::{Finding, FindingKind, Severity};
 pub use importance::EngineSettings;
+pub use metric::Metric;
 #[cfg(feature = "models")]
 pub use model::UserModel;
 pub use model::{ExternalModel, ModelFormat, Output as ModelOutput};

@@ -21,14 +21,14 @@ pub fn indicator_power(missing: &[bool], labels: &Labels) -> Power {
             let auc = roc_auc(y, missing);
             Power {
                 power: (2.0 * auc - 1.0).abs(),
-                metric: "roc_auc",
+                metric: crate::metric::Metric::RocAuc,
                 value: auc,
             }
         }
         Labels::Classes { y, k } => {
             let mut best = Power {
                 power: 0.0,
-                metric: "roc_auc",
+                metric: crate::metric::Metric::RocAuc,
                 value: 0.5,
             };
             for c in 0..*k as u32 {
@@ -38,7 +38,7 @@ pub fn indicator_power(missing: &[bool], labels: &Labels) -> Power {
                 if power > best.power {
                     best = Power {
                         power,
-                        metric: "roc_auc",
+                        metric: crate::metric::Metric::RocAuc,
                         value: auc,
                     };
                 }

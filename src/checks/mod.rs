@@ -152,9 +152,7 @@ pub fn corroborate(findings: &mut [Finding]) {
 /// Human-readable description of a power value in the task's metric.
 pub fn describe_power(p: &Power) -> String {
     match p.metric {
-        "r2" => format!("R² {:.3}", p.value),
-        "rank_r2" => format!("R² {:.3} on the target's ranks", p.value),
-        "macro_auc" => format!("macro AUC {:.3}", p.value),
-        _ => format!("AUC {:.3}", p.value),
+        crate::metric::Metric::RankR2 => format!("R² {:.3} on the target's ranks", p.value),
+        m => format!("{} {:.3}", m.words(), p.value),
     }
 }

@@ -1,6 +1,7 @@
 //! `near_perfect_predictor`: one feature alone predicts the target almost perfectly out of fold.
 //! Also the "strong predictor, review" grade below it, which a legitimate feature may reach.
 
+use crate::metric::Metric;
 use serde_json::json;
 
 use super::{describe_power, Check, Context};
@@ -15,7 +16,7 @@ const TREE_ROWS: usize = 20_000;
 
 /// Held-out score of a depth-2 decision tree (smartcore) on one feature: a rule a
 /// reviewer can read, as evidence next to the lookup-table power.
-fn shallow_tree(ctx: &Context, f: usize) -> Option<(&'static str, f64)> {
+fn shallow_tree(ctx: &Context, f: usize) -> Option<(Metric, f64)> {
     let (train, test) = folds::split(ctx.folds, 0);
     let train = folds::subsample(&train, &ctx.x.row_keys, TREE_ROWS, EVIDENCE_TREE);
     let model = Smartcore::Tree { max_depth: 2 }
@@ -26,12 +27,12 @@ fn shallow_tree(ctx: &Context, f: usize) -> Option<(&'static str, f64)> {
         Labels::Classes { y, k } => {
             let t: Vec<u32> = test.iter().map(|&r| y[r as usize]).collect();
             Some((
-                "accuracy",
+                Metric::Accuracy,
                 metrics::accuracy_f1(&t, &metrics::argmax(&pred), k).0,
             ))
         }
         Labels::Values(y) => Some((
-            "r2",
+            Metric::R2,
             metrics::r2(
                 test.iter().map(|&r| y[r as usize]),
                 pred.values.iter().copied(),

@@ -4,6 +4,7 @@
 //! hidden behind the leaks (`dominant_feature`, medium). The last refit is the honest model:
 //! the score a user can expect without the leaks.
 
+use crate::metric::Metric;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -198,7 +199,7 @@ pub(crate) fn peel(
         // round, refitted without it: a class target whose model collapses without it was
         // determined by it (see `dominance::determines`); otherwise it stays a review.
         if let Some((at, f, share, skill_with)) = pending.take() {
-            let skill_without = run.oof.get("skill").copied().unwrap_or(0.0);
+            let skill_without = Metric::Skill.of(&run.oof).unwrap_or(0.0);
             let collapse = if skill_with > 0.0 {
                 ((skill_with - skill_without) / skill_with).clamp(0.0, 1.0)
             } else {
@@ -237,7 +238,7 @@ pub(crate) fn peel(
             let already = conclude::flagged(findings).contains(&name);
             if imp.share >= t.dominant_share && ctx.powers[f].power >= t.strong_power && !already {
                 if imp.share >= t.determining_share && dominant.is_empty() {
-                    let skill = run.oof.get("skill").copied().unwrap_or(0.0);
+                    let skill = Metric::Skill.of(&run.oof).unwrap_or(0.0);
                     pending = Some((findings.len(), f, imp.share, skill));
                 }
                 findings.push(Finding::new(

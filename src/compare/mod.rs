@@ -42,6 +42,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::data::Task;
+use crate::metric::Metric;
 use crate::error::{Error, Result};
 use crate::report::{Report, Tool, SCHEMA_VERSION};
 
@@ -74,8 +75,8 @@ pub struct SideInfo {
     pub target: Option<String>,
     /// Task (reports only).
     pub task: Option<Task>,
-    /// Headline metric name and value (reports only).
-    pub metric: Option<String>,
+    /// The surrogate's headline metric (reports only).
+    pub metric: Option<Metric>,
     /// Headline value.
     pub score: Option<f64>,
     /// The user's model the report audited, if any.
@@ -368,7 +369,7 @@ fn info(side: &Side) -> SideInfo {
     let (metric, score) = match &side.report {
         Some(r) => {
             let (m, v) = crate::importance::metrics::headline(&r.model.out_of_fold);
-            (Some(m.to_string()), Some(v))
+            (Some(m), Some(v))
         }
         None => (None, None),
     };

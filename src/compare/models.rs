@@ -26,6 +26,7 @@ use super::{FeatureDelta, Side, SideInfo, JUMP_FACTOR, METRIC_JUMP};
 use crate::checks::Thresholds;
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::metrics::headline;
+use crate::metric::Metric;
 use crate::model::audit::LeakReliance;
 use crate::model::ModelFormat;
 use crate::report::Report;
@@ -52,8 +53,8 @@ pub struct ModelSide {
     pub evaluated_on: String,
     /// Evaluation rows.
     pub rows: usize,
-    /// Headline metric name (`roc_auc`, `macro_auc`, `r2`).
-    pub metric: String,
+    /// Headline metric (`roc_auc`, `macro_auc`, `r2`).
+    pub metric: Metric,
     /// Headline value.
     pub score: f64,
     /// Every metric of the model.
@@ -74,7 +75,7 @@ impl ModelSide {
             sha256: u.sha256.clone(),
             evaluated_on: u.evaluated_on.clone(),
             rows: u.rows,
-            metric: metric.to_string(),
+            metric,
             score,
             metrics: u.metrics.clone(),
             leak_reliance: u
@@ -539,7 +540,7 @@ mod tests {
                 sha256: None,
                 evaluated_on: String::new(),
                 rows: 10,
-                metric: "roc_auc".into(),
+                metric: Metric::RocAuc,
                 score: 0.9,
                 metrics: BTreeMap::new(),
                 leak_reliance: LeakReliance::of([("leak", share)]),

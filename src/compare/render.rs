@@ -367,7 +367,7 @@ pub fn html(c: &Comparison, png: Option<&[u8]>) -> String {
     let _ = write!(o, "<section><h2>Summary</h2><ul>");
     if c.old.model.is_none() && c.new.model.is_none() {
         if let (Some(m), Some(a), Some(b)) = (&c.old.metric, c.old.score, c.new.score) {
-            let _ = write!(o, "<li>Out-of-fold {} {a:.4} → {b:.4}</li>", esc(m));
+            let _ = write!(o, "<li>Out-of-fold {} {a:.4} → {b:.4}</li>", m);
         }
     }
     for l in summary_lines(c) {
@@ -531,8 +531,8 @@ fn score_title(t: &Timeline) -> String {
     let metric = t
         .versions
         .iter()
-        .find_map(|v| v.metric.clone())
-        .unwrap_or_else(|| "score".into());
+        .find_map(|v| v.metric)
+        .map_or("score", |m| m.as_str());
     if t.importance_source == "model" {
         format!("model {metric}")
     } else {

@@ -21,6 +21,7 @@ use super::{compare, info, Changed, Comparison, Side, SideInfo};
 use crate::checks::Thresholds;
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Severity};
+use crate::metric::Metric;
 use crate::report::Tool;
 
 /// Timeline schema version.
@@ -39,7 +40,7 @@ pub struct VersionPoint {
     /// user's model, as in `comparison.json`.
     pub side: SideInfo,
     /// Headline metric name: the model's when every version audited one, else the surrogate's.
-    pub metric: Option<String>,
+    pub metric: Option<Metric>,
     /// Headline value, of the same.
     pub score: Option<f64>,
     /// The model's share of importance on features its audit flags as leaks.
@@ -125,8 +126,8 @@ impl Timeline {
             .map(|(i, s)| {
                 let side = info(s);
                 let (metric, score) = match &side.model {
-                    Some(m) if all_models => (Some(m.metric.clone()), Some(m.score)),
-                    _ => (side.metric.clone(), side.score),
+                    Some(m) if all_models => (Some(m.metric), Some(m.score)),
+                    _ => (side.metric, side.score),
                 };
                 let step = i.checked_sub(1).map(|k| &steps[k]);
                 VersionPoint {

@@ -5,21 +5,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::metric::Metric;
 use crate::surrogate::{Labels, Predictions};
 
 /// The out-of-fold headline score and its name, for any task.
-pub fn headline(oof: &BTreeMap<String, f64>) -> (&'static str, f64) {
-    for key in ["roc_auc", "macro_auc", "r2"] {
-        if let Some(v) = oof.get(key) {
-            let name = match key {
-                "roc_auc" => "roc_auc",
-                "macro_auc" => "macro_auc",
-                _ => "r2",
-            };
-            return (name, *v);
-        }
-    }
-    ("skill", oof.get("skill").copied().unwrap_or(0.0))
+pub fn headline(oof: &BTreeMap<String, f64>) -> (Metric, f64) {
+    Metric::headline(oof)
 }
 
 /// Skill of `pred` (rows in the same order as `rows`) against the labels.
@@ -230,12 +221,12 @@ pub fn log_loss(y: &[u32], pred: &Predictions) -> f64 {
 /// The task's headline metrics, named as in `report.json`.
 pub fn summary(labels: &Labels, pred: &Predictions, rows: &[u32]) -> BTreeMap<String, f64> {
     let mut m = BTreeMap::new();
-    m.insert("skill".into(), skill(labels, pred, rows));
+    m.insert(Metric::Skill.to_string(), skill(labels, pred, rows));
     match labels {
         Labels::Values(y) => {
             let t: Vec<f64> = rows.iter().map(|&r| y[r as usize]).collect();
             m.insert(
-                "r2".into(),
+                Metric::R2.to_string(),
                 r2(t.iter().copied(), pred.values.iter().copied()),
             );
             let mae = t
@@ -244,20 +235,20 @@ pub fn summary(labels: &Labels, pred: &Predictions, rows: &[u32]) -> BTreeMap<St
                 .map(|(a, b)| (a - b).abs())
                 .sum::<f64>()
                 / t.len().max(1) as f64;
-            m.insert("mae".into(), mae);
+            m.insert(Metric::Mae.to_string(), mae);
         }
         Labels::Classes { y, k } => {
             let t: Vec<u32> = rows.iter().map(|&r| y[r as usize]).collect();
             let (acc, f1) = accuracy_f1(&t, &argmax(pred), *k);
-            m.insert("accuracy".into(), acc);
-            m.insert("log_loss".into(), log_loss(&t, pred));
+            m.insert(Metric::Accuracy.to_string(), acc);
+            m.insert(Metric::LogLoss.to_string(), log_loss(&t, pred));
             if *k == 2 {
                 let s: Vec<f64> = (0..t.len()).map(|i| pred.values[i * 2 + 1]).collect();
                 let pos: Vec<bool> = t.iter().map(|&c| c == 1).collect();
-                m.insert("roc_auc".into(), roc_auc(&s, &pos));
+                m.insert(Metric::RocAuc.to_string(), roc_auc(&s, &pos));
             } else {
-                m.insert("macro_f1".into(), f1);
-                m.insert("macro_auc".into(), macro_auc(&t, pred));
+                m.insert(Metric::MacroF1.to_string(), f1);
+                m.insert(Metric::MacroAuc.to_string(), macro_auc(&t, pred));
             }
         }
     }

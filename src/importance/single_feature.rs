@@ -21,8 +21,8 @@ const MIN_SIDE: usize = 3;
 pub struct Power {
     /// Normalised power: 0 = no better than the baseline, 1 = perfect.
     pub power: f64,
-    /// Name of the raw metric (`roc_auc`, `macro_auc` or `r2`).
-    pub metric: &'static str,
+    /// The raw metric (`roc_auc`, `macro_auc`, `r2` or `rank_r2`).
+    pub metric: crate::metric::Metric,
     /// The raw metric value.
     pub value: f64,
 }
@@ -282,7 +282,7 @@ pub fn power_with_ranks(
     );
     if on_ranks.power > raw.power {
         Power {
-            metric: "rank_r2",
+            metric: crate::metric::Metric::RankR2,
             ..on_ranks
         }
     } else {
@@ -460,7 +460,7 @@ pub fn score(labels: &Labels, pred: &Predictions) -> Power {
             let v = r2(y.iter().copied(), pred.values.iter().copied());
             Power {
                 power: v.max(0.0),
-                metric: "r2",
+                metric: crate::metric::Metric::R2,
                 value: v,
             }
         }
@@ -470,7 +470,7 @@ pub fn score(labels: &Labels, pred: &Predictions) -> Power {
             let auc = roc_auc(&s, &pos);
             Power {
                 power: (2.0 * auc - 1.0).max(0.0),
-                metric: "roc_auc",
+                metric: crate::metric::Metric::RocAuc,
                 value: auc,
             }
         }
@@ -481,7 +481,7 @@ pub fn score(labels: &Labels, pred: &Predictions) -> Power {
             let auc = macro_auc(y, pred);
             Power {
                 power: (2.0 * auc - 1.0).max(0.0),
-                metric: "macro_auc",
+                metric: crate::metric::Metric::MacroAuc,
                 value: auc,
             }
         }
@@ -577,7 +577,7 @@ mod tests {
         let raw = power(&bins, 201, true, &labels, &f, 5).power;
         let both = power_with_ranks(&bins, 201, true, &labels, Some(&r), &f, 5);
         assert!(both.power > 0.99 && both.power > raw, "{raw} {both:?}");
-        assert_eq!(both.metric, "rank_r2");
+        assert_eq!(both.metric, crate::metric::Metric::RankR2);
     }
 
     #[test]

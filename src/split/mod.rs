@@ -88,7 +88,7 @@ pub struct SplitContext<'a> {
     /// The surrogate.
     pub surrogate: &'a dyn Surrogate,
     /// Random K-fold out-of-fold skill and headline of the main run.
-    pub random_headline: (&'static str, f64),
+    pub random_headline: (crate::metric::Metric, f64),
     /// Seed.
     pub seed: u64,
     /// Detection thresholds.

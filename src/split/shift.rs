@@ -94,7 +94,7 @@ pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
         Stream::Adversarial.seed(ctx.seed),
         false,
     )?;
-    let auc = run.oof.get("roc_auc").copied().unwrap_or(0.5);
+    let auc = crate::metric::Metric::RocAuc.of(&run.oof).unwrap_or(0.5);
     info.adversarial_auc = Some(r4(auc));
     let powers = importance::single_feature_powers(&x, &labels, &fold_of, 3);
     let mut top: Vec<(String, f64)> = run
