@@ -219,6 +219,69 @@ impl Finding {
     pub fn concerns(&self, name: &str) -> bool {
         self.feature.as_deref() == Some(name) || self.features.iter().any(|n| n == name)
     }
+
+    // The evidence other modules build on, read here only: the key names are this module's,
+    // and a reader gets a typed value, never a JSON lookup of its own.
+
+    fn flag(&self, key: &str) -> Option<bool> {
+        self.evidence.get(key).and_then(Value::as_bool)
+    }
+
+    /// The share of the importance the feature carries (`dominant_feature`).
+    pub fn importance_share(&self) -> Option<f64> {
+        self.evidence
+            .get("importance_share")
+            .and_then(Value::as_f64)
+    }
+
+    /// Whether the finding reads the user's model's importances rather than the surrogate's
+    /// (a dominance re-run on them, a comparison of models).
+    pub fn from_user_model(&self) -> bool {
+        self.evidence
+            .get("importance_source")
+            .and_then(Value::as_str)
+            == Some("user_model")
+    }
+
+    /// The flagged features peeled off before this finding appeared (`dominant_feature` after
+    /// peeling).
+    pub fn after_peeling(&self) -> Vec<String> {
+        self.evidence
+            .get("after_peeling")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// A pure segment defined by a sentinel (missing, 0, -1, a placeholder category).
+    pub fn sentinel(&self) -> Option<bool> {
+        self.flag("sentinel")
+    }
+
+    /// A pure segment defined by one value (or all but one).
+    pub fn point_defined(&self) -> Option<bool> {
+        self.flag("point_defined")
+    }
+
+    /// A near-perfect score that one feature carries (`suspicious_performance`).
+    pub fn concentrated(&self) -> bool {
+        self.flag("concentrated") == Some(true)
+    }
+
+    /// Whether an independent signal already corroborated the finding.
+    pub fn corroborated(&self) -> bool {
+        self.evidence.contains_key("corroborated_by")
+    }
+
+    /// The picture of a pipeline leak (`target_encoding`, `oversampled_before_split`).
+    pub fn plot(&self) -> Option<&Value> {
+        self.evidence.get("plot")
+    }
 }
 
 /// Most severe first, then by kind name and feature, for a stable order.

@@ -122,3 +122,36 @@ fn the_binary_modules_are_not_in_the_library() {
     let main = std::fs::read_to_string(src.join("main.rs")).unwrap();
     assert!(main.lines().count() < 60, "main.rs stays thin");
 }
+
+/// Modules read each other's findings through `Finding`'s typed accessors, never by looking up
+/// a JSON key of its evidence; and the program parses JSON only from user files (model files,
+/// a `report.json` given to `compare`).
+#[test]
+fn no_module_reads_another_modules_evidence_by_key() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let user_file_readers = ["model/file.rs", "model/catboost.rs", "compare/mod.rs"];
+    for f in files {
+        let rel = f
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = std::fs::read_to_string(&f).unwrap();
+        if rel != "finding.rs" {
+            for pattern in [".evidence.get(", ".evidence.contains_key(", ".evidence["] {
+                assert!(
+                    !text.contains(pattern),
+                    "{rel} reads evidence by key ({pattern}); add a typed accessor to Finding"
+                );
+            }
+        }
+        if !user_file_readers.contains(&rel.as_str()) {
+            assert!(
+                !text.contains("serde_json::from_"),
+                "{rel} parses JSON of the program's own values"
+            );
+        }
+    }
+}

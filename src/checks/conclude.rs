@@ -88,26 +88,19 @@ fn relation(
             return None;
         }
         let removed: Vec<String> = fd
-            .evidence
-            .get("after_peeling")?
-            .as_array()?
-            .iter()
-            .filter_map(|v| v.as_str())
-            .filter(|n| leak_names.contains(n))
-            .map(str::to_string)
+            .after_peeling()
+            .into_iter()
+            .filter(|n| leak_names.contains(&n.as_str()))
             .collect();
         if removed.is_empty() {
             return None;
         }
-        let share = fd.evidence.get("importance_share").cloned();
+        let share = fd.importance_share();
         Some((
             removed,
             format!(
                 "once they are removed the model leans on it for {}",
-                share
-                    .as_ref()
-                    .and_then(Value::as_f64)
-                    .map_or_else(String::new, crate::finding::pct)
+                share.map_or_else(String::new, crate::finding::pct)
             ),
             json!({ "relation": "peeled_model", "peeled_importance_share": share }),
         ))
@@ -186,8 +179,7 @@ pub fn conclude(ctx: &Context, findings: &mut Vec<Finding>) {
         .filter_map(|fd| fd.feature.clone())
         .collect();
     for fd in findings.iter_mut() {
-        let ordinary_point = fd.evidence.get("point_defined") == Some(&Value::Bool(true))
-            && fd.evidence.get("sentinel") == Some(&Value::Bool(false));
+        let ordinary_point = fd.point_defined() == Some(true) && fd.sentinel() == Some(false);
         if fd.kind == FindingKind::PureSegment
             && ordinary_point
             && fd.severity == Severity::Medium
@@ -204,9 +196,7 @@ pub fn conclude(ctx: &Context, findings: &mut Vec<Finding>) {
     // separable table scores as high, with nothing to point at.
     let leaks = flagged(findings);
     for fd in findings.iter_mut() {
-        if fd.kind == FindingKind::SuspiciousPerformance
-            && fd.evidence.get("concentrated") == Some(&Value::Bool(true))
-        {
+        if fd.kind == FindingKind::SuspiciousPerformance && fd.concentrated() {
             let explained = fd.features.iter().any(|n| leaks.contains(n));
             fd.severity = if explained {
                 Severity::High

@@ -25,7 +25,7 @@ pub mod thresholds;
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 pub(crate) use crate::finding::sort;
 
@@ -124,8 +124,7 @@ pub fn corroborate(findings: &mut [Finding]) {
     for f in findings.iter() {
         let strong = f.severity >= Severity::Medium
             && CORROBORATING.contains(&f.kind)
-            && !(f.kind == FindingKind::PureSegment
-                && f.evidence.get("sentinel") != Some(&Value::Bool(true)));
+            && !(f.kind == FindingKind::PureSegment && f.sentinel() != Some(true));
         if let (true, Some(name)) = (strong, &f.feature) {
             support
                 .entry(name.clone())
@@ -134,8 +133,7 @@ pub fn corroborate(findings: &mut [Finding]) {
         }
     }
     for f in findings.iter_mut() {
-        if f.kind != FindingKind::NearPerfectPredictor || f.evidence.contains_key("corroborated_by")
-        {
+        if f.kind != FindingKind::NearPerfectPredictor || f.corroborated() {
             continue;
         }
         if let Some(kinds) = f.feature.as_ref().and_then(|n| support.get(n)) {

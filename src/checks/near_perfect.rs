@@ -138,7 +138,7 @@ impl Check for NearPerfect {
                         "'{name}' alone predicts '{}' almost perfectly out of fold ({}{tree_text}) and is an exact monotone function of it (Goodman-Kruskal gamma {:.4}): a re-expression of the target (a log, a unit change, a rounding), not an input.",
                         ctx.ds.target_name,
                         describe_power(p),
-                        evidence["gamma"].as_f64().unwrap_or(1.0)
+                        gamma.map_or(1.0, r4)
                     )
                 } else {
                     format!(

@@ -42,8 +42,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::data::Task;
-use crate::metric::Metric;
 use crate::error::{Error, Result};
+use crate::metric::Metric;
 use crate::report::{Report, Tool, SCHEMA_VERSION};
 
 /// Comparison schema version.
@@ -549,8 +549,7 @@ fn diff_key(f: &Finding, both_models: bool) -> Option<(Option<String>, FindingKi
     if f.severity < Severity::High {
         return None;
     }
-    let about_model = f.kind == FindingKind::ModelReliesOnLeak
-        || f.evidence.get("importance_source").and_then(|v| v.as_str()) == Some("user_model");
+    let about_model = f.kind == FindingKind::ModelReliesOnLeak || f.from_user_model();
     match (about_model, both_models) {
         (true, true) => None,
         _ if f.kind == FindingKind::ModelReliesOnLeak => Some((None, f.kind)),

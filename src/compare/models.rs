@@ -164,11 +164,7 @@ fn data_findings(r: &Report) -> Vec<(FindingKind, Option<String>)> {
     let mut v: Vec<(FindingKind, Option<String>)> = r
         .findings
         .iter()
-        .filter(|f| {
-            f.kind != FindingKind::ModelReliesOnLeak
-                && f.evidence.get("importance_source").and_then(|v| v.as_str())
-                    != Some("user_model")
-        })
+        .filter(|f| f.kind != FindingKind::ModelReliesOnLeak && !f.from_user_model())
         .map(|f| (f.kind, f.feature.clone()))
         .collect();
     v.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()).then(a.1.cmp(&b.1)));

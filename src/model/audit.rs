@@ -379,7 +379,7 @@ pub fn apply(
                 e.severity = e.severity.max(fd.severity);
                 e.evidence.insert(
                     "user_model_importance_share".into(),
-                    fd.evidence["importance_share"].clone(),
+                    json!(fd.importance_share()),
                 );
             }
             None => {

@@ -44,12 +44,14 @@ pub fn applies(f: &Finding) -> bool {
     matches!(
         f.kind,
         FindingKind::TargetEncoding | FindingKind::OversampledBeforeSplit
-    ) && f.evidence.contains_key("plot")
+    ) && f.plot().is_some()
 }
 
 /// Draw the picture of a pipeline finding.
 pub fn draw(f: &Finding) -> Result<Vec<u8>> {
-    let plot = &f.evidence["plot"];
+    let Some(plot) = f.plot() else {
+        return Ok(Vec::new());
+    };
     let label = |k: &str| ellipsize(plot[k].as_str().unwrap_or(""), 60);
     let title = match f.kind {
         FindingKind::TargetEncoding => format!(
