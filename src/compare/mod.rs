@@ -48,9 +48,13 @@ use crate::report::{Report, Tool, SCHEMA_VERSION};
 
 /// Comparison schema version.
 pub const COMPARISON_SCHEMA_VERSION: u32 = 1;
-/// Growth factor of a feature's share that counts as a jump.
+/// Growth factor of a feature's share that counts as a jump. Not a setting: it only ever
+/// raises a finding together with `dominant_share` (which is one), and a smaller factor would
+/// call ordinary retraining noise a jump.
 const JUMP_FACTOR: f64 = 3.0;
-/// Rise of the headline score (AUC, macro-AUC, R²) that is suspicious with concentrated importance.
+/// Rise of the headline score (AUC, macro-AUC, R²) that is suspicious with concentrated
+/// importance. Not a setting: it is read only beside `dominant_share`, and 0.05 of AUC is well
+/// above what a retrain on the same data moves.
 const METRIC_JUMP: f64 = 0.05;
 
 /// One side of a comparison: a full report or a plain importance table.

@@ -31,11 +31,15 @@ use crate::model::audit::LeakReliance;
 use crate::model::ModelFormat;
 use crate::report::Report;
 
-/// A rise of reliance (absolute share of importance) that counts as rising.
+/// A rise of reliance (absolute share of importance) that counts as rising. Not a setting:
+/// permutation shares of one model move by a few points between seeds, so a smaller rise is
+/// noise, and the threshold that matters (`model_reliance_share`) is one.
 pub const RISE: f64 = 0.05;
-/// Below the threshold, a rise is a review once reliance reaches this share.
+/// Below the threshold, a rise is a review once reliance reaches this share: a rise to a few
+/// percent is noise around zero. Not a setting for the same reason as [`RISE`].
 pub const RISE_FLOOR: f64 = 0.10;
-/// The model's top features: a flagged feature entering them is a new leak.
+/// The model's top features: a flagged feature entering them is a new leak. Not a setting: the
+/// number of features a reader scans first, as the timeline's picture follows per version.
 pub const TOP: usize = 5;
 
 /// The user's model of one version.
