@@ -52,6 +52,9 @@ pub struct OptionSpec {
     pub cli: Option<&'static str>,
     /// The keyword of Python's `leakhound.audit` (`None`: not in Python).
     pub python: Option<&'static str>,
+    /// Whether `leakhound.toml` takes it (as a top-level key of the same name; the thresholds
+    /// as a `[thresholds]` table).
+    pub toml: bool,
     /// What it takes.
     pub kind: OptionKind,
     /// Its default, as the command line shows it (`None`: no default, or "unset").
@@ -68,6 +71,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "target",
         cli: Some("target"),
         python: Some("target"),
+        toml: false,
         kind: OptionKind::Column,
         default: None,
         doc: "Column to predict.",
@@ -76,6 +80,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "task",
         cli: Some("task"),
         python: Some("task"),
+        toml: false,
         kind: OptionKind::Choice(&["auto", "binary", "multiclass", "regression"]),
         default: Some("auto"),
         doc: "binary, multiclass, regression, or auto (a numeric target with many values is regression).",
@@ -84,6 +89,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "time_col",
         cli: Some("time-col"),
         python: Some("time_col"),
+        toml: false,
         kind: OptionKind::Column,
         default: None,
         doc: "Timestamp column (not used as a feature).",
@@ -92,6 +98,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "group_col",
         cli: Some("group-col"),
         python: Some("group_col"),
+        toml: false,
         kind: OptionKind::Column,
         default: None,
         doc: "Entity column such as patient or customer (not used as a feature).",
@@ -100,6 +107,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "id_col",
         cli: Some("id-col"),
         python: Some("id_cols"),
+        toml: false,
         kind: OptionKind::Columns,
         default: None,
         doc: "Identifier column; checked for identifier leaks, not modelled.",
@@ -108,6 +116,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "ignore",
         cli: Some("ignore"),
         python: Some("ignore"),
+        toml: true,
         kind: OptionKind::Columns,
         default: None,
         doc: "Column to leave out entirely.",
@@ -116,6 +125,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "allow",
         cli: Some("allow"),
         python: Some("allow"),
+        toml: true,
         kind: OptionKind::Columns,
         default: None,
         doc: "Feature known to be legitimate: no findings on it, never peeled.",
@@ -124,6 +134,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "max_rows",
         cli: Some("max-rows"),
         python: Some("max_rows"),
+        toml: false,
         kind: OptionKind::Count { min: 1, max: u64::MAX },
         default: None,
         doc: "Audit a reproducible sample of at most this many rows (stratified by the target).",
@@ -132,6 +143,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "surrogate",
         cli: Some("surrogate"),
         python: Some("surrogate"),
+        toml: false,
         kind: OptionKind::Choice(&["gbm", "tree", "forest"]),
         default: Some("gbm"),
         doc: "Surrogate model: gbm (histogram gradient boosting), tree (one decision tree) or forest (a random forest, slow).",
@@ -140,6 +152,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "folds",
         cli: Some("folds"),
         python: Some("folds"),
+        toml: false,
         kind: OptionKind::Count { min: 2, max: 20 },
         default: Some("5"),
         doc: "Cross-validation folds.",
@@ -148,6 +161,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "repeats",
         cli: Some("repeats"),
         python: Some("repeats"),
+        toml: false,
         kind: OptionKind::Count { min: 1, max: 100 },
         default: Some("5"),
         doc: "Permutation importance repeats.",
@@ -156,6 +170,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "seed",
         cli: Some("seed"),
         python: Some("seed"),
+        toml: false,
         kind: OptionKind::Count { min: 0, max: u64::MAX },
         default: Some("42"),
         doc: "Seed of every random step (folds, sampling, permutations, models): same data and seed, same report.",
@@ -164,6 +179,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "peel",
         cli: Some("no-peel"),
         python: Some("peel"),
+        toml: false,
         kind: OptionKind::Flag,
         default: Some("true"),
         doc: "Refit without the flagged features to find leaks hidden behind them (iterative peeling).",
@@ -172,6 +188,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "dup_tolerance",
         cli: Some("dup-tolerance"),
         python: Some("dup_tolerance"),
+        toml: false,
         kind: OptionKind::Number { min: 0.0, max: f64::MAX },
         default: Some("0.001"),
         doc: "Near-duplicate tolerance, in standard deviations of each numeric column.",
@@ -180,6 +197,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "threads",
         cli: Some("threads"),
         python: Some("threads"),
+        toml: false,
         kind: OptionKind::Count { min: 1, max: 4096 },
         default: None,
         doc: "Worker threads (default: all cores).",
@@ -188,6 +206,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "test",
         cli: Some("test"),
         python: Some("test"),
+        toml: false,
         kind: OptionKind::File,
         default: None,
         doc: "Test data: the train/test checks (duplicates, group and id overlap, temporal order, adversarial validation, schema) run against it. Without test data or a split column, leakhound makes its own seeded 80/20 split for the checks that apply.",
@@ -196,6 +215,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "split_col",
         cli: Some("split-col"),
         python: Some("split_col"),
+        toml: false,
         kind: OptionKind::Column,
         default: None,
         doc: "Column marking train/test rows (train/test, 0/1, true/false); enables the split-aware checks.",
@@ -204,6 +224,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "model",
         cli: Some("model-file"),
         python: Some("model"),
+        toml: false,
         kind: OptionKind::File,
         default: None,
         doc: "Your trained model, exported, audited beside the data: ONNX (skl2onnx pipelines fed the raw columns, onnxmltools, torch.onnx.export), CatBoost or XGBoost JSON, XGBoost UBJSON, LightGBM text. It is scored and its permutation importance computed on the test data (or the audited data without any). Pickle and joblib files are refused: they can run code when loaded.",
@@ -212,6 +233,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "model_features",
         cli: Some("model-features"),
         python: Some("model_features"),
+        toml: false,
         kind: OptionKind::Columns,
         default: None,
         doc: "The model's input columns in order, for a model that stores no feature names (a single wide ONNX input, PyTorch); without them such a model takes the feature columns in file order.",
@@ -220,6 +242,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "memory_limit",
         cli: Some("memory-limit"),
         python: None,
+        toml: false,
         kind: OptionKind::Number { min: 0.0, max: f64::MAX },
         default: None,
         doc: "Stop with advice (a sample) rather than run out of memory when the loaded table would need more than this many GB; default: three quarters of the machine's memory.",
@@ -228,6 +251,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "thresholds",
         cli: Some("threshold"),
         python: Some("thresholds"),
+        toml: true,
         kind: OptionKind::Thresholds,
         default: None,
         doc: "Override a detection threshold by name.",
@@ -247,7 +271,8 @@ pub enum Front {
 
 /// `text` with the options it names in the words of `front`. The library's messages name an
 /// option by its name in backticks (`` `max_rows` ``, `` `task` ``); the command line shows
-/// `--max-rows`, Python the keyword of `leakhound.audit`.
+/// `--max-rows`, Python the keyword of `leakhound.audit`. See [`error_in_words_of`] for an
+/// error, whose text may quote a file in words of its own.
 ///
 /// ```
 /// use leakhound::settings::{in_words_of, Front};
@@ -256,6 +281,9 @@ pub enum Front {
 /// assert_eq!(in_words_of(Front::Python, m), "rerun with `max_rows` 100000 or set `id_cols`");
 /// ```
 pub fn in_words_of(front: Front, text: &str) -> String {
+    if front == Front::Library {
+        return text.to_string();
+    }
     let mut out = text.to_string();
     for o in OPTIONS {
         let named = format!("`{}`", o.name);
@@ -270,6 +298,15 @@ pub fn in_words_of(front: Front, text: &str) -> String {
         out = out.replace(&named, &spelled);
     }
     out
+}
+
+/// An error's one line in the words of `front`. A config file's error quotes the file's own
+/// keys (`` `allow` ``, `` `time_col` ``), which stay as they are.
+pub fn error_in_words_of(front: Front, e: &Error) -> String {
+    match e {
+        Error::Config { .. } => e.to_string(),
+        _ => in_words_of(front, &e.to_string()),
+    }
 }
 
 impl OptionSpec {

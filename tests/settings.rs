@@ -142,3 +142,38 @@ fn every_finding_kind_has_a_readme_row() {
         .collect();
     assert!(missing.is_empty(), "README has no row for {missing:?}");
 }
+
+/// `leakhound.toml` takes the options the definitions say it takes, and refuses the others by
+/// name.
+#[test]
+fn leakhound_toml_takes_the_options_defined_for_it() {
+    let d = tempdir("settings-toml");
+    for opt in OPTIONS {
+        let text = match (opt.name, opt.toml) {
+            ("thresholds", _) => "[thresholds]\nnear_perfect_power = 0.97\n".to_string(),
+            (name, true) => format!("{name} = [\"x\"]\n"),
+            (name, false) => format!("{name} = 1\n"),
+        };
+        std::fs::write(d.join("leakhound.toml"), text).unwrap();
+        let o = run(&d, &["audit", "missing.csv", "--target", "y"]);
+        let err = text_of(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        if opt.toml {
+            assert!(
+                err.contains("missing.csv"),
+                "leakhound.toml refused `{}`: {err}",
+                opt.name
+            );
+        } else {
+            assert!(
+                err.contains("leakhound.toml") && err.contains(opt.name),
+                "leakhound.toml took `{}`, which the definitions do not give it: {err}",
+                opt.name
+            );
+        }
+    }
+}
+
+fn text_of(o: &std::process::Output) -> String {
+    text(o).1
+}

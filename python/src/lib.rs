@@ -34,7 +34,7 @@ use leakhound::{Audit, Error, Report, Table, TaskChoice, Thresholds};
 
 /// A leakhound error as the Python exception a user expects, with the CLI's one-line message.
 fn to_py(e: Error) -> PyErr {
-    let msg = leakhound::settings::in_words_of(leakhound::settings::Front::Python, &e.to_string());
+    let msg = leakhound::settings::error_in_words_of(leakhound::settings::Front::Python, &e);
     match e {
         Error::FileNotFound { .. } => PyFileNotFoundError::new_err(msg),
         Error::Io { .. } | Error::Output { .. } => PyOSError::new_err(msg),

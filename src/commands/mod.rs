@@ -33,10 +33,8 @@ where
         Ok(Outcome::Clean) => 0,
         Ok(Outcome::Failed) => 1,
         Err(e) => {
-            let message = leakhound::settings::in_words_of(
-                leakhound::settings::Front::CommandLine,
-                &e.to_string(),
-            );
+            let message =
+                leakhound::settings::error_in_words_of(leakhound::settings::Front::CommandLine, &e);
             eprintln!("leakhound: error: {message}");
             2
         }
