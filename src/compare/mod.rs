@@ -203,28 +203,45 @@ impl Comparison {
     /// `comparison.json` (last) into `dir`, created if missing; each file via a temporary name.
     /// Returns the paths written.
     pub fn save(&self, dir: &Path, plot: bool) -> Result<Vec<PathBuf>> {
-        use crate::report::{prepare_dir, write_atomic};
-        prepare_dir(dir)?;
-        let mut written = Vec::new();
-        let png = if plot && cfg!(feature = "plots") {
-            Some(self.png()?)
-        } else {
-            None
-        };
-        if let Some(png) = &png {
-            written.push(write_atomic(dir, "comparison.png", png)?);
-        }
-        let md = self.to_markdown(png.as_ref().map(|_| "comparison.png"));
-        written.push(write_atomic(dir, "comparison.md", md.as_bytes())?);
-        let html = self.to_html(png.as_deref());
-        written.push(write_atomic(dir, "comparison.html", html.as_bytes())?);
-        written.push(write_atomic(
+        save_files(
             dir,
-            "comparison.json",
-            self.to_json().as_bytes(),
-        )?);
-        Ok(written)
+            "comparison",
+            plot.then(|| self.png()),
+            |png| self.to_markdown(png),
+            |png| self.to_html(png),
+            &self.to_json(),
+        )
     }
+}
+
+/// Write `<stem>.png` (when a picture is asked for and this build draws), `<stem>.md`,
+/// `<stem>.html` and `<stem>.json` (last, so its presence means the folder is complete) into
+/// `dir`, created if missing; each file via a temporary name. Returns the paths written.
+fn save_files(
+    dir: &Path,
+    stem: &str,
+    png: Option<Result<Vec<u8>>>,
+    markdown: impl FnOnce(Option<&str>) -> String,
+    html: impl FnOnce(Option<&[u8]>) -> String,
+    json: &str,
+) -> Result<Vec<PathBuf>> {
+    use crate::report::{prepare_dir, write_atomic};
+    prepare_dir(dir)?;
+    let mut written = Vec::new();
+    let png = match png {
+        Some(p) if cfg!(feature = "plots") => Some(p?),
+        _ => None,
+    };
+    let png_name = format!("{stem}.png");
+    if let Some(png) = &png {
+        written.push(write_atomic(dir, &png_name, png)?);
+    }
+    let md = markdown(png.as_ref().map(|_| png_name.as_str()));
+    written.push(write_atomic(dir, &format!("{stem}.md"), md.as_bytes())?);
+    let page = html(png.as_deref());
+    written.push(write_atomic(dir, &format!("{stem}.html"), page.as_bytes())?);
+    written.push(write_atomic(dir, &format!("{stem}.json"), json.as_bytes())?);
+    Ok(written)
 }
 
 impl Side {

@@ -219,26 +219,13 @@ impl Timeline {
     /// Write `timeline.png` (when `plot`), `timeline.md`, `timeline.html` and `timeline.json`
     /// (last) into `dir`, created if missing; each via a temporary name. Returns the paths.
     pub fn save(&self, dir: &Path, plot: bool) -> Result<Vec<PathBuf>> {
-        use crate::report::{prepare_dir, write_atomic};
-        prepare_dir(dir)?;
-        let mut written = Vec::new();
-        let png = if plot && cfg!(feature = "plots") {
-            Some(self.png()?)
-        } else {
-            None
-        };
-        if let Some(png) = &png {
-            written.push(write_atomic(dir, "timeline.png", png)?);
-        }
-        let md = self.to_markdown(png.as_ref().map(|_| "timeline.png"));
-        written.push(write_atomic(dir, "timeline.md", md.as_bytes())?);
-        let html = self.to_html(png.as_deref());
-        written.push(write_atomic(dir, "timeline.html", html.as_bytes())?);
-        written.push(write_atomic(
+        super::save_files(
             dir,
-            "timeline.json",
-            self.to_json().as_bytes(),
-        )?);
-        Ok(written)
+            "timeline",
+            plot.then(|| self.png()),
+            |png| self.to_markdown(png),
+            |png| self.to_html(png),
+            &self.to_json(),
+        )
     }
 }
