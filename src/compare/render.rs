@@ -55,6 +55,21 @@ fn status(f: &FeatureDelta) -> String {
     }
 }
 
+/// The surrogate's columns of a feature's row, for the Markdown and HTML tables: shares old
+/// and new, rank change, single-feature power old and new, severities old and new.
+fn surrogate_cells(f: &FeatureDelta) -> [String; 7] {
+    let p = |v: Option<f64>| v.map_or("-".into(), |x| format!("{x:.3}"));
+    [
+        pct(f.share_old),
+        pct(f.share_new),
+        rank_change(f.rank_change),
+        p(f.power_old),
+        p(f.power_new),
+        f.severity_old.map_or("", |s| s.as_str()).to_string(),
+        f.severity_new.map_or("", |s| s.as_str()).to_string(),
+    ]
+}
+
 fn severities(f: &FeatureDelta) -> String {
     format!(
         "{} -> {}",
@@ -303,16 +318,10 @@ pub fn markdown(c: &Comparison, png: Option<&str>) -> String {
             };
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} |",
                 cell(&f.name),
                 status,
-                pct(f.share_old),
-                pct(f.share_new),
-                rank_change(f.rank_change),
-                p(f.power_old),
-                p(f.power_new),
-                f.severity_old.map_or("", |s| s.as_str()),
-                f.severity_new.map_or("", |s| s.as_str())
+                surrogate_cells(f).join(" | ")
             );
         }
     }
@@ -384,7 +393,6 @@ pub fn html(c: &Comparison, png: Option<&[u8]>) -> String {
         let _ = write!(o, "<th>model share old</th><th>model share new</th><th>model rank old</th><th>model rank new</th>");
     }
     let _ = write!(o, "<th>surrogate share old</th><th>surrogate share new</th><th>rank change</th><th>power old</th><th>power new</th><th>severity old</th><th>severity new</th></tr></thead><tbody>");
-    let p = |v: Option<f64>| v.map_or("-".into(), |x| format!("{x:.3}"));
     let r = |v: Option<usize>| v.map_or("-".into(), |x| x.to_string());
     for f in &c.features {
         let _ = write!(
@@ -403,16 +411,10 @@ pub fn html(c: &Comparison, png: Option<&[u8]>) -> String {
                 r(f.model_rank_new)
             );
         }
+        let [so, sn, rank, po, pn, svo, svn] = surrogate_cells(f);
         let _ = write!(
             o,
-            "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
-            pct(f.share_old),
-            pct(f.share_new),
-            rank_change(f.rank_change),
-            p(f.power_old),
-            p(f.power_new),
-            f.severity_old.map_or("", |s| s.as_str()),
-            f.severity_new.map_or("", |s| s.as_str())
+            "<td class=\"num\">{so}</td><td class=\"num\">{sn}</td><td class=\"num\">{rank}</td><td class=\"num\">{po}</td><td class=\"num\">{pn}</td><td>{svo}</td><td>{svn}</td></tr>"
         );
     }
     let _ = write!(
