@@ -192,17 +192,18 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// A finding on `feature` (or the dataset when `None`) with `evidence` given as a JSON
-    /// object; anything else gives empty evidence.
+    /// A finding on `feature` (or the dataset when `None`). `evidence` is the kind's evidence
+    /// struct (a check's `Evidence`, deriving `Serialize`): its fields become the report's
+    /// `evidence` object; anything that does not serialise to an object gives empty evidence.
     pub(crate) fn new(
         feature: Option<&str>,
         kind: FindingKind,
         severity: Severity,
         message: String,
-        evidence: Value,
+        evidence: impl Serialize,
     ) -> Finding {
-        let evidence = match evidence {
-            Value::Object(m) => m.into_iter().collect(),
+        let evidence = match serde_json::to_value(evidence) {
+            Ok(Value::Object(m)) => m.into_iter().collect(),
             _ => BTreeMap::new(),
         };
         Finding {

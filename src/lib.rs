@@ -105,6 +105,7 @@ pub use table::{Table, TableBuilder};
 #[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod internals {
+    pub use crate::checks::split::duplicates::count_matches;
     #[cfg(feature = "parquet")]
     pub use crate::data::read_parquet_records;
     pub use crate::data::sample::splitmix64;
@@ -113,7 +114,6 @@ pub mod internals {
         read_delimited_bytes, read_frame, Column, Dataset, Frame, Roles, Target, Values,
     };
     pub use crate::importance::{drop_column, folds, permutation, single_feature_powers};
-    pub use crate::split::duplicates::count_matches;
     pub use crate::surrogate::{BinnedMatrix, Gbm, Labels, Surrogate};
 
     /// The dataset an audit of `table` predicting `target` runs on.

@@ -103,7 +103,7 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
         Some((test, mode)) => split::Sides::given(ds, test, mode),
         None => split::Sides::own(ds, &x.row_keys, settings.seed),
     };
-    let row_checks = split::run_rows(&split::RowContext {
+    let (row_findings, mut split_info) = checks::run_rows(&checks::RowContext {
         train: sides.train(),
         test: sides.test(),
         mode: sides.mode,
@@ -180,7 +180,7 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
     }
 
     phase("split checks")?;
-    let split_ctx = split::SplitContext {
+    let split_ctx = checks::SplitContext {
         train: sides.train(),
         test: sides.test(),
         mode: sides.mode,
@@ -192,8 +192,8 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
         seed: settings.seed,
         thresholds: &settings.thresholds,
     };
-    let (split_findings, split_info) = split::run(&split_ctx, row_checks)?;
-    findings.extend(split_findings);
+    findings.extend(row_findings);
+    findings.extend(checks::run_split(&split_ctx, &mut split_info)?);
     clock.lap("split");
 
     let (user_model, user_warnings) = user.unzip();

@@ -13,7 +13,7 @@
 
 use serde_json::json;
 
-use super::{column_names, describe_power, noise_floor, Check, Context};
+use super::{column_names, describe_power, noise_floor, About, Check, Context, Stage};
 use crate::data::{ColumnType, Target, Values};
 use crate::finding::{r4, Finding, FindingKind, Severity};
 
@@ -21,7 +21,17 @@ use crate::finding::{r4, Finding, FindingKind, Severity};
 pub struct Censoring;
 
 impl Check for Censoring {
-    fn run(&self, ctx: &Context) -> Vec<Finding> {
+    fn about(&self) -> About {
+        About {
+            name: "censoring time",
+            stage: Stage::Data,
+            kinds: &[FindingKind::CensoringTime],
+            thresholds: &["identifier_power", "segment_min_rows"],
+            corroborates: &[],
+        }
+    }
+
+    fn data(&self, ctx: &Context) -> Vec<Finding> {
         let Target::Classes { y, classes } = &ctx.ds.target else {
             return Vec::new();
         };

@@ -7,7 +7,7 @@
 
 use serde_json::json;
 
-use super::{Check, Context};
+use super::{About, Check, Context, Stage};
 use crate::data::{ColumnType, Target, Values};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::folds;
@@ -27,7 +27,17 @@ const PREFILTER_ROWS: usize = 256;
 const MAX_SIBLINGS: usize = 64;
 
 impl Check for ChosenAlternative {
-    fn run(&self, ctx: &Context) -> Vec<Finding> {
+    fn about(&self) -> About {
+        About {
+            name: "chosen alternative",
+            stage: Stage::Data,
+            kinds: &[FindingKind::MultiFeatureLeak],
+            thresholds: &[],
+            corroborates: &[],
+        }
+    }
+
+    fn data(&self, ctx: &Context) -> Vec<Finding> {
         let Target::Classes { y, classes } = &ctx.ds.target else {
             return Vec::new();
         };

@@ -18,7 +18,7 @@
 
 use serde_json::json;
 
-use super::{describe_power, Check, Context, Thresholds};
+use super::{describe_power, About, Check, Context, Stage, Thresholds};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::Importance;
 use crate::surrogate::Labels;
@@ -60,7 +60,23 @@ pub fn determines(t: &Thresholds, classes: bool, share: f64, collapse: f64, powe
 }
 
 impl Check for Dominance {
-    fn run(&self, ctx: &Context) -> Vec<Finding> {
+    fn about(&self) -> About {
+        About {
+            name: "dominant feature",
+            stage: Stage::Data,
+            kinds: &[FindingKind::DominantFeature],
+            thresholds: &[
+                "determining_share",
+                "dominant_collapse",
+                "dominant_share",
+                "near_perfect_power",
+                "strong_power",
+            ],
+            corroborates: &[FindingKind::DominantFeature],
+        }
+    }
+
+    fn data(&self, ctx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
         let near_perfect = |f: usize| ctx.powers[f].power >= ctx.t.near_perfect_power;
         let classes = matches!(ctx.labels, Labels::Classes { .. });

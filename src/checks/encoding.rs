@@ -16,7 +16,7 @@
 
 use serde_json::json;
 
-use super::{Check, Context};
+use super::{About, Check, Context, Stage};
 use crate::data::keys::KeyMap;
 use crate::data::{ColumnType, Values, MISSING_CODE};
 use crate::finding::{r4, Finding, FindingKind, Severity};
@@ -576,7 +576,17 @@ fn value_lookup(ctx: &Context, v: &[f64], level: &[u32], y: &[f64]) -> Option<Ma
 }
 
 impl Check for TargetEncoding {
-    fn run(&self, ctx: &Context) -> Vec<Finding> {
+    fn about(&self) -> About {
+        About {
+            name: "target encoding on its own rows",
+            stage: Stage::Data,
+            kinds: &[FindingKind::TargetEncoding],
+            thresholds: &[],
+            corroborates: &[],
+        }
+    }
+
+    fn data(&self, ctx: &Context) -> Vec<Finding> {
         let n = ctx.rows();
         let targets = targets(ctx);
         // Level columns: categories, and integer codes of categories.

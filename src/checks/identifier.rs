@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::column_names::{named_like_id, named_like_time};
-use super::{noise_floor, Check, Context};
+use super::{noise_floor, About, Check, Context, Stage};
 use crate::data::{Column, ColumnType, Values, MISSING_CODE};
 use crate::finding::{r4, Finding, FindingKind, Severity};
 use crate::importance::{single_feature, Power};
@@ -131,7 +131,17 @@ fn group_structure(ctx: &Context, key: &[f64]) -> Option<f64> {
 }
 
 impl Check for Identifier {
-    fn run(&self, ctx: &Context) -> Vec<Finding> {
+    fn about(&self) -> About {
+        About {
+            name: "identifier leak",
+            stage: Stage::Data,
+            kinds: &[FindingKind::IdentifierLeak],
+            thresholds: &["identifier_power"],
+            corroborates: &[FindingKind::IdentifierLeak],
+        }
+    }
+
+    fn data(&self, ctx: &Context) -> Vec<Finding> {
         let n = ctx.rows();
         let floor = noise_floor(n);
         let min_power = ctx.t.identifier_power.max(floor);

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::{noise_floor, Check, Context};
+use super::{noise_floor, About, Check, Context, Stage};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::metrics::roc_auc;
 use crate::importance::Power;
@@ -55,7 +55,17 @@ pub fn indicator_power(missing: &[bool], labels: &Labels) -> Power {
 pub struct Missingness;
 
 impl Check for Missingness {
-    fn run(&self, ctx: &Context) -> Vec<Finding> {
+    fn about(&self) -> About {
+        About {
+            name: "missingness leak",
+            stage: Stage::Data,
+            kinds: &[FindingKind::MissingnessLeak],
+            thresholds: &["missingness_power"],
+            corroborates: &[FindingKind::MissingnessLeak],
+        }
+    }
+
+    fn data(&self, ctx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
         let n = ctx.rows();
         for (f, col) in ctx.ds.features.iter().enumerate() {

@@ -4,7 +4,7 @@
 use crate::metric::Metric;
 use serde_json::json;
 
-use super::{describe_power, Check, Context};
+use super::{describe_power, About, Check, Context, Stage};
 use crate::data::Values;
 use crate::finding::{r4, Finding, FindingKind, Severity};
 use crate::importance::{folds, metrics, single_feature};
@@ -83,7 +83,20 @@ const EXACT_MIN_POWER: f64 = 0.5;
 pub struct NearPerfect;
 
 impl Check for NearPerfect {
-    fn run(&self, ctx: &Context) -> Vec<Finding> {
+    fn about(&self) -> About {
+        About {
+            name: "near-perfect predictor",
+            stage: Stage::Data,
+            kinds: &[
+                FindingKind::NearPerfectPredictor,
+                FindingKind::StrongPredictor,
+            ],
+            thresholds: &["near_perfect_power", "strong_power"],
+            corroborates: &[],
+        }
+    }
+
+    fn data(&self, ctx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
         let mut exact_sample = None;
         for (f, p) in ctx.powers.iter().enumerate() {

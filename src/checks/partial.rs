@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use super::{describe_power, Check, Context};
+use super::{describe_power, About, Check, Context, Stage};
 use crate::data::{ColumnType, Values};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::single_feature;
@@ -20,7 +20,21 @@ pub struct PartialLeak;
 const HIGH_COVERAGE: f64 = 0.2;
 
 impl Check for PartialLeak {
-    fn run(&self, ctx: &Context) -> Vec<Finding> {
+    fn about(&self) -> About {
+        About {
+            name: "partial leak",
+            stage: Stage::Data,
+            kinds: &[FindingKind::PartialLeak],
+            thresholds: &[
+                "near_perfect_power",
+                "segment_min_rows",
+                "segment_min_support",
+            ],
+            corroborates: &[],
+        }
+    }
+
+    fn data(&self, ctx: &Context) -> Vec<Finding> {
         let t = ctx.t;
         let n = ctx.rows();
         let min_rows = (t.segment_min_rows as f64).max(t.segment_min_support * n as f64);

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{describe_power, Check, Context};
+use super::{describe_power, About, Check, Context, Stage};
 use crate::data::ColumnType;
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::surrogate::Labels;
@@ -12,7 +12,17 @@ use crate::surrogate::Labels;
 pub struct TargetProxy;
 
 impl Check for TargetProxy {
-    fn run(&self, ctx: &Context) -> Vec<Finding> {
+    fn about(&self) -> About {
+        About {
+            name: "target proxy",
+            stage: Stage::Data,
+            kinds: &[FindingKind::TargetProxy],
+            thresholds: &["proxy_level_purity", "proxy_pure_share", "strong_power"],
+            corroborates: &[FindingKind::TargetProxy],
+        }
+    }
+
+    fn data(&self, ctx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
         let t = ctx.t;
         for (f, col) in ctx.ds.features.iter().enumerate() {

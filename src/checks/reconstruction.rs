@@ -8,7 +8,7 @@
 
 use serde_json::json;
 
-use super::{Check, Context};
+use super::{About, Check, Context, Stage};
 use crate::data::{ColumnType, Values};
 use crate::finding::{r4, Finding, FindingKind, Severity};
 use crate::importance::{folds, single_feature};
@@ -452,7 +452,17 @@ impl Search<'_> {
 }
 
 impl Check for Reconstruction {
-    fn run(&self, ctx: &Context) -> Vec<Finding> {
+    fn about(&self) -> About {
+        About {
+            name: "target reconstructed from features",
+            stage: Stage::Data,
+            kinds: &[FindingKind::MultiFeatureLeak],
+            thresholds: &[],
+            corroborates: &[],
+        }
+    }
+
+    fn data(&self, ctx: &Context) -> Vec<Finding> {
         // A class target whose labels are numbers (a count of events, a score 0-3) is a value
         // an identity can reproduce too: a sum of indicators.
         let numeric_classes: Vec<f64>;

@@ -12,7 +12,7 @@
 
 use serde_json::json;
 
-use super::{Check, Context};
+use super::{About, Check, Context, Stage};
 use crate::data::{Target, Values};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::folds;
@@ -87,7 +87,17 @@ fn pure_share(cols: &[(&[u8], usize)], y: &[u32], k: usize, rows: &[usize]) -> f
 }
 
 impl Check for DerivedRule {
-    fn run(&self, ctx: &Context) -> Vec<Finding> {
+    fn about(&self) -> About {
+        About {
+            name: "derived rule",
+            stage: Stage::Data,
+            kinds: &[FindingKind::MultiFeatureLeak],
+            thresholds: &["near_perfect_power", "segment_min_rows"],
+            corroborates: &[],
+        }
+    }
+
+    fn data(&self, ctx: &Context) -> Vec<Finding> {
         let Target::Classes { y, classes } = &ctx.ds.target else {
             return Vec::new();
         };

@@ -25,7 +25,7 @@
 
 use serde_json::json;
 
-use super::{column_names, Check, Context};
+use super::{column_names, About, Check, Context, Stage};
 use crate::data::{ColumnType, Values};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::surrogate::binned::{fmt_num, BinKind};
@@ -175,7 +175,24 @@ fn min_side(ctx: &Context) -> f64 {
 }
 
 impl Check for PureSegment {
-    fn run(&self, ctx: &Context) -> Vec<Finding> {
+    fn about(&self) -> About {
+        About {
+            name: "pure segment",
+            stage: Stage::Data,
+            kinds: &[FindingKind::PureSegment],
+            thresholds: &[
+                "segment_error_reduction",
+                "segment_indicator_mcc",
+                "segment_min_rows",
+                "segment_min_support",
+                "segment_point_purity",
+                "segment_purity",
+            ],
+            corroborates: &[FindingKind::PureSegment],
+        }
+    }
+
+    fn data(&self, ctx: &Context) -> Vec<Finding> {
         let (y, k) = match ctx.labels {
             Labels::Classes { y, k } => (y, k),
             Labels::Values(v) => return regression_segments(ctx, v),

@@ -7,7 +7,7 @@
 
 use serde_json::json;
 
-use super::{column_names, Check, Context};
+use super::{column_names, About, Check, Context, Stage};
 use crate::data::{ColumnType, Values};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::surrogate::Labels;
@@ -59,7 +59,17 @@ fn time_direction(ctx: &Context) -> f64 {
 }
 
 impl Check for ShiftedTarget {
-    fn run(&self, ctx: &Context) -> Vec<Finding> {
+    fn about(&self) -> About {
+        About {
+            name: "shifted target",
+            stage: Stage::Data,
+            kinds: &[FindingKind::TemporalLeak],
+            thresholds: &["segment_min_rows"],
+            corroborates: &[],
+        }
+    }
+
+    fn data(&self, ctx: &Context) -> Vec<Finding> {
         let Labels::Values(y) = ctx.labels else {
             return Vec::new();
         };

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{Check, Context};
+use super::{About, Check, Context, Stage};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::metrics::headline;
 
@@ -38,7 +38,17 @@ pub fn responsible(
 }
 
 impl Check for SuspiciousPerformance {
-    fn run(&self, ctx: &Context) -> Vec<Finding> {
+    fn about(&self) -> About {
+        About {
+            name: "suspicious performance",
+            stage: Stage::Data,
+            kinds: &[FindingKind::SuspiciousPerformance],
+            thresholds: &["dominant_share", "near_perfect_power", "suspicious_score"],
+            corroborates: &[],
+        }
+    }
+
+    fn data(&self, ctx: &Context) -> Vec<Finding> {
         let (metric, score) = headline(&ctx.run.oof);
         if score < ctx.t.suspicious_score {
             return Vec::new();

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::{segment, Check, Context};
+use super::{segment, About, Check, Context, Stage};
 use crate::data::{Target, Values, MISSING_CODE};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 
@@ -56,7 +56,21 @@ fn spells(parts: &[&str], target: &Target, row: usize) -> bool {
 }
 
 impl Check for TextKey {
-    fn run(&self, ctx: &Context) -> Vec<Finding> {
+    fn about(&self) -> About {
+        About {
+            name: "text key",
+            stage: Stage::Data,
+            kinds: &[FindingKind::TargetProxy],
+            thresholds: &[
+                "near_perfect_power",
+                "segment_indicator_mcc",
+                "segment_min_rows",
+            ],
+            corroborates: &[FindingKind::TargetProxy],
+        }
+    }
+
+    fn data(&self, ctx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
         let n = ctx.rows();
         for (f, col) in ctx.ds.features.iter().enumerate() {

@@ -334,7 +334,7 @@ pub fn apply(
     findings: &mut Vec<crate::finding::Finding>,
 ) -> UserModelInfo {
     use crate::checks;
-    use crate::finding::{pct, r4, Finding, FindingKind, Severity};
+    use crate::finding::{pct, r4};
     use crate::importance::{Importance, PermutationInfo};
     use serde_json::json;
 
@@ -436,37 +436,14 @@ pub fn apply(
     leaned.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let leak_reliance = LeakReliance::of(leaned.iter().map(|(n, s, _)| (n.as_str(), *s)));
     let reliance = leak_reliance.share;
+    let model_findings = checks::run_model(&checks::ModelContext {
+        data: ctx,
+        findings,
+        leaned: &leaned,
+        reliance,
+    });
+    findings.extend(model_findings);
     if reliance >= t.model_reliance_share {
-        let names: Vec<String> = leaned.iter().map(|l| l.0.clone()).collect();
-        let critical = findings.iter().any(|fd| {
-            fd.severity == Severity::Critical
-                && fd.kind.is_leak_signature()
-                && names.iter().any(|n| fd.concerns(n))
-        });
-        let parts: Vec<String> = leaned
-            .iter()
-            .map(|(n, s, _)| format!("'{n}' {}", pct(*s)))
-            .collect();
-        let (top, _, top_f) = &leaned[0];
-        let mut fd = Finding::new(
-            Some(top),
-            FindingKind::ModelReliesOnLeak,
-            if critical { Severity::Critical } else { Severity::High },
-            format!(
-                "Your model puts {} of its importance on features this audit flags as likely leaks ({}): it leans on information that will not exist at prediction time and will not score like this in production.",
-                pct(reliance),
-                parts.join(", ")
-            ),
-            json!({
-                "user_model_importance_share": r4(reliance),
-                "per_feature": leaned.iter().map(|(n, s, _)| (n.clone(), r4(*s))).collect::<Vec<_>>(),
-                "surrogate_importance_share": ctx.run.importance[*top_f].map(|i| r4(i.share)),
-                "single_feature_power": r4(ctx.powers[*top_f].power),
-                "threshold": t.model_reliance_share,
-            }),
-        );
-        fd.features = names;
-        findings.push(fd);
         disagreements.push(format!(
             "your model leans on {} ({} together), flagged as likely leaks",
             leaned

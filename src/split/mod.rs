@@ -2,13 +2,9 @@
 //! Train/test come from two files (`--test`), a split column (`--split-col`), or, with one file
 //! and no split, from a seeded 80/20 split leakhound makes itself (then only the checks that
 //! make sense on a random split run: duplicates, group and temporal validation gaps).
-
-mod counts;
-pub mod duplicates;
-mod groups;
-mod oversampling;
-mod shift;
-mod temporal;
+//!
+//! This module makes the two sides and holds the report's section on them; the checks that
+//! read them are in `checks::split`.
 
 use std::borrow::Cow;
 
@@ -16,10 +12,6 @@ use crate::seeds::Stream;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Column, ColumnType, Dataset, Values, MISSING_CODE};
-use crate::error::Result;
-use crate::finding::Finding;
-use crate::importance::Problem;
-use crate::surrogate::Surrogate;
 
 /// How train and test were obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,101 +63,22 @@ pub struct SplitInfo {
     pub duplicate_train_rows: usize,
 }
 
-/// Inputs every split check reads.
-pub struct SplitContext<'a> {
-    /// Training data.
-    pub train: &'a Dataset,
-    /// Test data.
-    pub test: &'a Dataset,
-    /// How the split came about.
-    pub mode: SplitMode,
-    /// The dataset the main audit ran on (train, or everything for leakhound's own split).
-    pub data: &'a Dataset,
-    /// Its binned features, labels and folds (for validation-scheme comparisons).
-    pub problem: Problem<'a>,
-    /// Features the surrogate uses.
-    pub model_features: &'a [usize],
-    /// The surrogate.
-    pub surrogate: &'a dyn Surrogate,
-    /// Random K-fold out-of-fold skill and headline of the main run.
-    pub random_headline: (crate::metric::Metric, f64),
-    /// Seed.
-    pub seed: u64,
-    /// Detection thresholds.
-    pub thresholds: &'a crate::checks::Thresholds,
-}
-
-impl SplitContext<'_> {
-    /// Folds of the audited data (as many as the random K-fold used).
-    pub fn folds(&self) -> usize {
-        self.problem
-            .folds
-            .iter()
-            .copied()
-            .max()
-            .map_or(5, |m| m as usize + 1)
+impl SplitInfo {
+    /// The section of a split of `train_rows` and `test_rows` obtained by `mode`, before any
+    /// check ran.
+    pub fn new(mode: SplitMode, train_rows: usize, test_rows: usize) -> Self {
+        SplitInfo {
+            mode,
+            train_rows,
+            test_rows,
+            random_kfold: None,
+            group_kfold: None,
+            time_ordered: None,
+            adversarial_auc: None,
+            duplicate_test_rows: 0,
+            duplicate_train_rows: 0,
+        }
     }
-}
-
-/// What the row-level split checks (duplicates, oversampling) read: the two sides and where their
-/// rows came from, nothing of the model. The audit runs them right after binning, so the copy an
-/// own split takes of every feature is gone before the importance stage allocates.
-pub struct RowContext<'a> {
-    /// Training data.
-    pub train: &'a Dataset,
-    /// Test data.
-    pub test: &'a Dataset,
-    /// How the split came about.
-    pub mode: SplitMode,
-    /// Seed.
-    pub seed: u64,
-    /// Settings.
-    pub settings: &'a SplitSettings,
-    /// Data row number (0-based, in its file) of each training row.
-    pub train_index: &'a [usize],
-    /// Data row number (0-based, in its file) of each test row.
-    pub test_index: &'a [usize],
-}
-
-/// What the row-level checks found, for [`run`] to complete.
-pub struct RowChecks {
-    findings: Vec<Finding>,
-    info: SplitInfo,
-}
-
-/// The row-level split checks: train/test duplicates and oversampling before the split.
-pub fn run_rows(ctx: &RowContext) -> RowChecks {
-    let mut info = SplitInfo {
-        mode: ctx.mode,
-        train_rows: ctx.train.rows(),
-        test_rows: ctx.test.rows(),
-        random_kfold: None,
-        group_kfold: None,
-        time_ordered: None,
-        adversarial_auc: None,
-        duplicate_test_rows: 0,
-        duplicate_train_rows: 0,
-    };
-    let mut findings = duplicates::check(ctx, &mut info);
-    findings.extend(oversampling::check(ctx));
-    RowChecks { findings, info }
-}
-
-/// Run the rest of the split checks after the row-level ones (`rows`, from [`run_rows`]).
-pub fn run(ctx: &SplitContext, rows: RowChecks) -> Result<(Vec<Finding>, SplitInfo)> {
-    let RowChecks {
-        mut findings,
-        mut info,
-    } = rows;
-    info.random_kfold = Some((ctx.random_headline.0.to_string(), ctx.random_headline.1));
-    findings.extend(groups::check(ctx, &mut info)?);
-    findings.extend(temporal::check(ctx, &mut info)?);
-    if ctx.mode != SplitMode::Own {
-        findings.extend(shift::check(ctx, &mut info)?);
-        findings.extend(shift::schema(ctx));
-        findings.extend(counts::check(ctx));
-    }
-    Ok((findings, info))
 }
 
 /// Stack two columns (train rows then test rows) into one, merging dictionaries.
@@ -307,39 +220,4 @@ pub fn own_split(row_keys: &[u64], seed: u64) -> (Vec<usize>, Vec<usize>) {
         }
     }
     (train, test)
-}
-
-/// Out-of-fold headline score of the surrogate on the training data under custom
-/// (train rows, test rows) splits, over the rows that were tested.
-pub fn validate(ctx: &SplitContext, splits: &[(Vec<u32>, Vec<u32>)]) -> Result<Option<f64>> {
-    use rayon::prelude::*;
-    let p = ctx.problem;
-    let results: Vec<(Vec<u32>, crate::surrogate::Predictions)> = splits
-        .par_iter()
-        .enumerate()
-        .filter(|(_, (tr, te))| tr.len() >= 10 && !te.is_empty())
-        .map(|(i, (tr, te))| {
-            let m = ctx.surrogate.fit(
-                p.x,
-                p.labels,
-                tr,
-                ctx.model_features,
-                Stream::Validation.nth(ctx.seed, i),
-            )?;
-            Ok((te.clone(), m.predict(&p.x.view(), te)))
-        })
-        .collect::<Result<_>>()?;
-    if results.is_empty() {
-        return Ok(None);
-    }
-    let width = results[0].1.width;
-    let mut rows = Vec::new();
-    let mut values = Vec::new();
-    for (te, pred) in results {
-        rows.extend(te);
-        values.extend(pred.values);
-    }
-    let pred = crate::surrogate::Predictions { width, values };
-    let m = crate::importance::metrics::summary(p.labels, &pred, &rows);
-    Ok(Some(crate::importance::metrics::headline(&m).1))
 }

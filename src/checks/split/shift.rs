@@ -7,19 +7,87 @@ use std::collections::HashSet;
 
 use serde_json::json;
 
-use super::{concat, SplitContext, SplitInfo};
+use super::SplitContext;
+use crate::checks::{About, Check, Stage};
 use crate::data::{Column, ColumnType};
 use crate::error::Result;
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::{self, folds, EngineSettings, Problem};
+use crate::split::{concat, SplitInfo, SplitMode};
 use crate::surrogate::{BinnedMatrix, Gbm, Labels};
 
 /// Rows per side used for adversarial validation, at most.
 const MAX_ROWS: usize = 50_000;
 
-/// Run adversarial validation and the id overlap check.
-pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
-    let mut out = index_overlap(ctx);
+/// Train and test that a model tells apart (adversarial validation), on a real split.
+pub struct Shift;
+
+impl Check for Shift {
+    fn about(&self) -> About {
+        About {
+            name: "train/test shift",
+            stage: Stage::Split,
+            kinds: &[FindingKind::TrainTestShift],
+            thresholds: &[],
+            corroborates: &[],
+        }
+    }
+
+    fn split(&self, ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
+        if ctx.mode == SplitMode::Own {
+            return Ok(Vec::new());
+        }
+        check(ctx, info)
+    }
+}
+
+/// Test rows whose id also names a training row, on a real split.
+pub struct IndexOverlap;
+
+impl Check for IndexOverlap {
+    fn about(&self) -> About {
+        About {
+            name: "index overlap",
+            stage: Stage::Split,
+            kinds: &[FindingKind::IndexOverlap],
+            thresholds: &[],
+            corroborates: &[],
+        }
+    }
+
+    fn split(&self, ctx: &SplitContext, _info: &mut SplitInfo) -> Result<Vec<Finding>> {
+        if ctx.mode == SplitMode::Own {
+            return Ok(Vec::new());
+        }
+        Ok(index_overlap(ctx))
+    }
+}
+
+/// Train and test with different columns, types or categories, on a real split.
+pub struct Schema;
+
+impl Check for Schema {
+    fn about(&self) -> About {
+        About {
+            name: "schema mismatch",
+            stage: Stage::Split,
+            kinds: &[FindingKind::SchemaMismatch],
+            thresholds: &[],
+            corroborates: &[],
+        }
+    }
+
+    fn split(&self, ctx: &SplitContext, _info: &mut SplitInfo) -> Result<Vec<Finding>> {
+        if ctx.mode == SplitMode::Own {
+            return Ok(Vec::new());
+        }
+        Ok(schema(ctx))
+    }
+}
+
+/// Run adversarial validation.
+fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
+    let mut out = Vec::new();
     let (train, test) = (ctx.train, ctx.test);
     // Columns present on both sides: features, plus the time and id columns (roles), which are
     // exactly the ones that separate a proper time or id-range split.
@@ -191,7 +259,7 @@ fn index_overlap(ctx: &SplitContext) -> Vec<Finding> {
 }
 
 /// Schema differences between train and test: missing columns, type changes, unseen categories.
-pub fn schema(ctx: &SplitContext) -> Vec<Finding> {
+fn schema(ctx: &SplitContext) -> Vec<Finding> {
     let (train, test) = (ctx.train, ctx.test);
     let mut notes: Vec<String> = Vec::new();
     let missing: Vec<&str> = train

@@ -10,13 +10,35 @@ use std::collections::HashSet;
 
 use serde_json::json;
 
-use super::{validate, SplitContext, SplitInfo, SplitMode};
+use super::{validate, SplitContext};
+use crate::checks::{About, Check, Stage};
 use crate::data::{Dataset, Target, Values};
 use crate::error::Result;
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
+use crate::split::{SplitInfo, SplitMode};
+
+/// Future information: test rows before training rows, features from the future, and the
+/// validation gap of a time-ordered split.
+pub struct Temporal;
+
+impl Check for Temporal {
+    fn about(&self) -> About {
+        About {
+            name: "temporal leakage",
+            stage: Stage::Split,
+            kinds: &[FindingKind::TemporalLeak],
+            thresholds: &["time_gap", "temporal_future_share", "temporal_derived_r2"],
+            corroborates: &[],
+        }
+    }
+
+    fn split(&self, ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
+        check(ctx, info)
+    }
+}
 
 /// Run the check.
-pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
+fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
     let Some(time_all) = &ctx.data.time else {
         return Ok(Vec::new());
     };

@@ -17,10 +17,12 @@
 use rayon::prelude::*;
 use serde_json::json;
 
-use super::{RowContext, SplitMode};
+use super::RowContext;
+use crate::checks::{About, Check, Stage};
 use crate::data::{Dataset, Target, Values};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::seeds::Stream;
+use crate::split::{SplitInfo, SplitMode};
 
 /// Test rows examined at most (a seeded sample above).
 const MAX_TEST: usize = 1_000;
@@ -213,8 +215,27 @@ fn sample(rows: Vec<usize>, max: usize, seed: u64) -> Vec<usize> {
     out
 }
 
+/// Test rows interpolated between training rows.
+pub struct Oversampling;
+
+impl Check for Oversampling {
+    fn about(&self) -> About {
+        About {
+            name: "oversampling before the split",
+            stage: Stage::Rows,
+            kinds: &[FindingKind::OversampledBeforeSplit],
+            thresholds: &[],
+            corroborates: &[],
+        }
+    }
+
+    fn rows(&self, ctx: &RowContext, _info: &mut SplitInfo) -> Vec<Finding> {
+        check(ctx)
+    }
+}
+
 /// Run the check.
-pub fn check(ctx: &RowContext) -> Vec<Finding> {
+fn check(ctx: &RowContext) -> Vec<Finding> {
     let (
         Target::Classes { y: ytr, classes },
         Target::Classes {

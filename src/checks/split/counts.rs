@@ -8,9 +8,12 @@ use std::collections::HashMap;
 
 use serde_json::json;
 
-use super::{SplitContext, SplitMode};
+use super::SplitContext;
+use crate::checks::{About, Check, Stage};
 use crate::data::{ColumnType, Dataset, Values, MISSING_CODE};
+use crate::error::Result;
 use crate::finding::{r4, Finding, FindingKind, Severity};
+use crate::split::{SplitInfo, SplitMode};
 
 /// Levels an encoding needs before a match means anything.
 const MIN_LEVELS: usize = 3;
@@ -53,8 +56,27 @@ fn per_level(ds: &Dataset, f: usize, c: usize) -> Option<HashMap<String, f64>> {
     Some(out)
 }
 
+/// A count or frequency encoding computed over the training and test rows together.
+pub struct EncodedWithTestRows;
+
+impl Check for EncodedWithTestRows {
+    fn about(&self) -> About {
+        About {
+            name: "encoded with the test rows",
+            stage: Stage::Split,
+            kinds: &[FindingKind::EncodedWithTestRows],
+            thresholds: &[],
+            corroborates: &[],
+        }
+    }
+
+    fn split(&self, ctx: &SplitContext, _info: &mut SplitInfo) -> Result<Vec<Finding>> {
+        Ok(check(ctx))
+    }
+}
+
 /// Run the check (two files only: the encoder's rows are the files' rows).
-pub fn check(ctx: &SplitContext) -> Vec<Finding> {
+fn check(ctx: &SplitContext) -> Vec<Finding> {
     if ctx.mode != SplitMode::Files {
         return Vec::new();
     }

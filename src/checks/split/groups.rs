@@ -6,14 +6,35 @@ use std::collections::HashSet;
 
 use serde_json::json;
 
-use super::{validate, SplitContext, SplitInfo, SplitMode};
+use super::{validate, SplitContext};
+use crate::checks::{About, Check, Stage};
 use crate::data::sample::splitmix64;
 use crate::error::Result;
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::folds;
+use crate::split::{SplitInfo, SplitMode};
+
+/// The same entity on both sides, and the validation gap it opens.
+pub struct GroupOverlap;
+
+impl Check for GroupOverlap {
+    fn about(&self) -> About {
+        About {
+            name: "group overlap",
+            stage: Stage::Split,
+            kinds: &[FindingKind::GroupOverlap],
+            thresholds: &["group_gap"],
+            corroborates: &[],
+        }
+    }
+
+    fn split(&self, ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
+        check(ctx, info)
+    }
+}
 
 /// Run the check.
-pub fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
+fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
     let (Some(g_train), Some(g_test)) = (&ctx.train.group, &ctx.test.group) else {
         return Ok(Vec::new());
     };

@@ -10,9 +10,11 @@ use crate::data::sample::splitmix64;
 
 use serde_json::json;
 
-use super::{RowContext, SplitInfo, SplitMode};
+use super::RowContext;
+use crate::checks::{About, Check, Stage};
 use crate::data::{Dataset, Target, Values};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
+use crate::split::{SplitInfo, SplitMode};
 
 /// Rows shown in evidence, at most.
 const SAMPLE: usize = 10;
@@ -231,8 +233,27 @@ fn oversampling(ctx: &RowContext, exact: &Matches) -> Option<(String, f64)> {
     (share >= 0.9 && class_share <= 0.6).then(|| (class.clone(), share))
 }
 
+/// The same or near-same rows on both sides of the split.
+pub struct Duplicates;
+
+impl Check for Duplicates {
+    fn about(&self) -> About {
+        About {
+            name: "train/test duplicates",
+            stage: Stage::Rows,
+            kinds: &[FindingKind::TrainTestDuplicates],
+            thresholds: &[],
+            corroborates: &[],
+        }
+    }
+
+    fn rows(&self, ctx: &RowContext, info: &mut SplitInfo) -> Vec<Finding> {
+        check(ctx, info)
+    }
+}
+
 /// Run the check.
-pub fn check(ctx: &RowContext, info: &mut SplitInfo) -> Vec<Finding> {
+fn check(ctx: &RowContext, info: &mut SplitInfo) -> Vec<Finding> {
     let mut out = Vec::new();
     let n_test = ctx.test.rows().max(1) as f64;
     // Two hash passes (exact, and rounded to the tolerance) serve four counts: the exact hashes
