@@ -187,8 +187,48 @@ pub struct Finding {
     pub severity: Severity,
     /// One sentence a person understands.
     pub message: String,
-    /// The numbers behind it (names and meaning depend on the kind).
+    /// The numbers behind it (names and meaning depend on the kind: each check's `Evidence`
+    /// struct declares them).
     pub evidence: BTreeMap<String, Value>,
+    /// The picture of a pipeline leak, drawn as `pipeline_<feature>.png`. In `report.json` it is
+    /// `evidence.plot`; a report read back from a file has none.
+    #[serde(skip)]
+    pub picture: Option<Picture>,
+}
+
+/// The picture of a leak made by the preparation pipeline, in the data's units.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Picture {
+    /// Named point series: a target encoding's largest levels, the feature against each row's
+    /// own target.
+    Levels {
+        /// The horizontal axis.
+        x_label: String,
+        /// The vertical axis.
+        y_label: String,
+        /// The series.
+        series: Vec<PointSeries>,
+    },
+    /// Rows lying between two others: (parent a, parent b, the row between them), each
+    /// (x, y), as oversampling before the split makes them.
+    Segments {
+        /// The horizontal axis.
+        x_label: String,
+        /// The vertical axis.
+        y_label: String,
+        /// The triples.
+        segments: Vec<[[f64; 2]; 3]>,
+    },
+}
+
+/// Named points of a [`Picture`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PointSeries {
+    /// The legend's name.
+    pub name: String,
+    /// (x, y) points.
+    pub points: Vec<[f64; 2]>,
 }
 
 impl Finding {
@@ -213,6 +253,63 @@ impl Finding {
             severity,
             message,
             evidence,
+            picture: None,
+        }
+    }
+
+    /// The finding with its picture (kept in the evidence as `plot` too).
+    pub(crate) fn with_picture(mut self, picture: Picture) -> Finding {
+        if let Ok(v) = serde_json::to_value(&picture) {
+            self.evidence.insert("plot".into(), v);
+        }
+        self.picture = Some(picture);
+        self
+    }
+
+    /// Mark a near-perfect predictor corroborated by other signals on its feature (their kinds).
+    pub(crate) fn corroborated_by(&mut self, kinds: &[String]) {
+        self.evidence
+            .insert("corroborated_by".into(), Value::from(kinds.to_vec()));
+    }
+
+    /// Mark a pure segment that another leak signal on its feature agrees with.
+    pub(crate) fn mark_corroborated(&mut self) {
+        self.evidence
+            .insert("corroborated".into(), Value::Bool(true));
+    }
+
+    /// Record whether a flagged leak explains a near-perfect score (`suspicious_performance`).
+    pub(crate) fn mark_explained(&mut self, explained: bool) {
+        self.evidence
+            .insert("explained_by_flagged_leak".into(), Value::Bool(explained));
+    }
+
+    /// Mark a dominant feature found after peeling as determining the target, with the share of
+    /// skill lost without it.
+    pub(crate) fn mark_determines_target(&mut self, collapse: f64) {
+        self.evidence
+            .insert("determines_target".into(), Value::Bool(true));
+        self.evidence
+            .insert("collapse_without_it".into(), Value::from(collapse));
+    }
+
+    /// Mark a finding made from the user's model's importances.
+    pub(crate) fn mark_from_user_model(&mut self) {
+        self.evidence
+            .insert("importance_source".into(), Value::from("user_model"));
+    }
+
+    /// Record the user's model's share of importance on the finding's feature; `keep` leaves
+    /// one already recorded.
+    pub(crate) fn set_user_model_share(&mut self, share: Option<f64>, keep: bool) {
+        let value = share.map_or(Value::Null, Value::from);
+        if keep {
+            self.evidence
+                .entry("user_model_importance_share".into())
+                .or_insert(value);
+        } else {
+            self.evidence
+                .insert("user_model_importance_share".into(), value);
         }
     }
 
@@ -278,11 +375,6 @@ impl Finding {
     pub fn corroborated(&self) -> bool {
         self.evidence.contains_key("corroborated_by")
     }
-
-    /// The picture of a pipeline leak (`target_encoding`, `oversampled_before_split`).
-    pub fn plot(&self) -> Option<&Value> {
-        self.evidence.get("plot")
-    }
 }
 
 /// Most severe first, then by kind name and feature, for a stable order.
@@ -293,6 +385,14 @@ pub(crate) fn sort(findings: &mut [Finding]) {
             .then_with(|| a.kind.as_str().cmp(b.kind.as_str()))
             .then_with(|| a.feature.cmp(&b.feature))
     });
+}
+
+/// Serialise (name, value) pairs as an object, in their order (evidence keyed by column).
+pub(crate) fn as_object<S: serde::Serializer>(
+    pairs: &[(String, f64)],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_map(pairs.iter().map(|(k, v)| (k, v)))
 }
 
 /// Round to four decimals, for evidence.

@@ -11,11 +11,10 @@
 //! censoring makes them. A duration that does not separate the statuses this way is left to the
 //! other checks.
 
-use serde_json::json;
-
 use super::{column_names, describe_power, noise_floor, About, Check, Context, Stage};
 use crate::data::{ColumnType, Target, Values};
 use crate::finding::{r4, Finding, FindingKind, Severity};
+use serde::Serialize;
 
 /// The check.
 pub struct Censoring;
@@ -97,17 +96,27 @@ impl Check for Censoring {
                     classes[long],
                     describe_power(p)
                 ),
-                json!({
-                    "median_follow_up_by_class": known
+                Evidence {
+                    median_follow_up_by_class: known
                         .iter()
                         .map(|&(c, m)| (classes[c].clone(), m))
-                        .collect::<std::collections::BTreeMap<_, _>>(),
-                    "single_feature_power": r4(p.power),
-                    "metric": p.metric,
-                    "metric_value": r4(p.value),
-                }),
+                        .collect(),
+                    single_feature_power: r4(p.power),
+                    metric: p.metric,
+                    metric_value: r4(p.value),
+                },
             ));
         }
         out
     }
+}
+
+/// The evidence of `censoring_time`.
+#[derive(Serialize)]
+struct Evidence {
+    /// The follow-up's median per class of the event status.
+    median_follow_up_by_class: std::collections::BTreeMap<String, f64>,
+    single_feature_power: f64,
+    metric: crate::metric::Metric,
+    metric_value: f64,
 }

@@ -5,12 +5,11 @@
 //! predicts little. Decided exactly: for every class, the feature equals one and the same
 //! sibling on (almost) all of that class's rows, and those siblings differ between classes.
 
-use serde_json::json;
-
 use super::{About, Check, Context, Stage};
 use crate::data::{ColumnType, Target, Values};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::folds;
+use serde::Serialize;
 
 /// The check.
 pub struct ChosenAlternative;
@@ -167,15 +166,25 @@ impl Check for ChosenAlternative {
                     ctx.ds.target_name,
                     pct(lowest)
                 ),
-                json!({
-                    "copies_sibling_of_class": pairs,
-                    "lowest_class_match": r4(lowest),
-                    "rows": rows.len(),
-                }),
+                Evidence {
+                    copies_sibling_of_class: pairs,
+                    lowest_class_match: r4(lowest),
+                    rows: rows.len(),
+                },
             );
             fd.features = vec![name.to_string()];
             out.push(fd);
         }
         out
     }
+}
+
+/// The evidence of the chosen-alternative `multi_feature_leak`.
+#[derive(Serialize)]
+struct Evidence {
+    /// Per class: (class, the sibling column the feature copies for it).
+    copies_sibling_of_class: Vec<(String, String)>,
+    /// The smallest share of a class's rows where the copy holds.
+    lowest_class_match: f64,
+    rows: usize,
 }

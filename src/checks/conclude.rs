@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::{describe_power, Context};
 use crate::finding::{r4, Finding, FindingKind, Severity};
@@ -57,7 +57,7 @@ fn relation(
     findings: &[Finding],
     f: usize,
     leaks: &[usize],
-) -> Option<(Vec<String>, String, Value)> {
+) -> Option<(Vec<String>, String, Relation)> {
     for &l in leaks {
         let leak = ctx.name(l).to_string();
         if ctx
@@ -69,14 +69,14 @@ fn relation(
             return Some((
                 vec![leak.clone()],
                 format!("it is in one correlation cluster with '{leak}'"),
-                json!({ "relation": "cluster" }),
+                Relation::Cluster,
             ));
         }
         if let Some(g) = transform_gamma(ctx, f, l).filter(|g| g.abs() >= TRANSFORM_GAMMA) {
             return Some((
                 vec![leak.clone()],
                 format!("it is a near-monotone transform of '{leak}' (gamma {g:.3})"),
-                json!({ "relation": "transform", "gamma": r4(g) }),
+                Relation::Transform { gamma: r4(g) },
             ));
         }
     }
@@ -102,7 +102,9 @@ fn relation(
                 "once they are removed the model leans on it for {}",
                 share.map_or_else(String::new, crate::finding::pct)
             ),
-            json!({ "relation": "peeled_model", "peeled_importance_share": share }),
+            Relation::PeeledModel {
+                peeled_importance_share: share,
+            },
         ))
     })
 }
@@ -137,15 +139,13 @@ pub fn conclude(ctx: &Context, findings: &mut Vec<Finding>) {
                 .map(|n| format!("'{n}'"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let mut evidence = json!({
-                "companion_of": of,
-                "single_feature_power": r4(ctx.powers[f].power),
-                "metric": ctx.powers[f].metric,
-                "metric_value": r4(ctx.powers[f].value),
-            });
-            if let (Some(e), Some(r)) = (evidence.as_object_mut(), rel.as_object()) {
-                e.extend(r.clone());
-            }
+            let evidence = CompanionEvidence {
+                companion_of: of.clone(),
+                single_feature_power: r4(ctx.powers[f].power),
+                metric: ctx.powers[f].metric,
+                metric_value: r4(ctx.powers[f].value),
+                relation: rel,
+            };
             findings.push(Finding::new(
                 Some(name),
                 FindingKind::LeakCompanion,
@@ -189,7 +189,7 @@ pub fn conclude(ctx: &Context, findings: &mut Vec<Finding>) {
                 .is_some_and(|n| flagged_by_other.contains(n))
         {
             fd.severity = Severity::High;
-            fd.evidence.insert("corroborated".into(), json!(true));
+            fd.mark_corroborated();
         }
     }
     // A near-perfect score is an alarm only when a flagged leak explains it: a genuinely
@@ -203,8 +203,7 @@ pub fn conclude(ctx: &Context, findings: &mut Vec<Finding>) {
             } else {
                 Severity::Medium
             };
-            fd.evidence
-                .insert("explained_by_flagged_leak".into(), json!(explained));
+            fd.mark_explained(explained);
         }
     }
     // One voice.
@@ -214,4 +213,31 @@ pub fn conclude(ctx: &Context, findings: &mut Vec<Finding>) {
     });
     super::corroborate(findings);
     super::sort(findings);
+}
+
+/// The evidence of `leak_companion`.
+#[derive(Serialize)]
+struct CompanionEvidence {
+    /// The flagged leaks it accompanies.
+    companion_of: Vec<String>,
+    single_feature_power: f64,
+    metric: crate::metric::Metric,
+    metric_value: f64,
+    /// How it relates to them.
+    #[serde(flatten)]
+    relation: Relation,
+}
+
+/// How a companion relates to the leak it accompanies (`relation` in the evidence).
+#[derive(Serialize)]
+#[serde(tag = "relation", rename_all = "snake_case")]
+enum Relation {
+    /// In one correlation cluster.
+    Cluster,
+    /// A near-monotone transform (|gamma| at least [`TRANSFORM_GAMMA`]).
+    Transform { gamma: f64 },
+    /// The column the peeled model leans on once the leak is gone.
+    PeeledModel {
+        peeled_importance_share: Option<f64>,
+    },
 }

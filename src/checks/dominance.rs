@@ -16,12 +16,11 @@
 //!   (little collapse) yet add nothing to it, as for a noisy copy of the target; a physical
 //!   driver with weak companions (carat alone) collapses the model instead and stays a review.
 
-use serde_json::json;
-
 use super::{describe_power, About, Check, Context, Stage, Thresholds};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::Importance;
 use crate::surrogate::Labels;
+use serde::Serialize;
 
 /// The check.
 pub struct Dominance;
@@ -115,15 +114,15 @@ impl Check for Dominance {
                         pct(share),
                         pct(collapse)
                     ),
-                    json!({
-                        "determines_target": determining,
-                        "single_feature_power": r4(ctx.powers[f].power),
-                        "importance_share": r4(share),
-                        "skill_with": r4(ctx.run.drop_column_base),
-                        "skill_without": r4(ctx.run.drop_column_base - imp.drop_column),
-                        "collapse": r4(collapse),
-                        "permutation_importance": r4(imp.permutation_mean),
-                    }),
+                    Evidence {
+                        determines_target: determining,
+                        single_feature_power: r4(ctx.powers[f].power),
+                        importance_share: r4(share),
+                        skill_with: r4(ctx.run.drop_column_base),
+                        skill_without: r4(ctx.run.drop_column_base - imp.drop_column),
+                        collapse: r4(collapse),
+                        permutation_importance: r4(imp.permutation_mean),
+                    },
                 ));
             }
         }
@@ -155,13 +154,13 @@ impl Check for Dominance {
                             pct(share),
                             pct(collapse)
                         ),
-                        json!({
-                            "cluster": names,
-                            "importance_share": r4(share),
-                            "skill_with": r4(ctx.run.drop_column_base),
-                            "skill_without": r4(ctx.run.drop_column_base - imp.drop_column),
-                            "collapse": r4(collapse),
-                        }),
+                        ClusterEvidence {
+                            cluster: names.clone(),
+                            importance_share: r4(share),
+                            skill_with: r4(ctx.run.drop_column_base),
+                            skill_without: r4(ctx.run.drop_column_base - imp.drop_column),
+                            collapse: r4(collapse),
+                        },
                     );
                     fd.features = names.clone();
                     out.push(fd);
@@ -170,4 +169,30 @@ impl Check for Dominance {
         }
         out
     }
+}
+
+/// The evidence of `dominant_feature` on one feature.
+#[derive(Serialize)]
+struct Evidence {
+    /// Dominant and a strong predictor alone: the model needs nothing else.
+    determines_target: bool,
+    single_feature_power: f64,
+    /// Its share of the surrogate's permutation importance.
+    importance_share: f64,
+    /// The surrogate's skill with every feature, and without this one (drop-column).
+    skill_with: f64,
+    skill_without: f64,
+    /// The share of the skill lost without it.
+    collapse: f64,
+    permutation_importance: f64,
+}
+
+/// The evidence of `dominant_feature` on a cluster of correlated features.
+#[derive(Serialize)]
+struct ClusterEvidence {
+    cluster: Vec<String>,
+    importance_share: f64,
+    skill_with: f64,
+    skill_without: f64,
+    collapse: f64,
 }

@@ -14,14 +14,13 @@
 //! computed out of fold (K-fold, the fix). Any exact identity is `high`; an inflation of 0.1 or
 //! more (leave-one-out: near-perfect in sample, modest out of fold) is `critical`.
 
-use serde_json::json;
-
 use super::{About, Check, Context, Stage};
 use crate::data::keys::KeyMap;
 use crate::data::{ColumnType, Values, MISSING_CODE};
-use crate::finding::{r4, Finding, FindingKind, Severity};
+use crate::finding::{r4, Finding, FindingKind, Picture, PointSeries, Severity};
 use crate::importance::metrics;
 use crate::surrogate::Labels;
+use serde::Serialize;
 
 /// The check.
 pub struct TargetEncoding;
@@ -756,7 +755,7 @@ impl Check for TargetEncoding {
             }
             let mut largest: Vec<(u32, Vec<usize>)> = by_level.into_iter().collect();
             largest.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
-            let series: Vec<serde_json::Value> = largest
+            let series: Vec<PointSeries> = largest
                 .iter()
                 .take(3)
                 .map(|(l, rs)| {
@@ -766,10 +765,24 @@ impl Check for TargetEncoding {
                     };
                     let points: Vec<[f64; 2]> =
                         rs.iter().take(150).map(|&r| [t.y[r], v[r]]).collect();
-                    json!({ "name": label, "points": points })
+                    PointSeries {
+                        name: label,
+                        points,
+                    }
                 })
                 .collect();
-            let mut fd = Finding::new(
+            let picture = Picture::Levels {
+                x_label: format!(
+                    "the row's own {}",
+                    match &t.class {
+                        Some(c) => format!("'{}' = '{c}' (0/1)", ctx.ds.target_name),
+                        None => format!("'{}'", ctx.ds.target_name),
+                    }
+                ),
+                y_label: name.clone(),
+                series,
+            };
+            let fd = Finding::new(
                 Some(&name),
                 FindingKind::TargetEncoding,
                 severity,
@@ -777,30 +790,42 @@ impl Check for TargetEncoding {
                     "'{name}' is a target encoding {of} computed on the rows it encodes: {how}. Its power for {target} is {:.3} here and {:.3} when the same encoding is computed out of fold, so validation scores are inflated. Fix the pipeline: fit the encoder inside each cross-validation fold (or on training rows only) and re-run.",
                     in_power, oof_power
                 ),
-                json!({
-                    "mechanism": m.mechanism,
-                    "category": category.map(|c| ctx.name(c).to_string()),
-                    "target_class": t.class,
-                    "smoothing": m.m.is_finite().then(|| r4(m.m)),
-                    "levels": m.levels,
-                    "rows_matching_fraction": r4(rows.len() as f64 / n.max(1) as f64),
-                    "power_in_sample": r4(in_power),
-                    "power_out_of_fold": oof_power.is_finite().then(|| r4(oof_power)),
-                    "inflation": r4(inflation),
-                }),
-            );
-            fd.evidence.insert(
-                "plot".into(),
-                json!({
-                    "x_label": format!("the row's own {}", match &t.class { Some(c) => format!("'{}' = '{c}' (0/1)", ctx.ds.target_name), None => format!("'{}'", ctx.ds.target_name) }),
-                    "y_label": name,
-                    "series": series,
-                }),
-            );
+                Evidence {
+                    mechanism: m.mechanism,
+                    category: category.map(|c| ctx.name(c).to_string()),
+                    target_class: t.class.clone(),
+                    smoothing: m.m.is_finite().then(|| r4(m.m)),
+                    levels: m.levels,
+                    rows_matching_fraction: r4(rows.len() as f64 / n.max(1) as f64),
+                    power_in_sample: r4(in_power),
+                    power_out_of_fold: oof_power.is_finite().then(|| r4(oof_power)),
+                    inflation: r4(inflation),
+                },
+            )
+            .with_picture(picture);
             out.push(fd);
         }
         out
     }
+}
+
+/// The evidence of `target_encoding` (with its picture as `plot`).
+#[derive(Serialize)]
+struct Evidence {
+    /// "in_sample_mean" or "leave_one_out".
+    mechanism: &'static str,
+    /// The categorical column encoded, when the table has it.
+    category: Option<String>,
+    /// The class encoded (classification).
+    target_class: Option<String>,
+    /// The smoothing `m` of `(S + m p) / (n + m)`, when one fits.
+    smoothing: Option<f64>,
+    levels: usize,
+    rows_matching_fraction: f64,
+    /// The encoding's power as it is, and computed out of fold.
+    power_in_sample: f64,
+    power_out_of_fold: Option<f64>,
+    inflation: f64,
 }
 
 #[cfg(test)]

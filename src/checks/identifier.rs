@@ -2,8 +2,6 @@
 //! predicts the target, as when ids are assigned after sorting by outcome; and the row order
 //! itself predicting the target (a file sorted by outcome: any index column then leaks it).
 
-use serde_json::json;
-
 use super::column_names::{named_like_id, named_like_time};
 use super::{noise_floor, About, Check, Context, Stage};
 use crate::data::{Column, ColumnType, Values, MISSING_CODE};
@@ -11,6 +9,7 @@ use crate::finding::{r4, Finding, FindingKind, Severity};
 use crate::importance::{single_feature, Power};
 use crate::surrogate::binned::BinnedMatrix;
 use crate::surrogate::Labels;
+use serde::Serialize;
 
 /// The check.
 pub struct Identifier;
@@ -226,16 +225,16 @@ impl Check for Identifier {
                 FindingKind::IdentifierLeak,
                 severity,
                 message,
-                json!({
-                    "group_structure": group.is_some(),
-                    "power_over_ids": over_ids.map(r4),
-                    "distinct_fraction": r4(distinct as f64 / present.max(1) as f64),
-                    "named_like_id": named_like_id(&col.name),
-                    "power": r4(p.power),
-                    "metric": p.metric,
-                    "metric_value": r4(p.value),
-                    "noise_floor": r4(floor),
-                }),
+                Evidence {
+                    group_structure: group.is_some(),
+                    power_over_ids: over_ids.map(r4),
+                    distinct_fraction: r4(distinct as f64 / present.max(1) as f64),
+                    named_like_id: named_like_id(&col.name),
+                    power: r4(p.power),
+                    metric: p.metric,
+                    metric_value: r4(p.value),
+                    noise_floor: r4(floor),
+                },
             ));
         }
         // Row order as a pseudo-feature.
@@ -259,9 +258,39 @@ impl Check for Identifier {
                     "The row order of the file predicts '{}' (power {:.2}): the data is sorted by or grouped by outcome, so any index or id assigned in file order leaks it, and unshuffled splits are biased.",
                     ctx.ds.target_name, order.power
                 ),
-                json!({ "feature": "(row order)", "power": r4(order.power), "metric": order.metric, "metric_value": r4(order.value) }),
+                RowOrderEvidence {
+                    feature: "(row order)",
+                    power: r4(order.power),
+                    metric: order.metric,
+                    metric_value: r4(order.value),
+                },
             ));
         }
         out
     }
+}
+
+/// The evidence of `identifier_leak` on a column.
+#[derive(Serialize)]
+struct Evidence {
+    /// Whether the ids repeat in groups (an entity key rather than a row number).
+    group_structure: bool,
+    /// The power of the ids' order when each id is one value (groups collapsed).
+    power_over_ids: Option<f64>,
+    distinct_fraction: f64,
+    named_like_id: bool,
+    power: f64,
+    metric: crate::metric::Metric,
+    metric_value: f64,
+    /// The power chance reaches at this many rows.
+    noise_floor: f64,
+}
+
+/// The evidence of `identifier_leak` on the row order.
+#[derive(Serialize)]
+struct RowOrderEvidence {
+    feature: &'static str,
+    power: f64,
+    metric: crate::metric::Metric,
+    metric_value: f64,
 }

@@ -2,14 +2,13 @@
 //! after the outcome). Reported even when the present values carry no signal; PPS-style tools
 //! drop missing rows and cannot see it.
 
-use serde_json::json;
-
 use super::{noise_floor, About, Check, Context, Stage};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::metrics::roc_auc;
 use crate::importance::Power;
 use crate::surrogate::binned::MISSING_BIN;
 use crate::surrogate::Labels;
+use serde::Serialize;
 
 /// How well "is missing" separates the target: |2·AUC − 1| of the indicator against the best
 /// single class (one-vs-rest), or against the target's ranks for regression. One parameter, so
@@ -87,13 +86,16 @@ impl Check for Missingness {
                 continue;
             };
             let name = ctx.name(f);
-            let mut evidence = json!({
-                "missing_fraction": r4(missing as f64 / n as f64),
-                "indicator_power": r4(p.power),
-                "metric": p.metric,
-                "metric_value": r4(p.value),
-                "values_power": r4(ctx.powers[f].power),
-            });
+            let mut evidence = Evidence {
+                missing_fraction: r4(missing as f64 / n as f64),
+                indicator_power: r4(p.power),
+                metric: p.metric,
+                metric_value: r4(p.value),
+                values_power: r4(ctx.powers[f].power),
+                missing_rate_by_class: None,
+                target_mean_missing: None,
+                target_mean_present: None,
+            };
             let detail = match ctx.labels {
                 Labels::Classes { y, k } => {
                     let mut miss = vec![0.0f64; k];
@@ -114,12 +116,8 @@ impl Check for Missingness {
                         .zip(&rates)
                         .map(|(c, r)| format!("{} when '{c}'", pct(*r)))
                         .collect();
-                    evidence["missing_rate_by_class"] = json!(classes
-                        .iter()
-                        .cloned()
-                        .zip(rates)
-                        .collect::<std::collections::BTreeMap<_, _>>(
-                    ));
+                    evidence.missing_rate_by_class =
+                        Some(classes.iter().cloned().zip(rates).collect());
                     format!("it is missing in {}", text.join(", "))
                 }
                 Labels::Values(y) => {
@@ -133,8 +131,8 @@ impl Check for Missingness {
                             np += 1.0;
                         }
                     }
-                    evidence["target_mean_missing"] = json!(r4(sm / nm));
-                    evidence["target_mean_present"] = json!(r4(sp / np));
+                    evidence.target_mean_missing = Some(r4(sm / nm));
+                    evidence.target_mean_present = Some(r4(sp / np));
                     format!(
                         "the mean target is {:.3} when missing and {:.3} when present",
                         sm / nm,
@@ -155,4 +153,24 @@ impl Check for Missingness {
         }
         out
     }
+}
+
+/// The evidence of `missingness_leak`.
+#[derive(Serialize)]
+struct Evidence {
+    missing_fraction: f64,
+    /// The power of "is missing" alone.
+    indicator_power: f64,
+    metric: crate::metric::Metric,
+    metric_value: f64,
+    /// The power of the feature's values.
+    values_power: f64,
+    /// Classes: the share of each class's rows where it is missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    missing_rate_by_class: Option<std::collections::BTreeMap<String, f64>>,
+    /// Regression: the mean target where it is missing and where present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_mean_missing: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_mean_present: Option<f64>,
 }

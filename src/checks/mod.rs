@@ -62,8 +62,6 @@ pub mod thresholds;
 
 use std::collections::BTreeMap;
 
-use serde_json::json;
-
 pub(crate) use crate::finding::sort;
 
 use crate::data::Dataset;
@@ -290,7 +288,7 @@ pub fn corroborate(findings: &mut [Finding]) {
         }
         if let Some(kinds) = f.feature.as_ref().and_then(|n| support.get(n)) {
             f.severity = Severity::Critical;
-            f.evidence.insert("corroborated_by".into(), json!(kinds));
+            f.corroborated_by(kinds);
             f.message.push_str(&format!(
                 " Corroborated by: {}.",
                 kinds.join(", ").replace('_', " ")

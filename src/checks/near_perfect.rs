@@ -2,7 +2,7 @@
 //! Also the "strong predictor, review" grade below it, which a legitimate feature may reach.
 
 use crate::metric::Metric;
-use serde_json::json;
+use serde::Serialize;
 
 use super::{describe_power, About, Check, Context, Stage};
 use crate::data::Values;
@@ -101,13 +101,16 @@ impl Check for NearPerfect {
         let mut exact_sample = None;
         for (f, p) in ctx.powers.iter().enumerate() {
             let name = ctx.name(f);
-            let evidence = json!({
-                "single_feature_power": r4(p.power),
-                "metric": p.metric,
-                "metric_value": r4(p.value),
-                "threshold": ctx.t.near_perfect_power,
-                "folds": ctx.k,
-            });
+            let mut evidence = Evidence {
+                single_feature_power: r4(p.power),
+                metric: p.metric,
+                metric_value: r4(p.value),
+                threshold: ctx.t.near_perfect_power,
+                folds: ctx.k,
+                gamma: None,
+                kendall_tau_b: None,
+                depth2_tree: None,
+            };
             // Regression: an exact monotone relation (a log, a unit change, deciles of the
             // target) is the second, independent signal: a measured input is never exact. It is
             // decided on the raw values for any strong predictor, since on a small table the
@@ -131,17 +134,15 @@ impl Check for NearPerfect {
             }
             let exact = gamma.is_some_and(|g| g.abs() >= EXACT_GAMMA);
             if p.power >= ctx.t.near_perfect_power || exact {
-                let mut evidence = evidence;
-                if let Some(g) = gamma {
-                    evidence["gamma"] = json!(r4(g));
-                }
-                if let Some(t) = tau {
-                    evidence["kendall_tau_b"] = json!(r4(t));
-                }
+                evidence.gamma = gamma.map(r4);
+                evidence.kendall_tau_b = tau.map(r4);
                 let tree = shallow_tree(ctx, f);
                 let tree_text = match &tree {
                     Some((metric, v)) => {
-                        evidence["depth2_tree"] = json!({ "metric": metric, "value": r4(*v) });
+                        evidence.depth2_tree = Some(TreeScore {
+                            metric: *metric,
+                            value: r4(*v),
+                        });
                         format!("; a depth-2 decision tree on it alone reaches {metric} {v:.3}")
                     }
                     None => String::new(),
@@ -188,4 +189,31 @@ impl Check for NearPerfect {
         }
         out
     }
+}
+
+/// The evidence of `near_perfect_predictor` and `strong_predictor`.
+#[derive(Serialize)]
+struct Evidence {
+    single_feature_power: f64,
+    metric: Metric,
+    metric_value: f64,
+    /// `near_perfect_power`.
+    threshold: f64,
+    folds: usize,
+    /// Regression: Goodman-Kruskal gamma between the feature and the target, when exact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gamma: Option<f64>,
+    /// Kendall's tau-b on the raw values, when exact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kendall_tau_b: Option<f64>,
+    /// What a depth-2 decision tree on the feature alone scores.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    depth2_tree: Option<TreeScore>,
+}
+
+/// A score in a metric.
+#[derive(Serialize)]
+struct TreeScore {
+    metric: Metric,
+    value: f64,
 }

@@ -3,14 +3,13 @@
 //! some of the rows (an exact decile of the target filled in for a quarter of them). Over all
 //! rows its power is diluted by the missing ones, so the whole-column checks miss it.
 
-use serde_json::json;
-
 use super::{describe_power, About, Check, Context, Stage};
 use crate::data::{ColumnType, Values};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::single_feature;
 use crate::surrogate::binned::{BinKind, MISSING_BIN};
 use crate::surrogate::Labels;
+use serde::Serialize;
 
 /// The check.
 pub struct PartialLeak;
@@ -121,19 +120,37 @@ impl Check for PartialLeak {
                     describe_power(&p),
                     ctx.powers[f].power
                 ),
-                json!({
-                    "absent_when_zero": zero_absent,
-                    "equals_target_where_present": copy,
-                    "coverage": r4(coverage),
-                    "rows_present": present,
-                    "power_where_present": r4(p.power),
-                    "metric": p.metric,
-                    "metric_value": r4(p.value),
-                    "power_all_rows": r4(ctx.powers[f].power),
-                    "threshold": t.near_perfect_power,
-                }),
+                Evidence {
+                    absent_when_zero: zero_absent,
+                    equals_target_where_present: copy,
+                    coverage: r4(coverage),
+                    rows_present: present,
+                    power_where_present: r4(p.power),
+                    metric: p.metric,
+                    metric_value: r4(p.value),
+                    power_all_rows: r4(ctx.powers[f].power),
+                    threshold: t.near_perfect_power,
+                },
             ));
         }
         out
     }
+}
+
+/// The evidence of `partial_leak`.
+#[derive(Serialize)]
+struct Evidence {
+    /// Missing exactly where a numeric target is zero.
+    absent_when_zero: bool,
+    /// Equal to the target wherever present.
+    equals_target_where_present: bool,
+    /// Share of rows where the feature is present.
+    coverage: f64,
+    rows_present: usize,
+    power_where_present: f64,
+    metric: crate::metric::Metric,
+    metric_value: f64,
+    power_all_rows: f64,
+    /// `near_perfect_power`.
+    threshold: f64,
 }

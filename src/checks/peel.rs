@@ -8,7 +8,6 @@ use crate::metric::Metric;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::{conclude, describe_power, dominance, suspicious, Context};
 use crate::error::Result;
@@ -208,16 +207,10 @@ pub(crate) fn peel(
             if dominance::determines(t, classes, share, collapse, ctx.powers[f].power) {
                 let fd: &mut Finding = &mut findings[at];
                 fd.severity = Severity::High;
-                fd.evidence.insert("determines_target".into(), json!(true));
-                fd.evidence
-                    .insert("collapse_without_it".into(), json!(r4(collapse)));
+                fd.mark_determines_target(r4(collapse));
                 fd.message = format!(
                     "Once {} are removed, the model leans on '{}' for {} of its importance and loses {} of its skill without it, and it is a strong predictor alone ({}): it was hidden behind them and determines the target as they do.",
-                    fd.evidence
-                        .get("after_peeling")
-                        .and_then(|v| v.as_array())
-                        .map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(", "))
-                        .unwrap_or_default(),
+                    fd.after_peeling().join(", "),
                     name_of(f),
                     pct(share),
                     pct(collapse),
@@ -251,12 +244,12 @@ pub(crate) fn peel(
                         pct(imp.share),
                         describe_power(&ctx.powers[f])
                     ),
-                    json!({
-                        "after_peeling": steps.last().map(|s| s.removed.clone()),
-                        "importance_share": r4(imp.share),
-                        "single_feature_power": r4(ctx.powers[f].power),
-                        "round": steps.len(),
-                    }),
+                    DominantEvidence {
+                        after_peeling: steps.last().map(|s| s.removed.clone()),
+                        importance_share: r4(imp.share),
+                        single_feature_power: r4(ctx.powers[f].power),
+                        round: steps.len(),
+                    },
                 ));
                 dominant.push(f);
             }
@@ -296,16 +289,16 @@ pub(crate) fn peel(
                 steps.last().map(|s| s.removed.join(", ")).unwrap_or_default(),
                 names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
             ),
-            json!({
-                "metric": metric,
-                "value": score,
-                "removed_before": steps.last().map(|s| s.removed.clone()),
-                "best_single_member_power": r4(members_best),
-                "set_power": r4(set_power),
-                "features": synergy,
-                "top_features": top,
-                "round": steps.len(),
-            }),
+            SynergyEvidence {
+                metric,
+                value: score,
+                removed_before: steps.last().map(|s| s.removed.clone()),
+                best_single_member_power: r4(members_best),
+                set_power: r4(set_power),
+                features: synergy,
+                top_features: top,
+                round: steps.len(),
+            },
         );
         fd.features = names.clone();
         findings.push(fd);
@@ -362,4 +355,32 @@ pub(crate) fn peel(
         rows: rows.len(),
     });
     Ok(Peeling { steps, honest })
+}
+
+/// The evidence of a `dominant_feature` that appears once the flagged leaks are peeled off.
+#[derive(Serialize)]
+struct DominantEvidence {
+    /// The features removed before this refit.
+    after_peeling: Option<Vec<String>>,
+    importance_share: f64,
+    single_feature_power: f64,
+    /// The peeling round (1-based).
+    round: usize,
+}
+
+/// The evidence of a `multi_feature_leak` that peeling finds: a near-perfect score the flagged
+/// leaks do not explain, carried by features weak alone.
+#[derive(Serialize)]
+struct SynergyEvidence {
+    metric: crate::metric::Metric,
+    value: f64,
+    removed_before: Option<Vec<String>>,
+    best_single_member_power: f64,
+    /// The power of the members together.
+    set_power: f64,
+    /// The members: (name, share of importance, single-feature power).
+    features: Vec<(String, f64, f64)>,
+    /// The features the score rests on: (name, share of importance).
+    top_features: Vec<(String, f64)>,
+    round: usize,
 }

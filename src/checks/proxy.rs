@@ -1,12 +1,11 @@
 //! `target_proxy`: a categorical or high-cardinality column whose categories map (almost)
 //! one-to-one to target values out of fold: codes, encodings, label copies with a few flips.
 
-use serde_json::json;
-
 use super::{describe_power, About, Check, Context, Stage};
 use crate::data::ColumnType;
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::surrogate::Labels;
+use serde::Serialize;
 
 /// The check.
 pub struct TargetProxy;
@@ -97,15 +96,26 @@ impl Check for TargetProxy {
                     pct(share),
                     describe_power(p)
                 ),
-                json!({
-                    "levels": levels,
-                    "rows_in_pure_levels": r4(share),
-                    "single_feature_power": r4(p.power),
-                    "metric": p.metric,
-                    "metric_value": r4(p.value),
-                }),
+                Evidence {
+                    levels,
+                    rows_in_pure_levels: r4(share),
+                    single_feature_power: r4(p.power),
+                    metric: p.metric,
+                    metric_value: r4(p.value),
+                },
             ));
         }
         out
     }
+}
+
+/// The evidence of `target_proxy` (a code for the label).
+#[derive(Serialize)]
+struct Evidence {
+    levels: usize,
+    /// Share of rows in levels (almost) of one class.
+    rows_in_pure_levels: f64,
+    single_feature_power: f64,
+    metric: crate::metric::Metric,
+    metric_value: f64,
 }

@@ -6,13 +6,12 @@
 //! measured inputs, so an identity that holds on held-out rows names columns computed from the
 //! target (or the target computed from them).
 
-use serde_json::json;
-
 use super::{About, Check, Context, Stage};
 use crate::data::{ColumnType, Values};
 use crate::finding::{r4, Finding, FindingKind, Severity};
 use crate::importance::{folds, single_feature};
 use crate::surrogate::Labels;
+use serde::Serialize;
 
 /// The check.
 pub struct Reconstruction;
@@ -627,13 +626,13 @@ impl Search<'_> {
                             "'{}' is an exact monotone function of the ratio '{na}' / '{nb}'{within} (Kendall tau-b {tau:.3}; the rows out of order no more than the rounding of written values explains): a formula of these columns gives the target, or the columns were computed from it (an instalment from the rate, the amount and the term).",
                             ctx.ds.target_name
                         ),
-                        json!({
-                            "reconstruction": "monotone_ratio",
-                            "features": names,
-                            "kendall_tau_b": r4(tau),
-                            "within_groups_of": g.map(|g| ctx.name(g).to_string()),
-                            "rows": self.sample.len(),
-                        }),
+                        RatioEvidence {
+                            reconstruction: "monotone_ratio",
+                            features: names.clone(),
+                            kendall_tau_b: r4(tau),
+                            within_groups_of: g.map(|g| ctx.name(g).to_string()),
+                            rows: self.sample.len(),
+                        },
                     );
                     fd.features = names;
                     return Some(fd);
@@ -681,16 +680,39 @@ fn finding(ctx: &Context, found: &Found, log_scale: bool, rows: usize) -> Findin
             if log_scale { " on the log scale" } else { "" },
             found.best_single
         ),
-        json!({
-            "reconstruction": form,
-            "features": names,
-            "held_out_r2": found.r2,
-            "best_single_r2": r4(found.best_single),
-            "rows": rows,
-        }),
+        Evidence {
+            reconstruction: form.to_string(),
+            features: names.clone(),
+            held_out_r2: found.r2,
+            best_single_r2: r4(found.best_single),
+            rows,
+        },
     );
     fd.features = names;
     fd
+}
+
+/// The evidence of a `multi_feature_leak` that reconstructs the target arithmetically.
+#[derive(Serialize)]
+struct Evidence {
+    /// The form found ("sum", "difference", ...).
+    reconstruction: String,
+    features: Vec<String>,
+    /// R² of the reconstruction on held-out rows.
+    held_out_r2: f64,
+    best_single_r2: f64,
+    rows: usize,
+}
+
+/// The evidence of a `multi_feature_leak` whose ratio orders the target.
+#[derive(Serialize)]
+struct RatioEvidence {
+    reconstruction: &'static str,
+    features: Vec<String>,
+    kendall_tau_b: f64,
+    /// The grouping column the ratio is ranked within, if any.
+    within_groups_of: Option<String>,
+    rows: usize,
 }
 
 #[cfg(test)]

@@ -10,13 +10,12 @@
 //!   joint table are pure, holding 99.5% of the rows, where neither column's own values come
 //!   close (90% at most).
 
-use serde_json::json;
-
 use super::{About, Check, Context, Stage};
 use crate::data::{Target, Values};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::folds;
 use crate::surrogate::binned::MISSING_BIN;
+use serde::Serialize;
 
 /// The check.
 pub struct DerivedRule;
@@ -202,14 +201,14 @@ impl DerivedRule {
                                 pct(acc),
                                 pct(best_alone)
                             ),
-                            json!({
-                                "rule": form,
-                                "features": [na, nb],
-                                "accuracy": r4(acc),
-                                "best_single_accuracy": r4(best_alone),
-                                "trivial_accuracy": r4(trivial),
-                                "rows": rows.len(),
-                            }),
+                            RuleEvidence {
+                                rule: form.to_string(),
+                                features: [na.to_string(), nb.to_string()],
+                                accuracy: r4(acc),
+                                best_single_accuracy: r4(best_alone),
+                                trivial_accuracy: r4(trivial),
+                                rows: rows.len(),
+                            },
                         );
                         fd.features = vec![na.to_string(), nb.to_string()];
                         return Some(fd);
@@ -280,13 +279,13 @@ impl DerivedRule {
                             pct(share),
                             pct(alone[i].max(alone[j]))
                         ),
-                        json!({
-                            "rule": "joint_table",
-                            "features": [na, nb],
-                            "rows_in_pure_cells": r4(share),
-                            "best_single_rows_in_pure_cells": r4(alone[i].max(alone[j])),
-                            "rows": rows.len(),
-                        }),
+                        TableEvidence {
+                            rule: "joint_table",
+                            features: [na.to_string(), nb.to_string()],
+                            rows_in_pure_cells: r4(share),
+                            best_single_rows_in_pure_cells: r4(alone[i].max(alone[j])),
+                            rows: rows.len(),
+                        },
                     );
                     fd.features = vec![na.to_string(), nb.to_string()];
                     return Some(fd);
@@ -295,6 +294,30 @@ impl DerivedRule {
         }
         None
     }
+}
+
+/// The evidence of a `multi_feature_leak` that a rule over two features spells.
+#[derive(Serialize)]
+struct RuleEvidence {
+    /// The rule's form ("a > b", ...).
+    rule: String,
+    features: [String; 2],
+    accuracy: f64,
+    best_single_accuracy: f64,
+    /// The majority class's accuracy.
+    trivial_accuracy: f64,
+    rows: usize,
+}
+
+/// The evidence of a `multi_feature_leak` that two features' joint table spells.
+#[derive(Serialize)]
+struct TableEvidence {
+    rule: &'static str,
+    features: [String; 2],
+    /// Share of rows in cells (almost) of one class.
+    rows_in_pure_cells: f64,
+    best_single_rows_in_pure_cells: f64,
+    rows: usize,
 }
 
 #[cfg(test)]

@@ -23,13 +23,12 @@
 //! named like one: `futime`, `followup_days`) is censoring, since rows without the event were
 //! followed to the end of the study (`high`).
 
-use serde_json::json;
-
 use super::{column_names, About, Check, Context, Stage};
 use crate::data::{ColumnType, Values};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::surrogate::binned::{fmt_num, BinKind};
 use crate::surrogate::Labels;
+use serde::Serialize;
 
 /// The check.
 pub struct PureSegment;
@@ -328,7 +327,7 @@ impl Check for PureSegment {
                 Definition::Value => "; one category or value can be pure in clean data, so this is a leak only if another signal agrees",
                 Definition::Interval => "",
             };
-            let mut fd = Finding::new(
+            let fd = Finding::new(
                 Some(ctx.name(f)),
                 FindingKind::PureSegment,
                 severity,
@@ -340,25 +339,20 @@ impl Check for PureSegment {
                     pct(outside),
                     pct(base),
                 ),
-                json!({
-                    "segment": desc,
-                    "support": r4(support),
-                    "rows": seg.rows as u64,
-                    "purity": r4(seg.purity),
-                    "class": class_label,
-                    "base_rate": r4(base),
-                    "rate_outside": r4(outside),
-                    "point_defined": seg.def != Definition::Interval,
-                    "sentinel": seg.def == Definition::Sentinel,
-                }),
+                Evidence {
+                    segment: desc.clone(),
+                    support: r4(support),
+                    rows: seg.rows as u64,
+                    purity: r4(seg.purity),
+                    class: class_label.clone(),
+                    base_rate: r4(base),
+                    rate_outside: r4(outside),
+                    point_defined: seg.def != Definition::Interval,
+                    sentinel: seg.def == Definition::Sentinel,
+                    censoring: censoring.then_some(true),
+                    class_indicator_mcc: indicator.as_ref().map(|ind| r4(ind.mcc)),
+                },
             );
-            if censoring {
-                fd.evidence.insert("censoring".into(), json!(true));
-            }
-            if let Some(ind) = &indicator {
-                fd.evidence
-                    .insert("class_indicator_mcc".into(), json!(r4(ind.mcc)));
-            }
             out.push(fd);
         }
         out
@@ -511,18 +505,60 @@ fn regression_segments(ctx: &Context, y: &[f64]) -> Vec<Finding> {
                 pct(acc),
                 pct(trivial)
             ),
-            json!({
-                "segment": desc,
-                "support": r4(support),
-                "rows": rows as u64,
-                "agreement": r4(acc),
-                "trivial_agreement": r4(trivial),
-                "error_reduction": r4(lift),
-                "target_threshold": cut,
-                "point_defined": true,
-                "sentinel": true,
-            }),
+            ThresholdEvidence {
+                segment: desc.clone(),
+                support: r4(support),
+                rows: rows as u64,
+                agreement: r4(acc),
+                trivial_agreement: r4(trivial),
+                error_reduction: r4(lift),
+                target_threshold: cut,
+                point_defined: true,
+                sentinel: true,
+            },
         ));
     }
     out
+}
+
+/// The evidence of `pure_segment`.
+#[derive(Serialize)]
+struct Evidence {
+    /// The segment in words ("'x' is missing", "'x' in [3, 5)").
+    segment: String,
+    /// Share of rows in it.
+    support: f64,
+    rows: u64,
+    /// The majority class's share inside.
+    purity: f64,
+    class: String,
+    /// The class's share over all rows, and outside the segment.
+    base_rate: f64,
+    rate_outside: f64,
+    /// Defined by one value (or all but one), not an interval.
+    point_defined: bool,
+    /// Defined by a sentinel (missing, 0, -1, a placeholder category).
+    sentinel: bool,
+    /// A follow-up that ends at the event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    censoring: Option<bool>,
+    /// Agreement (Matthews correlation) between "in the segment" and "of the class".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    class_indicator_mcc: Option<f64>,
+}
+
+/// The evidence of a regression `pure_segment`: a sentinel that marks a threshold of the target.
+#[derive(Serialize)]
+struct ThresholdEvidence {
+    segment: String,
+    support: f64,
+    rows: u64,
+    /// Accuracy of "in the segment" as "the target is below (or above) the threshold".
+    agreement: f64,
+    trivial_agreement: f64,
+    /// Share of the trivial rule's errors it removes.
+    error_reduction: f64,
+    target_threshold: f64,
+    point_defined: bool,
+    sentinel: bool,
 }

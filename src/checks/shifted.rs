@@ -5,12 +5,11 @@
 //! direction of time comes from a column named like a date or period that rises (or falls)
 //! along the rows; without one, the shift is reported for review.
 
-use serde_json::json;
-
 use super::{column_names, About, Check, Context, Stage};
 use crate::data::{ColumnType, Values};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::surrogate::Labels;
+use serde::Serialize;
 
 /// The check.
 pub struct ShiftedTarget;
@@ -141,13 +140,24 @@ impl Check for ShiftedTarget {
                     if k > 0 { "below" } else { "above" },
                     pct(share)
                 ),
-                json!({
-                    "shift_rows": k,
-                    "copy_share": r4(share),
-                    "time_direction": d,
-                }),
+                Evidence {
+                    shift_rows: k,
+                    copy_share: r4(share),
+                    time_direction: d,
+                },
             ));
         }
         out
     }
+}
+
+/// The evidence of a shifted-target `temporal_leak`.
+#[derive(Serialize)]
+struct Evidence {
+    /// By how many rows the feature runs ahead of the target.
+    shift_rows: isize,
+    /// Share of rows where it equals the target that many rows later.
+    copy_share: f64,
+    /// Whether the rows run forward (1) or backward (-1) in time.
+    time_direction: f64,
 }

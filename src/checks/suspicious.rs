@@ -1,10 +1,9 @@
 //! `suspicious_performance`: the full surrogate scores far above what real data usually allows.
 
-use serde_json::json;
-
 use super::{About, Check, Context, Stage};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::metrics::headline;
+use serde::Serialize;
 
 /// The check.
 pub struct SuspiciousPerformance;
@@ -79,16 +78,31 @@ impl Check for SuspiciousPerformance {
                 "The surrogate scores {metric} {score:.4} out of fold, {reading}; it relies on {}.",
                 names.join(", ")
             ),
-            json!({
-                "metric": metric,
-                "value": score,
-                "threshold": ctx.t.suspicious_score,
-                "responsible": resp,
-                "top_share": top_share,
-                "concentrated": concentrated,
-            }),
+            Evidence {
+                metric,
+                value: score,
+                threshold: ctx.t.suspicious_score,
+                responsible: resp.clone(),
+                top_share,
+                concentrated,
+            },
         );
         fd.features = resp.into_iter().map(|(n, _)| n).collect();
         vec![fd]
     }
+}
+
+/// The evidence of `suspicious_performance`.
+#[derive(Serialize)]
+struct Evidence {
+    /// The headline metric and the surrogate's out-of-fold score in it.
+    metric: crate::metric::Metric,
+    value: f64,
+    /// `suspicious_score`.
+    threshold: f64,
+    /// The features the score rests on: (name, share of importance).
+    responsible: Vec<(String, f64)>,
+    top_share: f64,
+    /// Carried by one feature, or with a near-perfect feature in the data.
+    concentrated: bool,
 }

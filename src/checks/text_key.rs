@@ -11,9 +11,8 @@
 //! - **a word for a class**: rows whose text holds one word are one class's rows, give or take a
 //!   few (agreement `segment_indicator_mcc`, as for a single value in `pure_segment`).
 
+use serde::Serialize;
 use std::collections::BTreeMap;
-
-use serde_json::json;
 
 use super::{segment, About, Check, Context, Stage};
 use crate::data::{Target, Values, MISSING_CODE};
@@ -116,7 +115,10 @@ impl Check for TextKey {
                         ctx.ds.target_name,
                         pct(share)
                     ),
-                    json!({ "text_part_spells_target": r4(share), "levels": levels.len() }),
+                    SpelledEvidence {
+                        text_part_spells_target: r4(share),
+                        levels: levels.len(),
+                    },
                 );
                 fd.features = vec![name.to_string()];
                 out.push(fd);
@@ -139,13 +141,13 @@ impl Check for TextKey {
                         ctx.ds.target_name,
                         classes[class]
                     ),
-                    json!({
-                        "word": word,
-                        "class": classes[class],
-                        "rows": rows as u64,
-                        "class_indicator_mcc": r4(mcc),
-                        "levels": levels.len(),
-                    }),
+                    WordEvidence {
+                        word,
+                        class: classes[class].clone(),
+                        rows: rows as u64,
+                        class_indicator_mcc: r4(mcc),
+                        levels: levels.len(),
+                    },
                 ));
             }
         }
@@ -201,4 +203,23 @@ fn word_for_class(
         }
     }
     best
+}
+
+/// The evidence of a `target_proxy` whose text spells the target.
+#[derive(Serialize)]
+struct SpelledEvidence {
+    /// Share of rows where a part of the text is the target's value.
+    text_part_spells_target: f64,
+    levels: usize,
+}
+
+/// The evidence of a `target_proxy` whose text holds a word for a class.
+#[derive(Serialize)]
+struct WordEvidence {
+    word: String,
+    class: String,
+    rows: u64,
+    /// Agreement (Matthews correlation) between "has the word" and "is the class".
+    class_indicator_mcc: f64,
+    levels: usize,
 }

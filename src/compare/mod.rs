@@ -39,7 +39,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::data::Task;
 use crate::error::{Error, Result};
@@ -605,7 +604,10 @@ fn findings(old: &Side, new: &Side, features: &[FeatureDelta], t: &Thresholds) -
                         f.severity.as_str(),
                         f.message
                     ),
-                    json!({ "kind": f.kind, "evidence": f.evidence }),
+                    NewLeakEvidence {
+                        kind: f.kind,
+                        evidence: f.evidence.clone(),
+                    },
                 ));
             }
         }
@@ -624,7 +626,10 @@ fn findings(old: &Side, new: &Side, features: &[FeatureDelta], t: &Thresholds) -
                         f.kind.as_str().replace('_', " "),
                         f.severity.as_str()
                     ),
-                    json!({ "kind": f.kind, "severity_old": f.severity }),
+                    ResolvedEvidence {
+                        kind: f.kind,
+                        severity_old: f.severity,
+                    },
                 ));
             }
         }
@@ -648,7 +653,13 @@ fn findings(old: &Side, new: &Side, features: &[FeatureDelta], t: &Thresholds) -
                     top_old * 100.0,
                     top_new * 100.0
                 ),
-                json!({ "metric": ma, "old": va, "new": vb, "top_share_old": r4(top_old), "top_share_new": r4(top_new) }),
+                MetricJumpEvidence {
+                    metric: ma,
+                    old: va,
+                    new: vb,
+                    top_share_old: r4(top_old),
+                    top_share_new: r4(top_new),
+                },
             ));
         }
     }
@@ -673,7 +684,11 @@ fn findings(old: &Side, new: &Side, features: &[FeatureDelta], t: &Thresholds) -
                     so * 100.0,
                     if f.status == "added" { " (it is new)" } else { "" }
                 ),
-                json!({ "share_old": so, "share_new": sn, "status": f.status }),
+                JumpEvidence {
+                    share_old: so,
+                    share_new: sn,
+                    status: f.status.clone(),
+                },
             ));
         }
     }
@@ -707,7 +722,11 @@ pub fn inspect(side: &Side, t: &Thresholds) -> Vec<Finding> {
                     top * 100.0,
                     top / second.max(1e-9)
                 ),
-                json!({ "importance_share": top, "next_share": second, "ratio": r4(top / second.max(1e-9)) }),
+                InspectEvidence {
+                    importance_share: top,
+                    next_share: second,
+                    ratio: r4(top / second.max(1e-9)),
+                },
             ));
         }
         let top2 = top + second;
@@ -718,11 +737,62 @@ pub fn inspect(side: &Side, t: &Thresholds) -> Vec<Finding> {
                 FindingKind::DominantFeature,
                 Severity::Medium,
                 format!("'{name}' and '{other}' together carry {:.0}% of the importance; check both are known at prediction time.", top2 * 100.0),
-                json!({ "importance_share": top2, "cluster": [name, other] }),
+                InspectPairEvidence {
+                    importance_share: top2,
+                    cluster: [name.clone(), other.clone()],
+                },
             );
             f.features = vec![name.clone(), other.clone()];
             out.push(f);
         }
     }
     out
+}
+
+/// The evidence of a `new_leak`: the new report's finding.
+#[derive(Serialize)]
+struct NewLeakEvidence {
+    kind: FindingKind,
+    evidence: BTreeMap<String, serde_json::Value>,
+}
+
+/// The evidence of a `resolved`: the old report's finding.
+#[derive(Serialize)]
+struct ResolvedEvidence {
+    kind: FindingKind,
+    severity_old: Severity,
+}
+
+/// The evidence of a `metric_jump` of the surrogates' scores.
+#[derive(Serialize)]
+struct MetricJumpEvidence {
+    metric: crate::metric::Metric,
+    old: f64,
+    new: f64,
+    top_share_old: f64,
+    top_share_new: f64,
+}
+
+/// The evidence of an `importance_jump` in the surrogates' importances.
+#[derive(Serialize)]
+struct JumpEvidence {
+    share_old: f64,
+    share_new: f64,
+    /// The feature's status between the versions ("kept", "added", ...).
+    status: String,
+}
+
+/// The evidence of `inspect`'s `dominant_feature` on one feature.
+#[derive(Serialize)]
+struct InspectEvidence {
+    importance_share: f64,
+    next_share: f64,
+    ratio: f64,
+}
+
+/// The evidence of `inspect`'s `dominant_feature` on a pair of features.
+#[derive(Serialize)]
+struct InspectPairEvidence {
+    importance_share: f64,
+    cluster: [String; 2],
 }

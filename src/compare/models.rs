@@ -20,7 +20,6 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::{FeatureDelta, Side, SideInfo, JUMP_FACTOR, METRIC_JUMP};
 use crate::checks::Thresholds;
@@ -363,14 +362,22 @@ pub(super) fn findings(
             }
             v
         });
-    let evidence = json!({
-        "reliance_old": rel.old,
-        "reliance_new": rel.new,
-        "change": rel.change,
-        "threshold": rel.threshold,
-        "per_feature_old": ro.features.iter().map(|f| (f.feature.clone(), f.share)).collect::<Vec<_>>(),
-        "per_feature_new": rn.features.iter().map(|f| (f.feature.clone(), f.share)).collect::<Vec<_>>(),
-    });
+    let evidence = RelianceEvidence {
+        reliance_old: rel.old,
+        reliance_new: rel.new,
+        change: rel.change,
+        threshold: rel.threshold,
+        per_feature_old: ro
+            .features
+            .iter()
+            .map(|f| (f.feature.clone(), f.share))
+            .collect(),
+        per_feature_new: rn
+            .features
+            .iter()
+            .map(|f| (f.feature.clone(), f.share))
+            .collect(),
+    };
     let movement = format!(
         "{} -> {} of its importance ({} -> {})",
         pct(rel.old),
@@ -451,13 +458,13 @@ pub(super) fn findings(
                         _ => "not an input of the old model".into(),
                     }
                 ),
-                json!({
-                    "importance_source": "user_model",
-                    "model_share_old": f.model_share_old,
-                    "model_share_new": f.model_share_new,
-                    "model_rank_old": f.model_rank_old,
-                    "model_rank_new": f.model_rank_new,
-                }),
+                EnteredEvidence {
+                    importance_source: USER_MODEL,
+                    model_share_old: f.model_share_old,
+                    model_share_new: f.model_share_new,
+                    model_rank_old: f.model_rank_old,
+                    model_rank_new: f.model_rank_new,
+                },
             ));
         }
     }
@@ -480,7 +487,12 @@ pub(super) fn findings(
                     f.name,
                     pct(so)
                 ),
-                json!({ "importance_source": "user_model", "share_old": so, "share_new": sn, "status": f.status }),
+                JumpEvidence {
+                    importance_source: USER_MODEL,
+                    share_old: so,
+                    share_new: sn,
+                    status: f.status.clone(),
+                },
             ));
         }
     }
@@ -515,10 +527,63 @@ pub(super) fn findings(
                 pct(top_old),
                 pct(top_new)
             ),
-            json!({ "importance_source": "user_model", "metric": mn.metric, "old": mo.score, "new": mn.score, "top_share_old": r4(top_old), "top_share_new": r4(top_new) }),
+            MetricJumpEvidence {
+                importance_source: USER_MODEL,
+                metric: mn.metric,
+                old: mo.score,
+                new: mn.score,
+                top_share_old: r4(top_old),
+                top_share_new: r4(top_new),
+            },
         ));
     }
     out
+}
+
+/// What the evidence of a comparison finding about the models says they read.
+const USER_MODEL: &str = "user_model";
+
+/// The evidence of `still_relies_on_leak`, `reliance_rise` and a model's `resolved`.
+#[derive(Serialize)]
+struct RelianceEvidence {
+    reliance_old: f64,
+    reliance_new: f64,
+    change: f64,
+    /// `model_reliance_share`.
+    threshold: f64,
+    per_feature_old: Vec<(String, f64)>,
+    per_feature_new: Vec<(String, f64)>,
+}
+
+/// The evidence of a `new_leak`: a flagged feature entering the new model's top features.
+#[derive(Serialize)]
+struct EnteredEvidence {
+    importance_source: &'static str,
+    model_share_old: Option<f64>,
+    model_share_new: Option<f64>,
+    model_rank_old: Option<usize>,
+    model_rank_new: Option<usize>,
+}
+
+/// The evidence of an `importance_jump` in the models' importances.
+#[derive(Serialize)]
+struct JumpEvidence {
+    importance_source: &'static str,
+    share_old: f64,
+    share_new: f64,
+    /// The feature's status between the versions ("kept", "added", ...).
+    status: String,
+}
+
+/// The evidence of a `metric_jump` of the models' scores.
+#[derive(Serialize)]
+struct MetricJumpEvidence {
+    importance_source: &'static str,
+    metric: crate::metric::Metric,
+    old: f64,
+    new: f64,
+    top_share_old: f64,
+    top_share_new: f64,
 }
 
 #[cfg(test)]

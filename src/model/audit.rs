@@ -336,7 +336,6 @@ pub fn apply(
     use crate::checks;
     use crate::finding::{pct, r4};
     use crate::importance::{Importance, PermutationInfo};
-    use serde_json::json;
 
     let t = ctx.t;
     let total: f64 = ev.permutation.iter().map(|p| p.0.max(0.0)).sum();
@@ -377,14 +376,10 @@ pub fn apply(
         match same {
             Some(e) => {
                 e.severity = e.severity.max(fd.severity);
-                e.evidence.insert(
-                    "user_model_importance_share".into(),
-                    json!(fd.importance_share()),
-                );
+                e.set_user_model_share(fd.importance_share(), false);
             }
             None => {
-                fd.evidence
-                    .insert("importance_source".into(), json!("user_model"));
+                fd.mark_from_user_model();
                 fd.message = format!("In your model: {}", fd.message);
                 findings.push(fd);
             }
@@ -408,9 +403,7 @@ pub fn apply(
             .iter_mut()
             .filter(|fd| fd.feature.as_deref() == Some(name.as_str()))
         {
-            fd.evidence
-                .entry("user_model_importance_share".into())
-                .or_insert(json!(r4(s)));
+            fd.set_user_model_share(Some(r4(s)), true);
         }
         let surrogate = ctx.run.importance[f].map(|i| i.share);
         if leaks.contains(&name) {

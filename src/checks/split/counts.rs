@@ -4,9 +4,8 @@
 //! features the model trains on): `medium`, with the evidence. Standardisation fitted on all
 //! rows is not worth a finding and is not looked for.
 
+use serde::Serialize;
 use std::collections::HashMap;
-
-use serde_json::json;
 
 use super::SplitContext;
 use crate::checks::{About, Check, Stage};
@@ -131,14 +130,14 @@ fn check(ctx: &SplitContext) -> Vec<Finding> {
                             "'{name}' is a {kind} encoding of '{}' computed over the training and test rows together ({with_test} of {levels} levels match those counts, {train_only} the training rows' alone): the encoder saw the test data. Fit it on the training rows only.",
                             col.name
                         ),
-                        json!({
-                            "encoding": kind,
-                            "category": col.name,
-                            "levels": levels,
-                            "levels_matching_train_and_test": with_test,
-                            "levels_matching_train_only": train_only,
-                            "share_matching": r4(with_test as f64 / levels as f64),
-                        }),
+                        Evidence {
+                            encoding: kind.to_string(),
+                            category: col.name.clone(),
+                            levels,
+                            levels_matching_train_and_test: with_test,
+                            levels_matching_train_only: train_only,
+                            share_matching: r4(with_test as f64 / levels as f64),
+                        },
                     ));
                     break;
                 }
@@ -146,4 +145,19 @@ fn check(ctx: &SplitContext) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The evidence of `encoded_with_test_rows`.
+#[derive(Serialize)]
+struct Evidence {
+    /// "count" or "frequency".
+    encoding: String,
+    /// The categorical column encoded.
+    category: String,
+    levels: usize,
+    /// Levels whose value matches the counts over train and test together.
+    levels_matching_train_and_test: usize,
+    /// Levels whose value matches the training rows' counts.
+    levels_matching_train_only: usize,
+    share_matching: f64,
 }

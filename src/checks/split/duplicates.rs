@@ -3,12 +3,11 @@
 //! standard deviation, categories equal); and duplicates within the training data, which
 //! inflate cross-validation. Hash-based, linear time.
 
+use serde::Serialize;
 use std::hash::{Hash, Hasher};
 
 use crate::data::keys::KeyMap;
 use crate::data::sample::splitmix64;
-
-use serde_json::json;
 
 use super::RowContext;
 use crate::checks::{About, Check, Stage};
@@ -330,24 +329,21 @@ fn check(ctx: &RowContext, info: &mut SplitInfo) -> Vec<Finding> {
                     None => String::new(),
                 }
             ),
-            json!({
-                "exact_test_rows": exact.test_rows,
-                "exact_fraction": r4(frac),
-                "exact_with_target_rows": exact_target.test_rows,
-                "near_test_rows": near.test_rows,
-                "near_fraction": r4(near_frac),
-                "tolerance_sd_fraction": ctx.settings.dup_tolerance,
-                "sample_rows_train_test": lines(&exact.sample, true),
-                "discrete_feature_space": discrete,
-            }),
+            Evidence {
+                exact_test_rows: exact.test_rows,
+                exact_fraction: r4(frac),
+                exact_with_target_rows: exact_target.test_rows,
+                near_test_rows: near.test_rows,
+                near_fraction: r4(near_frac),
+                tolerance_sd_fraction: ctx.settings.dup_tolerance,
+                sample_rows_train_test: lines(&exact.sample, true),
+                discrete_feature_space: discrete,
+                duplicated_test_rows_by_class: oversampled
+                    .as_ref()
+                    .map(|_| exact.by_class.clone()),
+                oversampled_class: oversampled.as_ref().map(|(class, _)| class.clone()),
+            },
         ));
-        if let (Some((class, _)), Some(f)) = (&oversampled, out.last_mut()) {
-            f.evidence.insert(
-                "duplicated_test_rows_by_class".into(),
-                json!(exact.by_class),
-            );
-            f.evidence.insert("oversampled_class".into(), json!(class));
-        }
     }
     if dup_train > 0 && ctx.mode != SplitMode::Own {
         let frac = dup_train as f64 / ctx.train.rows() as f64;
@@ -356,10 +352,46 @@ fn check(ctx: &RowContext, info: &mut SplitInfo) -> Vec<Finding> {
             FindingKind::TrainTestDuplicates,
             if frac >= 0.05 && !discrete { Severity::Medium } else { Severity::Low },
             format!("{} of the training rows ({dup_train}) repeat another training row; duplicates inflate cross-validation scores.", pct(frac)),
-            json!({ "within_train_rows": dup_train, "fraction": r4(frac), "sample_rows": lines(&within_sample, false), "discrete_feature_space": discrete }),
+            WithinTrainEvidence {
+                within_train_rows: dup_train,
+                fraction: r4(frac),
+                sample_rows: lines(&within_sample, false),
+                discrete_feature_space: discrete,
+            },
         ));
     }
     out
+}
+
+/// The evidence of `train_test_duplicates` across the split.
+#[derive(Serialize)]
+struct Evidence {
+    exact_test_rows: usize,
+    exact_fraction: f64,
+    /// Exact repeats that carry the same target too.
+    exact_with_target_rows: usize,
+    near_test_rows: usize,
+    near_fraction: f64,
+    tolerance_sd_fraction: f64,
+    /// (train row, test row) pairs, 1-based data rows.
+    sample_rows_train_test: Vec<[usize; 2]>,
+    /// Few distinct rows for the table's size: repeats are expected.
+    discrete_feature_space: bool,
+    /// When one class's rows were duplicated (oversampling by copying): repeats per class.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duplicated_test_rows_by_class: Option<std::collections::BTreeMap<String, usize>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oversampled_class: Option<String>,
+}
+
+/// The evidence of `train_test_duplicates` within the training data.
+#[derive(Serialize)]
+struct WithinTrainEvidence {
+    within_train_rows: usize,
+    fraction: f64,
+    /// (row, the row it repeats), 1-based data rows.
+    sample_rows: Vec<[usize; 2]>,
+    discrete_feature_space: bool,
 }
 
 #[cfg(test)]

@@ -2,9 +2,8 @@
 //! the split, and what that does to the score: random K-fold against group K-fold of the
 //! surrogate on the training data.
 
+use serde::Serialize;
 use std::collections::HashSet;
-
-use serde_json::json;
 
 use super::{validate, SplitContext};
 use crate::checks::{About, Check, Stage};
@@ -97,18 +96,35 @@ fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
         FindingKind::GroupOverlap,
         severity,
         message,
-        json!({
-            "group_column": name,
-            "shared_groups": shared,
-            "test_groups": test_groups.len(),
-            "test_rows_in_shared_groups": test_rows_overlapping,
-            "test_fraction": r4(frac),
-            "metric": metric,
-            "random_kfold": r4(random),
-            "group_kfold": group_score.map(r4),
-            "gap": gap.map(r4),
-        }),
+        Evidence {
+            group_column: name.clone(),
+            shared_groups: shared,
+            test_groups: test_groups.len(),
+            test_rows_in_shared_groups: test_rows_overlapping,
+            test_fraction: r4(frac),
+            metric,
+            random_kfold: r4(random),
+            group_kfold: group_score.map(r4),
+            gap: gap.map(r4),
+        },
     );
     f.features = vec![name.clone()];
     Ok(vec![f])
+}
+
+/// The evidence of `group_overlap`.
+#[derive(Serialize)]
+struct Evidence {
+    group_column: String,
+    /// Groups with rows on both sides.
+    shared_groups: usize,
+    test_groups: usize,
+    test_rows_in_shared_groups: usize,
+    test_fraction: f64,
+    /// The headline metric, and the surrogate's out-of-fold score under random and group
+    /// K-fold.
+    metric: crate::metric::Metric,
+    random_kfold: f64,
+    group_kfold: Option<f64>,
+    gap: Option<f64>,
 }

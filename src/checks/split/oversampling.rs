@@ -15,12 +15,12 @@
 //! file was oversampled, which makes cross-validation inside it optimistic (at most `medium`).
 
 use rayon::prelude::*;
-use serde_json::json;
+use serde::Serialize;
 
 use super::RowContext;
 use crate::checks::{About, Check, Stage};
 use crate::data::{Dataset, Target, Values};
-use crate::finding::{pct, r4, Finding, FindingKind, Severity};
+use crate::finding::{pct, r4, Finding, FindingKind, Picture, Severity};
 use crate::seeds::Stream;
 use crate::split::{SplitInfo, SplitMode};
 
@@ -380,11 +380,11 @@ fn check(ctx: &RowContext) -> Vec<Finding> {
             ]
         })
         .collect();
-    let plot = json!({
-        "x_label": ctx.train.features[tr_cols[0]].name,
-        "y_label": ctx.train.features[tr_cols[1]].name,
-        "segments": segments,
-    });
+    let picture = Picture::Segments {
+        x_label: ctx.train.features[tr_cols[0]].name.clone(),
+        y_label: ctx.train.features[tr_cols[1]].name.clone(),
+        segments,
+    };
     let own = ctx.mode == SplitMode::Own;
     let severity = if own {
         Severity::Medium
@@ -413,21 +413,46 @@ fn check(ctx: &RowContext) -> Vec<Finding> {
         FindingKind::OversampledBeforeSplit,
         severity,
         message,
-        json!({
-            "test_rows_on_segments": hits.len(),
-            "test_rows_examined": examined,
-            "fraction": r4(share),
-            "estimated_test_rows": (share * ctx.test.rows() as f64).round(),
-            "by_class": classes.iter().zip(&per_class).filter(|(_, &n)| n > 0).map(|(c, &n)| (c.clone(), n)).collect::<std::collections::BTreeMap<_, _>>(),
-            "sample_rows_test_parent_a_parent_b": sample_rows,
-            "columns_compared": cols.len(),
-            "rate_in_class": r4(rate(top)),
-            "baseline_rate_other_classes": r4(baseline),
-            "tolerance_sd_fraction": TOLERANCE,
-            "sampled": sampled_note,
-            "plot": plot,
-        }),
-    )]
+        Evidence {
+            test_rows_on_segments: hits.len(),
+            test_rows_examined: examined,
+            fraction: r4(share),
+            estimated_test_rows: (share * ctx.test.rows() as f64).round(),
+            by_class: classes
+                .iter()
+                .zip(&per_class)
+                .filter(|(_, &n)| n > 0)
+                .map(|(c, &n)| (c.clone(), n))
+                .collect(),
+            sample_rows_test_parent_a_parent_b: sample_rows,
+            columns_compared: cols.len(),
+            rate_in_class: r4(rate(top)),
+            baseline_rate_other_classes: r4(baseline),
+            tolerance_sd_fraction: TOLERANCE,
+            sampled: sampled_note,
+        },
+    )
+    .with_picture(picture)]
+}
+
+/// The evidence of `oversampled_before_split` (with its picture as `plot`).
+#[derive(Serialize)]
+struct Evidence {
+    test_rows_on_segments: usize,
+    test_rows_examined: usize,
+    fraction: f64,
+    estimated_test_rows: f64,
+    /// Rows on segments per class.
+    by_class: std::collections::BTreeMap<String, usize>,
+    /// (test row, parent a, parent b), 1-based data rows.
+    sample_rows_test_parent_a_parent_b: Vec<[usize; 3]>,
+    columns_compared: usize,
+    /// The top class's rate of rows on segments, and the lowest other class's.
+    rate_in_class: f64,
+    baseline_rate_other_classes: f64,
+    tolerance_sd_fraction: f64,
+    /// Whether the check ran on a sample of the rows.
+    sampled: bool,
 }
 
 #[cfg(test)]

@@ -3,9 +3,8 @@
 //! ids on both sides; and schema mismatches between the files, as warnings-grade findings.
 
 use crate::seeds::Stream;
+use serde::Serialize;
 use std::collections::HashSet;
-
-use serde_json::json;
 
 use super::SplitContext;
 use crate::checks::{About, Check, Stage};
@@ -187,7 +186,10 @@ fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
                 "A model tells train rows from test rows with AUC {auc:.3}: the two sets differ, mostly in {}; a score on this test set says little about the other.",
                 names.join(", ")
             ),
-            json!({ "adversarial_auc": r4(auc), "separating_columns": top }),
+            ShiftEvidence {
+                adversarial_auc: r4(auc),
+                separating_columns: top,
+            },
         ));
     }
     // A column that alone separates the sets almost perfectly is its own finding.
@@ -219,7 +221,12 @@ fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
                 "'{}' alone separates train from test (power {p:.2}): {why}.",
                 a.name
             ),
-            json!({ "power": r4(p), "metric": powers[f].metric, "metric_value": r4(powers[f].value), "role": role }),
+            SeparatingEvidence {
+                power: r4(p),
+                metric: powers[f].metric,
+                metric_value: r4(powers[f].value),
+                role,
+            },
         );
         fd.features = vec![a.name.clone()];
         out.push(fd);
@@ -250,7 +257,10 @@ fn index_overlap(ctx: &SplitContext) -> Vec<Finding> {
             FindingKind::IndexOverlap,
             if frac >= 0.01 { Severity::High } else { Severity::Medium },
             format!("{rows} test rows ({}) carry an '{}' that also appears in training: the same records or entities are on both sides.", pct(frac), a.name),
-            json!({ "test_rows": rows, "fraction": r4(frac) }),
+            OverlapEvidence {
+                test_rows: rows,
+                fraction: r4(frac),
+            },
         );
         fd.features = vec![a.name.clone()];
         out.push(fd);
@@ -280,7 +290,7 @@ fn schema(ctx: &SplitContext) -> Vec<Finding> {
     if !extra.is_empty() {
         notes.push(format!("only in test: {}", extra.join(", ")));
     }
-    let mut unseen = serde_json::Map::new();
+    let mut unseen: Vec<(String, f64)> = Vec::new();
     for c in &train.features {
         let Some(t) = test.features.iter().find(|t| t.name == c.name) else {
             continue;
@@ -297,10 +307,7 @@ fn schema(ctx: &SplitContext) -> Vec<Finding> {
                 .filter(|&r| t.text(r).is_some_and(|v| !levels.contains(&v)))
                 .count();
             if rows > 0 {
-                unseen.insert(
-                    c.name.clone(),
-                    json!(r4(rows as f64 / t.len().max(1) as f64)),
-                );
+                unseen.push((c.name.clone(), r4(rows as f64 / t.len().max(1) as f64)));
                 notes.push(format!(
                     "'{}' has unseen categories in {} of test rows",
                     c.name,
@@ -317,6 +324,46 @@ fn schema(ctx: &SplitContext) -> Vec<Finding> {
         FindingKind::SchemaMismatch,
         Severity::Low,
         format!("Train and test differ in schema: {}.", notes.join("; ")),
-        json!({ "missing_from_test": missing, "only_in_test": extra, "unseen_category_fraction": unseen }),
+        SchemaEvidence {
+            missing_from_test: missing,
+            only_in_test: extra,
+            unseen_category_fraction: unseen,
+        },
     )]
+}
+
+/// The evidence of `train_test_shift` from adversarial validation.
+#[derive(Serialize)]
+struct ShiftEvidence {
+    adversarial_auc: f64,
+    /// The columns that tell the sides apart: (name, share of importance), at most five.
+    separating_columns: Vec<(String, f64)>,
+}
+
+/// The evidence of `train_test_shift` for a column that alone separates the sides.
+#[derive(Serialize)]
+struct SeparatingEvidence {
+    power: f64,
+    metric: crate::metric::Metric,
+    metric_value: f64,
+    /// "feature", "time" or "id".
+    role: &'static str,
+}
+
+/// The evidence of `index_overlap`.
+#[derive(Serialize)]
+struct OverlapEvidence {
+    test_rows: usize,
+    fraction: f64,
+}
+
+/// The evidence of `schema_mismatch`.
+#[derive(Serialize)]
+struct SchemaEvidence<'a> {
+    missing_from_test: Vec<&'a str>,
+    only_in_test: Vec<&'a str>,
+    /// Per categorical column with unseen test categories, the share of test rows holding one
+    /// (an object, in the train columns' order).
+    #[serde(serialize_with = "crate::finding::as_object")]
+    unseen_category_fraction: Vec<(String, f64)>,
 }

@@ -6,9 +6,8 @@
 //! its own time (t-3 .. t+2); a lag or trailing window is explained by present and past values,
 //! a next-period value or a centred moving average needs the future ones.
 
+use serde::Serialize;
 use std::collections::HashSet;
-
-use serde_json::json;
 
 use super::{validate, SplitContext};
 use crate::checks::{About, Check, Stage};
@@ -75,7 +74,13 @@ fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
                     "{} of test rows ({before}) are dated before the last training row and {shared} share a timestamp with training rows: the model is tested on a past it has seen the future of.",
                     pct(frac)
                 ),
-                json!({ "time_column": name, "test_rows_before_train_end": before, "fraction": r4(frac), "shared_timestamps": shared, "last_train_time": last_train.is_finite().then_some(last_train) }),
+                OrderEvidence {
+                    time_column: name.clone(),
+                    test_rows_before_train_end: before,
+                    fraction: r4(frac),
+                    shared_timestamps: shared,
+                    last_train_time: last_train.is_finite().then_some(last_train),
+                },
             );
             f.features = vec![name.clone()];
             out.push(f);
@@ -121,7 +126,13 @@ fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
                     format!(
                         "Random K-fold scores {metric} {random:.3} but time-ordered validation only {o:.3}: shuffled validation lets the model see the future; validate forward in time by '{name}'."
                     ),
-                    json!({ "time_column": name, "metric": metric, "random_kfold": r4(random), "time_ordered": r4(o), "gap": r4(random - o) }),
+                    GapEvidence {
+                        time_column: name.clone(),
+                        metric,
+                        random_kfold: r4(random),
+                        time_ordered: r4(o),
+                        gap: r4(random - o),
+                    },
                 );
                 f.features = vec![name.clone()];
                 out.push(f);
@@ -256,14 +267,14 @@ fn future_features(ds: &Dataset, t: &[f64], th: &crate::checks::Thresholds) -> V
                 "'{}' is built from the target's future: {detail}; at prediction time that future is unknown.",
                 col.name
             ),
-            json!({
-                "r2_present_and_past": r4(past),
-                "r2_with_future": r4(full),
-                "future_share_of_unexplained": r4(gain),
-                "corr_with_target_t_plus_1": r4(shifted[0].1),
-                "corr_with_target_t_plus_2": r4(shifted[1].1),
-                "rows": rows_x.len(),
-            }),
+            FutureEvidence {
+                r2_present_and_past: r4(past),
+                r2_with_future: r4(full),
+                future_share_of_unexplained: r4(gain),
+                corr_with_target_t_plus_1: r4(shifted[0].1),
+                corr_with_target_t_plus_2: r4(shifted[1].1),
+                rows: rows_x.len(),
+            },
         ));
     }
     out
@@ -349,6 +360,39 @@ fn r_squared(x: &[f64], w: &[Vec<f64>], cols: &[usize]) -> f64 {
     } else {
         1.0 - ss_res / ss_tot
     }
+}
+
+/// The evidence of a `temporal_leak` from test rows before the training rows end.
+#[derive(Serialize)]
+struct OrderEvidence {
+    time_column: String,
+    test_rows_before_train_end: usize,
+    fraction: f64,
+    /// Timestamps present on both sides.
+    shared_timestamps: usize,
+    last_train_time: Option<f64>,
+}
+
+/// The evidence of a `temporal_leak` from random K-fold beating time-ordered validation.
+#[derive(Serialize)]
+struct GapEvidence {
+    time_column: String,
+    metric: crate::metric::Metric,
+    random_kfold: f64,
+    time_ordered: f64,
+    gap: f64,
+}
+
+/// The evidence of a `temporal_leak` from a feature built from the target's future.
+#[derive(Serialize)]
+struct FutureEvidence {
+    /// R² of the target at t-3..t on the feature at t, and with t+1, t+2 added.
+    r2_present_and_past: f64,
+    r2_with_future: f64,
+    future_share_of_unexplained: f64,
+    corr_with_target_t_plus_1: f64,
+    corr_with_target_t_plus_2: f64,
+    rows: usize,
 }
 
 #[cfg(test)]

@@ -1,33 +1,21 @@
 //! `pipeline_<feature>.png`: the picture of a leak made by the preparation pipeline, drawn from
-//! the finding's `evidence.plot`.
+//! the finding's [`Picture`].
 //! - `target_encoding`: the feature against each row's own target in the largest levels: flat
 //!   for an in-sample mean, an exactly falling line for leave-one-out.
 //! - `oversampled_before_split`: synthetic test rows (red) on the segment between their two
 //!   training parents (blue), in the first two columns compared.
 
 use plotters::prelude::*;
-use serde_json::Value;
 
 use super::{e, ellipsize, render};
 use crate::error::Result;
-use crate::finding::{Finding, FindingKind};
+use crate::finding::{Finding, FindingKind, Picture};
 
 const COLORS: [RGBColor; 3] = [
     RGBColor(50, 110, 190),
     RGBColor(230, 120, 30),
     RGBColor(60, 160, 80),
 ];
-
-fn points(v: &Value) -> Vec<(f64, f64)> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
-                .filter(|(x, y)| x.is_finite() && y.is_finite())
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 fn range(vals: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
     let lo = vals.clone().fold(f64::INFINITY, f64::min);
@@ -44,15 +32,14 @@ pub fn applies(f: &Finding) -> bool {
     matches!(
         f.kind,
         FindingKind::TargetEncoding | FindingKind::OversampledBeforeSplit
-    ) && f.plot().is_some()
+    ) && f.picture.is_some()
 }
 
 /// Draw the picture of a pipeline finding.
 pub fn draw(f: &Finding) -> Result<Vec<u8>> {
-    let Some(plot) = f.plot() else {
+    let Some(picture) = &f.picture else {
         return Ok(Vec::new());
     };
-    let label = |k: &str| ellipsize(plot[k].as_str().unwrap_or(""), 60);
     let title = match f.kind {
         FindingKind::TargetEncoding => format!(
             "{}: target encoding on its own rows",
@@ -60,26 +47,36 @@ pub fn draw(f: &Finding) -> Result<Vec<u8>> {
         ),
         _ => "Test rows between two training rows (oversampling before the split)".to_string(),
     };
-    let series: Vec<(String, Vec<(f64, f64)>)> = match f.kind {
-        FindingKind::TargetEncoding => plot["series"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|s| {
-                        (
-                            s["name"].as_str().unwrap_or("").to_string(),
-                            points(&s["points"]),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        _ => Vec::new(),
+    let finite = |p: &[f64; 2]| p[0].is_finite() && p[1].is_finite();
+    let (x_label, y_label, series, segments) = match picture {
+        Picture::Levels {
+            x_label,
+            y_label,
+            series,
+        } => {
+            let series: Vec<(String, Vec<(f64, f64)>)> = series
+                .iter()
+                .map(|s| {
+                    let pts = s.points.iter().filter(|p| finite(p)).map(|p| (p[0], p[1]));
+                    (s.name.clone(), pts.collect())
+                })
+                .collect();
+            (x_label, y_label, series, Vec::new())
+        }
+        Picture::Segments {
+            x_label,
+            y_label,
+            segments,
+        } => {
+            let segments: Vec<Vec<(f64, f64)>> = segments
+                .iter()
+                .filter(|seg| seg.iter().all(finite))
+                .map(|seg| seg.iter().map(|p| (p[0], p[1])).collect())
+                .collect();
+            (x_label, y_label, Vec::new(), segments)
+        }
     };
-    let segments: Vec<Vec<(f64, f64)>> = plot["segments"]
-        .as_array()
-        .map(|a| a.iter().map(points).filter(|p| p.len() == 3).collect())
-        .unwrap_or_default();
+    let label = |text: &str| ellipsize(text, 60);
     let all: Vec<(f64, f64)> = series
         .iter()
         .flat_map(|s| s.1.iter().copied())
@@ -97,8 +94,8 @@ pub fn draw(f: &Finding) -> Result<Vec<u8>> {
             .map_err(e)?;
         chart
             .configure_mesh()
-            .x_desc(label("x_label"))
-            .y_desc(label("y_label"))
+            .x_desc(label(x_label))
+            .y_desc(label(y_label))
             .draw()
             .map_err(e)?;
         for (i, (name, pts)) in series.iter().enumerate() {
