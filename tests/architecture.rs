@@ -172,3 +172,92 @@ fn no_module_reads_another_modules_evidence_by_key() {
         }
     }
 }
+
+/// Every number a check compares against is a threshold (`checks/thresholds.rs`) or a named
+/// constant whose comment says why it is not one: no literal other than 0, 1 and 2 (and halving) in a
+/// comparison of the code that makes findings (tests, comments and constant definitions aside).
+#[test]
+fn checks_compare_against_named_numbers() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src.join("checks"), &mut files);
+    files.push(src.join("model/audit.rs"));
+    files.push(src.join("compare/mod.rs"));
+    files.push(src.join("compare/models.rs"));
+    let mut found = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let code = text.split("\n#[cfg(test)]").next().unwrap();
+        for (i, line) in code.lines().enumerate() {
+            let l = line.trim_start();
+            if l.starts_with("//") || l.starts_with("const ") || l.starts_with("pub const ") {
+                continue;
+            }
+            let l = l.split("//").next().unwrap();
+            let compares = [">=", "<=", " > ", " < ", "==", "!="]
+                .iter()
+                .any(|op| l.contains(op));
+            if !compares || l.contains("thresholds!") {
+                continue;
+            }
+            let chars: Vec<char> = l.chars().collect();
+            let mut j = 0;
+            while j < chars.len() {
+                let starts = chars[j].is_ascii_digit()
+                    && (j == 0
+                        || !(chars[j - 1].is_alphanumeric()
+                            || chars[j - 1] == '_'
+                            || chars[j - 1] == '.'));
+                if !starts {
+                    j += 1;
+                    continue;
+                }
+                let mut k = j;
+                while k < chars.len()
+                    && (chars[k].is_ascii_digit() || chars[k] == '.' || chars[k] == '_')
+                {
+                    k += 1;
+                }
+                // A float's precision (1e-9) is an epsilon of arithmetic, not a threshold.
+                if k < chars.len() && chars[k] == 'e' {
+                    k += 1;
+                    while k < chars.len() && (chars[k] == '-' || chars[k].is_ascii_digit()) {
+                        k += 1;
+                    }
+                    j = k;
+                    continue;
+                }
+                let lit: String = chars[j..k].iter().collect();
+                let lit = lit.trim_end_matches('.');
+                // Halving a threshold (a midpoint, "medium at half") is arithmetic the threshold's
+                // doc states, not a number of its own.
+                let halving = lit == "2.0"
+                    && chars[..j]
+                        .iter()
+                        .collect::<String>()
+                        .trim_end()
+                        .ends_with('/');
+                let whole: Option<u64> = lit.replace('_', "").parse().ok();
+                let number = if lit.contains('.') {
+                    !["0.0", "1.0"].contains(&lit) && !halving
+                } else {
+                    whole.is_some_and(|n| n > 2)
+                };
+                if number {
+                    found.push(format!(
+                        "{}:{}: {lit} in `{}`",
+                        f.strip_prefix(&src).unwrap().display(),
+                        i + 1,
+                        line.trim()
+                    ));
+                }
+                j = k;
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "unnamed numbers in comparisons (make them thresholds or named constants saying why they are not):\n{}",
+        found.join("\n")
+    );
+}

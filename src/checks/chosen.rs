@@ -11,18 +11,32 @@ use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::folds;
 use serde::Serialize;
 
+/// A choice among alternatives needs this many numeric siblings at least: with two, "copies the
+/// one of its class" is a two-feature rule, which the rule check judges.
+const MIN_SIBLINGS: usize = 3;
+
+/// A sibling column is a numeric of more than this many bins (the missing bin included): a flag
+/// or a grade is no alternative a row could copy. The shape of a column, not a threshold.
+const SIBLING_MIN_BINS: usize = 3;
+
 /// The check.
 pub struct ChosenAlternative;
 
 /// Rows compared at most (a seeded sample beyond).
+/// A work budget for large tables, not a threshold.
 const MAX_ROWS: usize = 5_000;
 /// Share of a class's rows on which the feature must equal that class's sibling.
+/// Not a setting: it measures exactness (an identity holds or not), its slack is for the rounding
+/// of stored values, and loosening it would call a correlation an identity.
 const CLASS_MATCH: f64 = 0.97;
 /// Distinct values a feature needs among each class's rows (or half of them, for a small class).
+/// A sample-size guard, not a threshold.
 const MIN_DISTINCT: usize = 10;
 /// Rows a pair must share a value on before it is compared in full (when the sample has them).
+/// A work budget for large tables, not a threshold.
 const PREFILTER_ROWS: usize = 256;
 /// Siblings a feature is compared with at most (the numeric columns, in table order).
+/// A work budget for large tables, not a threshold.
 const MAX_SIBLINGS: usize = 64;
 
 impl Check for ChosenAlternative {
@@ -44,11 +58,11 @@ impl Check for ChosenAlternative {
         let numeric: Vec<usize> = (0..ctx.ds.features.len())
             .filter(|&f| {
                 let c = &ctx.ds.features[f];
-                c.ty == ColumnType::Numeric && ctx.x.n_bins[f] > 3
+                c.ty == ColumnType::Numeric && ctx.x.n_bins[f] > SIBLING_MIN_BINS
             })
             .take(MAX_SIBLINGS)
             .collect();
-        if numeric.len() < 3 {
+        if numeric.len() < MIN_SIBLINGS {
             return Vec::new();
         }
         let all: Vec<u32> = (0..ctx.rows() as u32).collect();

@@ -2,6 +2,10 @@
 //! Names are a hint beside the data, never a verdict alone: each check that reads them pairs them
 //! with a signal in the values.
 
+/// A survival table's own spellings end in "time" after at least one letter (futime, dtime):
+/// the length of "time" plus one. A spelling, not a threshold.
+const TIME_SUFFIX_MIN_LEN: usize = "time".len() + 1;
+
 /// Whether a column name reads like an identifier (`id`, `customer_id`, `CustomerID`, `row_index`).
 pub fn named_like_id(name: &str) -> bool {
     let tokens = name_tokens(name);
@@ -84,7 +88,7 @@ pub fn named_like_duration(name: &str) -> bool {
                 | "tte"
         )
         // A survival table's own spellings: futime, dtime, rfstime, survtime.
-        || (t.len() >= 5 && t.ends_with("time") && !matches!(t.as_str(), "datetime" | "runtime"))
+        || (t.len() >= TIME_SUFFIX_MIN_LEN && t.ends_with("time") && !matches!(t.as_str(), "datetime" | "runtime"))
     }) || lower.contains("time_to")
         || lower.contains("days_to")
         || lower.contains("time to")

@@ -21,6 +21,8 @@ use crate::importance::single_feature::gamma;
 use crate::surrogate::binned::{BinKind, MISSING_BIN};
 
 /// |gamma| between two features at which one is a near-deterministic transform of the other.
+/// Not a setting: a companion also needs near-perfect power of its own (halfway from `strong_power`
+/// to `near_perfect_power`), which the settings move; this only says what "a transform" is.
 const TRANSFORM_GAMMA: f64 = 0.9;
 
 /// Names of the features flagged `high` or above by a leak signature.

@@ -26,6 +26,7 @@ use serde::Serialize;
 pub struct Dominance;
 
 /// Models with less skill than this are too weak for dominance to mean anything.
+/// Not a setting: below it there is no skill to share out; the dominance thresholds are settings.
 const MIN_BASE_SKILL: f64 = 0.05;
 
 impl Dominance {

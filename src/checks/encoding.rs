@@ -22,22 +22,44 @@ use crate::importance::metrics;
 use crate::surrogate::Labels;
 use serde::Serialize;
 
+/// Rows a level needs for its mean to be an encoding's value (in-sample means): one row's mean
+/// is its own target, trivially. Leave-one-out needs [`LOO_LEVEL_ROWS`]: with two rows each
+/// row's value is the other's target. What the identity is tested on, not a tolerance.
+const LEVEL_ROWS: f64 = 2.0;
+const LOO_LEVEL_ROWS: f64 = 3.0;
+/// A value lookup (leave-one-out over exact values) needs [`LOOKUP_MIN_LEVELS`] repeated values,
+/// covering this share of the present rows, this share of them pure...
+const LOOKUP_COVERAGE: f64 = 0.5;
+const LOOKUP_PURE: f64 = 0.75;
+const LOOKUP_MIN_LEVELS: usize = 10;
+/// ... and this share of the pure values paired with a value 1 / (n - 1) above: the trace of
+/// leaving the row out. The pairing is exact arithmetic; the slack is for levels the sample cut.
+const LOOKUP_PAIRED: f64 = 0.8;
+
 /// The check.
 pub struct TargetEncoding;
 
 /// Share of the (present) rows whose level must obey the identity.
+/// Not a setting: it measures exactness (an identity holds or not), its slack is for the rounding
+/// of stored values, and loosening it would call a correlation an identity.
 const COVERAGE: f64 = 0.8;
 /// Levels (with two rows or more) an identity needs before it means anything.
+/// A sample-size guard, not a threshold.
 const MIN_LEVELS: usize = 3;
 /// Category columns tried as the levels of an encoding, at most (in column order): the search
 /// is over numeric features times level columns.
+/// A work budget for large tables, not a threshold.
 const MAX_LEVEL_COLUMNS: usize = 100;
 /// Levels an in-sample identity needs when the encoding was written rounded and is matched to
 /// half its last digit.
+/// A sample-size guard, not a threshold.
 const ROUNDED_MIN_LEVELS: usize = 10;
 /// Rows the identities are tested on at most (whole levels are sampled above it).
+/// A work budget for large tables, not a threshold.
 const MAX_ROWS: usize = 100_000;
 /// Inflation of power (in sample minus out of fold) at which the finding is `critical`.
+/// Not a setting: an in-sample encoding is proven by its identity (`high` already); this only
+/// decides `critical` when the inflation it causes is material.
 const CRITICAL_INFLATION: f64 = 0.1;
 
 /// One target the encoding may be of: the regression target, or one class's indicator, with
@@ -401,7 +423,7 @@ fn in_sample(
             return None;
         }
     }
-    let groups: Vec<&(f64, f64, f64, f64)> = acc.values().filter(|e| e.0 >= 2.0).collect();
+    let groups: Vec<&(f64, f64, f64, f64)> = acc.values().filter(|e| e.0 >= LEVEL_ROWS).collect();
     let covered: f64 = groups.iter().map(|e| e.0).sum();
     if groups.len() < MIN_LEVELS || covered < COVERAGE * present as f64 {
         return None;
@@ -420,7 +442,7 @@ fn in_sample(
     let m = mean_identity(&levels, p, tol)?;
     // The rows of the repeated levels, in row order, gathered only for a match.
     let rows = (0..v.len())
-        .filter(|&r| tested(r) && acc[&level[r]].0 >= 2.0)
+        .filter(|&r| tested(r) && acc[&level[r]].0 >= LEVEL_ROWS)
         .collect();
     Some(Match {
         mechanism: "in_sample_mean",
@@ -460,7 +482,8 @@ fn leave_one_out(
         e.1 += y[r];
         e.2.push(r);
     }
-    let groups: Vec<&(f64, f64, Vec<usize>)> = acc.values().filter(|e| e.0 >= 3.0).collect();
+    let groups: Vec<&(f64, f64, Vec<usize>)> =
+        acc.values().filter(|e| e.0 >= LOO_LEVEL_ROWS).collect();
     let covered: usize = groups.iter().map(|e| e.2.len()).sum();
     // The target must vary inside levels, or there is nothing to leave out.
     let varying = groups
@@ -525,9 +548,9 @@ fn value_lookup(ctx: &Context, v: &[f64], level: &[u32], y: &[f64]) -> Option<Ma
         .filter(|e| e.1 == 0 || e.1 == e.0)
         .map(|e| e.0)
         .sum();
-    if groups.len() < 10
-        || (covered as f64) < 0.5 * present as f64
-        || (pure as f64) < 0.75 * covered as f64
+    if groups.len() < LOOKUP_MIN_LEVELS
+        || (covered as f64) < LOOKUP_COVERAGE * present as f64
+        || (pure as f64) < LOOKUP_PURE * covered as f64
     {
         return None;
     }
@@ -563,7 +586,7 @@ fn value_lookup(ctx: &Context, v: &[f64], level: &[u32], y: &[f64]) -> Option<Ma
             paired += e.0;
         }
     }
-    if with_class == 0 || (paired as f64) < 0.8 * with_class as f64 {
+    if with_class == 0 || (paired as f64) < LOOKUP_PAIRED * with_class as f64 {
         return None;
     }
     Some(Match {

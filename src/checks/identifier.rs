@@ -11,6 +11,32 @@ use crate::surrogate::binned::BinnedMatrix;
 use crate::surrogate::Labels;
 use serde::Serialize;
 
+/// A text id is read as a number from its digits when there are at most this many (beyond, an
+/// f64 no longer holds them exactly), and when nine levels in ten ([`NUMBERED`]) have digits.
+/// How a key is read, not a detection threshold.
+const MAX_ID_DIGITS: usize = 15;
+const NUMBERED: (usize, usize) = (9, 10);
+
+/// Fewer ids than this: their order has too few points for a power. A sample-size guard.
+const MIN_GROUP_IDS: usize = 20;
+
+/// An id column is unique when it has at least [`UNIQUE_MIN_ROWS`] present values and this share
+/// of them distinct (a few repeats are typos or merges). It decides what kind of key a column
+/// is, not how sure the finding is.
+const UNIQUE_SHARE: f64 = 0.95;
+const UNIQUE_MIN_ROWS: usize = 20;
+/// A sequence packs its distinct integers into a range at most this many times their count
+/// (ids with gaps); a unique measured quantity spreads far wider. A description of a key, not a
+/// detection threshold.
+const DENSE_RANGE: f64 = 2.0;
+/// An id predicting the target with this power is `high` (`identifier_power` to here is
+/// `medium`). Not a setting: it is the step above the setting where an id's order spells the
+/// label for most rows; the setting moves the floor.
+const HIGH_POWER: f64 = 0.5;
+/// The file's row order predicting the target with this power is `medium` (`low` from
+/// `identifier_power`): a file sorted by outcome is a preparation hazard, never more.
+const ORDER_POWER: f64 = 0.9;
+
 /// The check.
 pub struct Identifier;
 
@@ -23,13 +49,13 @@ fn numeric_key(col: &Column) -> Option<Vec<f64>> {
                 .iter()
                 .map(|l| {
                     let d: String = l.chars().filter(char::is_ascii_digit).collect();
-                    (!d.is_empty() && d.len() <= 15)
+                    (!d.is_empty() && d.len() <= MAX_ID_DIGITS)
                         .then(|| d.parse().ok())
                         .flatten()
                 })
                 .collect();
             let ok = parsed.iter().filter(|p| p.is_some()).count();
-            if ok * 10 < levels.len() * 9 {
+            if ok * NUMBERED.1 < levels.len() * NUMBERED.0 {
                 return None;
             }
             Some(
@@ -78,6 +104,7 @@ fn order_power(labels: &Labels, folds: &[u8], k: usize, key: Vec<f64>) -> Power 
 }
 
 /// Rows per id at least, on average, for an id to be a group rather than a row key.
+/// What kind of key a column is, not a detection threshold.
 const GROUP_ROWS: f64 = 1.5;
 
 /// For a key repeated across rows (a person in a panel), whether its power comes from group
@@ -93,7 +120,7 @@ fn group_structure(ctx: &Context, key: &[f64]) -> Option<f64> {
     }
     let ids = by_id.len();
     let present: usize = by_id.values().map(Vec::len).sum();
-    if ids < 20 || (present as f64) < GROUP_ROWS * ids as f64 {
+    if ids < MIN_GROUP_IDS || (present as f64) < GROUP_ROWS * ids as f64 {
         return None;
     }
     // One row per id: its first row's target; constant within ids, or not a group.
@@ -161,7 +188,8 @@ impl Check for Identifier {
                 continue;
             }
             let distinct = col.distinct();
-            let unique = present >= 20 && distinct as f64 >= 0.95 * present as f64;
+            let unique =
+                present >= UNIQUE_MIN_ROWS && distinct as f64 >= UNIQUE_SHARE * present as f64;
             // A sequence: unique integers packed into a range not much wider than their count
             // (ids, row numbers). A unique measured quantity (a credit limit) is not one.
             let dense = match &col.values {
@@ -172,7 +200,7 @@ impl Check for Identifier {
                         .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| {
                             (l.min(x), h.max(x))
                         });
-                    hi - lo + 1.0 <= 2.0 * distinct as f64
+                    hi - lo + 1.0 <= DENSE_RANGE * distinct as f64
                 }
                 Values::Categorical { .. } => false,
             };
@@ -200,7 +228,7 @@ impl Check for Identifier {
             let group = over_ids.filter(|&g| g < min_power);
             let severity = if group.is_some() {
                 Severity::Medium
-            } else if p.power >= 0.5 {
+            } else if p.power >= HIGH_POWER {
                 Severity::High
             } else {
                 Severity::Medium
@@ -242,7 +270,7 @@ impl Check for Identifier {
         let sorted_by_time = ctx.ds.time.is_some();
         // A file sorted by outcome is a data-preparation hazard, not a leak in a feature (an
         // index column derived from it is caught above), so it is never graded above medium.
-        let severity = if order.power >= 0.9 {
+        let severity = if order.power >= ORDER_POWER {
             Some(Severity::Medium)
         } else if order.power >= ctx.t.identifier_power.max(floor) && !sorted_by_time {
             Some(Severity::Low)

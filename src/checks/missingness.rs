@@ -10,6 +10,14 @@ use crate::surrogate::binned::MISSING_BIN;
 use crate::surrogate::Labels;
 use serde::Serialize;
 
+/// A missingness indicator with this power is `high` (`missingness_power` is `medium`, half of
+/// it `low`). Not a setting: the step above the setting at which "missing" spells the class for
+/// most rows; the setting moves the floor.
+const HIGH_POWER: f64 = 0.5;
+/// Missing (and present) in this many rows at least: fewer give the indicator no power to speak
+/// of. A sample-size guard.
+const MIN_ROWS: usize = 5;
+
 /// How well "is missing" separates the target: |2·AUC − 1| of the indicator against the best
 /// single class (one-vs-rest), or against the target's ranks for regression. One parameter, so
 /// no folds are needed; the noise floor guards small samples.
@@ -69,14 +77,14 @@ impl Check for Missingness {
         let n = ctx.rows();
         for (f, col) in ctx.ds.features.iter().enumerate() {
             let missing = col.missing;
-            if missing < 5 || missing + 5 > n {
+            if missing < MIN_ROWS || missing + MIN_ROWS > n {
                 continue;
             }
             let missing_mask: Vec<bool> = ctx.x.cols[f].iter().map(|&b| b == MISSING_BIN).collect();
             let p = indicator_power(&missing_mask, &ctx.labels);
             let floor = noise_floor(2 * missing.min(n - missing));
             let t = ctx.t.missingness_power;
-            let severity = if p.power >= 0.5 && p.power > floor {
+            let severity = if p.power >= HIGH_POWER && p.power > floor {
                 Severity::High
             } else if p.power >= t && p.power > floor {
                 Severity::Medium

@@ -11,7 +11,11 @@ use crate::importance::{folds, metrics, single_feature};
 use crate::seeds::EVIDENCE_TREE;
 use crate::surrogate::{Labels, Smartcore, Surrogate};
 
+/// Fewer rows than this cannot tell an exact relation from luck. A sample-size guard.
+const EXACT_MIN_ROWS: usize = 20;
+
 /// Training rows for the evidence tree, at most.
+/// A work budget for large tables, not a threshold.
 const TREE_ROWS: usize = 20_000;
 
 /// Held-out score of a depth-2 decision tree (smartcore) on one feature: a rule a
@@ -43,9 +47,12 @@ fn shallow_tree(ctx: &Context, f: usize) -> Option<(Metric, f64)> {
 
 /// |gamma| at which a feature is an exact monotone function of a regression target: no pair of
 /// rows in different bins is out of order, give or take one in two thousand.
+/// Not a setting: it measures exactness (an identity holds or not), its slack is for the rounding
+/// of stored values, and loosening it would call a correlation an identity.
 pub const EXACT_GAMMA: f64 = 0.999;
 
 /// Rows the raw monotone test reads at most (a seeded sample beyond).
+/// A work budget for large tables, not a threshold.
 const EXACT_ROWS: usize = 50_000;
 
 /// Kendall's tau-b of a numeric feature against the target on its raw values, when the feature
@@ -55,8 +62,7 @@ fn raw_exact(ctx: &Context, f: usize, (rows, t): &(Vec<u32>, Vec<f64>)) -> Optio
         return None;
     };
     let x: Vec<f64> = rows.iter().map(|&r| v.get(r as usize)).collect();
-    // Fewer than 20 rows cannot tell an exact relation from luck.
-    if x.iter().filter(|v| !v.is_nan()).count() < 20 {
+    if x.iter().filter(|v| !v.is_nan()).count() < EXACT_MIN_ROWS {
         return None;
     }
     single_feature::exact_monotone_tau(&x, t)
@@ -74,9 +80,13 @@ fn exact_rows(ctx: &Context, y: &[f64]) -> (Vec<u32>, Vec<f64>) {
 /// Kendall's tau-b, with no pair of rows out of order, at which a feature is an exact monotone
 /// re-expression of a regression target on its raw values: a rounding to deciles stays above it,
 /// a two-valued threshold of the target (a separate signal) below.
+/// Not a setting: it measures exactness (an identity holds or not), its slack is for the rounding
+/// of stored values, and loosening it would call a correlation an identity.
 const EXACT_TAU: f64 = 0.9;
 
 /// Single-feature power from which the raw monotone test is run.
+/// It only spares the sort to columns with some signal (exactness needs no power bar): a work
+/// budget, not a threshold.
 const EXACT_MIN_POWER: f64 = 0.5;
 
 /// The check.

@@ -17,6 +17,7 @@ use crate::seeds::Stream;
 use crate::surrogate::{Labels, Surrogate};
 
 /// Rows the peeling refits use, at most.
+/// A work budget for large tables, not a threshold.
 const PEEL_ROWS: usize = 20_000;
 
 /// What peeling produced: its refits in order and the honest model.

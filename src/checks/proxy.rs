@@ -7,6 +7,18 @@ use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::surrogate::Labels;
 use serde::Serialize;
 
+/// A categorical column is a code with this many bins at least (the missing bin included): three
+/// levels, since two are a binary feature the other checks judge.
+const MIN_BINS: usize = 4;
+
+/// Rows a level needs to count: a level of one row is pure trivially.
+const LEVEL_ROWS: f64 = 2.0;
+/// Regression: a level is pure when its target's standard deviation is at most this share of
+/// the target's overall. The regression counterpart of `proxy_level_purity`, which is one.
+const PURE_SD: f64 = 0.05;
+/// Levels a code needs: two levels are a binary feature, which the other checks judge.
+const MIN_LEVELS: usize = 3;
+
 /// The check.
 pub struct TargetProxy;
 
@@ -26,7 +38,7 @@ impl Check for TargetProxy {
         let t = ctx.t;
         for (f, col) in ctx.ds.features.iter().enumerate() {
             if !matches!(col.ty, ColumnType::Categorical | ColumnType::Identifier)
-                || ctx.x.n_bins[f] < 4
+                || ctx.x.n_bins[f] < MIN_BINS
             {
                 continue;
             }
@@ -47,7 +59,7 @@ impl Check for TargetProxy {
                     for b in 0..nb {
                         let c = &counts[b * k..(b + 1) * k];
                         let tot: f64 = c.iter().sum();
-                        if tot >= 2.0 {
+                        if tot >= LEVEL_ROWS {
                             levels += 1;
                             if c.iter().copied().fold(0.0, f64::max) / tot >= t.proxy_level_purity {
                                 pure += tot;
@@ -70,10 +82,10 @@ impl Check for TargetProxy {
                     let mut pure = 0.0;
                     let mut levels = 0;
                     for &(c, s1, s2) in &s {
-                        if c >= 2.0 {
+                        if c >= LEVEL_ROWS {
                             levels += 1;
                             let var = (s2 / c - (s1 / c).powi(2)).max(0.0);
-                            if var.sqrt() <= 0.05 * sd {
+                            if var.sqrt() <= PURE_SD * sd {
                                 pure += c;
                             }
                         }
@@ -82,7 +94,7 @@ impl Check for TargetProxy {
                 }
             };
             let share = pure_rows / ctx.rows() as f64;
-            if share < t.proxy_pure_share || levels < 3 {
+            if share < t.proxy_pure_share || levels < MIN_LEVELS {
                 continue;
             }
             let name = ctx.name(f);

@@ -13,18 +13,41 @@ use crate::importance::{folds, single_feature};
 use crate::surrogate::Labels;
 use serde::Serialize;
 
+/// A class target is reconstructed as a number only with this many classes: two classes are a
+/// rule's business (the rule check), not a sum's. Which check judges, not a threshold.
+const MIN_NUMBER_CLASSES: usize = 3;
+
+/// A column joins the joint fit only with the rows a fit of this many terms needs
+/// ([`ROWS_PER_TERM`] each): a sample-size guard.
+const MIN_FIT_TERMS: usize = 4;
+
+/// Candidates for a joint reconstruction are missing in at most this share of rows: the fit runs
+/// on complete rows, and more gaps would leave it few. A sample-size guard, not a detection
+/// threshold.
+const MAX_MISSING: f64 = 0.2;
+/// A column is "positive" (a candidate for a log-scale product or ratio) when this share of its
+/// present values are above zero: a few zero placeholders do not stop a log, many do. Which form
+/// is tried, not how sure the finding is.
+const POSITIVE_SHARE: f64 = 0.9;
+
 /// The check.
 pub struct Reconstruction;
 
 /// Held-out R² of an exact reconstruction (rounding of stored values stays far above it).
+/// Not a setting: it measures exactness (an identity holds or not), its slack is for the rounding
+/// of stored values, and loosening it would call a correlation an identity.
 const EXACT_R2: f64 = 0.9999;
 /// Columns in a reconstruction at most.
+/// The size of the search (how many columns an identity may join), not a threshold.
 const MAX_TERMS: usize = 5;
 /// Candidate columns at most (the most powerful alone).
+/// A work budget for large tables, not a threshold.
 const MAX_CANDIDATES: usize = 60;
 /// Rows fitted at most (half fit, half check).
+/// A work budget for large tables, not a threshold.
 const MAX_ROWS: usize = 20_000;
 /// Rows per term at least on each half, so an identity is not an over-fit.
+/// A sample-size guard, not a threshold.
 const ROWS_PER_TERM: usize = 10;
 
 /// Standardised design: columns (centred, unit variance) and the target, on one row set.
@@ -229,10 +252,13 @@ fn reconstruct(fit: &Design, check: &Design) -> Option<Found> {
 
 /// Identities reported at most: after each, its columns leave the search and it runs again, so
 /// a second identity (a price per square foot beside a sale-to-list ratio) is found too.
+/// What the report lists, not a threshold.
 const MAX_IDENTITIES: usize = 3;
 /// Candidates whose every pair is tried (the most powerful alone first).
+/// A work budget for large tables, not a threshold.
 const PAIR_CANDIDATES: usize = 40;
 /// Candidates whose every triple is tried.
+/// A work budget for large tables, not a threshold.
 const TRIPLE_CANDIDATES: usize = 15;
 
 /// The rows and values one search runs on.
@@ -253,6 +279,7 @@ struct Search<'a> {
 struct TooFewRows;
 
 /// Rows candidate sets are screened on.
+/// A work budget for large tables, not a threshold.
 const SCREEN_ROWS: usize = 400;
 
 impl Search<'_> {
@@ -309,7 +336,7 @@ impl Search<'_> {
             .copied()
             .filter(|&r| self.usable(set, log_scale, r))
             .collect();
-        if rows.len() < (4 * ROWS_PER_TERM).max(2 * ROWS_PER_TERM * set.len()) {
+        if rows.len() < (MIN_FIT_TERMS * ROWS_PER_TERM).max(2 * ROWS_PER_TERM * set.len()) {
             return Err(TooFewRows);
         }
         Ok(self.fit_check(&rows, set, log_scale))
@@ -395,7 +422,7 @@ impl Search<'_> {
         let mostly: Vec<usize> = cands
             .iter()
             .copied()
-            .filter(|&f| self.ctx.ds.features[f].missing_fraction() <= 0.2)
+            .filter(|&f| self.ctx.ds.features[f].missing_fraction() <= MAX_MISSING)
             .collect();
         let ok = |f: usize, r: usize| {
             let v = self.value(f, r);
@@ -426,7 +453,7 @@ impl Search<'_> {
             .copied()
             .filter(|&r| usable.iter().all(|&f| ok(f, r)))
             .collect();
-        if rows.len() < 4 * ROWS_PER_TERM {
+        if rows.len() < MIN_FIT_TERMS * ROWS_PER_TERM {
             return None;
         }
         let tf = |v: f64| if log_scale { v.ln() } else { v };
@@ -475,8 +502,7 @@ impl Check for Reconstruction {
                 else {
                     return Vec::new();
                 };
-                // Two classes are a rule's business (the rule check), not a sum's.
-                if values.len() < 3 {
+                if values.len() < MIN_NUMBER_CLASSES {
                     return Vec::new();
                 }
                 numeric_classes = y.iter().map(|&c| values[c as usize]).collect();
@@ -491,7 +517,7 @@ impl Check for Reconstruction {
                 let c = &ctx.ds.features[f];
                 matches!(c.ty, ColumnType::Numeric | ColumnType::Boolean)
                     && ctx.x.n_bins[f] > 2
-                    && ctx.rows() - c.missing >= 4 * ROWS_PER_TERM
+                    && ctx.rows() - c.missing >= MIN_FIT_TERMS * ROWS_PER_TERM
             })
             .collect();
         if cands.len() < 2 {
@@ -528,7 +554,7 @@ impl Check for Reconstruction {
                     positive += usize::from(v > 0.0);
                 }
             }
-            search.positive[f] = present > 0 && positive as f64 >= 0.9 * present as f64;
+            search.positive[f] = present > 0 && positive as f64 >= POSITIVE_SHARE * present as f64;
         }
         let mut out = Vec::new();
         for _ in 0..MAX_IDENTITIES {
@@ -549,8 +575,10 @@ impl Check for Reconstruction {
 }
 
 /// Columns tried as the numerator and denominator of a ratio (the strongest alone first).
+/// A work budget for large tables, not a threshold.
 const RATIO_CANDIDATES: usize = 20;
 /// Columns of a few values tried as the groups a ratio is monotone within.
+/// A work budget for large tables, not a threshold.
 const RATIO_GROUPS: usize = 4;
 
 impl Search<'_> {
@@ -644,9 +672,13 @@ impl Search<'_> {
 }
 
 /// Kendall's tau-b at which a ratio is an exact re-expression.
+/// Not a setting: it measures exactness (an identity holds or not), its slack is for the rounding
+/// of stored values, and loosening it would call a correlation an identity.
 const RATIO_TAU: f64 = 0.9;
 /// Share of rows a ratio's order may misplace: the rounding of the written columns (cents of
 /// an instalment), never a measured relation's scatter.
+/// Not a setting: it measures exactness (an identity holds or not), its slack is for the rounding
+/// of stored values, and loosening it would call a correlation an identity.
 const RATIO_SLACK: f64 = 0.002;
 
 /// The finding for one identity.

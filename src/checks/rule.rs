@@ -17,21 +17,47 @@ use crate::importance::folds;
 use crate::surrogate::binned::MISSING_BIN;
 use serde::Serialize;
 
+/// Rows per cell of a joint table at least, so that purity is not luck. A sample-size guard.
+const ROWS_PER_CELL: usize = 10;
+/// A joint table spells the target only when fewer than one row in this many misses either
+/// column: the cells must cover the table. A coverage guard, not a detection threshold.
+const MISSING_ONE_IN: usize = 10;
+
+/// A column is a cell of a joint table with this many bins at least: missing and two values. The
+/// shape of a column, not a detection threshold.
+const TABLE_MIN_BINS: usize = 3;
+/// A numeric column enters the rules' search above this many bins (missing and two values are a
+/// flag, which the joint table covers).
+const RULE_MIN_BINS: usize = 3;
+
+/// A cell of a joint table is pure when its majority class holds this share of it: the same bar
+/// as a rule's accuracy, [`EXACT`], rounded for small cells.
+const PURE_CELL: f64 = 0.99;
+
 /// The check.
 pub struct DerivedRule;
 
 /// Share of rows a rule must get right.
+/// Not a setting: it measures exactness (an identity holds or not), its slack is for the rounding
+/// of stored values, and loosening it would call a correlation an identity.
 const EXACT: f64 = 0.995;
 /// What each column alone may reach on the same scale for the pair to be the explanation.
+/// Not a setting: it says when the pair, rather than one column, is the explanation; a column
+/// stronger alone is the single-feature checks' business.
 const ALONE: f64 = 0.9;
 /// Numeric candidates (the strongest alone), and low-cardinality candidates.
+/// A work budget for large tables, not a threshold.
 const CANDIDATES: usize = 30;
 /// Values a column may hold to be a cell of a joint table.
+/// The shape of a column (a few values), not a threshold.
 const MAX_LEVELS: usize = 12;
 /// Rows a numeric pair is screened on first, and the accuracy it must reach there.
+/// A work budget for large tables, not a threshold.
 const SCREEN_ROWS: usize = 500;
+/// A screening bar below [`EXACT`] (a work budget): the full rows decide.
 const SCREEN_EXACT: f64 = 0.98;
 /// Rows read at most (a seeded sample beyond).
+/// A work budget for large tables, not a threshold.
 const MAX_ROWS: usize = 20_000;
 
 /// Accuracy of the best threshold on `score` for a 0/1 `y` (either direction).
@@ -79,7 +105,7 @@ fn pure_share(cols: &[(&[u8], usize)], y: &[u32], k: usize, rows: &[usize]) -> f
         .filter_map(|c| {
             let tot: usize = c.iter().sum();
             let top = c.iter().copied().max().unwrap_or(0);
-            (tot >= 2 && top as f64 >= 0.99 * tot as f64).then_some(tot)
+            (tot >= 2 && top as f64 >= PURE_CELL * tot as f64).then_some(tot)
         })
         .sum();
     pure as f64 / rows.len().max(1) as f64
@@ -149,7 +175,7 @@ impl DerivedRule {
         let numeric: Vec<(usize, Vec<f64>)> = by_power
             .iter()
             .filter_map(|&f| match &ctx.ds.features[f].values {
-                Values::Numeric(v) if ctx.x.n_bins[f] > 3 => {
+                Values::Numeric(v) if ctx.x.n_bins[f] > RULE_MIN_BINS => {
                     Some((f, rows.iter().map(|&r| v.get(r)).collect()))
                 }
                 _ => None,
@@ -234,7 +260,9 @@ impl DerivedRule {
             .filter(|&f| {
                 let nb = ctx.x.n_bins[f];
                 // Present values as bins, each its own value (a category, or a number of few).
-                nb >= 3 && nb - 1 <= MAX_LEVELS && ctx.ds.features[f].distinct() <= MAX_LEVELS
+                nb >= TABLE_MIN_BINS
+                    && nb - 1 <= MAX_LEVELS
+                    && ctx.ds.features[f].distinct() <= MAX_LEVELS
             })
             .take(CANDIDATES)
             .collect();
@@ -247,9 +275,8 @@ impl DerivedRule {
                 if alone[i].max(alone[j]) > ALONE {
                     continue;
                 }
-                // Enough rows per cell that purity is not luck.
                 let cells = (ctx.x.n_bins[a] - 1) * (ctx.x.n_bins[b] - 1);
-                if rows.len() < 10 * cells {
+                if rows.len() < ROWS_PER_CELL * cells {
                     continue;
                 }
                 let share = pure_share(
@@ -267,7 +294,7 @@ impl DerivedRule {
                         ctx.x.cols[a][r] == MISSING_BIN || ctx.x.cols[b][r] == MISSING_BIN
                     })
                     .count();
-                if share >= EXACT && missing * 10 < rows.len() {
+                if share >= EXACT && missing * MISSING_ONE_IN < rows.len() {
                     let (na, nb) = (ctx.name(a), ctx.name(b));
                     let mut fd = Finding::new(
                         None,

@@ -30,10 +30,31 @@ use crate::surrogate::binned::{fmt_num, BinKind};
 use crate::surrogate::Labels;
 use serde::Serialize;
 
+/// Tails (every bin beyond a cut) are tried on ordered features of more than this many bins
+/// (the missing bin included); fewer bins are a few values, tried one by one. The shape of a
+/// column, not a detection threshold.
+const TAIL_MIN_BINS: usize = 3;
+
+/// A class above this share of all rows makes any segment pure: no evidence. Not a setting: it
+/// removes the trivial case, the purity thresholds are what a user tunes.
+const MAX_BASE_RATE: f64 = 0.9;
+/// The class's rate outside the segment at least this far below its purity inside: a segment
+/// must contrast with the rest. Not a setting, for the same reason.
+const MIN_CONTRAST: f64 = 0.1;
+/// Two definitions of a segment explain "nearly as many rows" when each covers this share of
+/// the other's: a tie-break between descriptions of one finding, not a detection threshold.
+const COMPARABLE_ROWS: f64 = 0.8;
+/// Severity steps in multiples of `segment_min_support`: a pure segment twice the minimum
+/// support is clear, four times is clear at any purity above the point purity. Multiples keep
+/// the steps in proportion to the setting.
+const CLEAR_SUPPORT: f64 = 2.0;
+const CLEAR_SUPPORT_ANY_PURITY: f64 = 4.0;
+
 /// The check.
 pub struct PureSegment;
 
 /// Category values that stand for "not recorded (yet)".
+/// Spellings, not a threshold.
 const SENTINEL_LEVELS: &[&str] = &[
     "", "none", "n/a", "na", "nan", "null", "nil", "pending", "tbd", "-", "--", "?", "0",
 ];
@@ -219,7 +240,7 @@ impl Check for PureSegment {
             let mut candidates: Vec<(Shape, Vec<f64>)> = (0..nb)
                 .map(|b| (Shape::Bin(b), counts[b * k..(b + 1) * k].to_vec()))
                 .collect();
-            if ctx.x.kinds[f] == BinKind::Ordered && nb > 3 {
+            if ctx.x.kinds[f] == BinKind::Ordered && nb > TAIL_MIN_BINS {
                 for b in 1..nb {
                     let rest: Vec<f64> = (0..k).map(|c| present[c] - counts[b * k + c]).collect();
                     candidates.push((Shape::AllBut(b), rest));
@@ -253,7 +274,7 @@ impl Check for PureSegment {
                 };
                 // The trivial rule is the base rate: the class must be common overall for no
                 // reason and rare outside the segment.
-                if purity < needed || base > 0.9 || outside > purity - 0.1 {
+                if purity < needed || base > MAX_BASE_RATE || outside > purity - MIN_CONTRAST {
                     continue;
                 }
                 let better = match &best {
@@ -261,7 +282,10 @@ impl Check for PureSegment {
                     // The more suspicious definition wins when it explains nearly as many rows
                     // (days = 0 rather than days <= 29); otherwise larger support wins.
                     Some(b) => {
-                        if def != b.def && rows >= 0.8 * b.rows && b.rows >= 0.8 * rows {
+                        if def != b.def
+                            && rows >= COMPARABLE_ROWS * b.rows
+                            && b.rows >= COMPARABLE_ROWS * rows
+                        {
                             def > b.def
                         } else {
                             rows > b.rows || (rows == b.rows && def < b.def)
@@ -299,8 +323,9 @@ impl Check for PureSegment {
             let support = seg.rows / n;
             let base = totals[seg.class] / n;
             let outside = (totals[seg.class] - seg.purity * seg.rows) / (n - seg.rows);
-            let clear = (seg.purity >= t.segment_purity && support >= 2.0 * t.segment_min_support)
-                || support >= 4.0 * t.segment_min_support;
+            let clear = (seg.purity >= t.segment_purity
+                && support >= CLEAR_SUPPORT * t.segment_min_support)
+                || support >= CLEAR_SUPPORT_ANY_PURITY * t.segment_min_support;
             // A follow-up length's pure tail is censoring: rows without the event were followed
             // to the end of the study, so a short follow-up means the event ended it (or a long
             // one that it never came). A measured quantity's pure tail (iris' petal width) has
@@ -308,7 +333,7 @@ impl Check for PureSegment {
             let censoring = seg.def == Definition::Interval
                 && column_names::named_like_duration(ctx.name(f))
                 && seg.purity >= t.segment_purity
-                && support >= 2.0 * t.segment_min_support;
+                && support >= CLEAR_SUPPORT * t.segment_min_support;
             let severity = match seg.def {
                 _ if indicator.is_some() || censoring => Severity::High,
                 Definition::Interval => Severity::Low,
@@ -488,7 +513,7 @@ fn regression_segments(ctx: &Context, y: &[f64]) -> Vec<Finding> {
         let support = rows / n as f64;
         let both = support.min(1.0 - support);
         let clear = (1.0 + t.segment_error_reduction) / 2.0;
-        let severity = if both >= 2.0 * t.segment_min_support && lift >= clear {
+        let severity = if both >= CLEAR_SUPPORT * t.segment_min_support && lift >= clear {
             Severity::High
         } else {
             Severity::Medium

@@ -11,14 +11,29 @@ use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::surrogate::Labels;
 use serde::Serialize;
 
+/// A time-like column orders the rows only with this many values: two points always rise or
+/// fall. A sample-size guard.
+const DIRECTION_MIN_VALUES: usize = 3;
+
+/// A numeric column of this many bins or fewer (the missing bin included) is a flag or a grade,
+/// no series to shift. The shape of a column, not a detection threshold.
+const MAX_CODE_BINS: usize = 3;
+/// Rows needed, in multiples of `segment_min_rows`: shifts lose rows at the ends, and a copy
+/// must hold on many. A multiple keeps it in proportion to the setting.
+const MIN_ROWS_FACTOR: usize = 4;
+
 /// The check.
 pub struct ShiftedTarget;
 
 /// Rows a copy may be shifted by, at most.
+/// The size of the search, not a threshold.
 const MAX_SHIFT: usize = 3;
 /// Share of the comparable rows on which the column must equal the shifted target.
+/// Not a setting: it measures exactness (an identity holds or not), its slack is for the rounding
+/// of stored values, and loosening it would call a correlation an identity.
 const COPY_SHARE: f64 = 0.95;
 /// Share of consecutive rows a time column must not go back on to give the file's direction.
+/// Whether the rows run along time: a property of the file, not a detection threshold.
 const ORDERED: f64 = 0.99;
 
 /// +1 when some time-like column rises along the rows, -1 when it falls, 0 when none orders
@@ -26,7 +41,7 @@ const ORDERED: f64 = 0.99;
 fn time_direction(ctx: &Context) -> f64 {
     let ordered = |v: &crate::data::Numbers| -> f64 {
         let x: Vec<f64> = v.iter().filter(|x| !x.is_nan()).collect();
-        if x.len() < 3 || x.first() == x.last() {
+        if x.len() < DIRECTION_MIN_VALUES || x.first() == x.last() {
             return 0.0;
         }
         let steps = x.len() - 1;
@@ -73,7 +88,7 @@ impl Check for ShiftedTarget {
             return Vec::new();
         };
         let n = y.len();
-        if n < 4 * ctx.t.segment_min_rows {
+        if n < MIN_ROWS_FACTOR * ctx.t.segment_min_rows {
             return Vec::new();
         }
         let mut direction = None;
@@ -82,7 +97,7 @@ impl Check for ShiftedTarget {
             let Values::Numeric(v) = &col.values else {
                 continue;
             };
-            if col.ty != ColumnType::Numeric || ctx.x.n_bins[f] <= 3 {
+            if col.ty != ColumnType::Numeric || ctx.x.n_bins[f] <= MAX_CODE_BINS {
                 continue;
             }
             // The shift (rows later when positive) at which the column copies the target.

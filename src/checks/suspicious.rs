@@ -5,6 +5,11 @@ use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::metrics::headline;
 use serde::Serialize;
 
+/// The features a near-perfect score rests on: the largest shares of importance until they add
+/// up to this, at most [`MAX_RESPONSIBLE`]. What the message names, not a detection threshold.
+const RESPONSIBLE_SHARE: f64 = 0.9;
+const MAX_RESPONSIBLE: usize = 5;
+
 /// The check.
 pub struct SuspiciousPerformance;
 
@@ -27,7 +32,7 @@ pub fn responsible(
     let mut acc = 0.0;
     let mut out = Vec::new();
     for (f, s) in by_share {
-        if acc >= 0.9 || out.len() >= 5 || s <= 0.0 {
+        if acc >= RESPONSIBLE_SHARE || out.len() >= MAX_RESPONSIBLE || s <= 0.0 {
             break;
         }
         acc += s;

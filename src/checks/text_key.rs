@@ -23,8 +23,11 @@ pub struct TextKey;
 
 /// Distinct values a text column needs before its parts are read: fewer, and the levels
 /// themselves are what the category checks judge.
+/// A sample-size guard, not a threshold.
 const MIN_LEVELS: usize = 20;
 /// Share of rows at which the parts spell the row's own target value.
+/// Not a setting: it measures exactness (an identity holds or not), its slack is for the rounding
+/// of stored values, and loosening it would call a correlation an identity.
 const SPELLED_SHARE: f64 = 0.9;
 
 /// Where a text value is cut into parts.

@@ -45,6 +45,19 @@ use crate::error::{Error, Result};
 use crate::metric::Metric;
 use crate::report::{Report, Tool, SCHEMA_VERSION};
 
+/// `inspect` calls a pair dominant only in a table of more than this many features: with three
+/// or fewer, two features carrying most of the importance is the expected shape.
+const PAIR_MIN_FEATURES: usize = 3;
+
+/// An added feature is a renamed removed one when their shares agree within this much plus
+/// [`RENAME_RELATIVE`] of the larger: a match between two reports' rows, not a detection
+/// threshold.
+const RENAME_ABSOLUTE: f64 = 0.02;
+const RENAME_RELATIVE: f64 = 0.1;
+/// A share below this counts as this for a jump (a feature from nothing to dominant is a jump
+/// by any factor).
+const JUMP_FLOOR: f64 = 0.01;
+
 /// Comparison schema version.
 pub const COMPARISON_SCHEMA_VERSION: u32 = 1;
 /// Growth factor of a feature's share that counts as a jump. Not a setting: it only ever
@@ -505,7 +518,9 @@ pub fn compare(old: &Side, new: &Side, t: &Thresholds) -> Comparison {
         .collect();
     for f in features.iter_mut().filter(|f| f.status == "added") {
         let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
-            (Some(a), Some(b)) => (a - b).abs() <= 0.02 + 0.1 * a.abs().max(b.abs()),
+            (Some(a), Some(b)) => {
+                (a - b).abs() <= RENAME_ABSOLUTE + RENAME_RELATIVE * a.abs().max(b.abs())
+            }
             (None, None) => true,
             _ => false,
         };
@@ -672,7 +687,10 @@ fn findings(old: &Side, new: &Side, features: &[FeatureDelta], t: &Thresholds) -
             continue;
         };
         let so = so.unwrap_or(0.0);
-        if sn >= t.dominant_share && sn >= JUMP_FACTOR * so.max(0.01) && f.renamed_from.is_none() {
+        if sn >= t.dominant_share
+            && sn >= JUMP_FACTOR * so.max(JUMP_FLOOR)
+            && f.renamed_from.is_none()
+        {
             out.push(Finding::new(
                 Some(&f.name),
                 FindingKind::ImportanceJump,
@@ -730,7 +748,7 @@ pub fn inspect(side: &Side, t: &Thresholds) -> Vec<Finding> {
             ));
         }
         let top2 = top + second;
-        if top < alone && top2 >= high && v.len() > 3 {
+        if top < alone && top2 >= high && v.len() > PAIR_MIN_FEATURES {
             let other = v[1].0;
             let mut f = Finding::new(
                 Some(name),

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{FeatureDelta, Side, SideInfo, JUMP_FACTOR, METRIC_JUMP};
+use super::{FeatureDelta, Side, SideInfo, JUMP_FACTOR, JUMP_FLOOR, METRIC_JUMP};
 use crate::checks::Thresholds;
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::metrics::headline;
@@ -476,7 +476,7 @@ pub(super) fn findings(
         if flagged_new.contains(&f.name) {
             continue;
         }
-        if sn >= t.dominant_share && sn >= JUMP_FACTOR * so.max(0.01) {
+        if sn >= t.dominant_share && sn >= JUMP_FACTOR * so.max(JUMP_FLOOR) {
             out.push(Finding::new(
                 Some(&f.name),
                 FindingKind::ImportanceJump,

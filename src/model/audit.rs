@@ -13,7 +13,12 @@ use crate::importance::metrics::{self, round6};
 use crate::importance::permutation::shuffled;
 use crate::surrogate::{Labels, Predictions};
 
+/// Your model "hardly uses" a feature below this share of its importance: what the report's
+/// disagreements say, not a finding.
+const HARDLY_USED: f64 = 0.05;
+
 /// Evaluation rows used for the user's model's permutation importance, at most.
+/// A work budget for large tables, not a threshold.
 pub const MAX_EVAL_ROWS: usize = 50_000;
 
 /// How the data's columns were matched to the model's inputs.
@@ -417,7 +422,7 @@ pub fn apply(
                     pct(s),
                     pct(sur)
                 ));
-            } else if sur >= t.dominant_share && s < 0.05 && !swamped {
+            } else if sur >= t.dominant_share && s < HARDLY_USED && !swamped {
                 disagreements.push(format!(
                     "the surrogate leans on '{name}' ({}), your model hardly uses it ({})",
                     pct(sur),

@@ -14,7 +14,12 @@ use crate::error::Result;
 use crate::finding::{r4, Finding, FindingKind, Severity};
 use crate::split::{SplitInfo, SplitMode};
 
+/// Every level but a rounding few (this share) matches the counts over train and test together.
+/// An encoder's arithmetic is exact: the slack is for rounding, not a detection tolerance.
+const MATCHING_LEVELS: f64 = 0.95;
+
 /// Levels an encoding needs before a match means anything.
+/// A sample-size guard, not a threshold.
 const MIN_LEVELS: usize = 3;
 
 /// Count of each level's text over a dataset's categorical column `name`.
@@ -120,7 +125,9 @@ fn check(ctx: &SplitContext) -> Vec<Finding> {
             for (kind, with_test, train_only) in kinds {
                 // Every level (but a rounding few) matches the counts with the test rows, and
                 // the training-only counts would not.
-                if (with_test as f64) >= 0.95 * levels as f64 && train_only < with_test / 2 {
+                if (with_test as f64) >= MATCHING_LEVELS * levels as f64
+                    && train_only < with_test / 2
+                {
                     let name = &feat.name;
                     out.push(Finding::new(
                         Some(name),

@@ -15,7 +15,27 @@ use crate::data::{Dataset, Target, Values};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::split::{SplitInfo, SplitMode};
 
+/// Exact repeats across the split are `high` from this share of the test rows, `medium` from
+/// [`MEDIUM_SHARE`] (or this share of near repeats). Not settings: a test set that repeats one
+/// row in twenty of its rows is contaminated whatever the table; the counts are in the evidence.
+const HIGH_SHARE: f64 = 0.05;
+const MEDIUM_SHARE: f64 = 0.01;
+/// Repeats within the training data are `medium` from this share.
+const TRAIN_REPEAT_SHARE: f64 = 0.05;
+/// Fewer distinct training rows than this share of the rows: the feature space is small and
+/// repeats are expected (a table of a few categorical columns), so they are `low`.
+const DISCRETE_SHARE: f64 = 0.5;
+/// Random oversampling before the split: at least [`OVERSAMPLED_MIN_ROWS`] repeated test rows,
+/// this share of them in one class...
+const OVERSAMPLED_CLASS_SHARE: f64 = 0.9;
+/// ... that is not a majority: balancing makes the minority up to half the rows, a class far
+/// above that is the majority.
+const OVERSAMPLED_MAX_CLASS_SHARE: f64 = 0.6;
+/// Fewer repeats say nothing about where they concentrate.
+const OVERSAMPLED_MIN_ROWS: usize = 10;
+
 /// Rows shown in evidence, at most.
+/// What the evidence shows, not a threshold.
 const SAMPLE: usize = 10;
 
 /// Row hash to the first row that has it. The keys are hashes already: the map mixes them
@@ -221,7 +241,7 @@ fn oversampling(ctx: &RowContext, exact: &Matches) -> Option<(String, f64)> {
     let Target::Classes { y, classes } = &ctx.test.target else {
         return None;
     };
-    if exact.test_rows < 10 {
+    if exact.test_rows < OVERSAMPLED_MIN_ROWS {
         return None;
     }
     let (class, &count) = exact.by_class.iter().max_by_key(|e| *e.1)?;
@@ -229,7 +249,8 @@ fn oversampling(ctx: &RowContext, exact: &Matches) -> Option<(String, f64)> {
     let index = classes.iter().position(|c| c == class)? as u32;
     let class_share = y.iter().filter(|&&v| v == index).count() as f64 / y.len().max(1) as f64;
     // Balancing makes the minority up to half the rows; a class far above that is the majority.
-    (share >= 0.9 && class_share <= 0.6).then(|| (class.clone(), share))
+    (share >= OVERSAMPLED_CLASS_SHARE && class_share <= OVERSAMPLED_MAX_CLASS_SHARE)
+        .then(|| (class.clone(), share))
 }
 
 /// The same or near-same rows on both sides of the split.
@@ -279,7 +300,7 @@ fn check(ctx: &RowContext, info: &mut SplitInfo) -> Vec<Finding> {
     info.duplicate_test_rows = exact.test_rows;
     info.duplicate_train_rows = dup_train;
     // When most rows repeat anyway, the feature space is small and duplicates are expected.
-    let discrete = (distinct_train as f64) < 0.5 * ctx.train.rows() as f64;
+    let discrete = (distinct_train as f64) < DISCRETE_SHARE * ctx.train.rows() as f64;
     // 1-based data row numbers in the file(s) the rows came from.
     let lines = |s: &[(usize, usize)], second_is_test: bool| -> Vec<[usize; 2]> {
         let second = if second_is_test {
@@ -303,9 +324,9 @@ fn check(ctx: &RowContext, info: &mut SplitInfo) -> Vec<Finding> {
         let near_frac = near.test_rows as f64 / n_test;
         let severity = if discrete {
             Severity::Low
-        } else if frac >= 0.05 {
+        } else if frac >= HIGH_SHARE {
             Severity::High
-        } else if frac >= 0.01 || near_frac >= 0.05 {
+        } else if frac >= MEDIUM_SHARE || near_frac >= HIGH_SHARE {
             Severity::Medium
         } else {
             Severity::Low
@@ -350,7 +371,7 @@ fn check(ctx: &RowContext, info: &mut SplitInfo) -> Vec<Finding> {
         out.push(Finding::new(
             None,
             FindingKind::TrainTestDuplicates,
-            if frac >= 0.05 && !discrete { Severity::Medium } else { Severity::Low },
+            if frac >= TRAIN_REPEAT_SHARE && !discrete { Severity::Medium } else { Severity::Low },
             format!("{} of the training rows ({dup_train}) repeat another training row; duplicates inflate cross-validation scores.", pct(frac)),
             WithinTrainEvidence {
                 within_train_rows: dup_train,

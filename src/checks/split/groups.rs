@@ -13,6 +13,15 @@ use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::folds;
 use crate::split::{SplitInfo, SplitMode};
 
+/// leakhound's own split: a group gap this many times `group_gap` is `high`. A multiple keeps
+/// the step in proportion to the setting.
+const HIGH_GAP: f64 = 2.5;
+/// A real split sharing entities: `high` from this share of test rows in shared groups (with the
+/// gap), `medium` from [`MEDIUM_SHARE`]. Not settings: the counts are in the evidence, and the
+/// gap (`group_gap`) is what says the overlap matters.
+const HIGH_SHARE: f64 = 0.1;
+const MEDIUM_SHARE: f64 = 0.01;
+
 /// The same entity on both sides, and the validation gap it opens.
 pub struct GroupOverlap;
 
@@ -71,12 +80,12 @@ fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
     let gap = group_score.map(|g| random - g);
     let frac = test_rows_overlapping as f64 / ctx.test.rows().max(1) as f64;
     let severity = match (ctx.mode, gap) {
-        (SplitMode::Own, Some(gap)) if gap >= 2.5 * ctx.thresholds.group_gap => Severity::High,
+        (SplitMode::Own, Some(gap)) if gap >= HIGH_GAP * ctx.thresholds.group_gap => Severity::High,
         (SplitMode::Own, Some(gap)) if gap >= ctx.thresholds.group_gap => Severity::Medium,
         (SplitMode::Own, _) => return Ok(Vec::new()),
         (_, _) if shared == 0 => return Ok(Vec::new()),
-        (_, Some(gap)) if frac >= 0.1 && gap >= ctx.thresholds.group_gap => Severity::High,
-        _ if frac >= 0.01 => Severity::Medium,
+        (_, Some(gap)) if frac >= HIGH_SHARE && gap >= ctx.thresholds.group_gap => Severity::High,
+        _ if frac >= MEDIUM_SHARE => Severity::Medium,
         _ => Severity::Low,
     };
     let name = &g_train.name;

@@ -17,6 +17,10 @@ use crate::seeds::Stream;
 use crate::split::{SplitMode, SplitSettings};
 use crate::surrogate::Surrogate;
 
+/// A validation split is scored only with this many training rows: fewer fit no surrogate. A
+/// sample-size guard.
+const MIN_TRAIN_ROWS: usize = 10;
+
 /// Inputs every split check reads.
 pub struct SplitContext<'a> {
     /// Training data.
@@ -81,7 +85,7 @@ pub fn validate(ctx: &SplitContext, splits: &[(Vec<u32>, Vec<u32>)]) -> Result<O
     let results: Vec<(Vec<u32>, crate::surrogate::Predictions)> = splits
         .par_iter()
         .enumerate()
-        .filter(|(_, (tr, te))| tr.len() >= 10 && !te.is_empty())
+        .filter(|(_, (tr, te))| tr.len() >= MIN_TRAIN_ROWS && !te.is_empty())
         .map(|(i, (tr, te))| {
             let m = ctx.surrogate.fit(
                 p.x,

@@ -24,18 +24,39 @@ use crate::finding::{pct, r4, Finding, FindingKind, Picture, Severity};
 use crate::seeds::Stream;
 use crate::split::{SplitInfo, SplitMode};
 
+/// At least this many test rows on segments, and [`MIN_SHARE`] of those examined: fewer is what
+/// real data's geometry puts on a segment by chance. Not settings: a real oversampling puts a
+/// large share there, and the counts are in the evidence.
+const MIN_HITS: usize = 5;
+const MIN_SHARE: f64 = 0.01;
+/// The top class's rate on segments must be this many times the lowest other class's, plus
+/// [`BASELINE_SLACK`]: oversampling synthesises some classes only, an identity between columns
+/// puts every class on segments.
+const RATE_RATIO: f64 = 5.0;
+const BASELINE_SLACK: f64 = 0.01;
+/// A class enters the baseline with this many rows examined, at least: fewer rows give no rate.
+const MIN_CLASS_ROWS: usize = 20;
+/// On a real split, `high` from this share of the test rows on segments (`medium` below).
+const HIGH_SHARE: f64 = 0.02;
+
 /// Test rows examined at most (a seeded sample above).
+/// A work budget for large tables, not a threshold.
 const MAX_TEST: usize = 1_000;
 /// Training rows per class searched at most (a seeded sample above; parents outside the sample
 /// are missed, so the count is a lower bound).
+/// A work budget for large tables, not a threshold.
 const MAX_TRAIN: usize = 20_000;
 /// Nearest same-class training rows whose pairs are tried as parents.
+/// A work budget for large tables, not a threshold.
 const NEIGHBOURS: usize = 8;
 /// Distance to the segment allowed, as a fraction of each column's standard deviation: tight,
 /// because synthetic rows are exact to float precision (as written by pandas or numpy), while
 /// dense real data in two columns comes within 1e-4 of a segment by chance.
+/// Not a setting: it measures exactness (an identity holds or not), its slack is for the rounding
+/// of stored values, and loosening it would call a correlation an identity.
 const TOLERANCE: f64 = 1e-7;
 /// Rows shown in evidence, at most.
+/// What the evidence shows, not a threshold.
 const SAMPLE: usize = 10;
 
 /// Numeric columns present on both sides that vary, as (train, test) indices, their sd, and
@@ -66,6 +87,7 @@ fn columns(train: &Dataset, test: &Dataset) -> Vec<(usize, usize, f64, bool)> {
 }
 
 /// Distinct values a column needs to be compared.
+/// A sample-size guard, not a threshold.
 const MIN_DISTINCT: usize = 20;
 
 /// Whether `values` hold at least `k` distinct values (bit patterns), stopping at the `k`-th: a
@@ -138,6 +160,7 @@ fn on_segment(t: &[f64], a: &[f64], b: &[f64], slack: &[f64]) -> Option<f64> {
 }
 
 /// Test rows whose distances are computed together (see [`nearest`]).
+/// A unit of work, not a threshold.
 const BLOCK: usize = 16;
 
 /// The training points of one class: their rows, and their coordinates one point after another.
@@ -322,7 +345,7 @@ fn check(ctx: &RowContext) -> Vec<Finding> {
     let hits: Vec<(usize, usize, usize, u32)> = hits.into_iter().map(|h| h.1).collect();
     let examined = test_rows.len().max(1);
     let share = hits.len() as f64 / examined as f64;
-    if hits.len() < 5 || share < 0.01 {
+    if hits.len() < MIN_HITS || share < MIN_SHARE {
         return Vec::new();
     }
     let mut per_class = vec![0usize; classes.len()];
@@ -342,11 +365,11 @@ fn check(ctx: &RowContext) -> Vec<Finding> {
     }
     let rate = |c: usize| per_class[c] as f64 / examined_by_class[c].max(1) as f64;
     let baseline = (0..classes.len())
-        .filter(|&c| examined_by_class[c] >= 20)
+        .filter(|&c| examined_by_class[c] >= MIN_CLASS_ROWS)
         .map(rate)
         .fold(f64::INFINITY, f64::min);
     let baseline = if baseline.is_finite() { baseline } else { 0.0 };
-    if rate(top) < 5.0 * baseline + 0.01 {
+    if rate(top) < RATE_RATIO * baseline + BASELINE_SLACK {
         return Vec::new();
     }
     let sample_rows: Vec<[usize; 3]> = hits
@@ -388,7 +411,7 @@ fn check(ctx: &RowContext) -> Vec<Finding> {
     let own = ctx.mode == SplitMode::Own;
     let severity = if own {
         Severity::Medium
-    } else if share >= 0.02 {
+    } else if share >= HIGH_SHARE {
         Severity::High
     } else {
         Severity::Medium

@@ -15,7 +15,22 @@ use crate::importance::{self, folds, EngineSettings, Problem};
 use crate::split::{concat, SplitInfo, SplitMode};
 use crate::surrogate::{BinnedMatrix, Gbm, Labels};
 
+/// Adversarial validation: train and test differ from this AUC (`medium`), clearly from
+/// [`HIGH_AUC`]. Not settings: a shift is a warning about the test set, not a leak, and the AUC
+/// is in the evidence.
+const SHIFT_AUC: f64 = 0.8;
+const HIGH_AUC: f64 = 0.95;
+/// Columns named as separating the sides carry at least this share of the adversarial model's
+/// importance: what the message lists, not a detection threshold.
+const SEPARATING_SHARE: f64 = 0.05;
+/// A column that alone separates the sides with this power is its own finding.
+const SEPARATING_POWER: f64 = 0.9;
+/// Test ids also in training: `high` from this share of test rows (`medium` below). A repeated
+/// id is the same record; the count is in the evidence.
+const HIGH_ID_SHARE: f64 = 0.01;
+
 /// Rows per side used for adversarial validation, at most.
+/// A work budget for large tables, not a threshold.
 const MAX_ROWS: usize = 50_000;
 
 /// Train and test that a model tells apart (adversarial validation), on a real split.
@@ -169,11 +184,11 @@ fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
         .iter()
         .enumerate()
         .filter_map(|(f, i)| i.map(|i| (columns[f].name.clone(), r4(i.share))))
-        .filter(|(_, s)| *s > 0.05)
+        .filter(|(_, s)| *s > SEPARATING_SHARE)
         .collect();
     top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     top.truncate(5);
-    if auc >= 0.8 {
+    if auc >= SHIFT_AUC {
         let names: Vec<String> = top
             .iter()
             .map(|(n, s)| format!("'{n}' ({})", pct(*s)))
@@ -181,7 +196,7 @@ fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
         out.push(Finding::new(
             None,
             FindingKind::TrainTestShift,
-            if auc >= 0.95 { Severity::High } else { Severity::Medium },
+            if auc >= HIGH_AUC { Severity::High } else { Severity::Medium },
             format!(
                 "A model tells train rows from test rows with AUC {auc:.3}: the two sets differ, mostly in {}; a score on this test set says little about the other.",
                 names.join(", ")
@@ -195,7 +210,7 @@ fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
     // A column that alone separates the sets almost perfectly is its own finding.
     for (f, (a, _, role)) in pairs.iter().enumerate() {
         let p = powers[f].power;
-        if p < 0.9 {
+        if p < SEPARATING_POWER {
             continue;
         }
         let (severity, why) = match *role {
@@ -255,7 +270,7 @@ fn index_overlap(ctx: &SplitContext) -> Vec<Finding> {
         let mut fd = Finding::new(
             Some(&a.name),
             FindingKind::IndexOverlap,
-            if frac >= 0.01 { Severity::High } else { Severity::Medium },
+            if frac >= HIGH_ID_SHARE { Severity::High } else { Severity::Medium },
             format!("{rows} test rows ({}) carry an '{}' that also appears in training: the same records or entities are on both sides.", pct(frac), a.name),
             OverlapEvidence {
                 test_rows: rows,

@@ -16,6 +16,26 @@ use crate::error::Result;
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::split::{SplitInfo, SplitMode};
 
+/// A feature is tested for the target's future with this many complete windows at least: the
+/// regression on t-3..t+2 needs them. A sample-size guard.
+const MIN_WINDOWS: usize = 50;
+
+/// Forward chaining scores a block only with this many rows: fewer give no score. A
+/// sample-size guard.
+const MIN_BLOCK_ROWS: usize = 10;
+
+/// Test rows dated before the training rows end are `high` from this share of the test rows
+/// (`medium` below): a split by time that lets one row in twenty see its future is not one. Not
+/// a setting: the count and the share are in the evidence.
+const HIGH_BEFORE_SHARE: f64 = 0.05;
+/// Shifts mean "next period" only when timestamps (per group) are this distinct: a structural
+/// condition of the shift test, not a detection threshold.
+const DISTINCT_TIMES: f64 = 0.9;
+/// A feature whose correlation with the target t+1 or t+2 periods ahead reaches this is a copy
+/// of the future, decided without the regression (`temporal_derived_r2` grades the rest). A
+/// copy's correlation is 1 up to rounding; this only allows the rounding.
+const FUTURE_COPY_CORR: f64 = 0.995;
+
 /// Future information: test rows before training rows, features from the future, and the
 /// validation gap of a time-ordered split.
 pub struct Temporal;
@@ -69,7 +89,7 @@ fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
             let mut f = Finding::new(
                 None,
                 FindingKind::TemporalLeak,
-                if frac >= 0.05 { Severity::High } else { Severity::Medium },
+                if frac >= HIGH_BEFORE_SHARE { Severity::High } else { Severity::Medium },
                 format!(
                     "{} of test rows ({before}) are dated before the last training row and {shared} share a timestamp with training rows: the model is tested on a past it has seen the future of.",
                     pct(frac)
@@ -103,7 +123,7 @@ fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
     });
     let k = ctx.folds();
     let block = order.len() / (k + 1);
-    if block >= 10 {
+    if block >= MIN_BLOCK_ROWS {
         let splits: Vec<(Vec<u32>, Vec<u32>)> = (1..=k)
             .map(|i| {
                 let mut train = order[..i * block].to_vec();
@@ -170,10 +190,11 @@ fn series(ds: &Dataset, t: &[f64]) -> Option<Vec<Vec<usize>>> {
         distinct += ts.len();
         out.push(rs);
     }
-    (rows > 0 && distinct as f64 >= 0.9 * rows as f64).then_some(out)
+    (rows > 0 && distinct as f64 >= DISTINCT_TIMES * rows as f64).then_some(out)
 }
 
 /// Offsets of the target around time t used as regressors: future first.
+/// The design of the regression, not a threshold.
 const FUTURE: [isize; 2] = [2, 1];
 const PRESENT_PAST: [isize; 4] = [0, -1, -2, -3];
 
@@ -211,7 +232,7 @@ fn future_features(ds: &Dataset, t: &[f64], th: &crate::checks::Thresholds) -> V
                 rows_y.push(window);
             }
         }
-        if rows_x.len() < 50 {
+        if rows_x.len() < MIN_WINDOWS {
             continue;
         }
         let full = r_squared(&rows_x, &rows_y, &[0, 1, 2, 3, 4, 5]);
@@ -231,7 +252,7 @@ fn future_features(ds: &Dataset, t: &[f64], th: &crate::checks::Thresholds) -> V
                 )
             })
             .collect();
-        let copy = shifted.iter().find(|(_, c)| c.abs() >= 0.995);
+        let copy = shifted.iter().find(|(_, c)| c.abs() >= FUTURE_COPY_CORR);
         // Share of what present and past leave unexplained that the future explains: a
         // predictable series must not hide a feature that needs t+1.
         let gain = if past >= 1.0 - 1e-9 {
