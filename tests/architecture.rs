@@ -261,3 +261,68 @@ fn checks_compare_against_named_numbers() {
         found.join("\n")
     );
 }
+
+/// The library speaks in its own words: no text of it names a command-line flag (`--target`),
+/// which Rust and Python users never typed; the front ends render options in theirs.
+#[test]
+fn the_library_names_no_command_line_flag() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let front_ends = ["cli.rs", "main.rs", "demo.rs", "commands/"];
+    for f in files {
+        let rel = f
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        if front_ends.iter().any(|m| rel.starts_with(m)) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap();
+        let code = text.split("\n#[cfg(test)]").next().unwrap();
+        for (i, line) in code.lines().enumerate() {
+            let l = line.trim_start();
+            if l.starts_with("//") || !l.contains('"') {
+                continue;
+            }
+            let flag = l.match_indices("--").any(|(at, _)| {
+                l[at + 2..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_lowercase())
+            });
+            assert!(
+                !flag,
+                "{rel}:{}: library text names a flag: {}",
+                i + 1,
+                line.trim()
+            );
+        }
+    }
+}
+
+/// The README stays a page for users (what it does, quick start, usage, how it decides, formats,
+/// the current performance): details live beside what they describe (`python/README.md`,
+/// `models/README.md`, `benches/README.md`, `benches/HISTORY.md`), and every link to them holds.
+#[test]
+fn the_readme_stays_short_and_its_links_hold() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let lines = readme.lines().count();
+    assert!(
+        lines < 450,
+        "README.md has {lines} lines; move details beside what they describe"
+    );
+    for (at, _) in readme.match_indices("](") {
+        let target: String = readme[at + 2..].chars().take_while(|&c| c != ')').collect();
+        let path = target.split('#').next().unwrap();
+        if path.is_empty() || path.starts_with("http") {
+            continue;
+        }
+        assert!(
+            root.join(path).exists(),
+            "README links to {path}, which is missing"
+        );
+    }
+}
