@@ -33,6 +33,68 @@
 //! 5. Its tests: unit tests in its file on a planted leak and on the clean table it must leave
 //!    alone; a planted leak in `src/synth.rs` when the end-to-end recall test should cover it.
 //!
+//! ## Worked example
+//!
+//! `model_relies_on_leak` joined the registry this way. It touched `src/checks/reliance.rs` (new:
+//! the context it reads, the check, its evidence), `src/checks/mod.rs` (`mod reliance;` and its
+//! registry line) and `src/model/audit.rs` (which computes the model's importance and calls
+//! [`run_model`]); its kind, README row and threshold already existed. A new data check looks
+//! like this, in `src/checks/constant_copy.rs`:
+//!
+//! ```ignore
+//! use serde::Serialize;
+//!
+//! use super::{About, Check, Context, Stage};
+//! use crate::finding::{r4, Finding, FindingKind, Severity};
+//!
+//! /// A feature equal to the target on this share of rows is a copy of it. Not a setting: it
+//! /// measures exactness, its slack is for a few corrected rows.
+//! const COPY_SHARE: f64 = 0.99;
+//!
+//! /// `target_copy`: a feature that equals the target.
+//! pub struct TargetCopy;
+//!
+//! /// The evidence of `target_copy`.
+//! #[derive(Serialize)]
+//! struct Evidence {
+//!     copy_share: f64,
+//! }
+//!
+//! impl Check for TargetCopy {
+//!     fn about(&self) -> About {
+//!         About {
+//!             name: "target copy",
+//!             stage: Stage::Data,
+//!             kinds: &[FindingKind::TargetCopy],
+//!             thresholds: &[],
+//!             corroborates: &[FindingKind::TargetCopy],
+//!         }
+//!     }
+//!
+//!     fn data(&self, ctx: &Context) -> Vec<Finding> {
+//!         (0..ctx.x.features())
+//!             .filter_map(|f| {
+//!                 let share = copy_share(ctx, f)?; // the share of rows where it equals the target
+//!                 (share >= COPY_SHARE).then(|| {
+//!                     Finding::new(
+//!                         Some(ctx.name(f)),
+//!                         FindingKind::TargetCopy,
+//!                         Severity::High,
+//!                         format!("'{}' equals the target on {:.1}% of rows.", ctx.name(f), share * 100.0),
+//!                         Evidence { copy_share: r4(share) },
+//!                     )
+//!                 })
+//!             })
+//!             .collect()
+//!     }
+//! }
+//! ```
+//!
+//! with `mod constant_copy;` and `&constant_copy::TargetCopy,` in [`registry`] (`src/checks/mod.rs`),
+//! `TargetCopy => "target_copy",` in `kinds!` and in `is_leak_signature` (`src/finding.rs`), a
+//! row `| `target_copy` | ... |` in the README's table of kinds, and its tests in its file: five
+//! files, one of them new.
+//!
 //! The tests of this module hold the registry to this: names are unique, every threshold a check
 //! declares exists and is read in its file, every threshold is declared by a check or read by
 //! peeling, and every kind a finding can have is declared by a check (or comes from peeling,

@@ -1,6 +1,10 @@
-//! Every detection threshold in one place, with the reasoning behind each. All are overridable
-//! from the command line (`--threshold KEY=VALUE`) and from `leakhound.toml`, and recorded in
-//! `report.json` under `settings.thresholds`.
+//! Every detection threshold a user may tune, in one place, with the reasoning behind each. All
+//! are overridable (the command line's `--threshold KEY=VALUE`, `leakhound.toml`'s
+//! `[thresholds]`, Python's keywords, `Audit::threshold`) and recorded in `report.json` under
+//! `settings.thresholds`. The other numbers the checks compare against are named constants in
+//! the check that reads them, each saying why it is not a setting (a work budget, a sample-size
+//! guard, exactness, a severity step in proportion to a threshold); a test of
+//! `tests/architecture.rs` refuses an unnamed one.
 
 use serde::{Deserialize, Serialize};
 
