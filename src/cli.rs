@@ -274,8 +274,8 @@ pub struct AuditArgs {
     /// The `allow` option ([`OptionSpec`]).
     #[arg(long, help = help_for("allow"), value_name = "COL")]
     pub allow: Vec<String>,
-    /// Field delimiter (sniffed by default): a character, or "tab".
-    #[arg(long, value_parser = parse_delimiter)]
+    /// The `delimiter` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("delimiter"), value_parser = parse_delimiter, value_name = "C")]
     pub delimiter: Option<u8>,
     /// The `max_rows` option ([`OptionSpec`]).
     #[arg(long, help = help_for("max_rows"), value_name = "N")]
@@ -313,6 +313,9 @@ pub struct AuditArgs {
     /// The `model` option ([`OptionSpec`]).
     #[arg(long, help = help_for("model"), value_name = "FILE")]
     pub model_file: Option<PathBuf>,
+    /// The `scoring` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("scoring"), default_value = default_for("scoring"), requires = "model_file")]
+    pub scoring: leakhound::Metric,
     /// The `model_features` option ([`OptionSpec`]).
     #[arg(
         long,
@@ -328,13 +331,7 @@ pub struct AuditArgs {
 }
 
 fn parse_delimiter(s: &str) -> Result<u8, String> {
-    match s {
-        "tab" | "\\t" | "\t" => Ok(b'\t'),
-        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
-        _ => Err(format!(
-            "delimiter must be one ASCII character or 'tab', got '{s}'"
-        )),
-    }
+    leakhound::settings::parse_delimiter(s).map_err(|e| e.to_string())
 }
 
 /// `demo` arguments.

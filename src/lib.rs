@@ -92,9 +92,11 @@ pub use importance::EngineSettings;
 pub use metric::Metric;
 #[cfg(feature = "models")]
 pub use model::UserModel;
-pub use model::{ExternalModel, ModelFormat, Output as ModelOutput};
+pub use model::{
+    ExternalModel, ModelFormat, ModelInput, Output as ModelOutput, PredictError, Predictor,
+};
 pub use report::Report;
-pub use settings::{OptionKind, OptionSpec, Settings, OPTIONS};
+pub use settings::{OptionKind, OptionSpec, OptionValue, Settings, OPTIONS};
 pub use split::SplitSettings;
 pub use surrogate::SurrogateKind;
 #[cfg(feature = "linfa")]

@@ -52,6 +52,11 @@ impl Metric {
     /// The headline metrics, in the order a table of scores is read for one.
     pub const HEADLINES: [Metric; 3] = [Metric::RocAuc, Metric::MacroAuc, Metric::R2];
 
+    /// Whether a smaller value is better (a loss or an error).
+    pub fn lower_is_better(self) -> bool {
+        matches!(self, Metric::LogLoss | Metric::Mae)
+    }
+
     /// How a person reads it.
     pub fn words(self) -> &'static str {
         match self {

@@ -38,6 +38,24 @@ pub enum OptionKind {
     File,
     /// Detection thresholds by name ([`Thresholds::SPECS`]).
     Thresholds,
+    /// A short text.
+    Text,
+}
+
+/// The value of an option given by name ([`Audit::set`](crate::Audit::set)): what a front end
+/// that takes options by name (Python's keywords) hands the library.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OptionValue {
+    /// A column, a choice or a text.
+    Text(String),
+    /// Columns.
+    Texts(Vec<String>),
+    /// A number (a count must be whole).
+    Number(f64),
+    /// On or off.
+    Flag(bool),
+    /// Thresholds by name.
+    Thresholds(Vec<(String, f64)>),
 }
 
 /// One audit option, defined once: its library name, how each front end spells it, what it
@@ -50,8 +68,11 @@ pub struct OptionSpec {
     pub name: &'static str,
     /// The command line's flag, without dashes (`None`: not on the command line).
     pub cli: Option<&'static str>,
-    /// The keyword of Python's `leakhound.audit` (`None`: not in Python).
+    /// The keyword of Python's `leakhound.audit` (`None`: not in Python): the ecosystem's
+    /// name where it has one (`random_state`, `n_jobs`).
     pub python: Option<&'static str>,
+    /// Older Python keywords still taken for it.
+    pub python_aliases: &'static [&'static str],
     /// Whether `leakhound.toml` takes it (as a top-level key of the same name; the thresholds
     /// as a `[thresholds]` table).
     pub toml: bool,
@@ -71,6 +92,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "target",
         cli: Some("target"),
         python: Some("target"),
+        python_aliases: &[],
         toml: false,
         kind: OptionKind::Column,
         default: None,
@@ -80,6 +102,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "task",
         cli: Some("task"),
         python: Some("task"),
+        python_aliases: &[],
         toml: false,
         kind: OptionKind::Choice(&["auto", "binary", "multiclass", "regression"]),
         default: Some("auto"),
@@ -89,6 +112,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "time_col",
         cli: Some("time-col"),
         python: Some("time_col"),
+        python_aliases: &[],
         toml: false,
         kind: OptionKind::Column,
         default: None,
@@ -98,6 +122,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "group_col",
         cli: Some("group-col"),
         python: Some("group_col"),
+        python_aliases: &[],
         toml: false,
         kind: OptionKind::Column,
         default: None,
@@ -107,6 +132,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "id_col",
         cli: Some("id-col"),
         python: Some("id_cols"),
+        python_aliases: &[],
         toml: false,
         kind: OptionKind::Columns,
         default: None,
@@ -116,6 +142,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "ignore",
         cli: Some("ignore"),
         python: Some("ignore"),
+        python_aliases: &[],
         toml: true,
         kind: OptionKind::Columns,
         default: None,
@@ -125,6 +152,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "allow",
         cli: Some("allow"),
         python: Some("allow"),
+        python_aliases: &[],
         toml: true,
         kind: OptionKind::Columns,
         default: None,
@@ -134,6 +162,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "max_rows",
         cli: Some("max-rows"),
         python: Some("max_rows"),
+        python_aliases: &[],
         toml: false,
         kind: OptionKind::Count { min: 1, max: u64::MAX },
         default: None,
@@ -143,6 +172,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "surrogate",
         cli: Some("surrogate"),
         python: Some("surrogate"),
+        python_aliases: &[],
         toml: false,
         kind: OptionKind::Choice(&["gbm", "tree", "forest"]),
         default: Some("gbm"),
@@ -152,6 +182,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "folds",
         cli: Some("folds"),
         python: Some("folds"),
+        python_aliases: &[],
         toml: false,
         kind: OptionKind::Count { min: 2, max: 20 },
         default: Some("5"),
@@ -161,6 +192,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "repeats",
         cli: Some("repeats"),
         python: Some("repeats"),
+        python_aliases: &[],
         toml: false,
         kind: OptionKind::Count { min: 1, max: 100 },
         default: Some("5"),
@@ -169,7 +201,8 @@ pub const OPTIONS: &[OptionSpec] = &[
     OptionSpec {
         name: "seed",
         cli: Some("seed"),
-        python: Some("seed"),
+        python: Some("random_state"),
+        python_aliases: &["seed"],
         toml: false,
         kind: OptionKind::Count { min: 0, max: u64::MAX },
         default: Some("42"),
@@ -179,6 +212,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "peel",
         cli: Some("no-peel"),
         python: Some("peel"),
+        python_aliases: &[],
         toml: false,
         kind: OptionKind::Flag,
         default: Some("true"),
@@ -188,6 +222,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "dup_tolerance",
         cli: Some("dup-tolerance"),
         python: Some("dup_tolerance"),
+        python_aliases: &[],
         toml: false,
         kind: OptionKind::Number { min: 0.0, max: f64::MAX },
         default: Some("0.001"),
@@ -196,7 +231,8 @@ pub const OPTIONS: &[OptionSpec] = &[
     OptionSpec {
         name: "threads",
         cli: Some("threads"),
-        python: Some("threads"),
+        python: Some("n_jobs"),
+        python_aliases: &["threads"],
         toml: false,
         kind: OptionKind::Count { min: 1, max: 4096 },
         default: None,
@@ -206,6 +242,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "test",
         cli: Some("test"),
         python: Some("test"),
+        python_aliases: &[],
         toml: false,
         kind: OptionKind::File,
         default: None,
@@ -215,6 +252,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "split_col",
         cli: Some("split-col"),
         python: Some("split_col"),
+        python_aliases: &[],
         toml: false,
         kind: OptionKind::Column,
         default: None,
@@ -224,6 +262,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "model",
         cli: Some("model-file"),
         python: Some("model"),
+        python_aliases: &[],
         toml: false,
         kind: OptionKind::File,
         default: None,
@@ -233,15 +272,39 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "model_features",
         cli: Some("model-features"),
         python: Some("model_features"),
+        python_aliases: &[],
         toml: false,
         kind: OptionKind::Columns,
         default: None,
         doc: "The model's input columns in order, for a model that stores no feature names (a single wide ONNX input, PyTorch); without them such a model takes the feature columns in file order.",
     },
     OptionSpec {
+        name: "scoring",
+        cli: Some("scoring"),
+        python: Some("scoring"),
+        python_aliases: &[],
+        toml: false,
+        kind: OptionKind::Choice(&[
+            "skill", "roc_auc", "macro_auc", "r2", "accuracy", "macro_f1", "log_loss", "mae",
+        ]),
+        default: Some("skill"),
+        doc: "The score your model's permutation importance is the loss of: skill (Brier skill score, or R² for a value), or one the target has (roc_auc, macro_auc, r2, accuracy, macro_f1, log_loss, mae).",
+    },
+    OptionSpec {
+        name: "delimiter",
+        cli: Some("delimiter"),
+        python: Some("delimiter"),
+        python_aliases: &[],
+        toml: false,
+        kind: OptionKind::Text,
+        default: None,
+        doc: "Field delimiter of a delimited file (sniffed from the header by default; `tab` for tabs).",
+    },
+    OptionSpec {
         name: "memory_limit",
         cli: Some("memory-limit"),
-        python: None,
+        python: Some("memory_limit"),
+        python_aliases: &[],
         toml: false,
         kind: OptionKind::Number { min: 0.0, max: f64::MAX },
         default: None,
@@ -251,12 +314,25 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "thresholds",
         cli: Some("threshold"),
         python: Some("thresholds"),
+        python_aliases: &[],
         toml: true,
         kind: OptionKind::Thresholds,
         default: None,
         doc: "Override a detection threshold by name.",
     },
 ];
+
+/// The `delimiter` option's value: one ASCII character, or `tab`.
+pub fn parse_delimiter(s: &str) -> Result<u8> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        _ => Err(Error::Setting {
+            name: "delimiter".into(),
+            problem: format!("must be one ASCII character or 'tab', got '{s}'"),
+        }),
+    }
+}
 
 /// A front end, for the words it uses for an option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -116,3 +116,104 @@ fn compare_two_library_reports() {
         .any(|f| f.kind == FindingKind::NewLeak && f.feature.as_deref() == Some("outcome_code")));
     assert!(c.max_severity() >= Some(Severity::High));
 }
+
+/// A model in memory, behind the public `Predictor`: it leans on the planted post-outcome
+/// column, and the audit says so; a model that fails is a clear error naming it.
+#[test]
+fn an_in_memory_model_is_audited_through_the_predictor_trait() {
+    use leakhound::{ModelInput, ModelOutput, PredictError, Predictor};
+
+    /// Reads one column and thresholds it: a model that uses nothing else. It takes the
+    /// table's numeric columns.
+    struct OneColumn {
+        column: String,
+        inputs: Vec<String>,
+        fail: bool,
+    }
+
+    impl Predictor for OneColumn {
+        fn name(&self) -> String {
+            format!("threshold on {}", self.column)
+        }
+        fn output(&self) -> ModelOutput {
+            ModelOutput::Classes {
+                labels: vec!["0".into(), "1".into()],
+                stored: true,
+            }
+        }
+        fn feature_names(&self) -> Option<Vec<String>> {
+            Some(self.inputs.clone())
+        }
+        fn predict(&self, x: &ModelInput) -> Result<Vec<f64>, PredictError> {
+            if self.fail {
+                return Err("the model is not fitted".into());
+            }
+            let j = x
+                .columns
+                .iter()
+                .position(|c| *c == self.column)
+                .ok_or("no such input")?;
+            Ok((0..x.rows)
+                .flat_map(|r| {
+                    let v = x.row(r)[j];
+                    let p = if v.is_nan() {
+                        0.5
+                    } else if v > 0.0 {
+                        0.95
+                    } else {
+                        0.05
+                    };
+                    [1.0 - p, p]
+                })
+                .collect())
+        }
+    }
+
+    let data = generate(Plant::PostOutcome, Task::Binary, 1500, 5);
+    let table = data.table();
+    let leak = data.leaks[0].0.clone();
+    let inputs: Vec<String> = table
+        .column_names()
+        .into_iter()
+        .filter(|c| *c != "y" && table.column_type(c) != Some(leakhound::ColumnType::Categorical))
+        .map(str::to_string)
+        .collect();
+    assert!(
+        inputs.contains(&leak),
+        "the planted leak is numeric: {inputs:?}"
+    );
+    let model = OneColumn {
+        column: leak.clone(),
+        inputs: inputs.clone(),
+        fail: false,
+    };
+    let report = Audit::new("y")
+        .predictor(Box::new(model))
+        .run(table)
+        .unwrap();
+    let user = report.user_model.as_ref().expect("the model was audited");
+    assert_eq!(user.format, leakhound::ModelFormat::Rust);
+    assert_eq!(user.importance[0].feature, leak);
+    assert!(
+        user.importance[0].importance_share > 0.9,
+        "{:?}",
+        user.importance
+    );
+    assert!(report
+        .findings
+        .iter()
+        .any(|f| f.kind == FindingKind::ModelReliesOnLeak && f.concerns(&leak)));
+
+    let broken = OneColumn {
+        column: leak,
+        inputs,
+        fail: true,
+    };
+    match Audit::new("y")
+        .predictor(Box::new(broken))
+        .run(data.table())
+    {
+        Err(Error::Model { message, .. }) => assert!(message.contains("not fitted"), "{message}"),
+        other => panic!("expected a model error, got {other:?}"),
+    }
+}

@@ -108,26 +108,41 @@ fn python_and_its_stubs_take_every_option() {
     let stubs = read("python/leakhound/_leakhound.pyi");
     let stubs = between(&stubs, "def audit(", ") -> NativeReport");
     let native = read("python/src/lib.rs");
-    let native = between(&native, "#[pyo3(signature = (\n    data, target", "))]");
+    let native = between(&native, "fn audit(", "-> PyResult<NativeReport>");
     for opt in OPTIONS {
         let Some(p) = opt.python else { continue };
-        // Python's public `audit` takes thresholds as keyword arguments.
-        let public_name = if p == "thresholds" {
-            "**thresholds:".to_string()
-        } else {
-            format!("{p}:")
-        };
-        assert!(public.contains(&public_name), "leakhound.audit lacks '{p}'");
-        // The public `model` becomes the native `model` or `model_file`.
+        // Every keyword of the public signature is annotated (editors complete it); older names
+        // are not in the signature but taken through its `**legacy`.
         assert!(
-            stubs.contains(&format!("{p}:")),
-            "the stubs' audit lacks '{p}'"
+            public.contains(&format!("    {p}:")),
+            "leakhound.audit lacks '{p}'"
         );
-        assert!(
-            native.contains(&format!("{p} =")) || native.contains(&format!(" {p},")),
-            "the extension's audit signature lacks '{p}'"
-        );
+        for alias in opt.python_aliases {
+            assert!(
+                !public.contains(&format!("    {alias}:")),
+                "leakhound.audit lists the old name '{alias}'"
+            );
+        }
     }
+    // The extension takes the options as one dict of library names and applies each through
+    // `Audit::set`: neither it nor its stubs list them, so neither can lack one.
+    assert!(
+        stubs.contains("options: Optional[Dict[str, Any]]"),
+        "the stubs' audit takes no options dict"
+    );
+    assert!(
+        native.contains("options: Option<&Bound<'_, PyDict>>"),
+        "the extension's audit takes no options dict"
+    );
+    let body = read("python/src/lib.rs");
+    assert!(
+        body.contains("a.set(spec.name, value)"),
+        "the extension no longer applies options through Audit::set"
+    );
+    // The Python package reads the definitions at import time (aliases, names), and its tests
+    // compare `inspect.signature(leakhound.audit)` with them (python/tests).
+    let init = read("python/leakhound/__init__.py");
+    assert!(init.contains("_leakhound.options()"));
 }
 
 /// Every finding kind has its row in one of the README's tables of kinds (`| `kind` |` or
@@ -176,4 +191,44 @@ fn leakhound_toml_takes_the_options_defined_for_it() {
 
 fn text_of(o: &std::process::Output) -> String {
     text(o).1
+}
+
+/// `Audit::set` takes every option of an audit by its name (what Python hands over), so an
+/// option added to the definitions and not to the library's setter fails here.
+#[test]
+fn the_library_sets_every_audit_option_by_name() {
+    use leakhound::{Audit, OptionValue};
+    // Options about the inputs, which each front end reads itself.
+    let inputs = [
+        "target",
+        "test",
+        "model",
+        "threads",
+        "memory_limit",
+        "delimiter",
+    ];
+    for opt in OPTIONS {
+        if inputs.contains(&opt.name) {
+            continue;
+        }
+        let value = match opt.kind {
+            OptionKind::Column => OptionValue::Text("c".into()),
+            OptionKind::Columns => OptionValue::Texts(vec!["c".into()]),
+            OptionKind::Count { min, .. } => OptionValue::Number(min.max(2) as f64),
+            OptionKind::Number { .. } => OptionValue::Number(0.01),
+            OptionKind::Flag => OptionValue::Flag(false),
+            OptionKind::Choice(names) => OptionValue::Text(names[0].into()),
+            OptionKind::Thresholds => OptionValue::Thresholds(vec![("strong_power".into(), 0.8)]),
+            OptionKind::File | OptionKind::Text => continue,
+        };
+        let a = Audit::new("y").set(opt.name, value);
+        assert!(
+            a.is_ok(),
+            "Audit::set refuses '{}': {:?}",
+            opt.name,
+            a.err()
+        );
+    }
+    let e = Audit::new("y").set("time_column", OptionValue::Text("t".into()));
+    assert!(matches!(e, Err(leakhound::Error::Setting { .. })));
 }

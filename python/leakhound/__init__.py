@@ -3,181 +3,194 @@ information leakage, from a notebook.
 
 >>> import leakhound
 >>> report = leakhound.audit(df, target="churned")           # pandas, polars, pyarrow or a path
+>>> report = leakhound.audit(X_train, y_train, model=pipe, test=(X_test, y_test))
 >>> report.verdict
 '1 likely leak: refund_amount'
->>> leakhound.audit(df, target="churned", model=pipeline)    # and your fitted model
 >>> report.raise_for("high")                                 # fail a test or a pipeline
 
 The audit runs in Rust (the same engine as the ``leakhound`` command, installed with this
 package) with the interpreter released, except while it calls your model; Ctrl-C stops it.
 """
 
+import difflib
 import os
-from typing import Any, Dict, Iterable, Optional, Sequence, Tuple, Union
+import warnings
+from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Union
 
 from . import _leakhound
+from ._errors import (
+    ColumnNotFoundError,
+    DataError,
+    LeakageError,
+    LeakhoundError,
+    MissingFileError,
+    ModelError,
+    OutputError,
+    SettingError,
+)
+from ._inputs import Inputs
 from ._leakhound import __version__
-from ._report import Comparison, LeakageError, Report, Timeline
+from ._report import Comparison, Report, Timeline
 
 __all__ = [
-    "audit", "compare", "Report", "Comparison", "Timeline", "LeakageError", "__version__"
+    "audit", "compare", "Report", "Comparison", "Timeline", "LeakhoundError", "LeakageError",
+    "SettingError", "ColumnNotFoundError", "DataError", "ModelError", "MissingFileError",
+    "OutputError", "OPTIONS", "__version__",
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-
-def _module(obj: Any) -> str:
-    return type(obj).__module__.split(".")[0]
-
-
-def _arrow(obj: Any, name: str) -> Tuple[Any, str]:
-    """``obj`` as something the Rust side reads (a path, or an object with
-    ``__arrow_c_stream__``), and the kind of frame a model is called with."""
-    if isinstance(obj, (str, os.PathLike)):
-        return os.fspath(obj), "path"
-    mod = _module(obj)
-    if mod == "pandas":
-        import pyarrow as pa
-
-        df = obj
-        if not all(isinstance(c, str) for c in df.columns):
-            df = df.rename(columns=str)
-        try:
-            return pa.Table.from_pandas(df, preserve_index=False), "pandas"
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
-            raise ValueError(f"{name}: the DataFrame cannot be converted to Arrow ({e})") from e
-    if mod == "polars":
-        return (obj if hasattr(obj, "__arrow_c_stream__") else obj.to_arrow()), "polars"
-    if hasattr(obj, "__arrow_c_stream__"):
-        import pyarrow as pa
-
-        # Materialised once: a stream can be read only once, and a model is called on it again.
-        return pa.table(obj), "pyarrow"
-    raise ValueError(
-        f"{name}: expected a pandas or polars DataFrame, a pyarrow Table, an object with "
-        f"__arrow_c_stream__, or a path; got {type(obj).__name__}"
-    )
+#: Every option of an audit, as the engine defines it: its library ``name``, its Python keyword
+#: (``python``), older keywords still taken (``aliases``), its command-line flag, default and doc.
+OPTIONS = _leakhound.options()
+_THRESHOLDS = frozenset(_leakhound.threshold_names())
+_BY_KEYWORD = {o["python"]: o["name"] for o in OPTIONS if o["python"]}
+_ALIASES = {a: o["python"] for o in OPTIONS for a in o["aliases"]}
 
 
-def _read_for_model(path: str) -> Any:
-    import pandas as pd
-
-    lower = path.lower()
-    if lower.endswith((".parquet", ".pq")):
-        return pd.read_parquet(path)
-    return pd.read_csv(path, sep=None, engine="python") if lower.endswith(".txt") else pd.read_csv(
-        path, sep="\t" if ".tsv" in lower else ","
-    )
+def _unexpected(name: str, known: Iterable[str]) -> TypeError:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return TypeError(f"audit() got an unexpected keyword argument '{name}'{hint}")
 
 
 def audit(
     data: Any,
-    target: str,
+    y: Any = None,
     *,
+    target: Optional[str] = None,
     test: Any = None,
+    feature_names: Optional[Sequence[str]] = None,
     task: str = "auto",
     time_col: Optional[str] = None,
     group_col: Optional[str] = None,
     id_cols: Optional[Iterable[str]] = None,
     ignore: Optional[Iterable[str]] = None,
     allow: Optional[Iterable[str]] = None,
+    split_col: Optional[str] = None,
     model: Any = None,
     model_features: Optional[Iterable[str]] = None,
-    seed: int = 42,
+    scoring: str = "skill",
+    random_state: int = 42,
     max_rows: Optional[int] = None,
-    threads: Optional[int] = None,
-    split_col: Optional[str] = None,
+    n_jobs: Optional[int] = None,
     folds: Optional[int] = None,
     repeats: Optional[int] = None,
     peel: bool = True,
     surrogate: Optional[str] = None,
     dup_tolerance: Optional[float] = None,
-    **thresholds: float,
+    delimiter: Optional[str] = None,
+    memory_limit: Optional[float] = None,
+    thresholds: Optional[Mapping[str, float]] = None,
+    **legacy: Any,
 ) -> Report:
-    """Audit ``data`` for leakage into ``target`` and return the :class:`Report`.
+    """Audit data for leakage into its target and return the :class:`Report`.
 
-    ``data`` and ``test``: a pandas or polars DataFrame, a pyarrow Table, any object with
-    ``__arrow_c_stream__``, or a path (CSV, TSV, gzip, Parquet). Frames cross into Rust
-    through Arrow, keeping categoricals, nullable dtypes, datetimes and strings.
+    Two call forms:
+
+    - ``audit(df, target="y")``: ``df`` holds the target column; a pandas or polars DataFrame, a
+      pyarrow Table, any object with ``__arrow_c_stream__``, or a path (CSV, TSV, gzip,
+      Parquet; read as the ``leakhound`` command reads it).
+    - ``audit(X, y)``: features and target apart, as ``train_test_split`` gives them. ``X`` is a
+      pandas or polars DataFrame, a pyarrow Table or a 2-D numpy array (columns named by
+      ``feature_names``, else x0, x1, ...); ``y`` a Series, an array or a list. The target is
+      named ``target``, else after the Series, else "target".
+
+    ``test``: the test data, in the same form (``(X_test, y_test)`` for the second).
 
     ``model``: your fitted model, any object with ``predict_proba`` (classification) or
-    ``predict`` (regression), e.g. a scikit-learn ``Pipeline`` or an XGBoost/LightGBM sklearn
-    model. It is called in batches with a frame of the same kind and columns as ``data``
-    (``test`` when given) to measure its permutation importance; the report's ``user_model``
-    section says which numbers came from it. Or the path of an exported model file (ONNX,
-    CatBoost or XGBoost JSON, XGBoost UBJSON, LightGBM text), read and evaluated by leakhound
-    as ``--model-file`` is; ``model_features`` names its inputs when the file stores none.
+    ``predict`` (regression), e.g. a scikit-learn ``Pipeline``. It is called in batches on a
+    frame of your own kind (pandas, polars, pyarrow or numpy) and columns, the test data when
+    given, to measure its permutation importance, as the loss of ``scoring`` (``skill``, or a
+    metric of the report: roc_auc, macro_auc, r2, accuracy, macro_f1, log_loss, mae). Or the
+    path of an exported model file (ONNX, CatBoost or XGBoost JSON, XGBoost UBJSON, LightGBM
+    text), read and evaluated by leakhound; ``model_features`` names its inputs when the file
+    stores none.
 
-    ``task``: auto, binary, multiclass or regression. ``time_col``, ``group_col``, ``id_cols``,
-    ``ignore``, ``allow``, ``split_col``: the roles of columns, as on the command line.
-    ``seed``, ``max_rows``, ``threads``, ``folds``, ``repeats``, ``peel``, ``surrogate`` (gbm,
-    tree or forest) and ``dup_tolerance``: as the command line's options of the same names
-    (the README's table of options). ``thresholds``: detection thresholds by name
-    (``near_perfect_power=0.97``).
+    The other options are the README's table of options (``leakhound.OPTIONS``):
+    ``task``, ``time_col``, ``group_col``, ``id_cols``, ``ignore``, ``allow``, ``split_col``,
+    ``random_state``, ``max_rows``, ``n_jobs``, ``folds``, ``repeats``, ``peel``, ``surrogate``
+    (gbm, tree or forest), ``dup_tolerance``, ``delimiter`` and ``memory_limit`` (for a path).
+    ``thresholds``: detection thresholds by name, ``{"near_perfect_power": 0.97}``.
 
-    Bad input raises ``ValueError`` (a missing file ``FileNotFoundError``) with the command
-    line's one-line message.
+    ``seed`` and ``threads`` still work for ``random_state`` and ``n_jobs``, and thresholds as
+    keywords for ``thresholds``, with a ``DeprecationWarning``; any other keyword is a
+    ``TypeError``.
+
+    Errors derive from :class:`LeakhoundError` and the builtin you would catch: a missing column
+    is a :class:`ColumnNotFoundError` (a ``KeyError``), a bad option a :class:`SettingError`
+    (a ``ValueError``), bad data a :class:`DataError`, a model that cannot be read or called a
+    :class:`ModelError`, a missing file a :class:`MissingFileError` (a ``FileNotFoundError``).
     """
-    if not isinstance(target, str):
-        raise ValueError(f"target: expected a column name, got {type(target).__name__}")
-    frame, kind = _arrow(data, "data")
-    test_frame, test_kind = (None, None) if test is None else _arrow(test, "test")
+    given: Dict[str, Any] = dict(
+        task=task, time_col=time_col, group_col=group_col, id_cols=id_cols, ignore=ignore,
+        allow=allow, split_col=split_col, model_features=model_features, scoring=scoring,
+        random_state=random_state, max_rows=max_rows, n_jobs=n_jobs, folds=folds,
+        repeats=repeats, peel=peel, surrogate=surrogate, dup_tolerance=dup_tolerance,
+        delimiter=delimiter, memory_limit=memory_limit,
+    )
+    limits: Dict[str, float] = dict(thresholds or {})
+    for key, value in legacy.items():
+        if key in _ALIASES:
+            new = _ALIASES[key]
+            warnings.warn(
+                f"leakhound.audit: '{key}' is now '{new}'", DeprecationWarning, stacklevel=2
+            )
+            given[new] = value
+        elif key in _THRESHOLDS:
+            warnings.warn(
+                f"leakhound.audit: give thresholds as thresholds={{'{key}': ...}}",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            limits[key] = value
+        else:
+            raise _unexpected(key, list(_BY_KEYWORD) + ["target", "test", "feature_names"])
+    inputs = Inputs(data, y, target, test, feature_names)
+    options: Dict[str, Any] = {}
+    for keyword, value in given.items():
+        if value is None:
+            continue
+        if keyword in ("id_cols", "ignore", "allow", "model_features") and not isinstance(value, str):
+            value = list(value)
+        options[_BY_KEYWORD[keyword]] = value
+    if limits:
+        options["thresholds"] = limits
     model_frame, model_kind, model_file = None, None, None
     if isinstance(model, (str, os.PathLike)):
         model_file, model = os.fspath(model), None
     if model is not None:
         if not (hasattr(model, "predict_proba") or hasattr(model, "predict")):
-            raise ValueError(
+            raise ModelError(
                 f"model: {type(model).__name__} has neither predict_proba nor predict; pass a fitted model"
             )
-        # The model is called on the rows it is evaluated on: the test data, else the data.
-        src, src_kind = (test, test_kind) if test is not None else (data, kind)
-        if src_kind == "path":
-            src = _read_for_model(os.fspath(src))
-            src_kind = "pandas"
-            if test is None:
-                frame, kind = _arrow(src, "data")
-            else:
-                test_frame, test_kind = _arrow(src, "test")
-        elif src_kind == "pyarrow":
-            src = test_frame if test is not None else frame
-        model_frame, model_kind = src, src_kind
-    name = os.fspath(data) if isinstance(data, (str, os.PathLike)) else f"{kind} DataFrame"
+        model_frame, model_kind = inputs.model_frame()
+        if inputs.feature_names is not None and "model_features" not in options:
+            # A numpy X has no names for the model to store: its columns are the model's inputs.
+            options["model_features"] = list(inputs.feature_names)
+    elif scoring != "skill" and model_file is None:
+        raise SettingError("invalid setting `scoring`: it scores your model; give model=")
     native = _leakhound.audit(
-        frame,
-        target,
-        test=test_frame,
-        task=task,
-        time_col=time_col,
-        group_col=group_col,
-        id_cols=list(id_cols or []),
-        ignore=list(ignore or []),
-        allow=list(allow or []),
-        split_col=split_col,
+        inputs.data,
+        inputs.target,
+        test=inputs.test,
+        options=options,
         model=model,
         model_frame=model_frame,
         model_kind=model_kind,
         model_file=model_file,
-        model_features=list(model_features or []),
-        seed=seed,
-        max_rows=max_rows,
-        threads=threads,
-        folds=folds,
-        repeats=repeats,
-        peel=peel,
-        surrogate=surrogate,
-        dup_tolerance=dup_tolerance,
-        thresholds=dict(thresholds) if thresholds else None,
-        name=name if kind != "path" else None,
-        test_name=None if test is None or test_kind == "path" else f"{test_kind} DataFrame",
+        name=inputs.name(),
+        test_name=inputs.test_name(),
     )
-    return Report(native)
+    return Report(native, inputs.kind if inputs.kind != "path" else None)
 
 
 def compare(
     old: Union[Report, PathLike, Sequence[Union[Report, PathLike]]],
     new: Optional[Union[Report, PathLike]] = None,
-    **thresholds: float,
+    *,
+    thresholds: Optional[Mapping[str, float]] = None,
+    **legacy: float,
 ) -> Union[Comparison, Timeline]:
     """Compare model versions: :class:`Report` objects or paths to ``report.json`` files (or
     ``feature,importance`` CSV tables).
@@ -186,29 +199,44 @@ def compare(
     first) a :class:`Timeline`. When the reports audited your model (``model=`` or
     ``model_file=``), its own scores and importances are compared and its reliance on features
     flagged as leaks is followed. Findings: new_leak, importance_jump, metric_jump, resolved,
-    still_relies_on_leak, reliance_rise."""
+    still_relies_on_leak, reliance_rise. ``thresholds``: by name, as for :func:`audit`; the
+    tables (``features``, ``findings``) come back in the frame library of the first report
+    given (pandas for paths)."""
 
     def native(x: Any, name: str) -> Any:
         if isinstance(x, Report):
             return x._native
         if isinstance(x, (str, os.PathLike)):
             return os.fspath(x)
-        raise ValueError(f"{name}: expected a Report or a path, got {type(x).__name__}")
+        raise DataError(f"{name}: expected a Report or a path, got {type(x).__name__}")
 
-    limits = dict(thresholds) if thresholds else None
+    limits_all: Dict[str, float] = dict(thresholds or {})
+    for key, value in legacy.items():
+        if key not in _THRESHOLDS:
+            raise TypeError(
+                str(_unexpected(key, ["thresholds"])).replace("audit()", "compare()")
+            )
+        warnings.warn(
+            f"leakhound.compare: give thresholds as thresholds={{'{key}': ...}}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        limits_all[key] = value
+    limits = limits_all or None
+    given = [old, new] if new is not None else (list(old) if not isinstance(old, (Report, str, os.PathLike)) else [old])
+    frames = next((r._library for r in given if isinstance(r, Report)), None)
     if new is None:
         if isinstance(old, (Report, str, os.PathLike)):
-            raise ValueError("compare: give two versions (old, new) or a list of versions")
+            raise SettingError("compare: give two versions (old, new) or a list of versions")
         versions = list(old)
         if len(versions) < 2:
-            raise ValueError(f"compare: a timeline needs at least 2 versions, got {len(versions)}")
+            raise SettingError(f"compare: a timeline needs at least 2 versions, got {len(versions)}")
         return Timeline(
             _leakhound.compare_versions(
                 [native(v, f"v{i + 1}") for i, v in enumerate(versions)], limits
-            )
+            ),
+            frames,
         )
     return Comparison(
-        _leakhound.compare_reports(
-            native(old, "old"), native(new, "new"), limits
-        )
+        _leakhound.compare_reports(native(old, "old"), native(new, "new"), limits), frames
     )

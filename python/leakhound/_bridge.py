@@ -8,6 +8,9 @@ import numpy as np
 
 
 def _take(frame: Any, kind: str, columns: List[str], rows: np.ndarray) -> Any:
+    if kind == "numpy":
+        array, names = frame
+        return array[rows][:, [names.index(c) for c in columns]]
     if kind == "pandas":
         return frame[columns].iloc[rows].reset_index(drop=True)
     if kind == "polars":
@@ -15,7 +18,14 @@ def _take(frame: Any, kind: str, columns: List[str], rows: np.ndarray) -> Any:
     return frame.select(columns).take(rows)
 
 
-def _replace(sub: Any, frame: Any, kind: str, column: str, rows: np.ndarray) -> Any:
+def _replace(
+    sub: Any, frame: Any, kind: str, columns: List[str], column: str, rows: np.ndarray
+) -> Any:
+    if kind == "numpy":
+        array, names = frame
+        sub = sub.copy()
+        sub[:, columns.index(column)] = array[rows, names.index(column)]
+        return sub
     if kind == "pandas":
         sub = sub.copy()
         sub[column] = frame[column].iloc[rows].reset_index(drop=True)
@@ -41,7 +51,7 @@ def predict(
     r = np.frombuffer(rows, dtype=np.int64)
     sub = _take(frame, kind, columns, r)
     if permuted is not None and order is not None:
-        sub = _replace(sub, frame, kind, permuted, np.frombuffer(order, dtype=np.int64))
+        sub = _replace(sub, frame, kind, columns, permuted, np.frombuffer(order, dtype=np.int64))
     out = model.predict_proba(sub) if proba else model.predict(sub)
     out = np.ascontiguousarray(np.asarray(out, dtype=np.float64))
     width = 1 if out.ndim == 1 else out.shape[1]

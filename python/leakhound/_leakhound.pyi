@@ -35,30 +35,16 @@ def audit(
     target: str,
     *,
     test: Any = None,
-    task: str = "auto",
-    time_col: Optional[str] = None,
-    group_col: Optional[str] = None,
-    id_cols: List[str] = ...,
-    ignore: List[str] = ...,
-    allow: List[str] = ...,
-    split_col: Optional[str] = None,
+    options: Optional[Dict[str, Any]] = None,
     model: Any = None,
     model_frame: Any = None,
     model_kind: Optional[str] = None,
     model_file: Optional[str] = None,
-    model_features: List[str] = ...,
-    seed: int = 42,
-    max_rows: Optional[int] = None,
-    threads: Optional[int] = None,
-    folds: Optional[int] = None,
-    repeats: Optional[int] = None,
-    peel: bool = True,
-    surrogate: Optional[str] = None,
-    dup_tolerance: Optional[float] = None,
-    thresholds: Optional[Dict[str, float]] = None,
     name: Optional[str] = None,
     test_name: Optional[str] = None,
 ) -> NativeReport: ...
+def options() -> List[Dict[str, Any]]: ...
+def threshold_names() -> List[str]: ...
 def compare_reports(old: Any, new: Any, thresholds: Optional[Dict[str, float]] = None) -> NativeComparison: ...
 def compare_versions(versions: List[Any], thresholds: Optional[Dict[str, float]] = None) -> NativeTimeline: ...
 def main(argv: List[str]) -> int: ...

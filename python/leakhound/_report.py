@@ -2,42 +2,89 @@
 findings and features as DataFrames, the report folder, inline display in Jupyter, and
 ``raise_for`` for pipelines and tests."""
 
-import html
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Union
 
+from ._errors import LeakageError, SettingError
 from ._leakhound import NativeComparison, NativeReport, NativeTimeline
 
 SEVERITIES = ("low", "medium", "high", "critical")
 
-
-class LeakageError(Exception):
-    """Raised by :meth:`Report.raise_for` when a finding reaches the severity given; the
-    findings are in :attr:`findings`."""
-
-    def __init__(self, message: str, findings: List[Dict[str, Any]]):
-        super().__init__(message)
-        self.findings = findings
+__all__ = ["Report", "Comparison", "Timeline", "LeakageError"]
 
 
 def _rank(severity: Optional[str]) -> int:
     return SEVERITIES.index(severity) if severity in SEVERITIES else -1
 
 
-def _frame(rows: List[Dict[str, Any]], columns: Sequence[str]) -> Any:
-    try:
-        import pandas as pd
-    except ImportError:
-        return rows
+def _pandas(rows: List[Dict[str, Any]], columns: Sequence[str]) -> Any:
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=list(columns))
+
+
+def _polars(rows: List[Dict[str, Any]], columns: Sequence[str]) -> Any:
+    import polars as pl
+
+    # Evidence stays a dict: an object column, not a struct inferred from differing keys.
+    data = {
+        c: pl.Series(c, [r.get(c) for r in rows], dtype=pl.Object)
+        if any(isinstance(r.get(c), (dict, list)) for r in rows)
+        else pl.Series(c, [r.get(c) for r in rows], strict=False)
+        for c in columns
+    }
+    return pl.DataFrame(data)
+
+
+def _frame(rows: List[Dict[str, Any]], columns: Sequence[str], library: Optional[str]) -> Any:
+    """A table in the frame library the data came in: polars in, polars out; pandas otherwise
+    (pandas, pyarrow, numpy or a path in). Without pandas, polars; without either, the rows as
+    dicts."""
+    order = ["polars", "pandas"] if library == "polars" else ["pandas", "polars"]
+    for lib in order:
+        try:
+            return _polars(rows, columns) if lib == "polars" else _pandas(rows, columns)
+        except ImportError:
+            continue
+    return rows
+
+
+def _scoped(page: str, scope: str) -> str:
+    """A self-contained HTML page as a fragment for a notebook cell: its body in a ``div`` of
+    class ``scope``, its CSS limited to that ``div`` (no iframe, no fixed height)."""
+    css = re.search(r"<style>(.*?)</style>", page, re.S)
+    body = re.search(r"<body>(.*)</body>", page, re.S)
+    if not css or not body:
+        return page
+
+    def rule(m: "re.Match[str]") -> str:
+        sels = []
+        for sel in m.group(1).split(","):
+            sel = sel.strip()
+            sels.append(f".{scope}" if sel == "body" else f".{scope} {sel}")
+        return ",".join(sels) + "{" + m.group(2) + "}"
+
+    scoped = re.sub(r"([^{}]+)\{([^{}]*)\}", rule, css.group(1))
+    return f'<div class="{scope}"><style>{scoped}</style>{body.group(1)}</div>'
 
 
 COMPARISON_KINDS = (
     "new_leak", "importance_jump", "metric_jump", "resolved", "still_relies_on_leak",
     "reliance_rise",
 )
+
+
+def _as_rows(table: Any) -> Any:
+    """(rows, columns) of a table in any of the forms ``_frame`` gives."""
+    if isinstance(table, list):
+        cols = list(table[0].keys()) if table else []
+        return table, cols
+    if type(table).__module__.startswith("polars"):
+        return table.to_dicts(), table.columns
+    return table.to_dict("records"), list(table.columns)
 
 
 def _raise_for(findings: List[Dict[str, Any]], fail_on: str, what: str) -> None:
@@ -48,14 +95,14 @@ def _raise_for(findings: List[Dict[str, Any]], fail_on: str, what: str) -> None:
         kinds = [k.strip() for k in fail_on.split(",")]
         unknown = [k for k in kinds if k not in COMPARISON_KINDS]
         if unknown:
-            raise ValueError(
+            raise SettingError(
                 f"fail_on: '{unknown[0]}' is not a severity ({', '.join(SEVERITIES)}) nor a "
                 f"comparison finding ({', '.join(COMPARISON_KINDS)})"
             )
         hits = [f for f in findings if f["kind"] in kinds]
         gate = f"of kind {', '.join(kinds)}"
     else:
-        raise ValueError(f"fail_on: '{fail_on}' is not one of {', '.join(SEVERITIES)}")
+        raise SettingError(f"fail_on: '{fail_on}' is not one of {', '.join(SEVERITIES)}")
     if hits:
         lines = [
             f"  {f['severity'].upper()} {f['kind']} {f.get('feature') or '(dataset)'}: {f['message']}"
@@ -71,9 +118,55 @@ class _Contract:
 
     _what = "leakage"
 
-    def __init__(self, native: Any):
+    def __init__(self, native: Any, library: Optional[str] = None):
         self._native = native
+        self._library = library
         self._dict: Optional[Dict[str, Any]] = None
+        self._html: Optional[str] = None
+
+    #: The tables ``to_pandas``/``to_polars`` take by name.
+    _tables = ("findings",)
+
+    def _rows(self, table: str) -> Any:
+        if table not in self._tables:
+            raise SettingError(
+                f"invalid setting `table`: '{table}' is not one of {', '.join(self._tables)}"
+            )
+        return getattr(self, table)
+
+    def to_pandas(self, table: str = "findings") -> Any:
+        """A table (``findings`` by default) as a pandas DataFrame, whatever the input was."""
+        rows = self._rows(table)
+        return rows if type(rows).__module__.startswith("pandas") else _pandas(
+            *_as_rows(rows)
+        )
+
+    def to_polars(self, table: str = "findings") -> Any:
+        """A table (``findings`` by default) as a polars DataFrame, whatever the input was."""
+        rows = self._rows(table)
+        return rows if type(rows).__module__.startswith("polars") else _polars(
+            *_as_rows(rows)
+        )
+
+    def _page(self) -> str:
+        return self._native.html()
+
+    def to_html(self) -> str:
+        """The self-contained HTML page, rendered once (plots included) and kept."""
+        if self._html is None:
+            self._html = self._page()
+        return self._html
+
+    def _repr_html_(self) -> str:
+        return _scoped(self.to_html(), "leakhound-report")
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
+        """What a notebook shows: the HTML view (rendered once) and the JSON contract."""
+        return {
+            "text/html": self._repr_html_(),
+            "application/json": self.to_dict(),
+            "text/plain": repr(self),
+        }
 
     def to_json(self) -> str:
         """The JSON text (``report.json``, ``comparison.json`` or ``timeline.json``)."""
@@ -92,10 +185,12 @@ class _Contract:
 
     @property
     def findings(self) -> Any:
-        """Findings, most severe first (a DataFrame when pandas is installed)."""
+        """Findings, most severe first, in the frame library of the data (polars in, polars out;
+        pandas otherwise); ``evidence`` is a dict."""
         return _frame(
             self.to_dict()["findings"],
             ["feature", "features", "kind", "severity", "message", "evidence"],
+            self._library,
         )
 
     def raise_for(self, fail_on: str = "high") -> None:
@@ -108,12 +203,14 @@ class _Contract:
 class Report(_Contract):
     """An audit report: everything ``leakhound audit`` writes, in memory.
 
-    ``to_dict()`` is exactly ``report.json``; ``findings`` and ``features`` are DataFrames when
-    pandas is installed (lists of dicts otherwise); ``save(dir)`` writes the report folder;
-    in Jupyter the report displays inline."""
+    ``to_dict()`` is exactly ``report.json``; ``findings`` and ``features`` are DataFrames of
+    the data's frame library (``to_pandas()``/``to_polars()`` to choose); ``save(dir)`` writes
+    the report folder; in Jupyter the report displays inline (rendered once)."""
 
-    def __init__(self, native: NativeReport):
-        super().__init__(native)
+    _tables = ("findings", "features")
+
+    def __init__(self, native: NativeReport, library: Optional[str] = None):
+        super().__init__(native, library)
 
     @classmethod
     def load(cls, path: Union[str, "os.PathLike[str]"]) -> "Report":
@@ -151,7 +248,7 @@ class Report(_Contract):
                     "missing_fraction": f["missing_fraction"],
                 }
             )
-        return _frame(rows, list(rows[0].keys()) if rows else ["name"])
+        return _frame(rows, list(rows[0].keys()) if rows else ["name"], self._library)
 
     @property
     def user_model(self) -> Optional[Dict[str, Any]]:
@@ -164,18 +261,6 @@ class Report(_Contract):
         """Write the report folder the CLI writes (PNG plots, ``report.md``, ``report.html``,
         ``report.json``); ``plots`` picks among importance, power, suspect, split, peeling."""
         return [Path(p) for p in self._native.save(os.fspath(dir), None if plots is None else list(plots))]
-
-    def to_html(self) -> str:
-        """The self-contained HTML report."""
-        return self._native.html()
-
-    def _repr_html_(self) -> str:
-        # An iframe keeps the report's CSS and scripts out of the notebook's page.
-        page = html.escape(self.to_html(), quote=True)
-        return (
-            '<iframe style="width:100%;height:720px;border:1px solid #ddd" '
-            f'sandbox="allow-scripts" srcdoc="{page}"></iframe>'
-        )
 
     def __str__(self) -> str:
         return self._native.terminal(False)
@@ -192,15 +277,16 @@ class Comparison(_Contract):
     importance_jump, metric_jump, resolved, still_relies_on_leak, reliance_rise."""
 
     _what = "comparison"
+    _tables = ("findings", "features")
 
-    def __init__(self, native: NativeComparison):
-        super().__init__(native)
+    def __init__(self, native: NativeComparison, library: Optional[str] = None):
+        super().__init__(native, library)
 
     @property
     def features(self) -> Any:
         """One row per feature across both versions (the models' and the surrogate's shares)."""
         rows = self.to_dict()["features"]
-        return _frame(rows, list(rows[0].keys()) if rows else ["name"])
+        return _frame(rows, list(rows[0].keys()) if rows else ["name"], self._library)
 
     @property
     def reliance(self) -> Optional[Dict[str, Any]]:
@@ -213,9 +299,12 @@ class Comparison(_Contract):
         """Whether the data and the model changed, and why."""
         return self.to_dict()["changed"]
 
+    def _page(self) -> str:
+        return self._native.html(True)
+
     def to_html(self, plot: bool = True) -> str:
-        """``comparison.html``: one self-contained page."""
-        return self._native.html(plot)
+        """``comparison.html``: one self-contained page (rendered once, with its picture)."""
+        return super().to_html() if plot else self._native.html(False)
 
     def png(self) -> bytes:
         """``comparison.png``: one bar pair per feature, old vs new."""
@@ -227,10 +316,14 @@ class Comparison(_Contract):
         return [Path(p) for p in self._native.save(os.fspath(dir), plot)]
 
     def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self._native.terminal())}</pre>"
+        return _scoped(self.to_html(), "leakhound-comparison")
 
     def __str__(self) -> str:
         return self._native.terminal()
+
+    def __repr__(self) -> str:
+        n = len(self.to_dict()["findings"])
+        return f"<leakhound.Comparison: {n} finding(s), worst {self.worst_severity}>"
 
 
 class Timeline(_Contract):
@@ -240,9 +333,10 @@ class Timeline(_Contract):
     and ``raise_for`` are the newest version's against the one before; ``steps`` every pair."""
 
     _what = "timeline"
+    _tables = ("findings", "versions", "features")
 
-    def __init__(self, native: NativeTimeline):
-        super().__init__(native)
+    def __init__(self, native: NativeTimeline, library: Optional[str] = None):
+        super().__init__(native, library)
 
     @property
     def versions(self) -> Any:
@@ -262,7 +356,7 @@ class Timeline(_Contract):
             }
             for v in self.to_dict()["versions"]
         ]
-        return _frame(rows, list(rows[0].keys()))
+        return _frame(rows, list(rows[0].keys()), self._library)
 
     @property
     def features(self) -> Any:
@@ -270,16 +364,19 @@ class Timeline(_Contract):
         d = self.to_dict()
         labels = [f"v{i + 1}" for i in range(len(d["versions"]))]
         rows = [dict(feature=f["name"], **dict(zip(labels, f["shares"]))) for f in d["features"]]
-        return _frame(rows, ["feature"] + labels)
+        return _frame(rows, ["feature"] + labels, self._library)
 
     @property
     def steps(self) -> List[Dict[str, Any]]:
         """Each version against the one before, as ``comparison.json`` dicts."""
         return self.to_dict()["steps"]
 
+    def _page(self) -> str:
+        return self._native.html(True)
+
     def to_html(self, plot: bool = True) -> str:
-        """``timeline.html``: one self-contained page."""
-        return self._native.html(plot)
+        """``timeline.html``: one self-contained page (rendered once, with its picture)."""
+        return super().to_html() if plot else self._native.html(False)
 
     def png(self) -> bytes:
         """``timeline.png``: score, reliance and the top features' shares over the versions."""
@@ -290,7 +387,10 @@ class Timeline(_Contract):
         return [Path(p) for p in self._native.save(os.fspath(dir), plot)]
 
     def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self._native.terminal())}</pre>"
+        return _scoped(self.to_html(), "leakhound-timeline")
 
     def __str__(self) -> str:
         return self._native.terminal()
+
+    def __repr__(self) -> str:
+        return f"<leakhound.Timeline: {len(self.to_dict()['versions'])} versions, worst {self.worst_severity}>"

@@ -24,54 +24,85 @@ use std::time::Duration;
 
 use arrow_array::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
 use arrow_array::RecordBatchReader;
-use pyo3::exceptions::{PyFileNotFoundError, PyKeyboardInterrupt, PyOSError, PyValueError};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
 
 use leakhound::compare::{self, Comparison, Side, Timeline};
 use leakhound::report::PlotKind;
-use leakhound::{Audit, Error, Report, Table, TaskChoice, Thresholds};
+use leakhound::{Audit, Error, Report, Table, Thresholds};
 
-/// A leakhound error as the Python exception a user expects, with the CLI's one-line message.
+/// A leakhound error as the exception a Python user catches: a class of `leakhound._errors`
+/// deriving from `LeakhoundError` and the builtin it stands for (a missing column is a
+/// `KeyError`, a bad setting a `ValueError`), with the library's one line in Python's words.
 fn to_py(e: Error) -> PyErr {
     let msg = leakhound::settings::error_in_words_of(leakhound::settings::Front::Python, &e);
-    match e {
-        Error::FileNotFound { .. } => PyFileNotFoundError::new_err(msg),
-        Error::Io { .. } | Error::Output { .. } => PyOSError::new_err(msg),
-        Error::Cancelled => PyKeyboardInterrupt::new_err(msg),
-        _ => PyValueError::new_err(msg),
-    }
+    let class = match e {
+        Error::Cancelled => return PyKeyboardInterrupt::new_err(msg),
+        Error::FileNotFound { .. } => "MissingFileError",
+        Error::Io { .. } | Error::Output { .. } => "OutputError",
+        Error::UnknownColumn { .. } => "ColumnNotFoundError",
+        Error::Setting { .. } | Error::Config { .. } | Error::Usage(_) => "SettingError",
+        Error::Model { .. } => "ModelError",
+        _ => "DataError",
+    };
+    error(class, msg)
 }
 
-/// A table from a path or any object exporting an Arrow C stream (`__arrow_c_stream__`).
-fn table(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Table> {
+/// The exception `class` of `leakhound._errors` with `msg`.
+fn error(class: &str, msg: String) -> PyErr {
+    Python::attach(|py| {
+        let made = py
+            .import("leakhound._errors")
+            .and_then(|m| m.getattr(class))
+            .and_then(|c| c.call1((msg.clone(),)));
+        match made {
+            Ok(v) => PyErr::from_value(v),
+            Err(_) => PyValueError::new_err(msg),
+        }
+    })
+}
+
+/// A bad setting, as `SettingError`.
+fn setting_error(msg: impl Into<String>) -> PyErr {
+    error("SettingError", msg.into())
+}
+
+/// A table from a path (read as the command line reads it, with `opts`) or any object
+/// exporting an Arrow C stream (`__arrow_c_stream__`).
+fn table(obj: &Bound<'_, PyAny>, name: &str, opts: &leakhound::ReadOptions) -> PyResult<Table> {
     if let Ok(path) = obj.extract::<PathBuf>() {
-        return Table::from_path(&path).map_err(to_py);
+        return Table::read(&path, opts).map_err(to_py);
     }
     if !obj.hasattr("__arrow_c_stream__")? {
-        return Err(PyValueError::new_err(format!(
-            "{name}: expected a pandas or polars DataFrame, a pyarrow Table, an object with __arrow_c_stream__, or a path; got {}",
-            obj.get_type().name()?
-        )));
+        return Err(error(
+            "DataError",
+            format!(
+                "{name}: expected a pandas or polars DataFrame, a pyarrow Table, an object with __arrow_c_stream__, or a path; got {}",
+                obj.get_type().name()?
+            ),
+        ));
     }
     let capsule = obj.call_method0("__arrow_c_stream__")?;
     let capsule = capsule.downcast::<PyCapsule>()?;
     let expected = c"arrow_array_stream";
     if capsule.name()? != Some(expected) {
-        return Err(PyValueError::new_err(format!(
-            "{name}: __arrow_c_stream__ did not return an 'arrow_array_stream' capsule"
-        )));
+        return Err(error(
+            "DataError",
+            format!("{name}: __arrow_c_stream__ did not return an 'arrow_array_stream' capsule"),
+        ));
     }
     // SAFETY: the capsule holds an ArrowArrayStream (its name says so, per the Arrow PyCapsule
     // interface); `from_raw` moves it out and marks the original released, so the capsule's
     // destructor does not release it twice.
     let stream = unsafe { FFI_ArrowArrayStream::from_raw(capsule.pointer() as *mut _) };
     let reader = RecordBatchStreamReader::try_new(stream)
-        .map_err(|e| PyValueError::new_err(format!("{name}: not an Arrow stream ({e})")))?;
+        .map_err(|e| error("DataError", format!("{name}: not an Arrow stream ({e})")))?;
     if reader.schema().fields().is_empty() {
-        return Err(PyValueError::new_err(format!(
-            "{name}: the table has no columns"
-        )));
+        return Err(error(
+            "DataError",
+            format!("{name}: the table has no columns"),
+        ));
     }
     Table::from_record_batches(reader.map(|b| b.map_err(|e| Error::Data(format!("{name}: {e}")))))
         .map_err(to_py)
@@ -88,7 +119,10 @@ fn plot_kinds(plots: Option<Vec<String>>) -> PyResult<Vec<PlotKind>> {
         None => Ok(PlotKind::ALL.to_vec()),
         Some(names) => names
             .iter()
-            .map(|n| n.parse::<PlotKind>().map_err(PyValueError::new_err))
+            .map(|n| {
+                n.parse::<PlotKind>()
+                    .map_err(|e| setting_error(format!("invalid setting `plots`: {e}")))
+            })
             .collect(),
     }
 }
@@ -139,7 +173,7 @@ impl NativeReport {
     fn from_json(text: &str) -> PyResult<Self> {
         serde_json::from_str(text)
             .map(|report| NativeReport { report })
-            .map_err(|e| PyValueError::new_err(format!("not a leakhound report ({e})")))
+            .map_err(|e| error("DataError", format!("not a leakhound report ({e})")))
     }
 }
 
@@ -257,9 +291,10 @@ fn side(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Side> {
         return Ok(Side::from_report(r.get().report.clone(), name));
     }
     let path: PathBuf = obj.extract().map_err(|_| {
-        PyValueError::new_err(format!(
-            "{name}: expected a Report or a path to report.json or an importance CSV"
-        ))
+        error(
+            "DataError",
+            format!("{name}: expected a Report or a path to report.json or an importance CSV"),
+        )
     })?;
     compare::load(&path).map_err(to_py)
 }
@@ -307,15 +342,87 @@ fn compare_thresholds(thresholds: Option<&Bound<'_, PyDict>>) -> PyResult<Thresh
     Ok(t)
 }
 
-/// Run an audit. The Python wrapper documents and checks the arguments; this applies them.
+/// An option's value from Python, by what the option takes.
+fn option_value(
+    spec: &leakhound::OptionSpec,
+    v: &Bound<'_, PyAny>,
+) -> PyResult<leakhound::OptionValue> {
+    use leakhound::{OptionKind as K, OptionValue as V};
+    let keyword = spec.python.unwrap_or(spec.name);
+    let wrong = |what: &str| {
+        setting_error(format!(
+            "invalid setting `{keyword}`: expected {what}, got {}",
+            v.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        ))
+    };
+    Ok(match spec.kind {
+        K::Column | K::Choice(_) | K::Text => V::Text(v.extract().map_err(|_| wrong("a string"))?),
+        K::Columns => {
+            if v.is_instance_of::<pyo3::types::PyString>() {
+                V::Texts(vec![v.extract()?])
+            } else {
+                V::Texts(v.extract().map_err(|_| wrong("a list of column names"))?)
+            }
+        }
+        K::Count { .. } | K::Number { .. } => {
+            if v.is_instance_of::<pyo3::types::PyBool>() {
+                return Err(wrong("a number"));
+            }
+            V::Number(v.extract().map_err(|_| wrong("a number"))?)
+        }
+        K::Flag => V::Flag(v.extract().map_err(|_| wrong("True or False"))?),
+        K::Thresholds => {
+            let d = v
+                .downcast::<PyDict>()
+                .map_err(|_| wrong("a dict of thresholds"))?;
+            let mut out = Vec::new();
+            for (k, x) in d.iter() {
+                let name: String = k.extract().map_err(|_| wrong("a dict of thresholds"))?;
+                let value: f64 = x.extract().map_err(|_| {
+                    setting_error(format!("invalid setting `{name}`: expected a number"))
+                })?;
+                out.push((name, value));
+            }
+            V::Thresholds(out)
+        }
+        K::File => return Err(wrong("a file")),
+    })
+}
+
+/// Every option, for the Python package: its signature is checked against these, its aliases
+/// come from them.
+#[pyfunction]
+fn options(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
+    leakhound::OPTIONS
+        .iter()
+        .map(|o| {
+            let d = PyDict::new(py);
+            d.set_item("name", o.name)?;
+            d.set_item("cli", o.cli)?;
+            d.set_item("python", o.python)?;
+            d.set_item("aliases", o.python_aliases.to_vec())?;
+            d.set_item("default", o.default)?;
+            d.set_item("doc", o.doc)?;
+            Ok(d)
+        })
+        .collect()
+}
+
+/// The names of every detection threshold.
+#[pyfunction]
+fn threshold_names() -> Vec<&'static str> {
+    Thresholds::SPECS.iter().map(|s| s.name).collect()
+}
+
+/// Run an audit. The Python wrapper documents and checks the arguments and gives the options by
+/// their library names; this applies them through `Audit::set`, so no option is listed here.
 #[pyfunction]
 #[pyo3(signature = (
-    data, target, *, test = None, task = "auto", time_col = None, group_col = None,
-    id_cols = Vec::new(), ignore = Vec::new(), allow = Vec::new(), split_col = None,
-    model = None, model_frame = None, model_kind = None, model_file = None,
-    model_features = Vec::new(), seed = 42, max_rows = None, threads = None, folds = None,
-    repeats = None, peel = true, surrogate = None, dup_tolerance = None, thresholds = None,
-    name = None, test_name = None
+    data, target, *, test = None, options = None, model = None, model_frame = None,
+    model_kind = None, model_file = None, name = None, test_name = None
 ))]
 #[allow(clippy::too_many_arguments)]
 fn audit(
@@ -323,78 +430,83 @@ fn audit(
     data: &Bound<'_, PyAny>,
     target: String,
     test: Option<&Bound<'_, PyAny>>,
-    task: &str,
-    time_col: Option<String>,
-    group_col: Option<String>,
-    id_cols: Vec<String>,
-    ignore: Vec<String>,
-    allow: Vec<String>,
-    split_col: Option<String>,
+    options: Option<&Bound<'_, PyDict>>,
     model: Option<Py<PyAny>>,
     model_frame: Option<Py<PyAny>>,
     model_kind: Option<String>,
     model_file: Option<String>,
-    model_features: Vec<String>,
-    seed: u64,
-    max_rows: Option<usize>,
-    threads: Option<usize>,
-    folds: Option<usize>,
-    repeats: Option<usize>,
-    peel: bool,
-    surrogate: Option<&str>,
-    dup_tolerance: Option<f64>,
-    thresholds: Option<&Bound<'_, PyDict>>,
     name: Option<String>,
     test_name: Option<String>,
 ) -> PyResult<NativeReport> {
-    let task: TaskChoice = task.parse().map_err(PyValueError::new_err)?;
-    let mut a = Audit::new(target).task(task).seed(seed).peel(peel);
-    if let Some(c) = time_col {
-        a = a.time_col(c);
-    }
-    if let Some(c) = group_col {
-        a = a.group_col(c);
-    }
-    for c in id_cols {
-        a = a.id_col(c);
-    }
-    for c in ignore {
-        a = a.ignore(c);
-    }
-    for c in allow {
-        a = a.allow(c);
-    }
-    if let Some(c) = split_col {
-        a = a.split_col(c);
-    }
-    if let Some(n) = max_rows {
-        a = a.max_rows(n);
-    }
-    if let Some(k) = folds {
-        a = a.folds(k);
-    }
-    if let Some(r) = repeats {
-        a = a.repeats(r);
-    }
-    if let Some(k) = surrogate {
-        a = a.surrogate(k.parse().map_err(PyValueError::new_err)?);
-    }
-    if let Some(t) = dup_tolerance {
-        a = a.dup_tolerance(t);
-    }
-    if let Some(d) = thresholds {
-        for (k, v) in d.iter() {
-            a = a.threshold(k.extract::<String>()?, v.extract::<f64>()?);
+    let mut a = Audit::new(target.clone());
+    let (mut threads, mut memory_limit, mut delimiter) = (None, None, None);
+    let mut opts = leakhound::ReadOptions {
+        stratify_by: Some(target),
+        memory_limit: leakhound::ReadOptions::default_memory_limit(),
+        ..Default::default()
+    };
+    for (k, v) in options.into_iter().flat_map(|d| d.iter()) {
+        let key: String = k.extract()?;
+        let spec = leakhound::OPTIONS
+            .iter()
+            .find(|o| o.name == key)
+            .ok_or_else(|| setting_error(format!("invalid setting `{key}`: not an option")))?;
+        if v.is_none() {
+            continue;
         }
+        match spec.name {
+            "threads" => {
+                threads = Some(v.extract::<usize>().map_err(|_| {
+                    setting_error("invalid setting `n_jobs`: expected a whole number")
+                })?)
+            }
+            "memory_limit" => {
+                memory_limit = Some(v.extract::<f64>().map_err(|_| {
+                    setting_error("invalid setting `memory_limit`: expected a number of GB")
+                })?)
+            }
+            "delimiter" => {
+                delimiter = Some(v.extract::<String>().map_err(|_| {
+                    setting_error("invalid setting `delimiter`: expected one character or 'tab'")
+                })?)
+            }
+            _ => {
+                let value = option_value(spec, &v)?;
+                if let (leakhound::OptionValue::Number(x), "max_rows") = (&value, spec.name) {
+                    opts.max_rows = Some(*x as usize);
+                }
+                if let (leakhound::OptionValue::Number(x), "seed") = (&value, spec.name) {
+                    opts.seed = *x as u64;
+                }
+                a = a.set(spec.name, value).map_err(to_py)?;
+            }
+        }
+    }
+    if let Some(gb) = memory_limit {
+        leakhound::OptionSpec::of("memory_limit")
+            .check(gb)
+            .map_err(to_py)?;
+        opts.memory_limit = Some((gb * 1e9) as u64);
+    }
+    if let Some(d) = delimiter {
+        opts.delimiter = Some(leakhound::settings::parse_delimiter(&d).map_err(to_py)?);
     }
     // Settings are checked before any data is read.
     a.check().map_err(to_py)?;
-    let mut data = table(data, "data")?;
+    let mut data = table(data, "data", &opts)?;
     if let Some(n) = name {
         data = data.with_name(n);
     }
     if let Some(t) = test {
-        let mut t = table(t, "test")?;
+        let test_opts = leakhound::ReadOptions {
+            max_rows: None,
+            stratify_by: opts.stratify_by.clone(),
+            memory_limit: opts.memory_limit,
+            delimiter: opts.delimiter,
+            seed: opts.seed,
+            progress: None,
+        };
+        let mut t = table(t, "test", &test_opts)?;
         if let Some(n) = test_name {
             t = t.with_name(n);
         }
@@ -411,15 +523,12 @@ fn audit(
             .map_err(to_py)?;
         a = a.model(m);
     }
-    if !model_features.is_empty() {
-        a = a.model_features(model_features);
-    }
     let pool = {
         let mut b = rayon::ThreadPoolBuilder::new();
         if let Some(n) = threads {
-            if n == 0 {
-                return Err(PyValueError::new_err("threads must be at least 1"));
-            }
+            leakhound::OptionSpec::of("threads")
+                .check(n as f64)
+                .map_err(to_py)?;
             b = b.num_threads(n);
         }
         b.build()
@@ -460,6 +569,8 @@ fn _leakhound(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeComparison>()?;
     m.add_class::<NativeTimeline>()?;
     m.add_function(wrap_pyfunction!(audit, m)?)?;
+    m.add_function(wrap_pyfunction!(options, m)?)?;
+    m.add_function(wrap_pyfunction!(threshold_names, m)?)?;
     m.add_function(wrap_pyfunction!(compare_reports, m)?)?;
     m.add_function(wrap_pyfunction!(compare_versions, m)?)?;
     m.add_function(wrap_pyfunction!(main, m)?)?;

@@ -3,7 +3,6 @@
 //! with one column permuted, in batches; `predict_proba` for classifiers, `predict` otherwise.
 //! The frame handling is in `leakhound/_bridge.py`.
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -35,8 +34,12 @@ impl PyPredictor {
         let m = model.bind(py);
         let ty = m.get_type();
         let name = format!("{}.{}", ty.module()?, ty.qualname()?);
-        let frame = frame
-            .ok_or_else(|| PyValueError::new_err("model: the frame to call it on is missing"))?;
+        let frame = frame.ok_or_else(|| {
+            super::error(
+                "ModelError",
+                "model: the frame to call it on is missing".into(),
+            )
+        })?;
         let output = if m.hasattr("predict_proba")? && m.hasattr("classes_")? {
             let classes: Vec<Bound<'_, PyAny>> =
                 m.getattr("classes_")?.call_method0("tolist")?.extract()?;
@@ -51,9 +54,10 @@ impl PyPredictor {
         } else if m.hasattr("predict")? {
             Output::Values
         } else {
-            return Err(PyValueError::new_err(format!(
-                "model: {name} has neither predict_proba nor predict; pass a fitted model"
-            )));
+            return Err(super::error(
+                "ModelError",
+                format!("model: {name} has neither predict_proba nor predict; pass a fitted model"),
+            ));
         };
         let feature_names = if m.hasattr("feature_names_in_")? {
             Some(

@@ -131,7 +131,7 @@ def test_a_lightgbm_model_on_a_polars_test_frame():
 
 
 def test_report_conveniences(tmp_path):
-    r = leakhound.audit(loans(1500), target="default", seed=3)
+    r = leakhound.audit(loans(1500), target="default", random_state=3)
     d = r.to_dict()
     assert d == json.loads(r.to_json())
     assert d["schema_version"] == 1 and d["settings"]["seed"] == 3
@@ -146,7 +146,8 @@ def test_report_conveniences(tmp_path):
     assert any(n.endswith(".png") for n in names)
     assert json.loads((tmp_path / "out" / "report.json").read_text())["findings"] == d["findings"]
     page = r._repr_html_()
-    assert page.startswith("<iframe") and "srcdoc=" in page and "days_in_collections" in page
+    assert page.startswith('<div class="leakhound-report">') and "days_in_collections" in page
+    assert "<iframe" not in page and "data:image/png;base64," in page
     with pytest.raises(leakhound.LeakageError) as e:
         r.raise_for("high")
     assert "days_in_collections" in str(e.value) and e.value.findings
@@ -174,7 +175,7 @@ def test_compare_reports_and_paths(tmp_path):
 
 def test_bad_input_raises_value_errors_with_the_cli_messages(tmp_path):
     df = loans(300)
-    with pytest.raises(ValueError, match="unknown column 'defualt' given to `target` .*did you mean 'default'"):
+    with pytest.raises(KeyError, match="unknown column 'defualt' given to `target` .*did you mean 'default'"):
         leakhound.audit(df, target="defualt")
     with pytest.raises(ValueError, match="no rows"):
         leakhound.audit(df.iloc[:0], target="default")
@@ -183,7 +184,7 @@ def test_bad_input_raises_value_errors_with_the_cli_messages(tmp_path):
     with pytest.raises(ValueError, match="invalid setting `repeats`"):
         leakhound.audit(df, target="default", repeats=0)
     with pytest.raises(ValueError, match="unknown threshold 'nope'"):
-        leakhound.audit(df, target="default", nope=0.5)
+        leakhound.audit(df, target="default", thresholds={"nope": 0.5})
     with pytest.raises(ValueError, match="expected a pandas or polars DataFrame"):
         leakhound.audit([1, 2, 3], target="default")
     with pytest.raises(FileNotFoundError, match="no such file"):
@@ -295,3 +296,185 @@ def test_model_versions_compare_and_make_a_timeline(tmp_path):
     }
     with pytest.raises(ValueError, match="at least 2"):
         leakhound.compare(reports[:1])
+
+
+# --- The way data scientists already work --------------------------------------------------
+
+
+def credit_split():
+    from sklearn.model_selection import train_test_split
+
+    df = pd.read_csv(CREDIT)
+    X, y = df.drop(columns="card"), df["card"]
+    return train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+
+
+def numeric_pipeline(X, y):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(random_state=0, max_iter=60).fit(X, y)
+
+
+def test_x_and_y_from_train_test_split_in_pandas_polars_and_numpy():
+    pytest.importorskip("sklearn")
+    pl = pytest.importorskip("polars")
+    X_train, X_test, y_train, y_test = credit_split()
+    num = [c for c in X_train.columns if X_train[c].dtype.kind in "if"]
+    X_train, X_test = X_train[num], X_test[num]
+    model = numeric_pipeline(X_train, y_train)
+    # pandas: the model is called on pandas frames, the target named after the Series.
+    r = leakhound.audit(X_train, y_train, model=model, test=(X_test, y_test))
+    assert "expenditure" in flagged(r)
+    u = r.user_model
+    assert u["evaluated_on"] == "the test file" and u["importance"][0]["feature"] == "expenditure"
+    assert r.to_dict()["dataset"]["target"] == "card"
+    assert any(f["kind"] == "model_relies_on_leak" for f in r.to_dict()["findings"])
+    # polars: the model is called on polars frames (a wrapper records what it got).
+    seen = set()
+
+    class Recording:
+        classes_ = model.classes_
+
+        def predict_proba(self, X):
+            seen.add(type(X).__module__.split(".")[0])
+            return model.predict_proba(X.to_pandas())
+
+    r = leakhound.audit(
+        pl.from_pandas(X_train), pl.from_pandas(y_train), model=Recording(),
+        test=(pl.from_pandas(X_test), pl.from_pandas(y_test)),
+    )
+    assert seen == {"polars"} and "expenditure" in flagged(r)
+    assert type(r.findings).__module__.startswith("polars"), "polars in, polars out"
+    assert type(r.to_pandas()).__module__.startswith("pandas")
+    assert isinstance(r.findings["evidence"][0], dict)
+    # numpy: columns named by feature_names, the model fitted on arrays is fed arrays.
+    npm = numeric_pipeline(X_train.to_numpy(), y_train.to_numpy())
+    r = leakhound.audit(
+        X_train.to_numpy(), y_train.to_numpy(), target="card", feature_names=num, model=npm,
+        test=(X_test.to_numpy(), y_test.to_numpy()),
+    )
+    assert "expenditure" in flagged(r)
+    assert r.user_model["importance"][0]["feature"] == "expenditure"
+    assert r.user_model["features_matched_by"] == "the `model_features` setting"
+    unnamed = leakhound.audit(X_train.to_numpy(), y_train.to_numpy())
+    assert f"x{num.index('expenditure')}" in flagged(unnamed)
+    assert unnamed.to_dict()["dataset"]["path"] == "numpy array"
+
+
+def test_options_follow_the_definitions_and_unknown_keywords_are_type_errors():
+    import inspect
+
+    params = inspect.signature(leakhound.audit).parameters
+    for o in leakhound.OPTIONS:
+        if o["python"] is None:
+            continue
+        assert o["python"] in params, f"audit() lacks {o['python']}"
+        p = params[o["python"]]
+        assert p.kind is inspect.Parameter.KEYWORD_ONLY and p.annotation is not inspect.Parameter.empty
+        for alias in o["aliases"]:
+            assert alias not in params
+    known = {o["python"] for o in leakhound.OPTIONS if o["python"]}
+    own = {"data", "y", "feature_names", "legacy"}
+    assert set(params) - own == known, "the signature has an option the definitions lack"
+    assert params["random_state"].default == 42
+    df = loans(400)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'time_column'.*'time_col'"):
+        leakhound.audit(df, target="default", time_column="applied_at")
+    with pytest.warns(DeprecationWarning, match="'seed' is now 'random_state'"):
+        r = leakhound.audit(df, target="default", seed=5, threads=1)
+    assert r.to_dict()["settings"]["seed"] == 5
+    with pytest.warns(DeprecationWarning, match="thresholds="):
+        r = leakhound.audit(df, target="default", near_perfect_power=0.97)
+    assert r.to_dict()["settings"]["thresholds"]["near_perfect_power"] == 0.97
+    r = leakhound.audit(df, target="default", thresholds={"near_perfect_power": 0.96}, n_jobs=1)
+    assert r.to_dict()["settings"]["thresholds"]["near_perfect_power"] == 0.96
+    with pytest.raises(leakhound.SettingError, match="`n_jobs`"):
+        leakhound.audit(df, target="default", n_jobs=0)
+    with pytest.raises(TypeError):
+        leakhound.compare("a.json", "b.json", tresholds={})
+
+
+def test_errors_are_leakhound_errors_and_the_builtins_users_catch(tmp_path):
+    df = loans(300)
+    with pytest.raises(leakhound.ColumnNotFoundError) as e:
+        leakhound.audit(df, target="outcome")
+    assert isinstance(e.value, KeyError) and isinstance(e.value, leakhound.LeakhoundError)
+    assert "--" not in str(e.value) and str(e.value).startswith("unknown column 'outcome'")
+    with pytest.raises(leakhound.ColumnNotFoundError):
+        leakhound.audit(df, target="default", time_col="when")
+    with pytest.raises(leakhound.SettingError) as e:
+        leakhound.audit(df, target="default", folds=1)
+    assert isinstance(e.value, ValueError) and "`folds`" in str(e.value) and "--" not in str(e.value)
+    with pytest.raises(leakhound.SettingError, match="`random_state`"):
+        leakhound.audit(df, target="default", random_state=-1)
+    with pytest.raises(leakhound.MissingFileError) as e:
+        leakhound.audit(tmp_path / "nope.csv", target="y")
+    assert isinstance(e.value, FileNotFoundError)
+    with pytest.raises(leakhound.ModelError):
+        leakhound.audit(df, target="default", model=REPO / "tests" / "data" / "unsupported_op.onnx")
+    with pytest.raises(leakhound.DataError):
+        leakhound.audit(df.assign(default="no"), target="default")
+    with pytest.raises(leakhound.LeakageError) as e:
+        leakhound.audit(df, target="default").raise_for("high")
+    assert isinstance(e.value, leakhound.LeakhoundError)
+
+
+def test_the_notebook_view_renders_once_and_offers_html_and_json():
+    r = leakhound.audit(loans(800), target="default")
+
+    class Counting:
+        """The native report, counting its HTML renders."""
+
+        def __init__(self, native):
+            self.native, self.renders = native, 0
+
+        def html(self, *a):
+            self.renders += 1
+            return self.native.html(*a)
+
+        def __getattr__(self, name):
+            return getattr(self.native, name)
+
+    r._native = Counting(r._native)
+    bundle = r._repr_mimebundle_()
+    assert set(bundle) >= {"text/html", "application/json"}
+    assert bundle["application/json"]["verdict"] == r.to_dict()["verdict"]
+    assert "days_in_collections" in bundle["text/html"] and "<iframe" not in bundle["text/html"]
+    r._repr_mimebundle_()
+    r._repr_html_()
+    assert r._native.renders == 1, "a second display re-rendered the plots"
+
+
+def test_a_comparison_has_a_real_html_view():
+    df = loans(800)
+    c = leakhound.compare(
+        leakhound.audit(df.drop(columns="days_in_collections"), target="default"),
+        leakhound.audit(df, target="default"),
+    )
+    page = c._repr_html_()
+    assert page.startswith('<div class="leakhound-comparison">') and "<pre>" not in page[:200]
+    assert "days_in_collections" in page
+    assert set(c._repr_mimebundle_()) >= {"text/html", "application/json"}
+
+
+def test_the_model_score_is_the_users_choice_and_classes_match_by_value():
+    pytest.importorskip("sklearn")
+    from sklearn.linear_model import LogisticRegression, LinearRegression
+
+    df = loans(1500)
+    X = df[["income", "credit_score", "days_in_collections"]]
+    y = (df["default"] == "yes").astype(int)  # 0/1 labels: the data's classes are "0"/"1"
+    model = LogisticRegression(max_iter=500).fit(X, y)
+    r = leakhound.audit(X, y.rename("default"), model=model, scoring="roc_auc")
+    u = r.user_model
+    assert u["scoring"] == "roc_auc" and u["importance"][0]["feature"] == "days_in_collections"
+    assert leakhound.audit(X, y.rename("default"), model=model).user_model["scoring"] == "skill"
+    # Booleans: the model's classes are True/False, matched to the data's values.
+    yb = y.astype(bool).rename("default")
+    rb = leakhound.audit(X, yb, model=LogisticRegression(max_iter=500).fit(X, yb))
+    assert rb.user_model["importance"][0]["feature"] == "days_in_collections"
+    with pytest.raises(leakhound.SettingError, match="`scoring`.*does not score this target"):
+        Xr = X[["credit_score", "days_in_collections"]]
+        leakhound.audit(Xr, df["income"], model=LinearRegression().fit(Xr, df["income"]), scoring="roc_auc")
+    with pytest.raises(leakhound.SettingError, match="`scoring`"):
+        leakhound.audit(X, y.rename("default"), scoring="roc_auc")

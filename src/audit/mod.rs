@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::checks::Thresholds;
 use crate::data::{Dataset, Roles, TaskChoice};
 use crate::error::{Error, Result};
-use crate::model::Predictor;
+use crate::model::Scorer;
 #[cfg(feature = "models")]
 use crate::model::UserModel;
 use crate::settings::Settings;
@@ -49,8 +49,9 @@ pub struct Audit {
     threshold_overrides: Vec<(String, f64)>,
     test: Option<Table>,
     split_col: Option<String>,
-    model: Option<Box<dyn Predictor>>,
+    model: Option<Box<dyn Scorer>>,
     model_features: Vec<String>,
+    scoring: crate::metric::Metric,
     progress: Option<Box<Progress>>,
     cancel: Option<Arc<AtomicBool>>,
 }
@@ -82,6 +83,7 @@ impl Audit {
             split_col: None,
             model: None,
             model_features: Vec::new(),
+            scoring: crate::metric::Metric::Skill,
             progress: None,
             cancel: None,
         }
@@ -224,10 +226,114 @@ impl Audit {
         self
     }
 
+    /// Also audit a model in memory (a linfa or smartcore model behind [`Predictor`]), scored
+    /// on the evaluation rows as a model file is, in place of a model file.
+    ///
+    /// [`Predictor`]: crate::Predictor
+    pub fn predictor(mut self, model: Box<dyn crate::model::Predictor>) -> Self {
+        self.model = Some(Box::new(crate::model::InMemory(model)));
+        self
+    }
+
+    /// The score the user's model's permutation importance is the loss of (default
+    /// [`Metric::Skill`](crate::Metric::Skill): Brier skill score or R²); one the target has no
+    /// score for (`roc_auc` for a regression) is an [`Error::Setting`] when the audit runs.
+    pub fn scoring(mut self, metric: crate::metric::Metric) -> Self {
+        self.scoring = metric;
+        self
+    }
+
     /// The model's input columns in order, for a model that stores no feature names.
     pub fn model_features<S: Into<String>>(mut self, cols: impl IntoIterator<Item = S>) -> Self {
         self.model_features = cols.into_iter().map(Into::into).collect();
         self
+    }
+
+    /// Set the option `name` (its library name in [`OPTIONS`](crate::OPTIONS)) to `value`: what
+    /// a front end taking options by name (Python's keywords) calls. The options about the
+    /// inputs rather than the audit (`target`, `test`, `model`, `threads`, `memory_limit`,
+    /// `delimiter`) are the caller's. An unknown name or a value of the wrong kind is an
+    /// [`Error::Setting`] naming the option; ranges are checked by [`Audit::check`].
+    ///
+    /// ```
+    /// use leakhound::{Audit, OptionValue};
+    /// let a = Audit::new("y").set("folds", OptionValue::Number(3.0))?;
+    /// assert_eq!(a.check()?.engine.folds, 3);
+    /// assert!(Audit::new("y").set("folds", OptionValue::Number(2.5)).is_err());
+    /// assert!(Audit::new("y").set("fold", OptionValue::Number(3.0)).is_err());
+    /// # Ok::<(), leakhound::Error>(())
+    /// ```
+    pub fn set(self, name: &str, value: crate::settings::OptionValue) -> Result<Self> {
+        use crate::settings::OptionValue as V;
+        let wrong = |expected: &str| Error::Setting {
+            name: name.into(),
+            problem: format!("expected {expected}, got {value:?}"),
+        };
+        let whole = |x: f64| -> Result<u64> {
+            if x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= u64::MAX as f64 {
+                Ok(x as u64)
+            } else {
+                Err(Error::Setting {
+                    name: name.into(),
+                    problem: format!("must be a whole number, got {x}"),
+                })
+            }
+        };
+        Ok(match (name, &value) {
+            ("task", V::Text(t)) => {
+                self.task(t.parse::<TaskChoice>().map_err(|problem| Error::Setting {
+                    name: name.into(),
+                    problem,
+                })?)
+            }
+            ("time_col", V::Text(c)) => self.time_col(c),
+            ("group_col", V::Text(c)) => self.group_col(c),
+            ("split_col", V::Text(c)) => self.split_col(c),
+            ("id_col", V::Texts(cs)) => cs.iter().fold(self, |a, c| a.id_col(c)),
+            ("ignore", V::Texts(cs)) => cs.iter().fold(self, |a, c| a.ignore(c)),
+            ("allow", V::Texts(cs)) => cs.iter().fold(self, |a, c| a.allow(c)),
+            ("model_features", V::Texts(cs)) => self.model_features(cs.clone()),
+            ("max_rows", V::Number(x)) => self.max_rows(whole(*x)? as usize),
+            ("folds", V::Number(x)) => self.folds(whole(*x)? as usize),
+            ("repeats", V::Number(x)) => self.repeats(whole(*x)? as usize),
+            ("seed", V::Number(x)) => self.seed(whole(*x)?),
+            ("surrogate", V::Text(k)) => self.surrogate(k.parse::<SurrogateKind>().map_err(
+                |problem| Error::Setting {
+                    name: name.into(),
+                    problem,
+                },
+            )?),
+            ("peel", V::Flag(b)) => self.peel(*b),
+            ("scoring", V::Text(m)) => {
+                self.scoring(m.parse::<crate::metric::Metric>().map_err(|problem| {
+                    Error::Setting {
+                        name: name.into(),
+                        problem,
+                    }
+                })?)
+            }
+            ("dup_tolerance", V::Number(x)) => self.dup_tolerance(*x),
+            ("thresholds", V::Thresholds(ts)) => {
+                ts.iter().fold(self, |a, (k, v)| a.threshold(k, *v))
+            }
+            ("task" | "time_col" | "group_col" | "split_col" | "surrogate" | "scoring", _) => {
+                return Err(wrong("a text"))
+            }
+            ("id_col" | "ignore" | "allow" | "model_features", _) => {
+                return Err(wrong("a list of column names"))
+            }
+            ("max_rows" | "folds" | "repeats" | "seed" | "dup_tolerance", _) => {
+                return Err(wrong("a number"))
+            }
+            ("peel", _) => return Err(wrong("true or false")),
+            ("thresholds", _) => return Err(wrong("thresholds by name")),
+            _ => {
+                return Err(Error::Setting {
+                    name: name.into(),
+                    problem: "not an option of an audit".into(),
+                })
+            }
+        })
     }
 
     /// Called with a short phase name ("single-feature power", ...) as each phase starts.
@@ -327,7 +433,7 @@ impl Audit {
                 user: self
                     .model
                     .as_ref()
-                    .map(|m| (m.as_ref(), self.model_features.as_slice())),
+                    .map(|m| (m.as_ref(), self.model_features.as_slice(), self.scoring)),
                 source: &source,
                 columns,
                 cancel: self.cancel.as_deref(),

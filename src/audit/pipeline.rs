@@ -12,8 +12,9 @@ use crate::data::{ColumnType, Dataset, Target};
 use crate::error::{Error, Result};
 use crate::finding::{self, Finding};
 use crate::importance::{self, folds, metrics::round6, EngineSettings};
+use crate::metric::Metric;
 use crate::model::audit::{self as user_audit, UserModelInfo};
-use crate::model::Predictor;
+use crate::model::Scorer;
 use crate::report::assemble::{assemble, Parts};
 use crate::report::Report;
 use crate::settings::Settings;
@@ -29,8 +30,9 @@ pub(crate) struct Inputs<'a> {
     pub ds: &'a Dataset,
     /// The test side, from a file or a split column.
     pub test: Option<(&'a Dataset, SplitMode)>,
-    /// The user's model and the names of its inputs (empty: from the model or file order).
-    pub user: Option<(&'a dyn Predictor, &'a [String])>,
+    /// The user's model, the names of its inputs (empty: from the model or file order), and the
+    /// score its permutation importance is the loss of.
+    pub user: Option<(&'a dyn Scorer, &'a [String], Metric)>,
     /// Where the data came from, for the report.
     pub source: &'a str,
     /// Columns of the source table.
@@ -165,13 +167,12 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
     };
 
     let mut user = None;
-    if let Some((model, features)) = inp.user {
+    if let Some(user_inputs) = inp.user {
         phase("your model: score and permutation importance")?;
         user = Some(user_model(
             inp,
             &ctx,
-            model,
-            features,
+            user_inputs,
             &engine,
             settings.seed,
             &mut findings,
@@ -259,8 +260,7 @@ fn labels(target: &Target) -> Labels<'_> {
 fn user_model(
     inp: &Inputs,
     ctx: &Context,
-    model: &dyn Predictor,
-    features: &[String],
+    (model, features, scoring): (&dyn Scorer, &[String], Metric),
     engine: &EngineSettings,
     seed: u64,
     findings: &mut Vec<Finding>,
@@ -273,7 +273,7 @@ fn user_model(
             None => "the audited data (no test data given)",
         },
     };
-    let ev = user_audit::evaluate(model, eval.data, features, engine.repeats, seed)?;
+    let ev = user_audit::evaluate(model, eval.data, features, engine.repeats, seed, scoring)?;
     let warnings = ev
         .warnings
         .iter()

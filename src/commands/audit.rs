@@ -102,7 +102,7 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
         });
     }
     if let Some(path) = &args.model_file {
-        audit = audit.model(UserModel::load(path)?);
+        audit = audit.model(UserModel::load(path)?).scoring(args.scoring);
     }
     let memory_limit = match args.memory_limit {
         Some(gb) if gb.is_finite() && gb > 0.0 => Some((gb * 1e9) as u64),

@@ -6,11 +6,17 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::{EvalRows, Output, Predictor};
+use super::{EvalRows, Output, Scorer};
 use crate::data::{Column, Dataset, Target, Values};
 use crate::error::{Error, Result};
 use crate::importance::metrics::{self, round6};
 use crate::importance::permutation::shuffled;
+use crate::metric::Metric;
+
+/// The scoring of a report written before `scoring` was recorded.
+fn skill() -> Metric {
+    Metric::Skill
+}
 use crate::surrogate::{Labels, Predictions};
 
 /// Your model "hardly uses" a feature below this share of its importance: what the report's
@@ -50,6 +56,8 @@ pub struct ModelEvaluation {
     pub inputs: Vec<usize>,
     /// How they were matched.
     pub matched_by: MatchedBy,
+    /// The score permutation importance is the loss of.
+    pub scoring: Metric,
     /// Headline metrics (the same names as the surrogate's).
     pub metrics: std::collections::BTreeMap<String, f64>,
     /// Permutation importance per model input: (mean, std) of the skill drop.
@@ -62,7 +70,7 @@ pub struct ModelEvaluation {
 
 /// Resolve which dataset feature feeds each model input.
 pub fn match_inputs(
-    model: &dyn Predictor,
+    model: &dyn Scorer,
     ds: &Dataset,
     given: &[String],
 ) -> Result<(Vec<usize>, MatchedBy)> {
@@ -119,7 +127,7 @@ pub fn match_inputs(
 
 /// Model output column for each of the data's classes.
 fn class_map(
-    model: &dyn Predictor,
+    model: &dyn Scorer,
     data_classes: &[String],
     warnings: &mut Vec<String>,
 ) -> Result<Vec<usize>> {
@@ -206,13 +214,14 @@ fn row_key(values: impl Iterator<Item = f64>) -> u64 {
 }
 
 /// Score the model on `eval` and compute its permutation importance (`repeats` shuffles per
-/// input, seeded).
+/// input, seeded) as the loss of `scoring` (skill: Brier skill score or R²).
 pub fn evaluate(
-    model: &dyn Predictor,
+    model: &dyn Scorer,
     eval: &Dataset,
     given_features: &[String],
     repeats: usize,
     seed: u64,
+    scoring: Metric,
 ) -> Result<ModelEvaluation> {
     let (inputs, matched_by) = match_inputs(model, eval, given_features)?;
     let mut warnings = Vec::new();
@@ -293,8 +302,33 @@ pub fn evaluate(
     };
     let positions: Vec<u32> = (0..n as u32).collect();
     let base = predict(None)?;
-    let skill = metrics::skill(&labels, &base, &positions);
     let metrics = metrics::summary(&labels, &base, &positions);
+    if scoring.of(&metrics).is_none() {
+        let known: Vec<&str> = metrics.keys().map(String::as_str).collect();
+        return Err(Error::Setting {
+            name: "scoring".into(),
+            problem: format!(
+                "'{scoring}' does not score this target; it takes one of {}",
+                known.join(", ")
+            ),
+        });
+    }
+    // Skill is computed unrounded, as the surrogate's importances are; another metric is read
+    // from the table of scores, and a loss drops when it grows.
+    let score = |pred: &Predictions| -> f64 {
+        let s = match scoring {
+            Metric::Skill => metrics::skill(&labels, pred, &positions),
+            m => m
+                .of(&metrics::summary(&labels, pred, &positions))
+                .unwrap_or(f64::NAN),
+        };
+        if scoring.lower_is_better() {
+            -s
+        } else {
+            s
+        }
+    };
+    let skill = score(&base);
     let permutation = (0..width)
         .into_par_iter()
         .map(|j| -> Result<(f64, f64)> {
@@ -302,7 +336,7 @@ pub fn evaluate(
                 .map(|rep| {
                     let order =
                         shuffled(n, seed ^ (j as u64 + 1).wrapping_mul(0x9E37) ^ rep as u64);
-                    Ok(skill - metrics::skill(&labels, &predict(Some((j, &order)))?, &positions))
+                    Ok(skill - score(&predict(Some((j, &order)))?))
                 })
                 .collect::<Result<_>>()?;
             let mean = drops.iter().sum::<f64>() / drops.len() as f64;
@@ -313,6 +347,7 @@ pub fn evaluate(
     Ok(ModelEvaluation {
         inputs,
         matched_by,
+        scoring,
         metrics,
         permutation,
         rows: n,
@@ -333,7 +368,7 @@ pub struct EvalSource<'a> {
 /// feature. Returns the report section.
 pub fn apply(
     ctx: &crate::checks::Context,
-    model: &dyn Predictor,
+    model: &dyn Scorer,
     ev: &ModelEvaluation,
     source: &EvalSource,
     findings: &mut Vec<crate::finding::Finding>,
@@ -497,6 +532,7 @@ pub fn apply(
         evaluated_on: source.described.to_string(),
         rows: ev.rows,
         features_matched_by: ev.matched_by.describe().to_string(),
+        scoring: ev.scoring,
         metrics: ev.metrics.clone(),
         importance,
         leak_reliance: Some(leak_reliance),
@@ -524,6 +560,10 @@ pub struct UserModelInfo {
     pub rows: usize,
     /// How columns were matched to the model's inputs.
     pub features_matched_by: String,
+    /// The score its permutation importance is the loss of (`skill`: Brier skill score or R²;
+    /// reports written before 0.3 have none and read as `skill`).
+    #[serde(default = "skill")]
+    pub scoring: Metric,
     /// The model's headline metrics on the evaluation rows.
     pub metrics: BTreeMap<String, f64>,
     /// Per model input, most important first.

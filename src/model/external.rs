@@ -2,7 +2,7 @@
 //! fitted Python object (the Python package's), a model served elsewhere. The audit scores it
 //! and measures its permutation importance as it does a model file's.
 
-use super::{EvalRows, ModelFormat, Output, Predictor};
+use super::{EvalRows, ModelFormat, Output, Scorer};
 use crate::surrogate::Predictions;
 
 /// A model the audit calls on rows of the data it was given.
@@ -31,10 +31,10 @@ pub trait ExternalModel: Send + Sync {
     ) -> std::result::Result<(usize, Vec<f64>), String>;
 }
 
-/// An [`ExternalModel`] as the audit's [`Predictor`].
+/// An [`ExternalModel`] as the audit's [`Scorer`].
 pub(crate) struct External(pub Box<dyn ExternalModel>);
 
-impl Predictor for External {
+impl Scorer for External {
     fn name(&self) -> String {
         self.0.name()
     }
@@ -49,10 +49,6 @@ impl Predictor for External {
 
     fn feature_names(&self) -> Option<Vec<String>> {
         self.0.feature_names()
-    }
-
-    fn n_features(&self) -> Option<usize> {
-        self.0.feature_names().as_ref().map(Vec::len)
     }
 
     fn output(&self) -> Output {

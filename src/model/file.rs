@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use hessboost::model::{BoostedModel, ModelFormat as HbFormat};
 
-use super::{catboost, feed, onnx, ubjson, EvalRows, ModelFormat, Output, Predictor};
+use super::{catboost, feed, onnx, ubjson, EvalRows, ModelFormat, Output, Scorer};
 use crate::data::{Column, Values};
 use crate::error::{Error, Result};
 use crate::surrogate::Predictions;
@@ -479,7 +479,7 @@ fn lightgbm_names(bytes: &[u8]) -> Option<Vec<String>> {
     (!names.is_empty() && !generic).then_some(names)
 }
 
-impl Predictor for UserModel {
+impl Scorer for UserModel {
     fn name(&self) -> String {
         self.path.display().to_string()
     }

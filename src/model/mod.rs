@@ -21,12 +21,12 @@ mod feed;
 mod file;
 #[cfg(feature = "models")]
 pub mod onnx;
+mod predictor;
 #[cfg(feature = "models")]
 mod ubjson;
 
 use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "models")]
 use crate::data::Column;
 use crate::data::Dataset;
 use crate::surrogate::Predictions;
@@ -35,6 +35,8 @@ pub(crate) use external::External;
 pub use external::ExternalModel;
 #[cfg(feature = "models")]
 pub use file::UserModel;
+pub(crate) use predictor::InMemory;
+pub use predictor::{ModelInput, PredictError, Predictor};
 
 /// File formats of a user's model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +54,8 @@ pub enum ModelFormat {
     CatboostJson,
     /// A live model object in Python (`leakhound.audit(..., model=...)`).
     Python,
+    /// A model in the caller's memory ([`Predictor`]): a linfa or smartcore model.
+    Rust,
 }
 
 crate::names::names!(ModelFormat {
@@ -61,6 +65,7 @@ crate::names::names!(ModelFormat {
     LightgbmText => "lightgbm_text",
     CatboostJson => "catboost_json",
     Python => "python",
+    Rust => "rust",
 });
 
 /// What the model predicts.
@@ -80,7 +85,7 @@ pub enum Output {
 
 /// A model whose predictions the audit reads: the user's exported model file ([`UserModel`]) or a
 /// live model (the Python bindings call the user's fitted object).
-pub(crate) trait Predictor: Send + Sync {
+pub(crate) trait Scorer: Send + Sync {
     /// What the report calls it: the file path, or the model's class.
     fn name(&self) -> String;
     /// Its format.
@@ -94,11 +99,13 @@ pub(crate) trait Predictor: Send + Sync {
     /// Input names stored with the model, in input order.
     fn feature_names(&self) -> Option<Vec<String>>;
     /// Number of inputs, when known.
-    fn n_features(&self) -> Option<usize>;
+    fn n_features(&self) -> Option<usize> {
+        self.feature_names().as_ref().map(Vec::len)
+    }
     /// Classes or values.
     fn output(&self) -> Output;
     /// Predictions for the evaluation rows: one probability per class of
-    /// [`Predictor::output`], or one value, per row. With `permute = Some((j, order))`, input `j`
+    /// [`Scorer::output`], or one value, per row. With `permute = Some((j, order))`, input `j`
     /// takes row `order[r]`'s value in row `r` (permutation importance).
     fn predict_rows(
         &self,
@@ -119,7 +126,6 @@ pub(crate) struct EvalRows<'a> {
 
 impl EvalRows<'_> {
     /// Model input `j` over the evaluation rows, permuted by `permute` when it names `j`.
-    #[cfg(feature = "models")]
     pub fn column(&self, j: usize, permute: Option<(usize, &[usize])>) -> Column {
         let col = &self.data.features[self.inputs[j]];
         match permute {
