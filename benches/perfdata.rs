@@ -1,8 +1,12 @@
-//! Writes the wide benchmark table of `leakhound::synth::write_wide` (seeded, two planted
-//! leaks) for the end-to-end measurements and the side-by-side comparison with Python:
+//! Writes a seeded benchmark table with two planted leaks for the end-to-end measurements and the
+//! side-by-side comparison with Python: `--kind wide` (the default, `synth::write_wide`: 4-decimal
+//! normals, a few 6-level categoricals) or `--kind realistic` (`synth::write_realistic`: decimals
+//! of 1 to 6 places with negatives, exponents, skewed counts, missing values, categoricals of up
+//! to 500 levels):
 //!
 //! ```sh
 //! cargo bench --bench perfdata -- --rows 100000 --features 50 --out /tmp/wide-100k.csv
+//! cargo bench --bench perfdata -- --kind realistic --rows 1000000 --features 100 --out /tmp/real-1m.csv
 //! ```
 
 use std::io::{BufWriter, Write};
@@ -29,14 +33,21 @@ fn main() {
         std::process::exit(2)
     });
     let mut w = BufWriter::new(file);
-    if let Err(e) =
-        leakhound::synth::write_wide(&mut w, rows, features, seed).and_then(|_| w.flush())
-    {
+    let kind = get("--kind").unwrap_or_else(|| "wide".into());
+    let write = match kind.as_str() {
+        "wide" => leakhound::synth::write_wide,
+        "realistic" => leakhound::synth::write_realistic,
+        other => {
+            eprintln!("perfdata: --kind is wide or realistic, not '{other}'");
+            std::process::exit(2)
+        }
+    };
+    if let Err(e) = write(&mut w, rows, features, seed).and_then(|_| w.flush()) {
         eprintln!("perfdata: {out}: {e}");
         std::process::exit(2);
     }
     eprintln!(
-        "wrote {out}: {rows} rows x {features} features + y (leaks: {})",
+        "wrote {out} ({kind}): {rows} rows x {features} features + y (leaks: {})",
         leakhound::synth::WIDE_LEAKS.join(", ")
     );
 }

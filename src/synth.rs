@@ -442,9 +442,130 @@ pub fn write_wide(
     Ok(())
 }
 
+/// The realistic benchmark table of [`write_realistic`]: its columns cycle through the shapes
+/// real tables have. Per column index `j` (mod 10): 0-2 decimals of 1 to 6 places, negatives
+/// included; 3 a skewed count (log-normal); 4 a decimal with 10% missing; 5 a categorical of up
+/// to 500 levels (Zipf-like frequencies); 6 a small integer code; 7 a large amount written with
+/// an exponent now and then (`1.25e6`); 8 a percentage; 9 a categorical of 12 levels. The same
+/// two planted leaks as [`write_wide`] end the row.
+pub fn write_realistic(
+    out: &mut dyn std::io::Write,
+    n: usize,
+    features: usize,
+    seed: u64,
+) -> std::io::Result<()> {
+    let features = features.max(4);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0EA1);
+    let width = features - 2;
+    let mut header: Vec<String> = (0..width)
+        .map(|j| match j % 10 {
+            5 | 9 => format!("cat_{j}"),
+            3 | 6 => format!("count_{j}"),
+            _ => format!("num_{j}"),
+        })
+        .collect();
+    header.extend(WIDE_LEAKS.iter().map(|s| s.to_string()));
+    header.push("y".into());
+    writeln!(out, "{}", header.join(","))?;
+    // Levels of the high-cardinality categoricals: up to 500, a few frequent, many rare.
+    let levels = |j: usize| 50 + (j * 37) % 451;
+    let mut line = String::new();
+    let mut vals = vec![0.0f64; width];
+    for _ in 0..n {
+        line.clear();
+        let mut z = 0.0;
+        for (j, v) in vals.iter_mut().enumerate() {
+            *v = normal(&mut rng);
+            if j % 2 == 0 {
+                z += *v * 0.6 / (1.0 + j as f64 / 4.0);
+            }
+        }
+        z += normal(&mut rng);
+        let y = z > 0.8;
+        for (j, &v) in vals.iter().enumerate() {
+            use std::fmt::Write as _;
+            let _ = match j % 10 {
+                0..=2 => {
+                    let places = 1 + (j / 10 + j) % 6;
+                    write!(line, "{:.*}", places, v * 10f64.powi((j % 4) as i32) - 0.3)
+                }
+                3 => write!(line, "{}", (v * 1.2 + 1.5).exp().round() as u64),
+                4 if rng.gen_bool(0.1) => Ok(()),
+                4 => write!(line, "{:.5}", v * 3.7),
+                5 => {
+                    // Zipf-like: the level index grows with a squared uniform draw.
+                    let u: f64 = rng.gen();
+                    let k = ((u * u * levels(j) as f64) as usize + (v > 1.5) as usize)
+                        .min(levels(j) - 1);
+                    write!(line, "L{j}_{k}")
+                }
+                6 => write!(line, "{}", ((v + 3.0).max(0.0) as u32).min(6)),
+                7 => {
+                    let amount = (v * 0.8 + 11.0).exp();
+                    if rng.gen_bool(0.05) {
+                        write!(line, "{amount:.2e}")
+                    } else {
+                        write!(line, "{amount:.2}")
+                    }
+                }
+                8 => write!(line, "{:.1}", (50.0 + 15.0 * v).clamp(0.0, 100.0)),
+                _ => write!(line, "grade_{}", ((v + 3.0).max(0.0) as usize * 2).min(11)),
+            };
+            line.push(',');
+        }
+        let settled = if y { 800.0 } else { 200.0 } + 150.0 * normal(&mut rng);
+        line.push_str(&format!("{settled:.2},"));
+        if y && rng.gen_bool(0.9) {
+            line.push_str(&format!("{}", rng.gen_range(20..400)));
+        }
+        line.push_str(if y { ",1\n" } else { ",0\n" });
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The realistic table has the shapes it promises: varied decimal places, negatives,
+    /// exponents, missing values, many-level categoricals, and the two leaks last.
+    #[test]
+    fn the_realistic_table_looks_like_real_data() {
+        let mut out = Vec::new();
+        write_realistic(&mut out, 3000, 30, 1).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        assert_eq!(header.len(), 31);
+        assert_eq!(&header[28..], ["settled_amount", "closure_note_len", "y"]);
+        let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+        assert_eq!(rows.len(), 3000);
+        assert!(rows.iter().all(|r| r.len() == 31));
+        let column = |j: usize| rows.iter().map(move |r| r[j]);
+        assert!(
+            column(7).any(|v| v.contains('e')),
+            "amounts with an exponent (6.20e4)"
+        );
+        assert!(column(1).any(|v| v.starts_with('-')), "negatives");
+        assert!(
+            column(4).filter(|v| v.is_empty()).count() > 150,
+            "missing values"
+        );
+        let levels: std::collections::HashSet<&str> = column(15).collect();
+        assert!(
+            levels.len() > 100,
+            "a many-level categorical: {}",
+            levels.len()
+        );
+        let places: std::collections::HashSet<usize> = (0..3)
+            .flat_map(|j| column(j).filter_map(|v| v.split('.').nth(1).map(str::len)))
+            .collect();
+        assert!(
+            places.len() >= 3,
+            "decimals of varied precision: {places:?}"
+        );
+    }
 
     /// Writes planted datasets for manual inspection: `LEAKHOUND_SYNTH_DIR=/tmp/x cargo test synth::tests::write`.
     #[test]
