@@ -378,6 +378,30 @@ pub fn generate(plant: Plant, task: Task, n: usize, seed: u64) -> Synthetic {
 /// Columns of [`write_wide`]'s table that carry a planted leak.
 pub const WIDE_LEAKS: [&str; 2] = ["settled_amount", "closure_note_len"];
 
+/// One row's features of the wide tables (standard normals in `vals`) and whether it is a
+/// positive: half the columns carry a little legitimate signal.
+fn wide_row(rng: &mut ChaCha8Rng, vals: &mut [f64]) -> bool {
+    let mut z = 0.0;
+    for (j, v) in vals.iter_mut().enumerate() {
+        *v = normal(rng);
+        if j % 2 == 0 {
+            z += *v * 0.6 / (1.0 + j as f64 / 4.0);
+        }
+    }
+    z += normal(rng);
+    z > 0.8
+}
+
+/// The end of a wide table's row: the planted leaks ([`WIDE_LEAKS`]) and the target.
+fn push_wide_leaks(line: &mut String, y: bool, rng: &mut ChaCha8Rng) {
+    let settled = if y { 800.0 } else { 200.0 } + 150.0 * normal(rng);
+    line.push_str(&format!("{settled:.2},"));
+    if y && rng.gen_bool(0.9) {
+        line.push_str(&format!("{}", rng.gen_range(20..400)));
+    }
+    line.push_str(if y { ",1\n" } else { ",0\n" });
+}
+
 /// Write a wide benchmark table to `out` as CSV, row by row (nothing is held in memory): `n`
 /// rows, `features` feature columns plus the binary target `y`. Mostly numeric columns (half of
 /// them weakly informative), one categorical in ten, 2% missing values in one column in five,
@@ -408,16 +432,7 @@ pub fn write_wide(
     let mut vals = vec![0.0f64; features - 2];
     for _ in 0..n {
         line.clear();
-        let mut z = 0.0;
-        for (j, v) in vals.iter_mut().enumerate() {
-            *v = normal(&mut rng);
-            // Half the columns carry a little legitimate signal.
-            if j % 2 == 0 {
-                z += *v * 0.6 / (1.0 + j as f64 / 4.0);
-            }
-        }
-        z += normal(&mut rng);
-        let y = z > 0.8;
+        let y = wide_row(&mut rng, &mut vals);
         for (j, v) in vals.iter().enumerate() {
             if j % 5 == 3 && rng.gen_bool(0.02) {
                 line.push(',');
@@ -431,12 +446,7 @@ pub fn write_wide(
             }
             line.push(',');
         }
-        let settled = if y { 800.0 } else { 200.0 } + 150.0 * normal(&mut rng);
-        line.push_str(&format!("{settled:.2},"));
-        if y && rng.gen_bool(0.9) {
-            line.push_str(&format!("{}", rng.gen_range(20..400)));
-        }
-        line.push_str(if y { ",1\n" } else { ",0\n" });
+        push_wide_leaks(&mut line, y, &mut rng);
         out.write_all(line.as_bytes())?;
     }
     Ok(())
@@ -473,15 +483,7 @@ pub fn write_realistic(
     let mut vals = vec![0.0f64; width];
     for _ in 0..n {
         line.clear();
-        let mut z = 0.0;
-        for (j, v) in vals.iter_mut().enumerate() {
-            *v = normal(&mut rng);
-            if j % 2 == 0 {
-                z += *v * 0.6 / (1.0 + j as f64 / 4.0);
-            }
-        }
-        z += normal(&mut rng);
-        let y = z > 0.8;
+        let y = wide_row(&mut rng, &mut vals);
         for (j, &v) in vals.iter().enumerate() {
             use std::fmt::Write as _;
             let _ = match j % 10 {
@@ -513,12 +515,7 @@ pub fn write_realistic(
             };
             line.push(',');
         }
-        let settled = if y { 800.0 } else { 200.0 } + 150.0 * normal(&mut rng);
-        line.push_str(&format!("{settled:.2},"));
-        if y && rng.gen_bool(0.9) {
-            line.push_str(&format!("{}", rng.gen_range(20..400)));
-        }
-        line.push_str(if y { ",1\n" } else { ",0\n" });
+        push_wide_leaks(&mut line, y, &mut rng);
         out.write_all(line.as_bytes())?;
     }
     Ok(())

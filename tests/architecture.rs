@@ -16,6 +16,24 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Every Rust file under `src/`: its path from `src/` (with `/`) and its text.
+fn sources() -> Vec<(String, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files
+        .into_iter()
+        .map(|f| {
+            let rel = f
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read_to_string(&f).unwrap())
+        })
+        .collect()
+}
+
 /// Top-level library modules and the others each one names as `crate::<module>`.
 fn imports() -> BTreeMap<String, BTreeSet<String>> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
@@ -129,18 +147,9 @@ fn the_binary_modules_are_not_in_the_library() {
 /// files, a `report.json` given to `compare`).
 #[test]
 fn no_module_reads_another_modules_evidence_by_key() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
     let user_file_readers = ["model/file.rs", "model/catboost.rs", "compare/mod.rs"];
     let makes_findings = ["checks/", "compare/", "model/audit.rs"];
-    for f in files {
-        let rel = f
-            .strip_prefix(&src)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        let text = std::fs::read_to_string(&f).unwrap();
+    for (rel, text) in sources() {
         // Calls split over lines read the same.
         let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         if rel != "finding.rs" {
@@ -178,15 +187,12 @@ fn no_module_reads_another_modules_evidence_by_key() {
 /// comparison of the code that makes findings (tests, comments and constant definitions aside).
 #[test]
 fn checks_compare_against_named_numbers() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src.join("checks"), &mut files);
-    files.push(src.join("model/audit.rs"));
-    files.push(src.join("compare/mod.rs"));
-    files.push(src.join("compare/models.rs"));
+    let makers = ["model/audit.rs", "compare/mod.rs", "compare/models.rs"];
     let mut found = Vec::new();
-    for f in files {
-        let text = std::fs::read_to_string(&f).unwrap();
+    for (rel, text) in sources() {
+        if !rel.starts_with("checks/") && !makers.contains(&rel.as_str()) {
+            continue;
+        }
         let code = text.split("\n#[cfg(test)]").next().unwrap();
         for (i, line) in code.lines().enumerate() {
             let l = line.trim_start();
@@ -244,12 +250,7 @@ fn checks_compare_against_named_numbers() {
                     whole.is_some_and(|n| n > 2)
                 };
                 if number {
-                    found.push(format!(
-                        "{}:{}: {lit} in `{}`",
-                        f.strip_prefix(&src).unwrap().display(),
-                        i + 1,
-                        line.trim()
-                    ));
+                    found.push(format!("{}:{}: {lit} in `{}`", rel, i + 1, line.trim()));
                 }
                 j = k;
             }
@@ -266,20 +267,11 @@ fn checks_compare_against_named_numbers() {
 /// which Rust and Python users never typed; the front ends render options in theirs.
 #[test]
 fn the_library_names_no_command_line_flag() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
     let front_ends = ["cli.rs", "main.rs", "demo.rs", "commands/"];
-    for f in files {
-        let rel = f
-            .strip_prefix(&src)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
+    for (rel, text) in sources() {
         if front_ends.iter().any(|m| rel.starts_with(m)) {
             continue;
         }
-        let text = std::fs::read_to_string(&f).unwrap();
         let code = text.split("\n#[cfg(test)]").next().unwrap();
         for (i, line) in code.lines().enumerate() {
             let l = line.trim_start();

@@ -270,7 +270,36 @@ class Report(_Contract):
         return f"<leakhound.Report {d['dataset']['target']!r}: {self.verdict}>"
 
 
-class Comparison(_Contract):
+class _Versions(_Contract):
+    """What a comparison and a timeline share: their page (rendered once, with its picture),
+    picture, folder, notebook view and terminal table. ``_what`` names the files
+    (``comparison.*``, ``timeline.*``)."""
+
+    def _page(self) -> str:
+        return self._native.html(True)
+
+    def to_html(self, plot: bool = True) -> str:
+        """The self-contained page (``comparison.html``, ``timeline.html``): rendered once, with
+        its picture; ``plot=False`` leaves the picture out."""
+        return super().to_html() if plot else self._native.html(False)
+
+    def png(self) -> bytes:
+        """The picture (``comparison.png``: one bar pair per feature, old vs new;
+        ``timeline.png``: score, reliance and the top features' shares over the versions)."""
+        return bytes(self._native.png())
+
+    def save(self, dir: Union[str, "os.PathLike[str]"], plot: bool = True) -> List[Path]:
+        """Write the JSON, Markdown, HTML and (with ``plot``) PNG files."""
+        return [Path(p) for p in self._native.save(os.fspath(dir), plot)]
+
+    def _repr_html_(self) -> str:
+        return _scoped(self.to_html(), f"leakhound-{self._what}")
+
+    def __str__(self) -> str:
+        return self._native.terminal()
+
+
+class Comparison(_Versions):
     """Two versions side by side (``leakhound compare``): ``to_dict()`` is ``comparison.json``.
     When both reports audited your model, its own scores and importances are compared and its
     reliance on flagged features is followed (``reliance``). Findings: new_leak,
@@ -299,34 +328,12 @@ class Comparison(_Contract):
         """Whether the data and the model changed, and why."""
         return self.to_dict()["changed"]
 
-    def _page(self) -> str:
-        return self._native.html(True)
-
-    def to_html(self, plot: bool = True) -> str:
-        """``comparison.html``: one self-contained page (rendered once, with its picture)."""
-        return super().to_html() if plot else self._native.html(False)
-
-    def png(self) -> bytes:
-        """``comparison.png``: one bar pair per feature, old vs new."""
-        return bytes(self._native.png())
-
-    def save(self, dir: Union[str, "os.PathLike[str]"], plot: bool = True) -> List[Path]:
-        """Write ``comparison.json``, ``comparison.md``, ``comparison.html`` and
-        ``comparison.png``."""
-        return [Path(p) for p in self._native.save(os.fspath(dir), plot)]
-
-    def _repr_html_(self) -> str:
-        return _scoped(self.to_html(), "leakhound-comparison")
-
-    def __str__(self) -> str:
-        return self._native.terminal()
-
     def __repr__(self) -> str:
         n = len(self.to_dict()["findings"])
         return f"<leakhound.Comparison: {n} finding(s), worst {self.worst_severity}>"
 
 
-class Timeline(_Contract):
+class Timeline(_Versions):
     """Model versions over time (``leakhound compare r1 r2 r3``): ``to_dict()`` is
     ``timeline.json``. ``versions`` has one row per version (score, reliance on flagged
     features, what changed); ``features`` the top features' shares per version; ``findings``
@@ -370,27 +377,6 @@ class Timeline(_Contract):
     def steps(self) -> List[Dict[str, Any]]:
         """Each version against the one before, as ``comparison.json`` dicts."""
         return self.to_dict()["steps"]
-
-    def _page(self) -> str:
-        return self._native.html(True)
-
-    def to_html(self, plot: bool = True) -> str:
-        """``timeline.html``: one self-contained page (rendered once, with its picture)."""
-        return super().to_html() if plot else self._native.html(False)
-
-    def png(self) -> bytes:
-        """``timeline.png``: score, reliance and the top features' shares over the versions."""
-        return bytes(self._native.png())
-
-    def save(self, dir: Union[str, "os.PathLike[str]"], plot: bool = True) -> List[Path]:
-        """Write ``timeline.json``, ``timeline.md``, ``timeline.html`` and ``timeline.png``."""
-        return [Path(p) for p in self._native.save(os.fspath(dir), plot)]
-
-    def _repr_html_(self) -> str:
-        return _scoped(self.to_html(), "leakhound-timeline")
-
-    def __str__(self) -> str:
-        return self._native.terminal()
 
     def __repr__(self) -> str:
         return f"<leakhound.Timeline: {len(self.to_dict()['versions'])} versions, worst {self.worst_severity}>"
