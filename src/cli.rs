@@ -331,7 +331,10 @@ pub struct AuditArgs {
 }
 
 fn parse_delimiter(s: &str) -> Result<u8, String> {
-    leakhound::settings::parse_delimiter(s).map_err(|e| e.to_string())
+    leakhound::settings::parse_delimiter(s).map_err(|e| match e {
+        leakhound::Error::Setting { problem, .. } => problem,
+        e => e.to_string(),
+    })
 }
 
 /// `demo` arguments.
