@@ -452,8 +452,8 @@ pub fn write_wide(
     Ok(())
 }
 
-/// The realistic benchmark table of [`write_realistic`]: its columns cycle through the shapes
-/// real tables have. Per column index `j` (mod 10): 0-2 decimals of 1 to 6 places, negatives
+/// Write a benchmark table closer to real exports than [`write_wide`]'s: its columns cycle
+/// through the shapes real tables have. Per column index `j` (mod 10): 0-2 decimals of 1 to 6 places, negatives
 /// included; 3 a skewed count (log-normal); 4 a decimal with 10% missing; 5 a categorical of up
 /// to 500 levels (Zipf-like frequencies); 6 a small integer code; 7 a large amount written with
 /// an exponent now and then (`1.25e6`); 8 a percentage; 9 a categorical of 12 levels. The same

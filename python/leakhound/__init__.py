@@ -48,10 +48,10 @@ _BY_KEYWORD = {o["python"]: o["name"] for o in OPTIONS if o["python"]}
 _ALIASES = {a: o["python"] for o in OPTIONS for a in o["aliases"]}
 
 
-def _unexpected(name: str, known: Iterable[str]) -> TypeError:
+def _unexpected(function: str, name: str, known: Iterable[str]) -> TypeError:
     close = difflib.get_close_matches(name, list(known), n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
-    return TypeError(f"audit() got an unexpected keyword argument '{name}'{hint}")
+    return TypeError(f"{function}() got an unexpected keyword argument '{name}'{hint}")
 
 
 def audit(
@@ -145,7 +145,7 @@ def audit(
             )
             limits[key] = value
         else:
-            raise _unexpected(key, list(_BY_KEYWORD) + ["target", "test", "feature_names"])
+            raise _unexpected("audit", key, list(_BY_KEYWORD) + ["target", "test", "feature_names"])
     inputs = Inputs(data, y, target, test, feature_names)
     options: Dict[str, Any] = {}
     for keyword, value in given.items():
@@ -213,9 +213,7 @@ def compare(
     limits_all: Dict[str, float] = dict(thresholds or {})
     for key, value in legacy.items():
         if key not in _THRESHOLDS:
-            raise TypeError(
-                str(_unexpected(key, ["thresholds"])).replace("audit()", "compare()")
-            )
+            raise _unexpected("compare", key, ["thresholds"])
         warnings.warn(
             f"leakhound.compare: give thresholds as thresholds={{'{key}': ...}}",
             DeprecationWarning,
@@ -223,12 +221,12 @@ def compare(
         )
         limits_all[key] = value
     limits = limits_all or None
-    given = [old, new] if new is not None else (list(old) if not isinstance(old, (Report, str, os.PathLike)) else [old])
-    frames = next((r._library for r in given if isinstance(r, Report)), None)
+    if new is None and isinstance(old, (Report, str, os.PathLike)):
+        raise SettingError("compare: give two versions (old, new) or a list of versions")
+    # Read once: a generator of versions can be iterated only once.
+    versions = [old, new] if new is not None else list(old)
+    frames = next((r._library for r in versions if isinstance(r, Report)), None)
     if new is None:
-        if isinstance(old, (Report, str, os.PathLike)):
-            raise SettingError("compare: give two versions (old, new) or a list of versions")
-        versions = list(old)
         if len(versions) < 2:
             raise SettingError(f"compare: a timeline needs at least 2 versions, got {len(versions)}")
         return Timeline(

@@ -283,6 +283,7 @@ def test_model_versions_compare_and_make_a_timeline(tmp_path):
         rise.raise_for("leaky")
     t = leakhound.compare(reports)
     assert isinstance(t, leakhound.Timeline)
+    assert leakhound.compare(r for r in reports).to_dict() == t.to_dict(), "a generator of versions"
     v = t.versions
     assert list(v["format"]) == ["xgboost_json", "lightgbm_text", "lightgbm_text"]
     assert v["leak_reliance"].iloc[0] > 0.5 and v["leak_reliance"].iloc[2] == 0.0
