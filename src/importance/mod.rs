@@ -98,6 +98,8 @@ pub struct ModelRun {
     pub drop_column_refits: usize,
     /// Held-out rows used for permutation importance.
     pub permutation_rows: usize,
+    /// Trees each fold's fit could grow ([`Surrogate::trees_per_fit`]).
+    pub trees_per_fit: usize,
     /// Out-of-fold predictions, per row.
     pub oof_predictions: Predictions,
 }
@@ -225,7 +227,12 @@ pub fn run_model(
         .collect();
     let permutation_rows = fold_results.iter().map(|fr| fr.3).sum();
 
-    let refit = refit_groups(&perm, features.len(), train0.len());
+    let classes = match labels {
+        Labels::Classes { k, .. } => *k,
+        Labels::Values(_) => 0,
+    };
+    let refit_work = train0.len().saturating_mul(light.trees_per_fit(classes));
+    let refit = refit_groups(&perm, features.len(), refit_work);
     let drop_column_refits = if with_drop_column {
         refit.iter().filter(|&&r| r).count()
     } else {
@@ -282,6 +289,7 @@ pub fn run_model(
         drop_column_rows: train0.len(),
         drop_column_refits,
         permutation_rows,
+        trees_per_fit: surrogate.trees_per_fit(classes),
         oof_predictions: oof,
     })
 }
@@ -300,9 +308,10 @@ fn take<T>(slot: Slot<T>) -> Option<Result<T>> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Work (training rows x features x refits) up to which every feature gets a drop-column refit:
-/// on the light surrogate about a second on two cores. Above it the sampling rule below holds.
-pub const DROP_COLUMN_ALL_WORK: usize = 20_000_000;
+/// Work (training rows x trees x features x refits) up to which every feature gets a
+/// drop-column refit: on the light surrogate about a second on two cores. Above it the sampling
+/// rule below holds. Trees count because a round of a many-class fit grows one per class.
+pub const DROP_COLUMN_ALL_WORK: usize = 1_600_000_000;
 /// Share of the permutation importance below which a feature is not refitted for drop-column
 /// importance on large work (its drop-column importance is reported as null)...
 pub const DROP_COLUMN_MIN_SHARE: f64 = 0.005;
@@ -310,11 +319,11 @@ pub const DROP_COLUMN_MIN_SHARE: f64 = 0.005;
 pub const DROP_COLUMN_ALWAYS: usize = 10;
 
 /// Which groups (single features, then clusters) get a drop-column refit. When refitting them
-/// all is cheap (decided by the work, not a feature count) every group is refitted; otherwise a
-/// feature the model barely uses is skipped: it cannot dominate the model, and its refit is most
-/// of the cost on wide data.
-fn refit_groups(perm: &[(f64, f64)], n_features: usize, train_rows: usize) -> Vec<bool> {
-    if train_rows
+/// all is cheap (decided by the work, not a feature count: `refit_work` is one refit's training
+/// rows x trees) every group is refitted; otherwise a feature the model barely uses is skipped:
+/// it cannot dominate the model, and its refit is most of the cost on wide data.
+fn refit_groups(perm: &[(f64, f64)], n_features: usize, refit_work: usize) -> Vec<bool> {
+    if refit_work
         .saturating_mul(n_features)
         .saturating_mul(perm.len())
         <= DROP_COLUMN_ALL_WORK
@@ -374,4 +383,33 @@ pub struct PermutationInfo {
     pub mean: f64,
     /// Standard deviation over repeats.
     pub std: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::surrogate::Gbm;
+
+    /// Refitting every group is decided by the work, trees included: a table the binary light
+    /// model refits in full is cut to the important features when its target has many classes
+    /// (each round grows a tree per class).
+    #[test]
+    fn drop_column_refits_count_the_trees_of_many_classes() {
+        let light = Gbm::default().light();
+        let features = 40;
+        // Importance falling off: a few features carry it, most have under 0.5%.
+        let perm: Vec<(f64, f64)> = (0..features)
+            .map(|i| (0.5f64.powi(i as i32), 0.0))
+            .collect();
+        let rows = 5_000;
+        let binary = refit_groups(&perm, features, rows * light.trees_per_fit(2));
+        assert!(binary.iter().all(|&r| r), "binary: every feature refitted");
+        let many = refit_groups(&perm, features, rows * light.trees_per_fit(32));
+        let refitted = many.iter().filter(|&&r| r).count();
+        assert_eq!(
+            refitted, DROP_COLUMN_ALWAYS,
+            "32 classes: the 10 most important"
+        );
+        assert!(many[..DROP_COLUMN_ALWAYS].iter().all(|&r| r));
+    }
 }

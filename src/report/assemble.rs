@@ -121,6 +121,7 @@ pub(crate) fn assemble(p: Parts) -> Report {
             permutation_rows: run.permutation_rows,
             drop_column_rows: run.drop_column_rows,
             drop_column_refits: run.drop_column_refits,
+            trees_per_fit: run.trees_per_fit,
             drop_column_base_skill: round6(run.drop_column_base),
         },
         features: feature_table(ds, x, powers, run, &findings),

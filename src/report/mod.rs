@@ -93,11 +93,16 @@ pub struct ModelInfo {
     /// Skill of the drop-column baseline refit.
     pub drop_column_base_skill: f64,
     /// Features and clusters refitted for drop-column importance: all of them when the work
-    /// (training rows x features x refits) is at most 2e7; above that every cluster, the 10 most
-    /// important features, and any other with at least 0.5% of the permutation importance
-    /// (the rest have a null drop-column importance).
+    /// (training rows x trees x features x refits) is at most 1.6e9; above that every cluster,
+    /// the 10 most important features, and any other with at least 0.5% of the permutation
+    /// importance (the rest have a null drop-column importance).
     #[serde(default)]
     pub drop_column_refits: usize,
+    /// Trees a fold's fit could grow: for the booster 100 rounds of one tree (one per class
+    /// with more than two classes), cut to 400 trees in all with more than four classes
+    /// (fewer rounds, a learning rate raised in proportion up to 0.3).
+    #[serde(default)]
+    pub trees_per_fit: usize,
 }
 
 /// Single-feature power as reported.

@@ -35,6 +35,11 @@ pub struct GbmParams {
     /// Above this many fitting rows, each tree is grown on a seeded half of them (stochastic
     /// gradient boosting): half the histogram work, and no loss of accuracy at that size.
     pub subsample_above: usize,
+    /// Trees a fit may grow over all its rounds. A round grows one tree per class, so with
+    /// many classes a fit is cut to `max_total_trees / classes` rounds ([`GbmParams::schedule`]).
+    pub max_total_trees: usize,
+    /// The learning rate a fit cut short may be raised to.
+    pub max_learning_rate: f64,
 }
 
 impl Default for GbmParams {
@@ -48,11 +53,37 @@ impl Default for GbmParams {
             early_stopping: 15,
             validation_fraction: 0.15,
             subsample_above: 30_000,
+            max_total_trees: 400,
+            max_learning_rate: 0.3,
         }
     }
 }
 
 impl GbmParams {
+    /// Rounds a fit with `k_out` trees a round may grow: `max_trees`, or fewer when that many
+    /// rounds would grow more than `max_total_trees` trees (a 32-class target would grow 3,200
+    /// where a binary one grows 100; the histogram work is per tree, so it is the trees that
+    /// cost).
+    pub fn rounds(&self, k_out: usize) -> usize {
+        (self.max_total_trees / k_out.max(1)).clamp(1, self.max_trees.max(1))
+    }
+
+    /// The parameters of a fit with `k_out` trees a round: its [`GbmParams::rounds`], and when
+    /// they are cut, a learning rate raised in proportion (up to `max_learning_rate`), so that
+    /// fewer rounds take about the same total step.
+    pub fn schedule(&self, k_out: usize) -> GbmParams {
+        let rounds = self.rounds(k_out);
+        if rounds >= self.max_trees {
+            return self.clone();
+        }
+        let raised = self.learning_rate * self.max_trees as f64 / rounds as f64;
+        GbmParams {
+            max_trees: rounds,
+            learning_rate: raised.min(self.max_learning_rate.max(self.learning_rate)),
+            ..self.clone()
+        }
+    }
+
     /// A cheaper configuration for the many refits of drop-column importance.
     pub fn light() -> Self {
         GbmParams {
@@ -82,16 +113,94 @@ enum Node {
     Leaf(f64),
 }
 
+/// A tree as prediction reads it, flattened from its grown [`Node`]s: a split is 16 bytes, an
+/// ordered split a threshold (the bins up to it go left, and the missing bin 0 when the split
+/// sends it left), a categorical split an index into the tree's bin sets.
 #[derive(Debug, Clone)]
 struct Tree {
-    nodes: Vec<Node>,
+    steps: Vec<Step>,
+    /// Bins going left, of the splits that are not a threshold.
+    sets: Vec<[u64; 4]>,
+    values: Vec<f64>,
+    /// The first step, or a leaf ([`LEAF`] set).
+    root: u32,
 }
 
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    feature: u32,
+    /// The highest bin that goes left (threshold rule), or an index into `sets` (set rule).
+    rule: u32,
+    kind: Rule,
+    /// A child: an index into `steps`, or one into `values` with [`LEAF`] set.
+    left: u32,
+    right: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Rule {
+    /// Bins 1..=rule go left, and bin 0 (missing) too when `true`.
+    Threshold(bool),
+    /// The bins of `sets[rule]` go left.
+    Set,
+}
+
+/// The bit of a child index that makes it a leaf's.
+const LEAF: u32 = 1 << 31;
+
 impl Tree {
+    /// Flatten grown nodes (the root first).
+    fn from_nodes(nodes: &[Node]) -> Tree {
+        let mut tree = Tree {
+            steps: Vec::new(),
+            sets: Vec::new(),
+            values: Vec::new(),
+            root: 0,
+        };
+        tree.root = tree.add(nodes, 0);
+        tree
+    }
+
+    fn add(&mut self, nodes: &[Node], i: usize) -> u32 {
+        match &nodes[i] {
+            Node::Leaf(v) => {
+                self.values.push(*v);
+                LEAF | (self.values.len() - 1) as u32
+            }
+            Node::Split {
+                feature,
+                left_bins,
+                left,
+                right,
+            } => {
+                let at = self.steps.len();
+                let (rule, kind) = match threshold(left_bins) {
+                    Some((t, missing_left)) => (u32::from(t), Rule::Threshold(missing_left)),
+                    None => {
+                        self.sets.push(*left_bins);
+                        ((self.sets.len() - 1) as u32, Rule::Set)
+                    }
+                };
+                self.steps.push(Step {
+                    feature: *feature,
+                    rule,
+                    kind,
+                    left: 0,
+                    right: 0,
+                });
+                let l = self.add(nodes, *left as usize);
+                let r = self.add(nodes, *right as usize);
+                self.steps[at].left = l;
+                self.steps[at].right = r;
+                at as u32
+            }
+        }
+    }
+
     fn uses_any(&self, features: &[usize]) -> bool {
-        self.nodes.iter().any(
-            |n| matches!(n, Node::Split { feature, .. } if features.contains(&(*feature as usize))),
-        )
+        self.steps
+            .iter()
+            .any(|s| features.contains(&(s.feature as usize)))
     }
 
     #[inline]
@@ -110,24 +219,35 @@ impl Tree {
     /// Row `r`'s leaf value, calling `visit` with the feature of each split on its path.
     #[inline]
     fn walk(&self, cols: &[&[u8]], r: usize, mut visit: impl FnMut(usize)) -> f64 {
-        let mut i = 0usize;
-        loop {
-            match &self.nodes[i] {
-                Node::Leaf(v) => return *v,
-                Node::Split {
-                    feature,
-                    left_bins,
-                    left,
-                    right,
-                } => {
-                    visit(*feature as usize);
-                    let b = cols[*feature as usize][r];
-                    let goes_left = (left_bins[(b >> 6) as usize] >> (b & 63)) & 1 == 1;
-                    i = if goes_left { *left } else { *right } as usize;
+        let mut i = self.root;
+        while i & LEAF == 0 {
+            let s = &self.steps[i as usize];
+            visit(s.feature as usize);
+            let b = cols[s.feature as usize][r];
+            let goes_left = match s.kind {
+                Rule::Threshold(missing_left) => {
+                    (u32::from(b.wrapping_sub(1)) < s.rule) | (b == 0 && missing_left)
                 }
-            }
+                Rule::Set => (self.sets[s.rule as usize][(b >> 6) as usize] >> (b & 63)) & 1 == 1,
+            };
+            i = if goes_left { s.left } else { s.right };
         }
+        self.values[(i & !LEAF) as usize]
     }
+}
+
+/// A set of left bins as a threshold rule: bins 1..=t and maybe the missing bin 0, `(t, bin 0
+/// included)`; `None` for any other set.
+fn threshold(set: &[u64; 4]) -> Option<(u8, bool)> {
+    let missing_left = set[0] & 1 == 1;
+    let mut present = *set;
+    present[0] &= !1;
+    let count: u32 = present.iter().map(|w| w.count_ones()).sum();
+    // Bins 1..=count exactly.
+    let t = count as usize;
+    let mut want = [0u64; 4];
+    (1..=t).for_each(|b| want[b >> 6] |= 1 << (b & 63));
+    (present == want && t <= usize::from(u8::MAX)).then_some((t as u8, missing_left))
 }
 
 /// A feature's bit in a path mask. Features share bits modulo 64: a shared bit can only make a
@@ -311,6 +431,8 @@ struct Grower<'a> {
     hess: &'a [f64],
     /// Where each feature's bins start in a histogram, from [`layout`].
     offsets: &'a [usize],
+    /// Total cells of a histogram.
+    len: usize,
 }
 
 /// Where each feature's bins start in a histogram (each takes its own bin count, so wide tables
@@ -325,25 +447,92 @@ fn layout(features: &[usize], n_bins: &[usize]) -> (Vec<usize>, usize) {
     (offsets, len)
 }
 
+/// A set of bins (a bin is a `u8`): one bit each.
+type BinSet = [u64; 4];
+
+fn insert(set: &mut BinSet, b: usize) {
+    set[b >> 6] |= 1 << (b & 63);
+}
+
+/// The bins of `set` in increasing order.
+fn members(set: &BinSet) -> impl Iterator<Item = usize> + '_ {
+    set.iter().enumerate().flat_map(|(w, &word)| {
+        let mut m = word;
+        std::iter::from_fn(move || {
+            (m != 0).then(|| {
+                let b = m.trailing_zeros() as usize;
+                m &= m - 1;
+                w * 64 + b
+            })
+        })
+    })
+}
+
+/// A node's gradient histogram: one cell per (feature, bin), and per feature the set of bins
+/// that hold rows of the node. Every cell outside its feature's set is zero, so a split search
+/// visits the occupied bins only (a node deep in a tree holds a few rows over 255 bins), and a
+/// histogram is cleared by zeroing those cells alone.
+struct Hist {
+    cells: Vec<Cell>,
+    occupied: Vec<BinSet>,
+}
+
+/// Each leaf's range of rows (in the grown order) and its value.
+type Leaves = Vec<(usize, usize, f64)>;
+
+/// Histograms no longer in use, all zero, for the next node to fill.
+#[derive(Default)]
+struct Pool(Vec<Hist>);
+
+impl Pool {
+    fn take(&mut self, len: usize, features: usize) -> Hist {
+        self.0.pop().unwrap_or_else(|| Hist {
+            cells: vec![Cell::default(); len],
+            occupied: vec![[0; 4]; features],
+        })
+    }
+
+    /// Zero the occupied cells and keep the histogram for another node.
+    fn give(&mut self, mut hist: Hist, offsets: &[usize]) {
+        for (fi, set) in hist.occupied.iter_mut().enumerate() {
+            for b in members(set) {
+                hist.cells[offsets[fi] + b] = Cell::default();
+            }
+            *set = [0; 4];
+        }
+        self.0.push(hist);
+    }
+}
+
 impl Grower<'_> {
-    fn histogram(&self, rows: &[u32]) -> Vec<Cell> {
+    fn histogram(&self, rows: &[u32], pool: &mut Pool) -> Hist {
         let offsets = self.offsets;
-        let len = offsets
-            .last()
-            .zip(self.features.last())
-            .map_or(0, |(o, &f)| o + self.n_bins[f].max(1));
-        let mut hist = vec![Cell::default(); len];
+        let len = self.len;
+        let mut hist = pool.take(len, offsets.len());
         let work = rows.len() * self.features.len();
         // Gradients gathered once in node order, so each feature's pass reads them sequentially.
         let gh: Vec<(f64, f64)> = rows
             .iter()
             .map(|&r| (self.grad[r as usize], self.hess[r as usize]))
             .collect();
+        // Which bins a feature's rows fall in: from the rows when they are fewer than the bins,
+        // else from the cells.
+        let occupancy = |fi: usize, h: &[Cell], set: &mut BinSet| {
+            if rows.len() < h.len() {
+                let col = self.cols[self.features[fi]];
+                rows.iter()
+                    .for_each(|&r| insert(set, col[r as usize] as usize));
+            } else {
+                (0..h.len())
+                    .filter(|&b| h[b].n > 0)
+                    .for_each(|b| insert(set, b));
+            }
+        };
         // Four features per pass over the rows: each row's gradients and index are read once
         // for all four. Every cell still adds its rows in node order, so the sums are the
         // same bits as one feature at a time.
-        let fill = |group: &mut [(usize, &mut [Cell])]| {
-            if let [(a, ha), (b, hb), (c, hc), (d, hd)] = group {
+        let fill = |group: &mut [(usize, &mut [Cell], &mut BinSet)]| {
+            if let [(a, ha, _), (b, hb, _), (c, hc, _), (d, hd, _)] = group {
                 let (ca, cb, cc, cd) = (
                     self.cols[self.features[*a]],
                     self.cols[self.features[*b]],
@@ -364,25 +553,28 @@ impl Grower<'_> {
                         cell.n += 1;
                     }
                 }
-                return;
-            }
-            for (fi, h) in group.iter_mut() {
-                let col = self.cols[self.features[*fi]];
-                for (&r, &(g, hs)) in rows.iter().zip(&gh) {
-                    let c = &mut h[col[r as usize] as usize];
-                    c.g += g;
-                    c.h += hs;
-                    c.n += 1;
+            } else {
+                for (fi, h, _) in group.iter_mut() {
+                    let col = self.cols[self.features[*fi]];
+                    for (&r, &(g, hs)) in rows.iter().zip(&gh) {
+                        let c = &mut h[col[r as usize] as usize];
+                        c.g += g;
+                        c.h += hs;
+                        c.n += 1;
+                    }
                 }
+            }
+            for (fi, h, set) in group.iter_mut() {
+                occupancy(*fi, h, set);
             }
         };
         // One mutable slice per feature.
-        let mut parts: Vec<(usize, &mut [Cell])> = Vec::with_capacity(offsets.len());
-        let mut rest: &mut [Cell] = &mut hist;
-        for fi in 0..offsets.len() {
+        let mut parts: Vec<(usize, &mut [Cell], &mut BinSet)> = Vec::with_capacity(offsets.len());
+        let mut rest: &mut [Cell] = &mut hist.cells;
+        for (fi, set) in hist.occupied.iter_mut().enumerate() {
             let end = offsets.get(fi + 1).copied().unwrap_or(len) - offsets[fi];
             let (head, tail) = rest.split_at_mut(end);
-            parts.push((fi, head));
+            parts.push((fi, head, set));
             rest = tail;
         }
         if work > 50_000 {
@@ -393,7 +585,27 @@ impl Grower<'_> {
         hist
     }
 
-    fn best_split(&self, hist: &[Cell], total: Cell) -> Option<Candidate> {
+    /// `parent` minus `small` (a child's histogram), in place: the other child's histogram.
+    /// Only the small child's occupied cells change; a cell left with no rows is zeroed and
+    /// leaves its set (a cell with no rows is never read, whatever its sums).
+    fn subtract(&self, parent: &mut Hist, small: &Hist) {
+        for (fi, set) in small.occupied.iter().enumerate() {
+            let base = self.offsets[fi];
+            let large_set = &mut parent.occupied[fi];
+            for b in members(set) {
+                let (p, s) = (&mut parent.cells[base + b], &small.cells[base + b]);
+                p.g -= s.g;
+                p.h -= s.h;
+                p.n -= s.n;
+                if p.n == 0 {
+                    *p = Cell::default();
+                    large_set[b >> 6] &= !(1 << (b & 63));
+                }
+            }
+        }
+    }
+
+    fn best_split(&self, hist: &Hist, total: Cell) -> Option<Candidate> {
         let lambda = self.params.lambda;
         let min_leaf = self.params.min_leaf as u32;
         let parent = total.g * total.g / (total.h + lambda);
@@ -408,12 +620,13 @@ impl Grower<'_> {
         let mut best: Option<Candidate> = None;
         let offsets = self.offsets;
         for (fi, &f) in self.features.iter().enumerate() {
-            let h = &hist[offsets[fi]..offsets[fi] + self.n_bins[f]];
+            let h = &hist.cells[offsets[fi]..offsets[fi] + self.n_bins[f]];
+            let occupied = &hist.occupied[fi];
             // The left bins are only gathered for a split that beats the best so far.
             let mut consider = |gain: f64, bins: &mut dyn Iterator<Item = usize>| {
                 if gain > 1e-9 && best.as_ref().is_none_or(|b| gain > b.gain) {
                     let mut set = [0u64; 4];
-                    bins.for_each(|b| set[b >> 6] |= 1 << (b & 63));
+                    bins.for_each(|b| insert(&mut set, b));
                     best = Some(Candidate {
                         gain,
                         feature: f,
@@ -423,9 +636,12 @@ impl Grower<'_> {
             };
             match self.kinds[f] {
                 BinKind::Ordered => {
-                    // Missing (bin 0) goes right first, then left; thresholds scan bins in order.
-                    // Sending missing rows left only differs when the node has some.
+                    // Missing (bin 0) goes right first, then left; thresholds scan bins in order
+                    // (every bin but the missing one and the last, where nothing would be left
+                    // on the right). Sending missing rows left only differs when the node has
+                    // some.
                     let directions: &[bool] = if h[0].n > 0 { &[false, true] } else { &[false] };
+                    let last = h.len().saturating_sub(1);
                     for &missing_left in directions {
                         let mut l = if missing_left { h[0] } else { Cell::default() };
                         let mut best_t = None;
@@ -435,10 +651,11 @@ impl Grower<'_> {
                             best_gain = score(l);
                             best_t = Some(0);
                         }
-                        for (b, c) in h.iter().enumerate().skip(1).take(h.len().saturating_sub(2)) {
-                            if c.n == 0 {
-                                continue;
+                        for b in members(occupied).skip_while(|&b| b == 0) {
+                            if b >= last {
+                                break;
                             }
+                            let c = h[b];
                             l.g += c.g;
                             l.h += c.h;
                             l.n += c.n;
@@ -458,7 +675,7 @@ impl Grower<'_> {
                 }
                 BinKind::Categorical => {
                     // Sort present categories by gradient ratio; the best split is a prefix.
-                    let mut order: Vec<usize> = (0..h.len()).filter(|&b| h[b].n > 0).collect();
+                    let mut order: Vec<usize> = members(occupied).collect();
                     if order.len() < 2 {
                         continue;
                     }
@@ -506,14 +723,14 @@ impl Grower<'_> {
 
     /// Grow a subtree over `rows` (reordered in place: each leaf's rows end up together, and
     /// `leaves` gets its row range and value), appending nodes; returns its index. `total` is the
-    /// gradient sum of `rows` in their order; `hist` is present exactly when the node may split.
+    /// gradient sum of `rows` in their order; `hist` is present exactly when the node may split,
+    /// and goes back to `pool` once its children have theirs.
     fn grow(
         &self,
-        nodes: &mut Vec<Node>,
-        leaves: &mut Vec<(usize, usize, f64)>,
+        (nodes, leaves, pool): (&mut Vec<Node>, &mut Leaves, &mut Pool),
         (rows, start): (&mut [u32], usize),
         total: Cell,
-        hist: Option<Vec<Cell>>,
+        hist: Option<Hist>,
         depth: usize,
     ) -> u32 {
         let idx = nodes.len() as u32;
@@ -522,42 +739,50 @@ impl Grower<'_> {
             .as_ref()
             .filter(|_| self.can_split(rows.len(), depth))
             .and_then(|hist| self.best_split(hist, total));
-        let (Some(hist), Some(split)) = (hist, split) else {
-            nodes.push(Node::Leaf(leaf));
-            leaves.push((start, start + rows.len(), leaf));
-            return idx;
+        let (mut hist, split) = match (hist, split) {
+            (Some(hist), Some(split)) => (hist, split),
+            (hist, _) => {
+                if let Some(hist) = hist {
+                    pool.give(hist, self.offsets);
+                }
+                nodes.push(Node::Leaf(leaf));
+                leaves.push((start, start + rows.len(), leaf));
+                return idx;
+            }
         };
         let col = self.cols[split.feature];
         let in_left = |r: u32| {
             let b = col[r as usize];
             (split.left_bins[(b >> 6) as usize] >> (b & 63)) & 1 == 1
         };
-        let (n_left, left_total, right_total) = self.partition(rows, in_left);
+        let n_left = partition(rows, in_left);
         let (lrows, rrows) = rows.split_at_mut(n_left);
+        let (left_total, right_total) = (self.totals(lrows), self.totals(rrows));
         let (lh, rh) =
             if self.can_split(lrows.len(), depth + 1) || self.can_split(rrows.len(), depth + 1) {
                 // Build the smaller child's histogram and derive the larger by subtraction.
                 let small_is_left = lrows.len() <= rrows.len();
-                let small_hist = self.histogram(if small_is_left { lrows } else { rrows });
-                let mut large_hist = hist;
-                large_hist.iter_mut().zip(&small_hist).for_each(|(p, s)| {
-                    p.g -= s.g;
-                    p.h -= s.h;
-                    p.n -= s.n;
-                });
+                let small_hist = self.histogram(if small_is_left { lrows } else { rrows }, pool);
+                self.subtract(&mut hist, &small_hist);
                 if small_is_left {
-                    (Some(small_hist), Some(large_hist))
+                    (Some(small_hist), Some(hist))
                 } else {
-                    (Some(large_hist), Some(small_hist))
+                    (Some(hist), Some(small_hist))
                 }
             } else {
+                pool.give(hist, self.offsets);
                 (None, None)
             };
         nodes.push(Node::Leaf(0.0));
-        let left = self.grow(nodes, leaves, (lrows, start), left_total, lh, depth + 1);
+        let left = self.grow(
+            (nodes, leaves, pool),
+            (lrows, start),
+            left_total,
+            lh,
+            depth + 1,
+        );
         let right = self.grow(
-            nodes,
-            leaves,
+            (nodes, leaves, pool),
             (rrows, start + n_left),
             right_total,
             rh,
@@ -573,31 +798,22 @@ impl Grower<'_> {
     }
 }
 
-impl Grower<'_> {
-    /// Stable in-place partition: how many rows satisfy `pred` (now at the front), and the
-    /// gradient sums of both sides. Each side's sum adds its rows in their (kept) order, so it
-    /// is the same bits as [`Grower::totals`] of that side.
-    fn partition(&self, rows: &mut [u32], pred: impl Fn(u32) -> bool) -> (usize, Cell, Cell) {
-        let mut right = Vec::with_capacity(rows.len() / 2);
-        let (mut lt, mut rt) = (Cell::default(), Cell::default());
-        let mut w = 0;
-        for i in 0..rows.len() {
-            let r = rows[i];
-            let side = if pred(r) {
-                rows[w] = r;
-                w += 1;
-                &mut lt
-            } else {
-                right.push(r);
-                &mut rt
-            };
-            side.g += self.grad[r as usize];
-            side.h += self.hess[r as usize];
-            side.n += 1;
-        }
-        rows[w..].copy_from_slice(&right);
-        (w, lt, rt)
+/// Stable in-place partition: how many rows satisfy `pred`, now at the front, each side in its
+/// old order. Every row is written to both sides' next slot and only one cursor moves, so the
+/// loop has no branch on the (unpredictable) side.
+fn partition(rows: &mut [u32], pred: impl Fn(u32) -> bool) -> usize {
+    let mut right = vec![0u32; rows.len()];
+    let (mut w, mut k) = (0, 0);
+    for i in 0..rows.len() {
+        let r = rows[i];
+        let left = pred(r);
+        rows[w] = r;
+        right[k] = r;
+        w += usize::from(left);
+        k += usize::from(!left);
     }
+    rows[w..].copy_from_slice(&right[..k]);
+    w
 }
 
 /// Loss gradients for the current margins.
@@ -678,11 +894,11 @@ impl Gbm {
             let local: Vec<u32> = (0..rows.len() as u32).collect();
             return self.fit_model(&sub, &sub_labels.labels(), &local, features, seed);
         }
-        let p = &self.params;
         let (k_out, classification) = match labels {
             Labels::Classes { k, .. } => (if *k == 2 { 1 } else { *k }, true),
             Labels::Values(_) => (1, false),
         };
+        let p = &self.params.schedule(k_out);
         // Hold back a seeded slice of the training rows for early stopping.
         let mut shuffled: Vec<u32> = train.to_vec();
         shuffled.sort_by_key(|&r| (splitmix64(seed ^ x.row_keys[r as usize]), r));
@@ -713,9 +929,10 @@ impl Gbm {
             .collect();
         let mut work = fit_rows.clone();
         let mut rest: Vec<u32> = Vec::new();
-        let mut leaves: Vec<(usize, usize, f64)> = Vec::new();
+        let mut leaves: Leaves = Vec::new();
         let subsample = fit_rows.len() > p.subsample_above;
-        let (offsets, _) = layout(&features, &x.n_bins);
+        let (offsets, len) = layout(&features, &x.n_bins);
+        let mut pool = Pool::default();
         // With one output, a subsample and features to split on, a tree reads the gradients of
         // the rows it is grown on only: the others are not computed (the same values where read).
         let only_work = k_out == 1 && subsample && !features.is_empty();
@@ -751,6 +968,7 @@ impl Gbm {
                     grad: &grad[k],
                     hess: &hess[k],
                     offsets: &offsets,
+                    len,
                 };
                 leaves.clear();
                 let tree = if features.is_empty() {
@@ -758,22 +976,19 @@ impl Gbm {
                     let h: f64 = fit_rows.iter().map(|&r| hess[k][r as usize]).sum();
                     let leaf = -g / (h + p.lambda) * p.learning_rate;
                     leaves.push((0, work.len(), leaf));
-                    Tree {
-                        nodes: vec![Node::Leaf(leaf)],
-                    }
+                    Tree::from_nodes(&[Node::Leaf(leaf)])
                 } else {
-                    let hist = grower.histogram(&work);
+                    let hist = grower.histogram(&work, &mut pool);
                     let total = grower.totals(&work);
                     let mut nodes = Vec::new();
                     grower.grow(
-                        &mut nodes,
-                        &mut leaves,
+                        (&mut nodes, &mut leaves, &mut pool),
                         (&mut work, 0),
                         total,
                         Some(hist),
                         0,
                     );
-                    Tree { nodes }
+                    Tree::from_nodes(&nodes)
                 };
                 // The rows the tree was grown on know their leaf (one addition a row, as
                 // predicting gives); the others are predicted.
@@ -844,6 +1059,11 @@ impl Surrogate for Gbm {
         seed: u64,
     ) -> crate::Result<Box<dyn Fitted>> {
         Ok(Box::new(self.fit_model(x, labels, train, features, seed)))
+    }
+
+    fn trees_per_fit(&self, classes: usize) -> usize {
+        let k_out = if classes > 2 { classes } else { 1 };
+        self.params.rounds(k_out) * k_out
     }
 
     fn light(&self) -> Box<dyn Surrogate> {
@@ -957,6 +1177,108 @@ mod tests {
         let p = model.predict(&m.view(), &rows);
         assert!((0..n).all(|i| (p.values[i * 2 + 1] > 0.5) == (y[i] == 1)));
     }
+    /// A fit grows at most `max_total_trees` trees: up to four classes nothing changes, beyond
+    /// that the rounds fall and the learning rate rises in proportion, up to its cap.
+    #[test]
+    fn many_classes_cut_the_rounds_not_the_binary_fit() {
+        let p = GbmParams::default();
+        for k_out in [1, 3, 4] {
+            assert_eq!(p.schedule(k_out), p, "{k_out} outputs");
+        }
+        let five = p.schedule(5);
+        assert_eq!((five.max_trees, five.learning_rate), (80, 0.125));
+        let many = p.schedule(32);
+        assert_eq!((many.max_trees, many.learning_rate), (12, 0.3));
+        assert_eq!(Gbm::default().trees_per_fit(32), 12 * 32);
+        assert_eq!(Gbm::default().trees_per_fit(2), 100);
+        assert_eq!(Gbm::default().trees_per_fit(0), 100);
+        // The light configuration is cut the same way, from its own rounds.
+        let light = GbmParams::light().schedule(32);
+        assert_eq!((light.max_trees, light.learning_rate), (12, 0.3));
+    }
+
+    /// A left-bin set reads as a threshold exactly when it is bins 1..=t, with or without the
+    /// missing bin.
+    #[test]
+    fn threshold_rules_are_exactly_the_prefix_sets() {
+        let set = |bins: &[usize]| {
+            let mut s = [0u64; 4];
+            bins.iter().for_each(|&b| insert(&mut s, b));
+            s
+        };
+        assert_eq!(threshold(&set(&[1, 2, 3])), Some((3, false)));
+        assert_eq!(threshold(&set(&[0, 1, 2])), Some((2, true)));
+        assert_eq!(threshold(&set(&[0])), Some((0, true)));
+        let all: Vec<usize> = (1..=200).collect();
+        assert_eq!(threshold(&set(&all)), Some((200, false)));
+        assert_eq!(threshold(&set(&[2, 3])), None);
+        assert_eq!(threshold(&set(&[1, 3])), None);
+        assert_eq!(threshold(&set(&[0, 70])), None);
+    }
+
+    /// A histogram derived by subtraction holds the same rows per bin as one built from the
+    /// rows, its occupied sets are exactly the bins with rows, and a histogram given back to
+    /// the pool comes out all zero.
+    #[test]
+    fn subtracted_histograms_match_built_ones() {
+        let n = 900;
+        let cols: Vec<Vec<f64>> = (0..5)
+            .map(|j| {
+                (0..n)
+                    .map(|i| {
+                        if (i * 7 + j) % 41 == 0 {
+                            f64::NAN
+                        } else {
+                            ((i * (j + 2) * 13) % (40 + 50 * j)) as f64
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let m = matrix(&cols);
+        let features: Vec<usize> = (0..5).collect();
+        let grad: Vec<f64> = (0..n).map(|i| ((i * 37) % 11) as f64 - 5.0).collect();
+        let hess = vec![1.0; n];
+        let (offsets, len) = layout(&features, &m.n_bins);
+        let params = GbmParams::default();
+        let grower = Grower {
+            cols: m.view(),
+            features: &features,
+            n_bins: &m.n_bins,
+            kinds: &m.kinds,
+            params: &params,
+            grad: &grad,
+            hess: &hess,
+            offsets: &offsets,
+            len,
+        };
+        let mut pool = Pool::default();
+        let all: Vec<u32> = (0..n as u32).collect();
+        let (left, right): (Vec<u32>, Vec<u32>) = all.iter().partition(|&&r| r % 3 == 0);
+        let mut parent = grower.histogram(&all, &mut pool);
+        let small = grower.histogram(&left, &mut pool);
+        grower.subtract(&mut parent, &small);
+        let built = grower.histogram(&right, &mut pool);
+        assert_eq!(parent.occupied, built.occupied);
+        for (fi, &offset) in offsets.iter().enumerate() {
+            let nonempty: Vec<usize> = (0..m.n_bins[fi])
+                .filter(|&b| built.cells[offset + b].n > 0)
+                .collect();
+            assert_eq!(members(&built.occupied[fi]).collect::<Vec<_>>(), nonempty);
+        }
+        for (a, b) in parent.cells.iter().zip(&built.cells) {
+            assert_eq!(a.n, b.n);
+            assert!((a.g - b.g).abs() < 1e-9 && (a.h - b.h).abs() < 1e-9);
+        }
+        pool.give(parent, &offsets);
+        let reused = pool.take(len, features.len());
+        assert!(reused
+            .cells
+            .iter()
+            .all(|c| c.n == 0 && c.g == 0.0 && c.h == 0.0));
+        assert!(reused.occupied.iter().all(|s| *s == [0; 4]));
+    }
+
     /// Outputs taken from the path cache are the bits a traversal of every affected tree
     /// gives: 70 features (so features 64 and up share path bits with 0 and up), 3 classes.
     #[test]

@@ -129,6 +129,9 @@ pub trait Surrogate: Send + Sync {
         features: &[usize],
         seed: u64,
     ) -> crate::Result<Box<dyn Fitted>>;
+    /// Trees one fit grows at most on a target of `classes` classes (0 for regression): what a
+    /// fit costs, for the rules that decide how many refits an audit affords.
+    fn trees_per_fit(&self, classes: usize) -> usize;
     /// A cheaper configuration for the many drop-column refits.
     fn light(&self) -> Box<dyn Surrogate>;
 }

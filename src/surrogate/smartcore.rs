@@ -136,6 +136,13 @@ impl Surrogate for Smartcore {
         }))
     }
 
+    fn trees_per_fit(&self, _classes: usize) -> usize {
+        match *self {
+            Smartcore::Tree { .. } => 1,
+            Smartcore::Forest { n_trees, .. } => usize::from(n_trees),
+        }
+    }
+
     fn light(&self) -> Box<dyn Surrogate> {
         Box::new(match *self {
             Smartcore::Tree { max_depth } => Smartcore::Tree {
