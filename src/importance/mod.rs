@@ -308,39 +308,47 @@ fn take<T>(slot: Slot<T>) -> Option<Result<T>> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Work (training rows x trees x features x refits) up to which every feature gets a
-/// drop-column refit: on the light surrogate about a second on two cores. Above it the sampling
-/// rule below holds. Trees count because a round of a many-class fit grows one per class.
-pub const DROP_COLUMN_ALL_WORK: usize = 1_600_000_000;
+/// Work (training rows x trees x features x refits) drop-column importance may take: on the
+/// light surrogate about a third of a second on two cores. Trees count because a round of a
+/// many-class fit grows one per class.
+pub const DROP_COLUMN_WORK: usize = 200_000_000;
 /// Share of the permutation importance below which a feature is not refitted for drop-column
-/// importance on large work (its drop-column importance is reported as null)...
+/// importance when the work is over [`DROP_COLUMN_WORK`] (its drop-column importance is
+/// reported as null)...
 pub const DROP_COLUMN_MIN_SHARE: f64 = 0.005;
-/// ... unless it is among this many most important features. Clusters are always refitted.
+/// ... and the features refitted whatever the work: the most important ones. Clusters are
+/// always refitted.
 pub const DROP_COLUMN_ALWAYS: usize = 10;
 
 /// Which groups (single features, then clusters) get a drop-column refit. When refitting them
-/// all is cheap (decided by the work, not a feature count: `refit_work` is one refit's training
-/// rows x trees) every group is refitted; otherwise a feature the model barely uses is skipped:
-/// it cannot dominate the model, and its refit is most of the cost on wide data.
+/// all fits in [`DROP_COLUMN_WORK`] (decided by the work, not a feature count: `refit_work` is
+/// one refit's training rows x trees) every group is refitted. Otherwise every cluster and the
+/// [`DROP_COLUMN_ALWAYS`] most important features are, and then, most important first, the
+/// others with at least [`DROP_COLUMN_MIN_SHARE`] of the importance while the work allows. A
+/// feature the model barely uses cannot dominate it (dominance needs half the importance), and
+/// its refit is most of the cost on wide data.
 fn refit_groups(perm: &[(f64, f64)], n_features: usize, refit_work: usize) -> Vec<bool> {
-    if refit_work
-        .saturating_mul(n_features)
-        .saturating_mul(perm.len())
-        <= DROP_COLUMN_ALL_WORK
-    {
+    let per_refit = refit_work.saturating_mul(n_features);
+    if per_refit.saturating_mul(perm.len()) <= DROP_COLUMN_WORK {
         return vec![true; perm.len()];
     }
     let total: f64 = perm[..n_features].iter().map(|p| p.0.max(0.0)).sum();
     let mut order: Vec<usize> = (0..n_features).collect();
     order.sort_by(|&a, &b| perm[b].0.total_cmp(&perm[a].0).then(a.cmp(&b)));
-    let mut refit = vec![true; perm.len()];
+    let mut refit = vec![false; perm.len()];
+    refit[n_features..].iter_mut().for_each(|r| *r = true);
+    let mut spent = per_refit.saturating_mul(perm.len() - n_features);
     for (rank, &g) in order.iter().enumerate() {
         let share = if total > 0.0 {
             perm[g].0.max(0.0) / total
         } else {
             0.0
         };
-        refit[g] = rank < DROP_COLUMN_ALWAYS || share >= DROP_COLUMN_MIN_SHARE;
+        let affordable = spent.saturating_add(per_refit) <= DROP_COLUMN_WORK;
+        if rank < DROP_COLUMN_ALWAYS || (share >= DROP_COLUMN_MIN_SHARE && affordable) {
+            refit[g] = true;
+            spent = spent.saturating_add(per_refit);
+        }
     }
     refit
 }
@@ -401,7 +409,7 @@ mod tests {
         let perm: Vec<(f64, f64)> = (0..features)
             .map(|i| (0.5f64.powi(i as i32), 0.0))
             .collect();
-        let rows = 5_000;
+        let rows = 600;
         let binary = refit_groups(&perm, features, rows * light.trees_per_fit(2));
         assert!(binary.iter().all(|&r| r), "binary: every feature refitted");
         let many = refit_groups(&perm, features, rows * light.trees_per_fit(32));
@@ -411,5 +419,23 @@ mod tests {
             "32 classes: the 10 most important"
         );
         assert!(many[..DROP_COLUMN_ALWAYS].iter().all(|&r| r));
+    }
+
+    /// Over the work limit, the features past the always-refitted ten are refitted most
+    /// important first while the work allows, clusters always, whatever their cost.
+    #[test]
+    fn drop_column_refits_stop_at_the_work_limit() {
+        let features = 30;
+        // Importance spread evenly (every feature over 0.5%), falling slowly, and two clusters.
+        let mut perm: Vec<(f64, f64)> = (0..features)
+            .map(|i| (1.0 - i as f64 / 100.0, 0.0))
+            .collect();
+        perm.extend([(0.5, 0.0), (0.4, 0.0)]);
+        let per_refit = DROP_COLUMN_WORK / 15;
+        let refit = refit_groups(&perm, features, per_refit / features);
+        let affordable = DROP_COLUMN_WORK / (per_refit / features * features);
+        assert!(refit[features..].iter().all(|&r| r), "clusters refitted");
+        let singles: Vec<usize> = (0..features).filter(|&f| refit[f]).collect();
+        assert_eq!(singles, (0..affordable - 2).collect::<Vec<_>>());
     }
 }

@@ -93,9 +93,10 @@ pub struct ModelInfo {
     /// Skill of the drop-column baseline refit.
     pub drop_column_base_skill: f64,
     /// Features and clusters refitted for drop-column importance: all of them when the work
-    /// (training rows x trees x features x refits) is at most 1.6e9; above that every cluster,
-    /// the 10 most important features, and any other with at least 0.5% of the permutation
-    /// importance (the rest have a null drop-column importance).
+    /// (training rows x trees x features x refits) is at most 2e8; above that every cluster,
+    /// the 10 most important features, and then, most important first while the work stays
+    /// within 2e8, others with at least 0.5% of the permutation importance (the rest have a
+    /// null drop-column importance).
     #[serde(default)]
     pub drop_column_refits: usize,
     /// Trees a fold's fit could grow: for the booster 100 rounds of one tree (one per class
