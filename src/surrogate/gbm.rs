@@ -113,17 +113,21 @@ enum Node {
     Leaf(f64),
 }
 
-/// A tree as prediction reads it, flattened from its grown [`Node`]s: a split is 16 bytes, an
-/// ordered split a threshold (the bins up to it go left, and the missing bin 0 when the split
-/// sends it left), a categorical split an index into the tree's bin sets.
+/// A tree as prediction reads it, flattened from its grown [`Node`]s: a split is a 20-byte step,
+/// an ordered split a threshold (the bins up to it go left, and the missing bin 0 when the split
+/// sends it left), a categorical split an index into the tree's bin sets. A leaf is a step whose
+/// children are itself, so a walk of `depth` steps ends on the row's leaf whatever its path's
+/// length, and rows can be walked side by side without a branch on where each one is.
 #[derive(Debug, Clone)]
 struct Tree {
+    /// The root first.
     steps: Vec<Step>,
     /// Bins going left, of the splits that are not a threshold.
     sets: Vec<[u64; 4]>,
+    /// Each step's value (a leaf's output; zero for a split).
     values: Vec<f64>,
-    /// The first step, or a leaf ([`LEAF`] set).
-    root: u32,
+    /// Splits on the longest path.
+    depth: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -132,7 +136,7 @@ struct Step {
     /// The highest bin that goes left (threshold rule), or an index into `sets` (set rule).
     rule: u32,
     kind: Rule,
-    /// A child: an index into `steps`, or one into `values` with [`LEAF`] set.
+    /// Children (indices into `steps`); a leaf's are its own.
     left: u32,
     right: u32,
 }
@@ -145,8 +149,8 @@ enum Rule {
     Set,
 }
 
-/// The bit of a child index that makes it a leaf's.
-const LEAF: u32 = 1 << 31;
+/// Rows walked side by side through one tree (see [`Tree::predict_rows`]).
+const LANES: usize = 8;
 
 impl Tree {
     /// Flatten grown nodes (the root first).
@@ -155,17 +159,27 @@ impl Tree {
             steps: Vec::new(),
             sets: Vec::new(),
             values: Vec::new(),
-            root: 0,
+            depth: 0,
         };
-        tree.root = tree.add(nodes, 0);
+        tree.add(nodes, 0, 0);
         tree
     }
 
-    fn add(&mut self, nodes: &[Node], i: usize) -> u32 {
+    fn add(&mut self, nodes: &[Node], i: usize, depth: usize) -> u32 {
+        let at = self.steps.len();
+        let here = at as u32;
         match &nodes[i] {
             Node::Leaf(v) => {
+                // Threshold 0 with missing right sends every bin right: to itself.
+                self.steps.push(Step {
+                    feature: 0,
+                    rule: 0,
+                    kind: Rule::Threshold(false),
+                    left: here,
+                    right: here,
+                });
                 self.values.push(*v);
-                LEAF | (self.values.len() - 1) as u32
+                self.depth = self.depth.max(depth);
             }
             Node::Split {
                 feature,
@@ -173,7 +187,6 @@ impl Tree {
                 left,
                 right,
             } => {
-                let at = self.steps.len();
                 let (rule, kind) = match threshold(left_bins) {
                     Some((t, missing_left)) => (u32::from(t), Rule::Threshold(missing_left)),
                     None => {
@@ -188,22 +201,42 @@ impl Tree {
                     left: 0,
                     right: 0,
                 });
-                let l = self.add(nodes, *left as usize);
-                let r = self.add(nodes, *right as usize);
+                self.values.push(0.0);
+                let l = self.add(nodes, *left as usize, depth + 1);
+                let r = self.add(nodes, *right as usize, depth + 1);
                 self.steps[at].left = l;
                 self.steps[at].right = r;
-                at as u32
             }
         }
+        here
+    }
+
+    fn is_leaf(&self, i: usize) -> bool {
+        self.steps[i].left as usize == i
     }
 
     fn uses_any(&self, features: &[usize]) -> bool {
-        self.steps
-            .iter()
-            .any(|s| features.contains(&(s.feature as usize)))
+        (0..self.steps.len())
+            .any(|i| !self.is_leaf(i) && features.contains(&(self.steps[i].feature as usize)))
     }
 
+    /// The child of step `s` that a row with bin `b` goes to.
     #[inline]
+    fn next(&self, s: &Step, b: u8) -> u32 {
+        let goes_left = match s.kind {
+            Rule::Threshold(missing_left) => {
+                (u32::from(b.wrapping_sub(1)) < s.rule) | (b == 0 && missing_left)
+            }
+            Rule::Set => (self.sets[s.rule as usize][(b >> 6) as usize] >> (b & 63)) & 1 == 1,
+        };
+        if goes_left {
+            s.left
+        } else {
+            s.right
+        }
+    }
+
+    #[cfg(test)]
     fn predict_row(&self, cols: &[&[u8]], r: usize) -> f64 {
         self.walk(cols, r, |_| {})
     }
@@ -219,20 +252,34 @@ impl Tree {
     /// Row `r`'s leaf value, calling `visit` with the feature of each split on its path.
     #[inline]
     fn walk(&self, cols: &[&[u8]], r: usize, mut visit: impl FnMut(usize)) -> f64 {
-        let mut i = self.root;
-        while i & LEAF == 0 {
-            let s = &self.steps[i as usize];
+        let mut i = 0;
+        while !self.is_leaf(i) {
+            let s = &self.steps[i];
             visit(s.feature as usize);
-            let b = cols[s.feature as usize][r];
-            let goes_left = match s.kind {
-                Rule::Threshold(missing_left) => {
-                    (u32::from(b.wrapping_sub(1)) < s.rule) | (b == 0 && missing_left)
-                }
-                Rule::Set => (self.sets[s.rule as usize][(b >> 6) as usize] >> (b & 63)) & 1 == 1,
-            };
-            i = if goes_left { s.left } else { s.right };
+            i = self.next(s, cols[s.feature as usize][r]) as usize;
         }
-        self.values[(i & !LEAF) as usize]
+        self.values[i]
+    }
+
+    /// The outputs of `rows` into `out`: [`LANES`] rows at a time, each walked `depth` steps
+    /// in turn, so the walks overlap instead of each waiting on its own branches.
+    fn predict_rows(&self, cols: &[&[u8]], rows: &[u32], out: &mut [f64]) {
+        if self.depth == 0 {
+            out.fill(self.values[0]);
+            return;
+        }
+        for (rs, os) in rows.chunks(LANES).zip(out.chunks_mut(LANES)) {
+            let mut at = [0u32; LANES];
+            for _ in 0..self.depth {
+                for (a, &r) in at.iter_mut().zip(rs) {
+                    let s = &self.steps[*a as usize];
+                    *a = self.next(s, cols[s.feature as usize][r as usize]);
+                }
+            }
+            for (o, &a) in os.iter_mut().zip(&at) {
+                *o = self.values[a as usize];
+            }
+        }
     }
 }
 
@@ -278,27 +325,34 @@ impl GbmModel {
 
     /// Sum of the given trees' outputs per row and class (no base score).
     fn tree_sum(&self, cols: &[&[u8]], rows: &[u32], trees: &[usize]) -> Vec<f64> {
-        self.tree_sum_with(trees, rows.len(), |t, i| {
-            self.trees[t].predict_row(cols, rows[i] as usize)
+        self.tree_sum_with(trees, rows.len(), |t, start, out| {
+            self.trees[t].predict_rows(cols, &rows[start..start + out.len()], out)
         })
     }
 
-    /// Sum over `trees` of `output(tree, row position)` per row and class, trees in order.
+    /// Sum over `trees` of their outputs per row and class, trees in order. `outputs(tree,
+    /// start, out)` fills `out` with the tree's outputs on the row positions from `start`.
     fn tree_sum_with(
         &self,
         trees: &[usize],
         n: usize,
-        output: impl Fn(usize, usize) -> f64 + Sync,
+        outputs: impl Fn(usize, usize, &mut [f64]) + Sync,
     ) -> Vec<f64> {
         let k = self.k_out;
         let mut out = vec![0.0; n * k];
+        // Tree by tree over a block of rows: a tree's nodes (and its cached outputs) are read
+        // for the whole block at once. Each row still adds its trees in order, so its sums are
+        // the same bits as row by row.
         out.par_chunks_mut(k * 256)
             .enumerate()
             .for_each(|(chunk, buf)| {
                 let start = chunk * 256;
-                for (j, o) in buf.chunks_mut(k).enumerate() {
-                    for &t in trees {
-                        o[t % k] += output(t, start + j);
+                let mut tree_out = vec![0.0; buf.len() / k];
+                for &t in trees {
+                    outputs(t, start, &mut tree_out);
+                    let c = t % k;
+                    for (o, v) in buf.chunks_mut(k).zip(&tree_out) {
+                        o[c] += v;
                     }
                 }
             });
@@ -355,11 +409,14 @@ impl Fitted for GbmModel {
                     .unzip()
             })
             .unzip();
+        // Tree by tree (each row adds its trees in order, as row by row would): every tree's
+        // cached outputs are read in order.
         let mut base = vec![0.0; rows.len() * k];
-        for (i, o) in base.chunks_mut(k).enumerate() {
-            o.copy_from_slice(&self.base);
-            for (t, out) in per_tree.iter().enumerate() {
-                o[t % k] += out[i];
+        base.chunks_mut(k)
+            .for_each(|o| o.copy_from_slice(&self.base));
+        for (t, out) in per_tree.iter().enumerate() {
+            for (o, v) in base.chunks_mut(k).zip(out) {
+                o[t % k] += v;
             }
         }
         variants
@@ -372,19 +429,23 @@ impl Fitted for GbmModel {
                 // A row whose path in a tree reads no changed feature keeps that tree's output:
                 // the cached value stands in for the traversal (the same value, added in the
                 // same order).
-                let mut m = self.tree_sum_with(&affected, rows.len(), |t, i| {
-                    if paths[t][i] & changed == 0 {
-                        per_tree[t][i]
-                    } else {
-                        self.trees[t].predict_row(&v.cols, rows[i] as usize)
+                let mut m = self.tree_sum_with(&affected, rows.len(), |t, start, out| {
+                    let end = start + out.len();
+                    out.copy_from_slice(&per_tree[t][start..end]);
+                    let walk: Vec<usize> = (start..end)
+                        .filter(|&i| paths[t][i] & changed != 0)
+                        .collect();
+                    let ids: Vec<u32> = walk.iter().map(|&i| rows[i]).collect();
+                    let mut walked = vec![0.0; ids.len()];
+                    self.trees[t].predict_rows(&v.cols, &ids, &mut walked);
+                    for (&i, w) in walk.iter().zip(walked) {
+                        out[i - start] = w;
                     }
                 });
-                for (i, o) in m.chunks_mut(k).enumerate() {
-                    for c in 0..k {
-                        o[c] += base[i * k + c];
-                    }
-                    for &t in &affected {
-                        o[t % k] -= per_tree[t][i];
+                m.iter_mut().zip(&base).for_each(|(o, b)| *o += b);
+                for &t in &affected {
+                    for (o, v) in m.chunks_mut(k).zip(&per_tree[t]) {
+                        o[t % k] -= v;
                     }
                 }
                 self.to_predictions(m)
@@ -433,6 +494,9 @@ struct Grower<'a> {
     offsets: &'a [usize],
     /// Total cells of a histogram.
     len: usize,
+    /// Every hessian is one (squared error): histograms count rows and take the counts as
+    /// hessian sums.
+    unit_hessian: bool,
 }
 
 /// Where each feature's bins start in a histogram (each takes its own bin count, so wide tables
@@ -504,6 +568,49 @@ impl Pool {
     }
 }
 
+/// Add `rows` (with their gradients `gh`, in that order) to the histograms of a group of
+/// features, four per pass over the rows when the group has four: each row's gradients and index
+/// are read once for all four. Every cell still adds its rows in row order, so the sums are the
+/// same bits as one feature at a time. With `UNIT` every hessian is one and cells count rows
+/// only (the caller sets their hessian sums to the counts).
+fn accumulate<const UNIT: bool>(
+    cols: &[&[u8]],
+    features: &[usize],
+    rows: &[u32],
+    gh: &[(f64, f64)],
+    group: &mut [(usize, &mut [Cell], &mut BinSet)],
+) {
+    let add = |cell: &mut Cell, g: f64, hs: f64| {
+        cell.g += g;
+        if !UNIT {
+            cell.h += hs;
+        }
+        cell.n += 1;
+    };
+    if let [(a, ha, _), (b, hb, _), (c, hc, _), (d, hd, _)] = group {
+        let (ca, cb, cc, cd) = (
+            cols[features[*a]],
+            cols[features[*b]],
+            cols[features[*c]],
+            cols[features[*d]],
+        );
+        for (&r, &(g, hs)) in rows.iter().zip(gh) {
+            let r = r as usize;
+            add(&mut ha[ca[r] as usize], g, hs);
+            add(&mut hb[cb[r] as usize], g, hs);
+            add(&mut hc[cc[r] as usize], g, hs);
+            add(&mut hd[cd[r] as usize], g, hs);
+        }
+    } else {
+        for (fi, h, _) in group.iter_mut() {
+            let col = cols[features[*fi]];
+            for (&r, &(g, hs)) in rows.iter().zip(gh) {
+                add(&mut h[col[r as usize] as usize], g, hs);
+            }
+        }
+    }
+}
+
 impl Grower<'_> {
     fn histogram(&self, rows: &[u32], pool: &mut Pool) -> Hist {
         let offsets = self.offsets;
@@ -528,44 +635,18 @@ impl Grower<'_> {
                     .for_each(|b| insert(set, b));
             }
         };
-        // Four features per pass over the rows: each row's gradients and index are read once
-        // for all four. Every cell still adds its rows in node order, so the sums are the
-        // same bits as one feature at a time.
         let fill = |group: &mut [(usize, &mut [Cell], &mut BinSet)]| {
-            if let [(a, ha, _), (b, hb, _), (c, hc, _), (d, hd, _)] = group {
-                let (ca, cb, cc, cd) = (
-                    self.cols[self.features[*a]],
-                    self.cols[self.features[*b]],
-                    self.cols[self.features[*c]],
-                    self.cols[self.features[*d]],
-                );
-                for (&r, &(g, hs)) in rows.iter().zip(&gh) {
-                    let r = r as usize;
-                    for (h, col) in [
-                        (&mut **ha, ca),
-                        (&mut **hb, cb),
-                        (&mut **hc, cc),
-                        (&mut **hd, cd),
-                    ] {
-                        let cell = &mut h[col[r] as usize];
-                        cell.g += g;
-                        cell.h += hs;
-                        cell.n += 1;
-                    }
-                }
+            if self.unit_hessian {
+                accumulate::<true>(&self.cols, self.features, rows, &gh, group);
             } else {
-                for (fi, h, _) in group.iter_mut() {
-                    let col = self.cols[self.features[*fi]];
-                    for (&r, &(g, hs)) in rows.iter().zip(&gh) {
-                        let c = &mut h[col[r as usize] as usize];
-                        c.g += g;
-                        c.h += hs;
-                        c.n += 1;
-                    }
-                }
+                accumulate::<false>(&self.cols, self.features, rows, &gh, group);
             }
             for (fi, h, set) in group.iter_mut() {
                 occupancy(*fi, h, set);
+                if self.unit_hessian {
+                    // A sum of ones is its count, exactly.
+                    members(set).for_each(|b| h[b].h = f64::from(h[b].n));
+                }
             }
         };
         // One mutable slice per feature.
@@ -930,6 +1011,8 @@ impl Gbm {
         let mut work = fit_rows.clone();
         let mut rest: Vec<u32> = Vec::new();
         let mut leaves: Leaves = Vec::new();
+        // The rows a tree was not grown on, and its outputs there.
+        let (mut others, mut outputs): (Vec<u32>, Vec<f64>) = (Vec::new(), Vec::new());
         let subsample = fit_rows.len() > p.subsample_above;
         let (offsets, len) = layout(&features, &x.n_bins);
         let mut pool = Pool::default();
@@ -969,6 +1052,7 @@ impl Gbm {
                     hess: &hess[k],
                     offsets: &offsets,
                     len,
+                    unit_hessian: !classification,
                 };
                 leaves.clear();
                 let tree = if features.is_empty() {
@@ -997,9 +1081,12 @@ impl Gbm {
                         margins[r as usize * k_out + k] += value;
                     }
                 }
-                for &r in rest.iter().chain(valid) {
-                    let r = r as usize;
-                    margins[r * k_out + k] += tree.predict_row(&view, r);
+                others.clear();
+                others.extend(rest.iter().chain(valid));
+                outputs.resize(others.len(), 0.0);
+                tree.predict_rows(&view, &others, &mut outputs);
+                for (&r, v) in others.iter().zip(&outputs) {
+                    margins[r as usize * k_out + k] += v;
                 }
                 trees.push(tree);
             }
@@ -1241,42 +1328,55 @@ mod tests {
         let hess = vec![1.0; n];
         let (offsets, len) = layout(&features, &m.n_bins);
         let params = GbmParams::default();
-        let grower = Grower {
-            cols: m.view(),
-            features: &features,
-            n_bins: &m.n_bins,
-            kinds: &m.kinds,
-            params: &params,
-            grad: &grad,
-            hess: &hess,
-            offsets: &offsets,
-            len,
-        };
-        let mut pool = Pool::default();
-        let all: Vec<u32> = (0..n as u32).collect();
-        let (left, right): (Vec<u32>, Vec<u32>) = all.iter().partition(|&&r| r % 3 == 0);
-        let mut parent = grower.histogram(&all, &mut pool);
-        let small = grower.histogram(&left, &mut pool);
-        grower.subtract(&mut parent, &small);
-        let built = grower.histogram(&right, &mut pool);
-        assert_eq!(parent.occupied, built.occupied);
-        for (fi, &offset) in offsets.iter().enumerate() {
-            let nonempty: Vec<usize> = (0..m.n_bins[fi])
-                .filter(|&b| built.cells[offset + b].n > 0)
-                .collect();
-            assert_eq!(members(&built.occupied[fi]).collect::<Vec<_>>(), nonempty);
+        // With the hessians all one, counting rows must give what adding them does.
+        let mut sums = Vec::new();
+        for unit_hessian in [false, true] {
+            let grower = Grower {
+                cols: m.view(),
+                features: &features,
+                n_bins: &m.n_bins,
+                kinds: &m.kinds,
+                params: &params,
+                grad: &grad,
+                hess: &hess,
+                offsets: &offsets,
+                len,
+                unit_hessian,
+            };
+            let mut pool = Pool::default();
+            let all: Vec<u32> = (0..n as u32).collect();
+            let (left, right): (Vec<u32>, Vec<u32>) = all.iter().partition(|&&r| r % 3 == 0);
+            let mut parent = grower.histogram(&all, &mut pool);
+            let small = grower.histogram(&left, &mut pool);
+            grower.subtract(&mut parent, &small);
+            let built = grower.histogram(&right, &mut pool);
+            assert_eq!(parent.occupied, built.occupied);
+            for (fi, &offset) in offsets.iter().enumerate() {
+                let nonempty: Vec<usize> = (0..m.n_bins[fi])
+                    .filter(|&b| built.cells[offset + b].n > 0)
+                    .collect();
+                assert_eq!(members(&built.occupied[fi]).collect::<Vec<_>>(), nonempty);
+            }
+            for (a, b) in parent.cells.iter().zip(&built.cells) {
+                assert_eq!(a.n, b.n);
+                assert!((a.g - b.g).abs() < 1e-9 && (a.h - b.h).abs() < 1e-9);
+            }
+            let bits = |h: &Hist| -> Vec<(u64, u64, u32)> {
+                h.cells
+                    .iter()
+                    .map(|c| (c.g.to_bits(), c.h.to_bits(), c.n))
+                    .collect()
+            };
+            sums.push(bits(&built));
+            pool.give(parent, &offsets);
+            let reused = pool.take(len, features.len());
+            assert!(reused
+                .cells
+                .iter()
+                .all(|c| c.n == 0 && c.g == 0.0 && c.h == 0.0));
+            assert!(reused.occupied.iter().all(|s| *s == [0; 4]));
         }
-        for (a, b) in parent.cells.iter().zip(&built.cells) {
-            assert_eq!(a.n, b.n);
-            assert!((a.g - b.g).abs() < 1e-9 && (a.h - b.h).abs() < 1e-9);
-        }
-        pool.give(parent, &offsets);
-        let reused = pool.take(len, features.len());
-        assert!(reused
-            .cells
-            .iter()
-            .all(|c| c.n == 0 && c.g == 0.0 && c.h == 0.0));
-        assert!(reused.occupied.iter().all(|s| *s == [0; 4]));
+        assert_eq!(sums[0], sums[1]);
     }
 
     /// Outputs taken from the path cache are the bits a traversal of every affected tree
