@@ -309,16 +309,17 @@ fn take<T>(slot: Slot<T>) -> Option<Result<T>> {
 }
 
 /// Work (training rows x trees x features x refits) drop-column importance may take: on the
-/// light surrogate about a third of a second on two cores. Trees count because a round of a
+/// light surrogate about a sixth of a second on two cores. Trees count because a round of a
 /// many-class fit grows one per class.
-pub const DROP_COLUMN_WORK: usize = 200_000_000;
+pub const DROP_COLUMN_WORK: usize = 100_000_000;
 /// Share of the permutation importance below which a feature is not refitted for drop-column
 /// importance when the work is over [`DROP_COLUMN_WORK`] (its drop-column importance is
 /// reported as null)...
 pub const DROP_COLUMN_MIN_SHARE: f64 = 0.005;
-/// ... and the features refitted whatever the work: the most important ones. Clusters are
-/// always refitted.
-pub const DROP_COLUMN_ALWAYS: usize = 10;
+/// ... and the features refitted whatever the work: the most important ones (dominance needs
+/// half the importance, so only the first can be dominant; the next ones give it context).
+/// Clusters are always refitted.
+pub const DROP_COLUMN_ALWAYS: usize = 5;
 
 /// Which groups (single features, then clusters) get a drop-column refit. When refitting them
 /// all fits in [`DROP_COLUMN_WORK`] (decided by the work, not a feature count: `refit_work` is
@@ -413,12 +414,10 @@ mod tests {
         let binary = refit_groups(&perm, features, rows * light.trees_per_fit(2));
         assert!(binary.iter().all(|&r| r), "binary: every feature refitted");
         let many = refit_groups(&perm, features, rows * light.trees_per_fit(32));
-        let refitted = many.iter().filter(|&&r| r).count();
-        assert_eq!(
-            refitted, DROP_COLUMN_ALWAYS,
-            "32 classes: the 10 most important"
-        );
-        assert!(many[..DROP_COLUMN_ALWAYS].iter().all(|&r| r));
+        // The always-refitted first, then while the work allows the others over 0.5%: features
+        // 5 and 6 (1.6% and 0.8% of the importance); feature 7 holds 0.4%.
+        let refitted: Vec<usize> = (0..perm.len()).filter(|&g| many[g]).collect();
+        assert_eq!(refitted, (0..7).collect::<Vec<_>>(), "32 classes");
     }
 
     /// Over the work limit, the features past the always-refitted ten are refitted most

@@ -93,9 +93,9 @@ pub struct ModelInfo {
     /// Skill of the drop-column baseline refit.
     pub drop_column_base_skill: f64,
     /// Features and clusters refitted for drop-column importance: all of them when the work
-    /// (training rows x trees x features x refits) is at most 2e8; above that every cluster,
-    /// the 10 most important features, and then, most important first while the work stays
-    /// within 2e8, others with at least 0.5% of the permutation importance (the rest have a
+    /// (training rows x trees x features x refits) is at most 1e8; above that every cluster,
+    /// the 5 most important features, and then, most important first while the work stays
+    /// within 1e8, others with at least 0.5% of the permutation importance (the rest have a
     /// null drop-column importance).
     #[serde(default)]
     pub drop_column_refits: usize,
