@@ -6,6 +6,7 @@
 #   benches/compare_python.sh                      # 100,000 rows x 50 features
 #   ROWS=20000 FEATURES=20 RUNS=5 benches/compare_python.sh
 #   ROWS=1000000 FEATURES=100 PY_BUDGET=900 benches/compare_python.sh
+#   KIND=realistic benches/compare_python.sh       # the generator's realistic tables
 #
 # PY_BUDGET (seconds) caps the Python side's drop-column loop, which at 1M rows would take
 # hours: it stops after the column that crosses the budget and extrapolates; the table says so.
@@ -16,14 +17,15 @@ FEATURES=${FEATURES:-50}
 RUNS=${RUNS:-3}          # leakhound runs (median reported)
 PY_RUNS=${PY_RUNS:-1}    # Python stack runs (median reported; each takes minutes)
 PY_BUDGET=${PY_BUDGET:-0}
+KIND=${KIND:-wide}       # perfdata --kind: wide (4-decimal normals) or realistic
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${WORK:-$ROOT/target/compare-python}
 mkdir -p "$WORK"
 cd "$ROOT"
 
 cargo build --release -q
-DATA="$WORK/wide-${ROWS}x${FEATURES}.csv"
-cargo bench -q --bench perfdata -- --rows "$ROWS" --features "$FEATURES" --out "$DATA"
+DATA="$WORK/${KIND}-${ROWS}x${FEATURES}.csv"
+cargo bench -q --bench perfdata -- --kind "$KIND" --rows "$ROWS" --features "$FEATURES" --out "$DATA"
 
 if [ ! -x "$WORK/venv/bin/python" ]; then
   python3 -m venv "$WORK/venv"
