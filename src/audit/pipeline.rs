@@ -11,7 +11,7 @@ use crate::checks::{self, peel, Context};
 use crate::data::{ColumnType, Dataset, Target};
 use crate::error::{Error, Result};
 use crate::finding::{self, Finding};
-use crate::importance::{self, folds, metrics::round6, EngineSettings};
+use crate::importance::{self, folds, metrics::round6, EngineSettings, ModelRun};
 use crate::metric::Metric;
 use crate::model::audit::{self as user_audit, UserModelInfo};
 use crate::model::Scorer;
@@ -19,7 +19,7 @@ use crate::report::assemble::{assemble, Parts};
 use crate::report::Report;
 use crate::settings::Settings;
 use crate::split::{self, SplitMode};
-use crate::surrogate::{BinnedMatrix, Labels};
+use crate::surrogate::{BinnedMatrix, Labels, Surrogate};
 
 /// Features the surrogate models at most (the rest are screened out by single-feature power).
 const MAX_MODEL_FEATURES: usize = 500;
@@ -173,8 +173,8 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
             inp,
             &ctx,
             user_inputs,
-            &engine,
-            settings.seed,
+            (surrogate.as_ref(), &model_features),
+            (&engine, settings.seed),
             &mut findings,
         )?);
         clock.lap("user_model");
@@ -261,8 +261,8 @@ fn user_model(
     inp: &Inputs,
     ctx: &Context,
     (model, features, scoring): (&dyn Scorer, &[String], Metric),
-    engine: &EngineSettings,
-    seed: u64,
+    (surrogate, model_features): (&dyn Surrogate, &[usize]),
+    (engine, seed): (&EngineSettings, u64),
     findings: &mut Vec<Finding>,
 ) -> Result<(UserModelInfo, Vec<String>)> {
     let eval = user_audit::EvalSource {
@@ -279,7 +279,43 @@ fn user_model(
         .iter()
         .map(|w| format!("your model: {w}"))
         .collect();
-    let info = user_audit::apply(ctx, model, &ev, &eval, findings);
+    // A feature the model leans on for half its importance is judged on its drop-column
+    // importance, which the surrogate's work budget may have skipped (it ranks features by its
+    // own importance, not the model's): refit those now.
+    let train_of = user_audit::input_features(ctx, &ev, &eval);
+    let shares = user_audit::input_shares(&ev);
+    let problem = importance::Problem {
+        x: ctx.x,
+        labels: &ctx.labels,
+        folds: ctx.folds,
+    };
+    let mut run: Option<ModelRun> = None;
+    for (f, share) in train_of.iter().zip(&shares) {
+        let Some(f) = *f else { continue };
+        let Some(imp) = ctx.run.importance[f] else {
+            continue;
+        };
+        if *share >= ctx.t.dominant_share && imp.drop_column.is_nan() {
+            let drop_column = importance::drop_column_of(
+                surrogate,
+                &problem,
+                model_features,
+                &[f],
+                (engine, seed),
+                ctx.run.drop_column_base,
+            )?;
+            run.get_or_insert_with(|| ctx.run.clone()).importance[f] =
+                Some(importance::Importance { drop_column, ..imp });
+        }
+    }
+    let refitted = run.as_ref().map(|run| Context { run, ..*ctx });
+    let info = user_audit::apply(
+        refitted.as_ref().unwrap_or(ctx),
+        model,
+        &ev,
+        &eval,
+        findings,
+    );
     Ok((info, warnings))
 }
 

@@ -123,20 +123,7 @@ pub fn run_model(
     let clusters = clusters::correlated_clusters(x, features, settings.cluster_threshold);
     let mut groups: Vec<Vec<usize>> = features.iter().map(|&f| vec![f]).collect();
     groups.extend(clusters.iter().cloned());
-    // Drop-column on the first fold with a light configuration and a row sample.
-    let (train0, test0) = folds::split(fold_of, 0);
-    let train0 = folds::subsample(
-        &train0,
-        &x.row_keys,
-        settings.drop_column_rows,
-        Stream::DropColumnTrain.seed(seed),
-    );
-    let test0 = folds::subsample(
-        &test0,
-        &x.row_keys,
-        settings.permutation_rows,
-        Stream::PermutationRows.seed(seed),
-    );
+    let (train0, test0) = drop_column_rows(problem, settings, seed);
     let light = surrogate.light();
     let per_fold_perm_rows = (settings.permutation_rows / k).max(1);
     type FoldOut = (Vec<u32>, Predictions, Vec<Vec<f64>>, usize);
@@ -294,6 +281,56 @@ pub fn run_model(
     })
 }
 
+/// The rows of every drop-column refit: the first fold's training rows and its held-out rows,
+/// each a seeded sample.
+fn drop_column_rows(
+    problem: &Problem,
+    settings: &EngineSettings,
+    seed: u64,
+) -> (Vec<u32>, Vec<u32>) {
+    let (train0, test0) = folds::split(problem.folds, 0);
+    let train0 = folds::subsample(
+        &train0,
+        &problem.x.row_keys,
+        settings.drop_column_rows,
+        Stream::DropColumnTrain.seed(seed),
+    );
+    let test0 = folds::subsample(
+        &test0,
+        &problem.x.row_keys,
+        settings.permutation_rows,
+        Stream::PermutationRows.seed(seed),
+    );
+    (train0, test0)
+}
+
+/// The drop-column importance of one group of `features`, as [`run_model`] (given the same
+/// surrogate, problem, features, settings and seed, and its `drop_column_base`) computes it for
+/// the groups it refits: for a group its work budget skipped and that turns out to matter (a
+/// user's model leaning on it).
+pub fn drop_column_of(
+    surrogate: &dyn Surrogate,
+    problem: &Problem,
+    features: &[usize],
+    group: &[usize],
+    (settings, seed): (&EngineSettings, u64),
+    base: f64,
+) -> Result<f64> {
+    let rows = drop_column_rows(problem, settings, seed);
+    let light = surrogate.light();
+    let drops = drop_column::drops(
+        light.as_ref(),
+        problem.x,
+        problem.labels,
+        (&rows.0, &rows.1),
+        features,
+        (&[group.to_vec()], &[true]),
+        seed,
+        base,
+    )?;
+    Ok(drops[0])
+}
+
 /// Where a job run on the pool leaves its result.
 type Slot<T> = std::sync::Mutex<Option<Result<T>>>;
 
@@ -397,7 +434,49 @@ pub struct PermutationInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::ColumnBuilder;
     use crate::surrogate::Gbm;
+
+    /// One group refitted on its own gives the bits `run_model` gave it: the same rows, the same
+    /// light surrogate, the same seed.
+    #[test]
+    fn a_group_refitted_alone_matches_the_run() {
+        let n = 600;
+        let columns: Vec<_> = (0..4)
+            .map(|j| {
+                let mut b = ColumnBuilder::new();
+                (0..n).for_each(|i| b.push(&(((i * (j + 3) * 7) % 23) as f64).to_string()));
+                b.finish(format!("x{j}"))
+            })
+            .collect();
+        let x = BinnedMatrix::from_columns(&columns);
+        let y: Vec<u32> = (0..n)
+            .map(|i| u32::from((i * 3 * 7) % 23 + (i * 5 * 7) % 23 > 22))
+            .collect();
+        let labels = Labels::Classes { y: &y, k: 2 };
+        let folds: Vec<u8> = (0..n).map(|i| (i % 5) as u8).collect();
+        let problem = Problem {
+            x: &x,
+            labels: &labels,
+            folds: &folds,
+        };
+        let (gbm, settings, features) = (Gbm::default(), EngineSettings::default(), [0, 1, 2, 3]);
+        let run = run_model(&gbm, &problem, &features, &settings, 7, true).unwrap();
+        for f in features {
+            let alone = drop_column_of(
+                &gbm,
+                &problem,
+                &features,
+                &[f],
+                (&settings, 7),
+                run.drop_column_base,
+            )
+            .unwrap();
+            let in_run = run.importance[f].unwrap().drop_column;
+            assert!(in_run.is_finite(), "feature {f} refitted in the run");
+            assert_eq!(alone.to_bits(), in_run.to_bits(), "feature {f}");
+        }
+    }
 
     /// Refitting every group is decided by the work, trees included: a table the binary light
     /// model refits in full is cut to the important features when its target has many classes

@@ -378,23 +378,9 @@ pub fn apply(
     use crate::importance::{Importance, PermutationInfo};
 
     let t = ctx.t;
-    let total: f64 = ev.permutation.iter().map(|p| p.0.max(0.0)).sum();
-    let share = |j: usize| {
-        if total > 0.0 {
-            ev.permutation[j].0.max(0.0) / total
-        } else {
-            0.0
-        }
-    };
-    // Input j of the model is training feature `train_of[j]` (matched by name).
-    let train_of: Vec<Option<usize>> = ev
-        .inputs
-        .iter()
-        .map(|&f| {
-            let name = &source.data.features[f].name;
-            ctx.ds.features.iter().position(|c| &c.name == name)
-        })
-        .collect();
+    let shares = input_shares(ev);
+    let share = |j: usize| shares[j];
+    let train_of = input_features(ctx, ev, source);
     let mut run = ctx.run.clone();
     run.importance = vec![None; ctx.ds.features.len()];
     run.clusters.clear();
@@ -589,6 +575,37 @@ pub struct UserFeatureImportance {
     pub surrogate_share: Option<f64>,
     /// Single-feature power (surrogate lookup table).
     pub single_feature_power: f64,
+}
+
+/// The training feature of each of the model's inputs (matched by name): input j is feature
+/// `input_features(..)[j]`, when the audited data has it.
+pub fn input_features(
+    ctx: &crate::checks::Context,
+    ev: &ModelEvaluation,
+    source: &EvalSource,
+) -> Vec<Option<usize>> {
+    ev.inputs
+        .iter()
+        .map(|&f| {
+            let name = &source.data.features[f].name;
+            ctx.ds.features.iter().position(|c| &c.name == name)
+        })
+        .collect()
+}
+
+/// The model's share of its (positive) permutation importance, per input.
+pub fn input_shares(ev: &ModelEvaluation) -> Vec<f64> {
+    let total: f64 = ev.permutation.iter().map(|p| p.0.max(0.0)).sum();
+    ev.permutation
+        .iter()
+        .map(|p| {
+            if total > 0.0 {
+                p.0.max(0.0) / total
+            } else {
+                0.0
+            }
+        })
+        .collect()
 }
 
 /// How much of the user's model's importance sits on the features an audit flags as leaks
