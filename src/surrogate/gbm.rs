@@ -906,6 +906,8 @@ fn gradients(
     grad: &mut [Vec<f64>],
     hess: &mut [Vec<f64>],
 ) {
+    // One row's class probabilities, reused row after row.
+    let mut p = vec![0.0; k_out];
     for &r in rows {
         let r = r as usize;
         match labels {
@@ -919,7 +921,7 @@ fn gradients(
                 hess[0][r] = (p * (1.0 - p)).max(1e-6);
             }
             Labels::Classes { y, .. } => {
-                let mut p = margins[r * k_out..(r + 1) * k_out].to_vec();
+                p.copy_from_slice(&margins[r * k_out..(r + 1) * k_out]);
                 softmax_in_place(&mut p);
                 for k in 0..k_out {
                     let t = if y[r] as usize == k { 1.0 } else { 0.0 };
@@ -933,6 +935,7 @@ fn gradients(
 
 fn loss(labels: &Labels, margins: &[f64], k_out: usize, rows: &[u32]) -> f64 {
     let mut s = 0.0;
+    let mut p = vec![0.0; k_out];
     for &r in rows {
         let r = r as usize;
         s += match labels {
@@ -946,7 +949,7 @@ fn loss(labels: &Labels, margins: &[f64], k_out: usize, rows: &[u32]) -> f64 {
                 }
             }
             Labels::Classes { y, .. } => {
-                let mut p = margins[r * k_out..(r + 1) * k_out].to_vec();
+                p.copy_from_slice(&margins[r * k_out..(r + 1) * k_out]);
                 softmax_in_place(&mut p);
                 -p[y[r] as usize].max(1e-15).ln()
             }
