@@ -282,15 +282,14 @@ fn user_model(
     // A feature the model leans on for half its importance is judged on its drop-column
     // importance, which the surrogate's work budget may have skipped (it ranks features by its
     // own importance, not the model's): refit those now.
-    let train_of = user_audit::input_features(ctx, &ev, &eval);
-    let shares = user_audit::input_shares(&ev);
+    let inputs = user_audit::InputMap::new(ctx, &ev, &eval);
     let problem = importance::Problem {
         x: ctx.x,
         labels: &ctx.labels,
         folds: ctx.folds,
     };
     let mut run: Option<ModelRun> = None;
-    for (f, share) in train_of.iter().zip(&shares) {
+    for (f, share) in inputs.train_of.iter().zip(&inputs.shares) {
         let Some(f) = *f else { continue };
         let Some(imp) = ctx.run.importance[f] else {
             continue;
@@ -313,7 +312,7 @@ fn user_model(
         refitted.as_ref().unwrap_or(ctx),
         model,
         &ev,
-        &eval,
+        (&eval, &inputs),
         findings,
     );
     Ok((info, warnings))

@@ -370,7 +370,7 @@ pub fn apply(
     ctx: &crate::checks::Context,
     model: &dyn Scorer,
     ev: &ModelEvaluation,
-    source: &EvalSource,
+    (source, inputs): (&EvalSource, &InputMap),
     findings: &mut Vec<crate::finding::Finding>,
 ) -> UserModelInfo {
     use crate::checks;
@@ -378,9 +378,8 @@ pub fn apply(
     use crate::importance::{Importance, PermutationInfo};
 
     let t = ctx.t;
-    let shares = input_shares(ev);
-    let share = |j: usize| shares[j];
-    let train_of = input_features(ctx, ev, source);
+    let share = |j: usize| inputs.shares[j];
+    let train_of = &inputs.train_of;
     let mut run = ctx.run.clone();
     run.importance = vec![None; ctx.ds.features.len()];
     run.clusters.clear();
@@ -577,35 +576,41 @@ pub struct UserFeatureImportance {
     pub single_feature_power: f64,
 }
 
-/// The training feature of each of the model's inputs (matched by name): input j is feature
-/// `input_features(..)[j]`, when the audited data has it.
-pub fn input_features(
-    ctx: &crate::checks::Context,
-    ev: &ModelEvaluation,
-    source: &EvalSource,
-) -> Vec<Option<usize>> {
-    ev.inputs
-        .iter()
-        .map(|&f| {
-            let name = &source.data.features[f].name;
-            ctx.ds.features.iter().position(|c| &c.name == name)
-        })
-        .collect()
+/// The model's inputs as the audit reads them, computed once for both the refits the budget
+/// skipped and [`apply`].
+pub struct InputMap {
+    /// Input j of the model is training feature `train_of[j]` (matched by name), when the
+    /// audited data has it.
+    pub train_of: Vec<Option<usize>>,
+    /// The model's share of its (positive) permutation importance, per input.
+    pub shares: Vec<f64>,
 }
 
-/// The model's share of its (positive) permutation importance, per input.
-pub fn input_shares(ev: &ModelEvaluation) -> Vec<f64> {
-    let total: f64 = ev.permutation.iter().map(|p| p.0.max(0.0)).sum();
-    ev.permutation
-        .iter()
-        .map(|p| {
-            if total > 0.0 {
-                p.0.max(0.0) / total
-            } else {
-                0.0
-            }
-        })
-        .collect()
+impl InputMap {
+    /// Match the evaluated inputs to the training features and share out the importance.
+    pub fn new(ctx: &crate::checks::Context, ev: &ModelEvaluation, source: &EvalSource) -> Self {
+        let train_of = ev
+            .inputs
+            .iter()
+            .map(|&f| {
+                let name = &source.data.features[f].name;
+                ctx.ds.features.iter().position(|c| &c.name == name)
+            })
+            .collect();
+        let total: f64 = ev.permutation.iter().map(|p| p.0.max(0.0)).sum();
+        let shares = ev
+            .permutation
+            .iter()
+            .map(|p| {
+                if total > 0.0 {
+                    p.0.max(0.0) / total
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        InputMap { train_of, shares }
+    }
 }
 
 /// How much of the user's model's importance sits on the features an audit flags as leaks

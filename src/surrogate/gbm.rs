@@ -227,7 +227,7 @@ impl Tree {
             Rule::Threshold(missing_left) => {
                 (u32::from(b.wrapping_sub(1)) < s.rule) | (b == 0 && missing_left)
             }
-            Rule::Set => (self.sets[s.rule as usize][(b >> 6) as usize] >> (b & 63)) & 1 == 1,
+            Rule::Set => contains(&self.sets[s.rule as usize], b),
         };
         if goes_left {
             s.left
@@ -518,6 +518,15 @@ fn insert(set: &mut BinSet, b: usize) {
     set[b >> 6] |= 1 << (b & 63);
 }
 
+fn remove(set: &mut BinSet, b: usize) {
+    set[b >> 6] &= !(1 << (b & 63));
+}
+
+#[inline]
+fn contains(set: &BinSet, b: u8) -> bool {
+    (set[usize::from(b >> 6)] >> (b & 63)) & 1 == 1
+}
+
 /// The bins of `set` in increasing order.
 fn members(set: &BinSet) -> impl Iterator<Item = usize> + '_ {
     set.iter().enumerate().flat_map(|(w, &word)| {
@@ -680,7 +689,7 @@ impl Grower<'_> {
                 p.n -= s.n;
                 if p.n == 0 {
                     *p = Cell::default();
-                    large_set[b >> 6] &= !(1 << (b & 63));
+                    remove(large_set, b);
                 }
             }
         }
@@ -832,10 +841,7 @@ impl Grower<'_> {
             }
         };
         let col = self.cols[split.feature];
-        let in_left = |r: u32| {
-            let b = col[r as usize];
-            (split.left_bins[(b >> 6) as usize] >> (b & 63)) & 1 == 1
-        };
+        let in_left = |r: u32| contains(&split.left_bins, col[r as usize]);
         let n_left = partition(rows, in_left);
         let (lrows, rrows) = rows.split_at_mut(n_left);
         let (left_total, right_total) = (self.totals(lrows), self.totals(rrows));
