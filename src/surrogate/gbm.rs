@@ -426,14 +426,23 @@ impl Fitted for GbmModel {
                     .filter(|&t| self.trees[t].uses_any(v.changed))
                     .collect();
                 let changed = v.changed.iter().fold(0u64, |m, &f| m | path_bit(f));
-                // A row whose path in a tree reads no changed feature keeps that tree's output:
-                // the cached value stands in for the traversal (the same value, added in the
-                // same order).
+                // A row whose changed features kept their bins (a permutation leaves many rows
+                // of a low-cardinality feature as they were) reads as the original row.
+                let moved: Vec<bool> = rows
+                    .iter()
+                    .map(|&r| {
+                        let r = r as usize;
+                        v.changed.iter().any(|&f| v.cols[f][r] != cols[f][r])
+                    })
+                    .collect();
+                // A row that did not move, or whose path in a tree reads no changed feature,
+                // keeps that tree's output: the cached value stands in for the traversal (the
+                // same value, added in the same order).
                 let mut m = self.tree_sum_with(&affected, rows.len(), |t, start, out| {
                     let end = start + out.len();
                     out.copy_from_slice(&per_tree[t][start..end]);
                     let walk: Vec<usize> = (start..end)
-                        .filter(|&i| paths[t][i] & changed != 0)
+                        .filter(|&i| moved[i] && paths[t][i] & changed != 0)
                         .collect();
                     let ids: Vec<u32> = walk.iter().map(|&i| rows[i]).collect();
                     let mut walked = vec![0.0; ids.len()];
