@@ -1,11 +1,14 @@
 """leakhound against scikit-learn on real tables, side by side in one run: for each table, a full
 leakhound audit (the release binary, no plots) and scikit-learn's HistGradientBoosting fit plus
 permutation_importance(n_repeats=5) on a 25% holdout of the same table, timed one after the other
-on the same machine. Prints one line per table (rows, columns, classes, both times, the ratio)
+on the same machine. Both are told the table's task from its manifest, as the corpus scorer tells
+leakhound (`--task`); `--infer-task` leaves it to leakhound, which reads a target of a few
+integer levels (a 0-10 score) as classes where scikit-learn is given a regression.
+Prints one line per table (rows, columns, classes, both times, the ratio)
 and the totals: leakhound's total against scikit-learn's, and the tables where leakhound is the
 slower.
 
-    python benches/real_tables.py target/release/leakhound [--corpus ../shared/corpus/wild]
+    python benches/real_tables.py target/release/leakhound [--corpus ../shared/corpus/wild] [--infer-task]
 
 The tables: `tests/data/real/manifest.tsv` (49 public tables) and, when it exists, the shared
 corpus's `cases.json` (68 tables). Needs pandas and scikit-learn (not used by leakhound itself).
@@ -61,10 +64,13 @@ def sklearn_seconds(path: Path, target: str, task: str) -> float:
     return time.perf_counter() - t
 
 
-def leakhound_seconds(binary: str, path: Path, target: str, out: Path) -> float:
+def leakhound_seconds(binary: str, path: Path, target: str, out: Path, task: str | None = None) -> float:
+    args = [binary, "audit", str(path), "--target", target, "--out", str(out), "--no-plots", "-q"]
+    if task is not None:
+        args += ["--task", task]
     t = time.perf_counter()
     subprocess.run(
-        [binary, "audit", str(path), "--target", target, "--out", str(out), "--no-plots", "-q"],
+        args,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -75,12 +81,14 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("binary")
     ap.add_argument("--corpus", default=str(REPO.parent / "shared" / "corpus" / "wild"))
+    ap.add_argument("--infer-task", action="store_true", help="do not pass the task to leakhound")
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, path, target, task in tables(Path(args.corpus)):
             shape = pd.read_csv(path, nrows=None).shape
-            lh = leakhound_seconds(args.binary, path, target, Path(tmp) / "r")
+            told = None if args.infer_task else task
+            lh = leakhound_seconds(args.binary, path, target, Path(tmp) / "r", told)
             try:
                 sk = sklearn_seconds(path, target, task)
             except Exception as e:  # a table scikit-learn cannot take as it is

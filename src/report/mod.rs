@@ -93,14 +93,14 @@ pub struct ModelInfo {
     /// Skill of the drop-column baseline refit.
     pub drop_column_base_skill: f64,
     /// Features and clusters refitted for drop-column importance: all of them when the work
-    /// (training rows x trees x features x refits) is at most 1e8; above that every cluster,
+    /// (training rows x trees x features x refits) is at most 2.5e7; above that every cluster,
     /// the 5 most important features, and then, most important first while the work stays
-    /// within 1e8, others with at least 0.5% of the permutation importance (the rest have a
+    /// within 2.5e7, others with at least 0.5% of the permutation importance (the rest have a
     /// null drop-column importance).
     #[serde(default)]
     pub drop_column_refits: usize,
-    /// Trees a fold's fit could grow: for the booster 100 rounds of one tree (one per class
-    /// with more than two classes), cut to 400 trees in all with more than four classes
+    /// Trees a fold's fit could grow: for the booster 50 rounds of one tree (one per class
+    /// with more than two classes), cut to 200 trees in all with more than four classes
     /// (fewer rounds, a learning rate raised in proportion up to 0.3).
     #[serde(default)]
     pub trees_per_fit: usize,
