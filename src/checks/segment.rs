@@ -29,6 +29,7 @@ use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::surrogate::binned::{fmt_num, BinKind};
 use crate::surrogate::Labels;
 use serde::Serialize;
+use std::cell::OnceCell;
 
 /// Tails (every bin beyond a cut) are tried on ordered features of more than this many bins
 /// (the missing bin included); fewer bins are a few values, tried one by one. The shape of a
@@ -88,48 +89,91 @@ struct Segment {
     def: Definition,
 }
 
-/// The single value every row of numeric bin `b` holds, if it holds one.
-fn bin_value(ctx: &Context, f: usize, b: usize) -> Option<f64> {
-    let Values::Numeric(v) = &ctx.ds.features[f].values else {
-        return None;
-    };
-    let mut seen: Option<f64> = None;
-    for (r, &bin) in ctx.x.cols[f].iter().enumerate() {
-        if bin as usize == b {
-            match seen {
-                None => seen = Some(v.get(r)),
-                Some(s) if s != v.get(r) => return None,
-                _ => {}
+/// One feature's bins and the single value each numeric bin holds, where it holds one: found in
+/// one pass over the rows the first time a bin is asked about (a pass per bin asked about was
+/// most of this check's time on a million rows).
+struct Bins<'c, 'a> {
+    ctx: &'c Context<'a>,
+    f: usize,
+    values: OnceCell<Vec<Option<f64>>>,
+}
+
+impl<'c, 'a> Bins<'c, 'a> {
+    fn new(ctx: &'c Context<'a>, f: usize) -> Self {
+        Bins {
+            ctx,
+            f,
+            values: OnceCell::new(),
+        }
+    }
+
+    /// The single value every row of numeric bin `b` holds, if it holds one.
+    fn value(&self, b: usize) -> Option<f64> {
+        self.values
+            .get_or_init(|| single_values(self.ctx, self.f))
+            .get(b)
+            .copied()
+            .flatten()
+    }
+
+    /// Whether bin `b` is one value (a category, missing, or a numeric bin of one value).
+    fn single_value(&self, b: usize) -> bool {
+        b == 0 || self.ctx.x.kinds[self.f] == BinKind::Categorical || self.value(b).is_some()
+    }
+
+    /// Whether bin `b` is a sentinel: missing, 0 or -1 in a numeric (not boolean) column, or a
+    /// placeholder category.
+    fn sentinel(&self, b: usize) -> bool {
+        let (ctx, f) = (self.ctx, self.f);
+        if b == 0 {
+            return true;
+        }
+        match ctx.x.kinds[f] {
+            BinKind::Categorical => {
+                let l = ctx.x.labels[f][b - 1].trim().to_lowercase();
+                SENTINEL_LEVELS.contains(&l.as_str())
+            }
+            BinKind::Ordered => {
+                ctx.ds.features[f].ty == ColumnType::Numeric
+                    && self.value(b).is_some_and(|v| v == 0.0 || v == -1.0)
             }
         }
     }
-    seen
 }
 
-/// Whether bin `b` is one value (a category, missing, or a numeric bin of one value).
-fn single_value(ctx: &Context, f: usize, b: usize) -> bool {
-    b == 0 || ctx.x.kinds[f] == BinKind::Categorical || bin_value(ctx, f, b).is_some()
-}
-
-/// Whether bin `b` is a sentinel: missing, 0 or -1 in a numeric (not boolean) column, or a
-/// placeholder category.
-fn sentinel(ctx: &Context, f: usize, b: usize) -> bool {
-    if b == 0 {
-        return true;
+/// Per bin of numeric feature `f`, the value all its rows hold when they hold one (a bin of
+/// several values, or of two missing rows, holds none: NaN is not equal to itself).
+fn single_values(ctx: &Context, f: usize) -> Vec<Option<f64>> {
+    let nb = ctx.x.n_bins[f];
+    let Values::Numeric(v) = &ctx.ds.features[f].values else {
+        return vec![None; nb];
+    };
+    // Per bin: not seen yet, one value so far, or several.
+    #[derive(Clone, Copy)]
+    enum Seen {
+        No,
+        One(f64),
+        Several,
     }
-    match ctx.x.kinds[f] {
-        BinKind::Categorical => {
-            let l = ctx.x.labels[f][b - 1].trim().to_lowercase();
-            SENTINEL_LEVELS.contains(&l.as_str())
-        }
-        BinKind::Ordered => {
-            ctx.ds.features[f].ty == ColumnType::Numeric
-                && bin_value(ctx, f, b).is_some_and(|v| v == 0.0 || v == -1.0)
+    let mut seen = vec![Seen::No; nb];
+    for (r, &bin) in ctx.x.cols[f].iter().enumerate() {
+        let s = &mut seen[bin as usize];
+        match *s {
+            Seen::No => *s = Seen::One(v.get(r)),
+            Seen::One(x) if x != v.get(r) => *s = Seen::Several,
+            _ => {}
         }
     }
+    seen.into_iter()
+        .map(|s| match s {
+            Seen::One(x) => Some(x),
+            _ => None,
+        })
+        .collect()
 }
 
-fn definition(ctx: &Context, f: usize, shape: Shape) -> Definition {
+fn definition(bins: &Bins, shape: Shape) -> Definition {
+    let (ctx, f) = (bins.ctx, bins.f);
     let nb_present = ctx.x.n_bins[f] - 1;
     let b = match shape {
         Shape::Bin(b) | Shape::AllBut(b) => b,
@@ -144,16 +188,17 @@ fn definition(ctx: &Context, f: usize, shape: Shape) -> Definition {
         }
         Shape::Interval(..) => return Definition::Interval,
     };
-    if sentinel(ctx, f, b) {
+    if bins.sentinel(b) {
         Definition::Sentinel
-    } else if single_value(ctx, f, b) {
+    } else if bins.single_value(b) {
         Definition::Value
     } else {
         Definition::Interval
     }
 }
 
-fn describe(ctx: &Context, f: usize, shape: Shape) -> String {
+fn describe(bins: &Bins, shape: Shape) -> String {
+    let (ctx, f) = (bins.ctx, bins.f);
     let name = ctx.name(f);
     let x = ctx.x;
     let value = |b: usize| -> String {
@@ -162,14 +207,14 @@ fn describe(ctx: &Context, f: usize, shape: Shape) -> String {
         }
         match x.kinds[f] {
             BinKind::Categorical => format!("'{}'", x.labels[f][b - 1]),
-            BinKind::Ordered => {
-                bin_value(ctx, f, b).map_or_else(|| x.describe_bin(f, b as u8), fmt_num)
-            }
+            BinKind::Ordered => bins
+                .value(b)
+                .map_or_else(|| x.describe_bin(f, b as u8), fmt_num),
         }
     };
     match shape {
         Shape::Bin(0) => format!("'{name}' is missing"),
-        Shape::Bin(b) if single_value(ctx, f, b) => format!("'{name}' = {}", value(b)),
+        Shape::Bin(b) if bins.single_value(b) => format!("'{name}' = {}", value(b)),
         Shape::Bin(b) => format!("'{name}' in {}", x.describe_bin(f, b as u8)),
         Shape::AllBut(b) => format!("'{name}' != {} (and present)", value(b)),
         Shape::Interval(lo, hi) => {
@@ -224,6 +269,7 @@ impl Check for PureSegment {
         let min_rows = min_side(ctx);
         let mut out = Vec::new();
         for f in 0..ctx.x.features() {
+            let bins = Bins::new(ctx, f);
             let nb = ctx.x.n_bins[f];
             let mut counts = vec![0.0; nb * k];
             for (r, &b) in ctx.x.cols[f].iter().enumerate() {
@@ -265,7 +311,7 @@ impl Check for PureSegment {
                 let purity = top / rows;
                 let base = totals[class] / n;
                 let outside = (totals[class] - top) / (n - rows);
-                let def = definition(ctx, f, shape);
+                let def = definition(&bins, shape);
                 // A post-outcome field may lag for a few rows; a smooth tail has no such excuse.
                 let needed = if def == Definition::Interval {
                     t.segment_purity
@@ -304,14 +350,14 @@ impl Check for PureSegment {
             }
             // The agreement itself rules out chance, so only the minimum row count applies: the class
             // a code spells may be rarer than the support a one-sided segment needs.
-            let indicator = class_indicator(ctx, f, &counts, &totals, t.segment_min_rows as f64);
+            let indicator = class_indicator(&bins, &counts, &totals, t.segment_min_rows as f64);
             if let Some(ind) = &indicator {
                 best = Some(Segment {
                     shape: Shape::Bin(ind.bin),
                     rows: ind.rows,
                     class: ind.class,
                     purity: ind.purity,
-                    def: definition(ctx, f, Shape::Bin(ind.bin)),
+                    def: definition(&bins, Shape::Bin(ind.bin)),
                 });
             }
             let Some(seg) = best else { continue };
@@ -319,7 +365,7 @@ impl Check for PureSegment {
                 crate::data::Target::Classes { classes, .. } => classes[seg.class].clone(),
                 crate::data::Target::Values(_) => seg.class.to_string(),
             };
-            let desc = describe(ctx, f, seg.shape);
+            let desc = describe(&bins, seg.shape);
             let support = seg.rows / n;
             let base = totals[seg.class] / n;
             let outside = (totals[seg.class] - seg.purity * seg.rows) / (n - seg.rows);
@@ -406,12 +452,12 @@ struct Indicator {
 /// indicators), when it reaches `segment_indicator_mcc` with both sides supported. `counts` holds
 /// rows per (bin, class), `totals` rows per class.
 fn class_indicator(
-    ctx: &Context,
-    f: usize,
+    bins: &Bins,
     counts: &[f64],
     totals: &[f64],
     min_rows: f64,
 ) -> Option<Indicator> {
+    let (ctx, f) = (bins.ctx, bins.f);
     let k = totals.len();
     let n: f64 = totals.iter().sum();
     let mut best: Option<Indicator> = None;
@@ -427,7 +473,7 @@ fn class_indicator(
             };
             if mcc >= ctx.t.segment_indicator_mcc
                 && best.as_ref().is_none_or(|i| mcc > i.mcc)
-                && single_value(ctx, f, b)
+                && bins.single_value(b)
             {
                 best = Some(Indicator {
                     bin: b,
@@ -454,6 +500,7 @@ fn regression_segments(ctx: &Context, y: &[f64]) -> Vec<Finding> {
     order.sort_by(|&a, &b| y[a].total_cmp(&y[b]));
     let mut out = Vec::new();
     for f in 0..ctx.x.features() {
+        let bins = Bins::new(ctx, f);
         let nb = ctx.x.n_bins[f];
         let col = &ctx.x.cols[f];
         let mut counts = vec![0usize; nb];
@@ -462,7 +509,7 @@ fn regression_segments(ctx: &Context, y: &[f64]) -> Vec<Finding> {
         // (shape, rows, accuracy, trivial accuracy, lift, cut)
         let mut best: Option<(Shape, f64, f64, f64, f64, f64)> = None;
         for b in 0..nb {
-            if !sentinel(ctx, f, b) {
+            if !bins.sentinel(b) {
                 continue;
             }
             let shapes = if b == 0 || ctx.x.kinds[f] == BinKind::Categorical {
@@ -509,7 +556,7 @@ fn regression_segments(ctx: &Context, y: &[f64]) -> Vec<Finding> {
         let Some((shape, rows, acc, trivial, lift, cut)) = best else {
             continue;
         };
-        let desc = describe(ctx, f, shape);
+        let desc = describe(&bins, shape);
         let support = rows / n as f64;
         let both = support.min(1.0 - support);
         let clear = (1.0 + t.segment_error_reduction) / 2.0;
