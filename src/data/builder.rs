@@ -511,8 +511,14 @@ mod tests {
         assert_eq!(v.get(0), 1.0);
         assert_eq!(v.get(7), 300.0);
         assert!(v.get(2).is_nan());
-        // "3e2" has an exponent: the column holds doubles.
-        assert_eq!(v.value_bytes(), 8);
+        // "3e2" has an exponent but is a decimal of the column's scale: the column keeps its
+        // digits, short ones (1, 25, 3000 over ten). "1e-9" is not: that column holds doubles.
+        assert_eq!(v.value_bytes(), 2);
+        let c = build(&["1", "2.5", "1e-9"]);
+        let Values::Numeric(v) = &c.values else {
+            panic!()
+        };
+        assert_eq!((v.value_bytes(), v.get(2)), (8, 1e-9));
     }
 
     #[test]

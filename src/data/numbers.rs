@@ -5,9 +5,12 @@
 //! `f64`, and nothing is lost. `digits / 10^scale` is the same `f64` the text parses to, because
 //! both operands are exact in `f64` and IEEE division rounds correctly: the result is the double
 //! nearest the decimal, which is what a correct parser returns. `-0` (which `%.4f` writes for a
-//! small negative number) has digits of its own. A value that does not fit (more than nine
-//! significant digits, an exponent) turns the column into plain `f64`, so every column reads back
-//! value for value, bit for bit, as it would have without this. Doubles from Parquet, Arrow or a
+//! small negative number) has digits of its own. A value written with an exponent (`1.97e5`) is
+//! held as digits when it is exactly a decimal of the column's scale (checked bit for bit). A
+//! value that does not fit (more than nine significant digits, `1e-9` in a column of cents)
+//! turns the column into plain `f64`, so every column reads back value for value, bit for bit,
+//! as it would have without this. A finished column whose digits all fit 16 bits (counts, short
+//! measurements) holds them at that width: a quarter of `f64`. Doubles from Parquet, Arrow or a
 //! DataFrame are held as digits the same way when every value of the column is such a decimal.
 
 use std::borrow::Cow;
@@ -47,6 +50,15 @@ pub enum Numbers {
         /// Digits after the point, shared by the column.
         scale: u8,
     },
+    /// A finished decimal column whose digits all fit 16 bits (counts, short measurements):
+    /// the same digits at half the width; `i16::MIN` is missing and `i16::MIN + 1` is `-0`.
+    /// Appending to it widens it back to [`Numbers::Decimal`].
+    Short {
+        /// One value's digits per row.
+        digits: Vec<i16>,
+        /// Digits after the point, shared by the column.
+        scale: u8,
+    },
 }
 
 impl Default for Numbers {
@@ -81,6 +93,25 @@ fn decode(d: i32, pow: f64) -> f64 {
     }
 }
 
+/// Held 16-bit digits as 32-bit ones, markers included.
+#[inline]
+fn from_short(d: i16) -> i32 {
+    match d {
+        i16::MIN => MISSING,
+        d if d == i16::MIN + 1 => NEG_ZERO,
+        d => i32::from(d),
+    }
+}
+
+/// Held digits as 16-bit ones, markers included, if they fit.
+fn to_short(d: i32) -> Option<i16> {
+    match d {
+        MISSING => Some(i16::MIN),
+        NEG_ZERO => Some(i16::MIN + 1),
+        d => i16::try_from(d).ok().filter(|&s| s > i16::MIN + 1),
+    }
+}
+
 /// `digits` as held digits, if they fit (the two lowest stand for NaN and `-0`).
 fn narrow(digits: i64) -> Option<i32> {
     i32::try_from(digits).ok().filter(|&d| d > NEG_ZERO)
@@ -111,7 +142,7 @@ impl Numbers {
     /// at most that many): how finely its values were rounded when written.
     pub(crate) fn decimal_scale(&self) -> Option<u8> {
         match self {
-            Numbers::Decimal { scale, .. } => Some(*scale),
+            Numbers::Decimal { scale, .. } | Numbers::Short { scale, .. } => Some(*scale),
             Numbers::F64(_) => None,
         }
     }
@@ -121,6 +152,7 @@ impl Numbers {
         match self {
             Numbers::F64(v) => v.len(),
             Numbers::Decimal { digits, .. } => digits.len(),
+            Numbers::Short { digits, .. } => digits.len(),
         }
     }
 
@@ -135,6 +167,9 @@ impl Numbers {
         match self {
             Numbers::F64(v) => v[i],
             Numbers::Decimal { digits, scale } => decode(digits[i], POW10[*scale as usize]),
+            Numbers::Short { digits, scale } => {
+                decode(from_short(digits[i]), POW10[*scale as usize])
+            }
         }
     }
 
@@ -144,6 +179,7 @@ impl Numbers {
         match self {
             Numbers::F64(v) => v[i].is_nan(),
             Numbers::Decimal { digits, .. } => digits[i] == MISSING,
+            Numbers::Short { digits, .. } => digits[i] == i16::MIN,
         }
     }
 
@@ -154,6 +190,7 @@ impl Numbers {
             Numbers::Decimal { digits, scale } => {
                 Iter::Decimal(digits.iter(), POW10[*scale as usize])
             }
+            Numbers::Short { digits, scale } => Iter::Short(digits.iter(), POW10[*scale as usize]),
         }
     }
 
@@ -162,7 +199,7 @@ impl Numbers {
     pub fn as_f64(&self) -> Cow<'_, [f64]> {
         match self {
             Numbers::F64(v) => Cow::Borrowed(v),
-            Numbers::Decimal { .. } => Cow::Owned(self.iter().collect()),
+            Numbers::Decimal { .. } | Numbers::Short { .. } => Cow::Owned(self.iter().collect()),
         }
     }
 
@@ -171,6 +208,9 @@ impl Numbers {
     /// sorted as integers, which orders their values the same way (`-0` just below `0`): by
     /// counting when their range is at most the row count, else by radix.
     pub(crate) fn sorted_present(&self) -> Vec<f64> {
+        if let Numbers::Short { .. } = self {
+            return self.widened().sorted_present();
+        }
         let (digits, pow) = match self {
             Numbers::F64(v) => {
                 let mut sorted: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
@@ -178,6 +218,7 @@ impl Numbers {
                 return sorted;
             }
             Numbers::Decimal { digits, scale } => (digits, POW10[*scale as usize]),
+            Numbers::Short { .. } => unreachable!("widened above"),
         };
         // Twice the digits, and -1 for -0: an order-preserving key for every present value.
         let key = |d: i32| -> i64 {
@@ -257,6 +298,9 @@ impl Numbers {
                 1 + edges.partition_point(|&e| e < x).min(edges.len() - 1) as u8
             }
         };
+        if let Numbers::Short { .. } = self {
+            return self.widened().bins(edges, missing);
+        }
         let Numbers::Decimal { digits, scale } = self else {
             return self.iter().map(search).collect();
         };
@@ -304,6 +348,29 @@ impl Numbers {
                 digits: rows.iter().map(|&i| digits[i]).collect(),
                 scale: *scale,
             },
+            Numbers::Short { digits, scale } => Numbers::Short {
+                digits: rows.iter().map(|&i| digits[i]).collect(),
+                scale: *scale,
+            },
+        }
+    }
+
+    /// A short column's digits at 32 bits (a copy, for the sorting and binning written for
+    /// them); other columns as they are.
+    fn widened(&self) -> Numbers {
+        match self {
+            Numbers::Short { digits, scale } => Numbers::Decimal {
+                digits: digits.iter().map(|&d| from_short(d)).collect(),
+                scale: *scale,
+            },
+            other => other.clone(),
+        }
+    }
+
+    /// A short column back at 32 bits, in place, before values are added to it.
+    fn unshort(&mut self) {
+        if let Numbers::Short { .. } = self {
+            *self = self.widened();
         }
     }
 
@@ -348,12 +415,14 @@ impl Numbers {
         match self {
             Numbers::F64(_) => 8,
             Numbers::Decimal { .. } => 4,
+            Numbers::Short { .. } => 2,
         }
     }
 
     /// Append a value read from text; `decimal` is its exact digits when it has them (its `value`
     /// is then `digits / 10^scale`). NaN appends a missing value.
     pub(crate) fn push(&mut self, value: f64, decimal: Option<Decimal>) {
+        self.unshort();
         if value.is_nan() {
             return self.push_missing();
         }
@@ -374,6 +443,21 @@ impl Numbers {
                 }
             }
         }
+        // A value read without its digits (`1.97e5`, more digits than the fast path takes) is
+        // still held as digits when it is exactly a decimal of the column's scale: its digits
+        // divided by the power of ten give back its very bits (checked).
+        if let (Numbers::Decimal { digits, scale }, None) = (&mut *self, decimal) {
+            if value == 0.0 && value.is_sign_negative() {
+                digits.push(NEG_ZERO);
+                return;
+            }
+            let pow = POW10[*scale as usize];
+            let m = (value * pow).round();
+            if m.abs() < f64::from(i32::MAX) && (m / pow).to_bits() == value.to_bits() {
+                digits.push(m as i32);
+                return;
+            }
+        }
         self.widen();
         if let Numbers::F64(v) = self {
             v.push(value);
@@ -385,11 +469,13 @@ impl Numbers {
         match self {
             Numbers::F64(v) => v.push(f64::NAN),
             Numbers::Decimal { digits, .. } => digits.push(MISSING),
+            Numbers::Short { digits, .. } => digits.push(i16::MIN),
         }
     }
 
     /// Insert `n` missing values before the first.
     pub(crate) fn prepend_missing(&mut self, n: usize) {
+        self.unshort();
         match self {
             Numbers::F64(v) => {
                 v.splice(0..0, std::iter::repeat_n(f64::NAN, n));
@@ -397,11 +483,14 @@ impl Numbers {
             Numbers::Decimal { digits, .. } => {
                 digits.splice(0..0, std::iter::repeat_n(MISSING, n));
             }
+            Numbers::Short { .. } => unreachable!("widened above"),
         }
     }
 
     /// Append the values of `other` (the rows that follow).
     pub(crate) fn append(&mut self, other: Numbers) {
+        self.unshort();
+        let other = other.widened();
         if let Numbers::Decimal { scale: s2, .. } = &other {
             if self.fit_scale(*s2) {
                 if let (
@@ -432,14 +521,27 @@ impl Numbers {
         match self {
             Numbers::F64(v) => v.reserve_exact(additional),
             Numbers::Decimal { digits, .. } => digits.reserve_exact(additional),
+            Numbers::Short { digits, .. } => digits.reserve_exact(additional),
         }
     }
 
-    /// Give back spare capacity.
+    /// Give back spare capacity: the column is finished, so digits that all fit 16 bits are
+    /// held at that width ([`Numbers::Short`]).
     pub(crate) fn shrink_to_fit(&mut self) {
         match self {
             Numbers::F64(v) => v.shrink_to_fit(),
-            Numbers::Decimal { digits, .. } => digits.shrink_to_fit(),
+            Numbers::Decimal { digits, scale } => {
+                if digits.iter().all(|&d| to_short(d).is_some()) {
+                    let short = digits.iter().map(|&d| to_short(d).unwrap_or(i16::MIN));
+                    *self = Numbers::Short {
+                        digits: short.collect(),
+                        scale: *scale,
+                    };
+                } else {
+                    digits.shrink_to_fit();
+                }
+            }
+            Numbers::Short { digits, .. } => digits.shrink_to_fit(),
         }
     }
 
@@ -464,7 +566,7 @@ impl Numbers {
 
     /// Turn the column into plain `f64` (same values).
     fn widen(&mut self) {
-        if let Numbers::Decimal { .. } = self {
+        if let Numbers::Decimal { .. } | Numbers::Short { .. } = self {
             *self = Numbers::F64(self.iter().collect());
         }
     }
@@ -476,6 +578,8 @@ pub enum Iter<'a> {
     F64(std::slice::Iter<'a, f64>),
     /// Over digits, with the power of ten they are divided by.
     Decimal(std::slice::Iter<'a, i32>, f64),
+    /// Over 16-bit digits, with the power of ten they are divided by.
+    Short(std::slice::Iter<'a, i16>, f64),
 }
 
 impl Iterator for Iter<'_> {
@@ -486,6 +590,7 @@ impl Iterator for Iter<'_> {
         match self {
             Iter::F64(it) => it.next().copied(),
             Iter::Decimal(it, pow) => it.next().map(|&d| decode(d, *pow)),
+            Iter::Short(it, pow) => it.next().map(|&d| decode(from_short(d), *pow)),
         }
     }
 
@@ -493,6 +598,7 @@ impl Iterator for Iter<'_> {
         match self {
             Iter::F64(it) => it.size_hint(),
             Iter::Decimal(it, _) => it.size_hint(),
+            Iter::Short(it, _) => it.size_hint(),
         }
     }
 }
@@ -616,6 +722,67 @@ mod tests {
         n.push(0.0001, dec(1, 4));
         assert!(matches!(n, Numbers::F64(_)));
         assert_eq!(n.to_vec(), vec![2_000_000.0, 0.0001]);
+    }
+
+    /// A finished column whose digits fit 16 bits is held at that width and reads, sorts, bins
+    /// and takes rows exactly as at 32 bits; values added later widen it back first.
+    #[test]
+    fn short_digits_read_back_exactly() {
+        let mut n = Numbers::default();
+        let vals = [7.0, f64::NAN, -1.25, -0.0, 327.66, -327.66, 0.1];
+        for &x in &vals {
+            if x.is_nan() {
+                n.push_missing();
+            } else {
+                let d = (x * 100.0f64).round() as i64;
+                n.push(x, dec(d, 2));
+            }
+        }
+        let wide = n.clone();
+        n.shrink_to_fit();
+        assert!(matches!(n, Numbers::Short { scale: 2, .. }));
+        assert_eq!(n.value_bytes(), 2);
+        let bits = |v: &Numbers| v.iter().map(f64::to_bits).collect::<Vec<_>>();
+        assert_eq!(bits(&n), bits(&wide));
+        assert_eq!(bits(&n), vals.map(f64::to_bits).to_vec());
+        assert!(n.is_nan(1) && n.get(3).is_sign_negative());
+        let sorted = |v: &Numbers| {
+            v.sorted_present()
+                .iter()
+                .map(|x| x.to_bits())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(sorted(&n), sorted(&wide));
+        let edges = [-1.0, 0.0, 7.0];
+        assert_eq!(n.bins(&edges, 0), wide.bins(&edges, 0));
+        assert_eq!(bits(&n.take(&[6, 0, 3])), bits(&wide.take(&[6, 0, 3])));
+        // One more value (here one whose digits need 32 bits) widens it back.
+        n.push(400.01, dec(40_001, 2));
+        assert!(matches!(n, Numbers::Decimal { scale: 2, .. }));
+        assert_eq!(n.get(7), 400.01);
+        // Digits beyond 16 bits stay at 32.
+        let mut big = Numbers::default();
+        big.push(40_000.0, dec(40_000, 0));
+        big.shrink_to_fit();
+        assert!(matches!(big, Numbers::Decimal { .. }));
+    }
+
+    /// A value read without its digits (an exponent) stays compact when it is exactly a
+    /// decimal of the column's scale, bit for bit; one that is not widens the column.
+    #[test]
+    fn exponents_that_are_decimals_stay_compact() {
+        let mut n = Numbers::default();
+        n.push(61_958.07, dec(6_195_807, 2));
+        n.push("1.97e5".parse().unwrap(), None);
+        n.push("-0e0".parse().unwrap(), None);
+        n.push("-2.5E1".parse().unwrap(), None);
+        assert!(matches!(n, Numbers::Decimal { scale: 2, .. }));
+        let want = [61_958.07, 197_000.0, -0.0, -25.0];
+        let got: Vec<u64> = n.iter().map(f64::to_bits).collect();
+        assert_eq!(got, want.map(f64::to_bits));
+        n.push("1.5e-3".parse().unwrap(), None);
+        assert!(matches!(n, Numbers::F64(_)));
+        assert_eq!(n.get(4), 0.0015);
     }
 
     /// Appending blocks gives what pushing every value in one pass gives.
