@@ -113,6 +113,31 @@ fn class_predictions(
 ) -> Predictions {
     let n = bins.len();
     let cells = n_bins * k;
+    let fine = class_tables(bins, n_bins, ordered, y, k, folds, k_folds);
+    let mut pred = vec![0.0; n * k];
+    for r in 0..n {
+        let at = folds[r] as usize * cells + bins[r] as usize * k;
+        pred[r * k..(r + 1) * k].copy_from_slice(&fine[at..at + k]);
+    }
+    Predictions {
+        width: k,
+        values: pred,
+    }
+}
+
+/// Each fold's prediction table for a class target: the class probabilities of every fine
+/// bin (`fold * n_bins * k + bin * k + class`), from the counts of the other folds.
+fn class_tables(
+    bins: &[u8],
+    n_bins: usize,
+    ordered: bool,
+    y: &[u32],
+    k: usize,
+    folds: &[u8],
+    k_folds: usize,
+) -> Vec<f64> {
+    let n = bins.len();
+    let cells = n_bins * k;
     let mut by_fold = vec![0usize; k_folds * cells];
     for r in 0..n {
         by_fold[folds[r] as usize * cells + bins[r] as usize * k + y[r] as usize] += 1;
@@ -159,15 +184,7 @@ fn class_predictions(
             }
         }
     }
-    let mut pred = vec![0.0; n * k];
-    for r in 0..n {
-        let at = folds[r] as usize * cells + bins[r] as usize * k;
-        pred[r * k..(r + 1) * k].copy_from_slice(&fine[at..at + k]);
-    }
-    Predictions {
-        width: k,
-        values: pred,
-    }
+    fine
 }
 
 /// Power of a binned feature under the given folds.
@@ -179,11 +196,20 @@ pub fn power(
     folds: &[u8],
     k_folds: usize,
 ) -> Power {
+    let counted = folds.iter().all(|&f| (f as usize) < k_folds)
+        && bins.iter().all(|&b| (b as usize) < n_bins);
     let pred = match labels {
-        Labels::Classes { y, k }
-            if folds.iter().all(|&f| (f as usize) < k_folds)
-                && bins.iter().all(|&b| (b as usize) < n_bins) =>
-        {
+        // A binary score reads the positive class's probability only: looked up straight from
+        // the tables, without the two-column predictions (16 bytes a row per feature in flight).
+        Labels::Classes { y, k: 2 } if counted => {
+            let fine = class_tables(bins, n_bins, ordered, y, 2, folds, k_folds);
+            let cells = n_bins * 2;
+            let positive: Vec<f64> = (0..bins.len())
+                .map(|r| fine[folds[r] as usize * cells + bins[r] as usize * 2 + 1])
+                .collect();
+            return binary_score(y, &positive);
+        }
+        Labels::Classes { y, k } if counted => {
             class_predictions(bins, n_bins, ordered, y, *k, folds, k_folds)
         }
         _ => row_predictions(bins, n_bins, ordered, labels, folds, k_folds),
@@ -453,6 +479,17 @@ fn gamma_inner(bins: &[u8], y: &[f64]) -> Option<f64> {
     (total > 0).then(|| (conc as f64 - disc as f64) / total as f64)
 }
 
+/// Power of a binary target's out-of-fold probabilities of the positive class, one per row.
+fn binary_score(y: &[u32], positive: &[f64]) -> Power {
+    let pos: Vec<bool> = y.iter().map(|&c| c == 1).collect();
+    let auc = roc_auc(positive, &pos);
+    Power {
+        power: (2.0 * auc - 1.0).max(0.0),
+        metric: crate::metric::Metric::RocAuc,
+        value: auc,
+    }
+}
+
 /// Normalised power of out-of-fold predictions covering every row.
 pub fn score(labels: &Labels, pred: &Predictions) -> Power {
     match labels {
@@ -466,13 +503,7 @@ pub fn score(labels: &Labels, pred: &Predictions) -> Power {
         }
         Labels::Classes { y, k: 2 } => {
             let s: Vec<f64> = (0..y.len()).map(|i| pred.values[i * 2 + 1]).collect();
-            let pos: Vec<bool> = y.iter().map(|&c| c == 1).collect();
-            let auc = roc_auc(&s, &pos);
-            Power {
-                power: (2.0 * auc - 1.0).max(0.0),
-                metric: crate::metric::Metric::RocAuc,
-                value: auc,
-            }
+            binary_score(y, &s)
         }
         Labels::Classes { y, .. } => {
             // Graded like binary: one-vs-rest ranking, averaged over classes. (Requiring the
