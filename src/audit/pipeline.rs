@@ -96,6 +96,7 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
         labels: &labels,
         folds: &fold_of,
     };
+    release_freed_memory();
     clock.lap("binning");
 
     // The row-level split checks need only the sides and the row keys. Run here, they let an
@@ -120,6 +121,7 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
 
     phase("single-feature power")?;
     let powers = importance::single_feature_powers(&x, &labels, &fold_of, k);
+    release_freed_memory();
     clock.lap("single_feature_power");
 
     phase("surrogate, permutation and drop-column importance")?;
@@ -133,6 +135,7 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
         settings.seed,
         true,
     )?;
+    release_freed_memory();
     clock.lap("importance");
 
     phase("checks")?;
@@ -232,8 +235,10 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
 }
 
 /// Hand memory freed in the middle of the heap back to the system. glibc keeps freed blocks for
-/// reuse, so a large copy dropped before the next stage (an own split's features) would still
-/// count toward peak RSS while that stage allocates blocks of other sizes.
+/// reuse, so what a stage dropped (the binning's sorted copies, an own split's features, the
+/// single-feature predictions, the folds' row lists) would still count toward peak RSS while
+/// the next stage allocates blocks of other sizes: called between stages (on the realistic
+/// 1M x 100 table, a peak of 736 MB without, 669 MB with).
 fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages of the allocator's own heaps to the kernel;
