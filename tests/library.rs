@@ -217,3 +217,47 @@ fn an_in_memory_model_is_audited_through_the_predictor_trait() {
         other => panic!("expected a model error, got {other:?}"),
     }
 }
+
+/// A table wide and long enough for drop-column importance to go over its work budget, whose
+/// leak is a pair of near-identical copies of the target (a correlated cluster, each copy
+/// standing in for the other): the budget refits the five most important features and cannot
+/// afford the cluster, yet the cluster holds the importance and is judged on its refit.
+#[test]
+fn a_dominant_cluster_the_work_budget_skipped_is_still_judged() {
+    let n = 12_000;
+    let unit = |i: usize, salt: u64| {
+        (leakhound::internals::splitmix64((i as u64) ^ salt.wrapping_mul(0x9E37_79B9)) >> 11) as f64
+            / (1u64 << 53) as f64
+    };
+    let y: Vec<f64> = (0..n).map(|i| f64::from(unit(i, 1) < 0.4)).collect();
+    let copy = |salt: u64| -> Vec<f64> {
+        (0..n)
+            .map(|i| y[i] * 2.0 + 0.3 * unit(i, 2) + 0.01 * unit(i, salt))
+            .collect()
+    };
+    let mut b = Table::builder()
+        .name("cluster")
+        .numeric("settled_a", copy(3))
+        .numeric("settled_b", copy(4));
+    for j in 0..13u64 {
+        b = b.numeric(format!("noise_{j}"), (0..n).map(|i| unit(i, 10 + j)));
+    }
+    let table = b.numeric("y", y.iter().copied()).build().unwrap();
+    let report = Audit::new("y").run(table).unwrap();
+    let cluster = report
+        .clusters
+        .iter()
+        .find(|c| c.features.contains(&"settled_a".to_string()))
+        .expect("the copies form a cluster");
+    assert!(cluster.importance_share >= 0.5, "{cluster:?}");
+    assert!(cluster.drop_column_importance.is_some(), "{cluster:?}");
+    // Over the budget: the five most important features, then the cluster the audit refitted.
+    assert_eq!(report.model.drop_column_refits, 6);
+    assert!(report
+        .features
+        .iter()
+        .any(|f| f.name.starts_with("noise_") && f.drop_column_importance.is_none()));
+    assert!(report.findings.iter().any(
+        |f| f.kind == FindingKind::DominantFeature && f.feature.as_deref() == Some("settled_a")
+    ));
+}

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use crate::checks::{self, peel, Context};
+use crate::checks::{self, peel, Context, Thresholds};
 use crate::data::{ColumnType, Dataset, Target};
 use crate::error::{Error, Result};
 use crate::finding::{self, Finding};
@@ -135,6 +135,12 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
         settings.seed,
         true,
     )?;
+    let run = refit_judged(
+        run,
+        (surrogate.as_ref(), &problem, &model_features),
+        (&engine, settings.seed),
+        &settings.thresholds,
+    )?;
     release_freed_memory();
     clock.lap("importance");
 
@@ -232,6 +238,43 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
         warnings,
         timings: clock.timings,
     }))
+}
+
+/// A feature or cluster holding enough of the importance to be judged dominant is judged on its
+/// drop-column importance, which the work budget may have left out (it refits the most
+/// important features first and ranks clusters among the rest): refit those now, with the
+/// run's rows and seed, as the run would have.
+fn refit_judged(
+    mut run: ModelRun,
+    (surrogate, problem, features): (&dyn Surrogate, &importance::Problem, &[usize]),
+    (engine, seed): (&EngineSettings, u64),
+    t: &Thresholds,
+) -> Result<ModelRun> {
+    let judged = t.dominant_share.min(t.determining_share);
+    let base = run.drop_column_base;
+    if !base.is_finite() {
+        return Ok(run);
+    }
+    let refit = |group: &[usize]| {
+        importance::drop_column_of(surrogate, problem, features, group, (engine, seed), base)
+    };
+    let mut refits = 0;
+    for f in 0..run.importance.len() {
+        if let Some(imp) = run.importance[f].as_mut() {
+            if imp.share >= judged && imp.drop_column.is_nan() {
+                imp.drop_column = refit(&[f])?;
+                refits += 1;
+            }
+        }
+    }
+    for (members, imp) in &mut run.clusters {
+        if imp.share >= judged && imp.drop_column.is_nan() {
+            imp.drop_column = refit(members)?;
+            refits += 1;
+        }
+    }
+    run.drop_column_refits += refits;
+    Ok(run)
 }
 
 /// Hand memory freed in the middle of the heap back to the system. glibc keeps freed blocks for

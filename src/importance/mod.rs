@@ -356,36 +356,45 @@ pub const DROP_COLUMN_WORK: usize = 25_000_000;
 /// reported as null)...
 pub const DROP_COLUMN_MIN_SHARE: f64 = 0.005;
 /// ... and the features refitted whatever the work: the most important ones (dominance needs
-/// half the importance, so only the first can be dominant; the next ones give it context).
-/// Clusters are always refitted.
+/// half the importance, so only the first can be dominant; the next ones give it context). A
+/// cluster holding enough of the importance to be judged is refitted by the audit when the
+/// work left it out (`audit::pipeline`).
 pub const DROP_COLUMN_ALWAYS: usize = 5;
 
 /// Which groups (single features, then clusters) get a drop-column refit. When refitting them
 /// all fits in [`DROP_COLUMN_WORK`] (decided by the work, not a feature count: `refit_work` is
-/// one refit's training rows x trees) every group is refitted. Otherwise every cluster and the
+/// one refit's training rows x trees) every group is refitted. Otherwise the
 /// [`DROP_COLUMN_ALWAYS`] most important features are, and then, most important first, the
-/// others with at least [`DROP_COLUMN_MIN_SHARE`] of the importance while the work allows. A
-/// feature the model barely uses cannot dominate it (dominance needs half the importance), and
-/// its refit is most of the cost on wide data.
+/// other features and the clusters with at least [`DROP_COLUMN_MIN_SHARE`] of the importance
+/// while the work allows. A group the model barely uses cannot dominate it (dominance needs
+/// half the importance), and its refit is most of the cost on wide data and with many classes.
 fn refit_groups(perm: &[(f64, f64)], n_features: usize, refit_work: usize) -> Vec<bool> {
     let per_refit = refit_work.saturating_mul(n_features);
     if per_refit.saturating_mul(perm.len()) <= DROP_COLUMN_WORK {
         return vec![true; perm.len()];
     }
     let total: f64 = perm[..n_features].iter().map(|p| p.0.max(0.0)).sum();
-    let mut order: Vec<usize> = (0..n_features).collect();
-    order.sort_by(|&a, &b| perm[b].0.total_cmp(&perm[a].0).then(a.cmp(&b)));
-    let mut refit = vec![false; perm.len()];
-    refit[n_features..].iter_mut().for_each(|r| *r = true);
-    let mut spent = per_refit.saturating_mul(perm.len() - n_features);
-    for (rank, &g) in order.iter().enumerate() {
-        let share = if total > 0.0 {
+    let share = |g: usize| {
+        if total > 0.0 {
             perm[g].0.max(0.0) / total
         } else {
             0.0
-        };
+        }
+    };
+    let by_importance = |a: &usize, b: &usize| perm[*b].0.total_cmp(&perm[*a].0).then(a.cmp(b));
+    let mut features: Vec<usize> = (0..n_features).collect();
+    features.sort_by(by_importance);
+    let mut refit = vec![false; perm.len()];
+    let mut spent = 0usize;
+    for &g in features.iter().take(DROP_COLUMN_ALWAYS) {
+        refit[g] = true;
+        spent = spent.saturating_add(per_refit);
+    }
+    let mut rest: Vec<usize> = (0..perm.len()).filter(|&g| !refit[g]).collect();
+    rest.sort_by(by_importance);
+    for g in rest {
         let affordable = spent.saturating_add(per_refit) <= DROP_COLUMN_WORK;
-        if rank < DROP_COLUMN_ALWAYS || (share >= DROP_COLUMN_MIN_SHARE && affordable) {
+        if share(g) >= DROP_COLUMN_MIN_SHARE && affordable {
             refit[g] = true;
             spent = spent.saturating_add(per_refit);
         }
@@ -501,21 +510,25 @@ mod tests {
         assert_eq!(refitted, (0..7).collect::<Vec<_>>(), "32 classes");
     }
 
-    /// Over the work limit, the features past the always-refitted ten are refitted most
-    /// important first while the work allows, clusters always, whatever their cost.
+    /// Over the work limit, the groups past the always-refitted features are refitted most
+    /// important first while the work allows, clusters ranked among the features by their
+    /// joint importance.
     #[test]
     fn drop_column_refits_stop_at_the_work_limit() {
         let features = 30;
-        // Importance spread evenly (every feature over 0.5%), falling slowly, and two clusters.
+        // Importance spread evenly (every feature over 0.5%), falling slowly, and two clusters:
+        // one jointly above all but the first six features, one below them all.
         let mut perm: Vec<(f64, f64)> = (0..features)
             .map(|i| (1.0 - i as f64 / 100.0, 0.0))
             .collect();
-        perm.extend([(0.5, 0.0), (0.4, 0.0)]);
+        perm.extend([(0.955, 0.0), (0.5, 0.0)]);
         let per_refit = DROP_COLUMN_WORK / 15;
         let refit = refit_groups(&perm, features, per_refit / features);
         let affordable = DROP_COLUMN_WORK / (per_refit / features * features);
-        assert!(refit[features..].iter().all(|&r| r), "clusters refitted");
+        assert_eq!(affordable, 15);
+        assert!(refit[features], "the important cluster is refitted");
+        assert!(!refit[features + 1], "the work ran out before the other");
         let singles: Vec<usize> = (0..features).filter(|&f| refit[f]).collect();
-        assert_eq!(singles, (0..affordable - 2).collect::<Vec<_>>());
+        assert_eq!(singles, (0..affordable - 1).collect::<Vec<_>>());
     }
 }

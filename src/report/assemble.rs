@@ -134,7 +134,7 @@ pub(crate) fn assemble(p: Parts) -> Report {
                     mean: round6(imp.permutation_mean),
                     std: round6(imp.permutation_std),
                 },
-                drop_column_importance: round6(imp.drop_column),
+                drop_column_importance: Some(round6(imp.drop_column)).filter(|d| d.is_finite()),
                 importance_share: round6(imp.share),
             })
             .collect(),

@@ -93,10 +93,11 @@ pub struct ModelInfo {
     /// Skill of the drop-column baseline refit.
     pub drop_column_base_skill: f64,
     /// Features and clusters refitted for drop-column importance: all of them when the work
-    /// (training rows x trees x features x refits) is at most 2.5e7; above that every cluster,
-    /// the 5 most important features, and then, most important first while the work stays
-    /// within 2.5e7, others with at least 0.5% of the permutation importance (the rest have a
-    /// null drop-column importance).
+    /// (training rows x trees x features x refits) is at most 2.5e7; above that the 5 most
+    /// important features, then, most important first while the work stays within 2.5e7, other
+    /// features and clusters with at least 0.5% of the permutation importance, and any feature
+    /// or cluster holding enough of it to be judged dominant (the rest have a null drop-column
+    /// importance).
     #[serde(default)]
     pub drop_column_refits: usize,
     /// Trees a fold's fit could grow: for the booster 50 rounds of one tree (one per class
@@ -258,8 +259,9 @@ pub struct ClusterInfo {
     pub features: Vec<String>,
     /// Joint permutation importance.
     pub permutation_importance: PermutationInfo,
-    /// Joint drop-column importance.
-    pub drop_column_importance: f64,
+    /// Joint drop-column importance (null when the work budget left the cluster out; see
+    /// `model.drop_column_refits`).
+    pub drop_column_importance: Option<f64>,
     /// Joint share.
     pub importance_share: f64,
 }
