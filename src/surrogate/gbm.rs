@@ -395,8 +395,10 @@ impl Fitted for GbmModel {
         self.to_predictions(self.margins(cols, rows))
     }
 
-    /// Only trees that split on a changed feature can change their output: re-predict those,
-    /// against each tree's cached output on the original rows.
+    /// Only trees that split on a changed feature can change their output, and only on rows
+    /// whose changed features moved and whose path reads one: re-predict those, and add what
+    /// changed to the original rows' margins. A row nothing changed keeps the original
+    /// prediction as it is (no link function applied again).
     fn predict_variants(
         &self,
         cols: &[&[u8]],
@@ -404,6 +406,7 @@ impl Fitted for GbmModel {
         rows: &[u32],
     ) -> Vec<Predictions> {
         let k = self.k_out;
+        let n = rows.len();
         // Each tree's output on each original row, and the features its path there reads.
         let (per_tree, paths): (Vec<Vec<f64>>, Vec<Vec<u64>>) = self
             .trees
@@ -414,23 +417,22 @@ impl Fitted for GbmModel {
                     .unzip()
             })
             .unzip();
-        // Tree by tree (each row adds its trees in order, as row by row would): every tree's
-        // cached outputs are read in order.
-        let mut base = vec![0.0; rows.len() * k];
-        base.chunks_mut(k)
-            .for_each(|o| o.copy_from_slice(&self.base));
+        // The original margins as `margins` adds them (each row its trees in order, then the
+        // base score), and their predictions: `predict`'s, bit for bit.
+        let mut base = vec![0.0; n * k];
         for (t, out) in per_tree.iter().enumerate() {
             for (o, v) in base.chunks_mut(k).zip(out) {
                 o[t % k] += v;
             }
         }
+        for o in base.chunks_mut(k) {
+            o.iter_mut().zip(&self.base).for_each(|(v, b)| *v += b);
+        }
+        let original = self.to_predictions(base.clone());
+        let width = original.width;
         variants
             .par_iter()
             .map(|v| {
-                let affected: Vec<usize> = (0..self.trees.len())
-                    .filter(|&t| self.trees[t].uses_any(v.changed))
-                    .collect();
-                let changed = v.changed.iter().fold(0u64, |m, &f| m | path_bit(f));
                 // A row whose changed features kept their bins (a permutation leaves many rows
                 // of a low-cardinality feature as they were) reads as the original row.
                 let moved: Vec<bool> = rows
@@ -440,29 +442,43 @@ impl Fitted for GbmModel {
                         v.changed.iter().any(|&f| v.cols[f][r] != cols[f][r])
                     })
                     .collect();
-                // A row that did not move, or whose path in a tree reads no changed feature,
-                // keeps that tree's output: the cached value stands in for the traversal (the
-                // same value, added in the same order).
-                let mut m = self.tree_sum_with(&affected, rows.len(), |t, start, out| {
-                    let end = start + out.len();
-                    out.copy_from_slice(&per_tree[t][start..end]);
-                    let walk: Vec<usize> = (start..end)
-                        .filter(|&i| moved[i] && paths[t][i] & changed != 0)
-                        .collect();
-                    let ids: Vec<u32> = walk.iter().map(|&i| rows[i]).collect();
-                    let mut walked = vec![0.0; ids.len()];
-                    self.trees[t].predict_rows(&v.cols, &ids, &mut walked);
-                    for (&i, w) in walk.iter().zip(walked) {
-                        out[i - start] = w;
+                let changed = v.changed.iter().fold(0u64, |m, &f| m | path_bit(f));
+                // Per row, its margins with each affected tree's change (new output less the
+                // original) added in tree order.
+                let mut margins = base.clone();
+                let mut touched = vec![false; n];
+                let (mut walk, mut ids, mut walked) = (Vec::new(), Vec::new(), Vec::new());
+                for (t, tree) in self.trees.iter().enumerate() {
+                    if !tree.uses_any(v.changed) {
+                        continue;
                     }
-                });
-                m.iter_mut().zip(&base).for_each(|(o, b)| *o += b);
-                for &t in &affected {
-                    for (o, v) in m.chunks_mut(k).zip(&per_tree[t]) {
-                        o[t % k] -= v;
+                    walk.clear();
+                    walk.extend((0..n).filter(|&i| moved[i] && paths[t][i] & changed != 0));
+                    ids.clear();
+                    ids.extend(walk.iter().map(|&i| rows[i]));
+                    walked.clear();
+                    walked.resize(ids.len(), 0.0);
+                    tree.predict_rows(&v.cols, &ids, &mut walked);
+                    for (&i, &w) in walk.iter().zip(&walked) {
+                        let d = w - per_tree[t][i];
+                        if d != 0.0 {
+                            margins[i * k + t % k] += d;
+                            touched[i] = true;
+                        }
                     }
                 }
-                self.to_predictions(m)
+                let changed_rows: Vec<usize> = (0..n).filter(|&i| touched[i]).collect();
+                let mut m = Vec::with_capacity(changed_rows.len() * k);
+                for &i in &changed_rows {
+                    m.extend_from_slice(&margins[i * k..(i + 1) * k]);
+                }
+                let new = self.to_predictions(m);
+                let mut values = original.values.clone();
+                for (j, &i) in changed_rows.iter().enumerate() {
+                    values[i * width..(i + 1) * width]
+                        .copy_from_slice(&new.values[j * width..(j + 1) * width]);
+                }
+                Predictions { width, values }
             })
             .collect()
     }
@@ -1450,7 +1466,9 @@ mod tests {
             })
             .collect();
         let got = model.predict_variants(&view, &variants, &rows);
-        // The arithmetic of predict_variants with every affected tree traversed.
+        // The arithmetic of predict_variants with every affected tree traversed on every row:
+        // the original margins plus each affected tree's change, in tree order; a row nothing
+        // changed keeps the original prediction.
         let k = model.k_out;
         let per_tree: Vec<Vec<f64>> = model
             .trees
@@ -1461,22 +1479,40 @@ mod tests {
                     .collect()
             })
             .collect();
+        let original = model.predict(&view, &rows);
+        let width = original.width;
         for (v, got) in variants.iter().zip(&got) {
-            let affected: Vec<usize> = (0..model.trees.len())
-                .filter(|&t| model.trees[t].uses_any(v.changed))
-                .collect();
-            let mut want = model.tree_sum(&v.cols, &rows, &affected);
-            for (i, o) in want.chunks_mut(k).enumerate() {
-                let mut base = model.base.clone();
+            let mut want = original.values.clone();
+            for i in 0..n {
+                let mut margin = vec![0.0; k];
                 for (t, out) in per_tree.iter().enumerate() {
-                    base[t % k] += out[i];
+                    margin[t % k] += out[i];
                 }
-                (0..k).for_each(|c| o[c] += base[c]);
-                affected.iter().for_each(|&t| o[t % k] -= per_tree[t][i]);
+                (0..k).for_each(|c| margin[c] += model.base[c]);
+                let mut touched = false;
+                for (t, tree) in model.trees.iter().enumerate() {
+                    if tree.uses_any(v.changed) {
+                        let d = tree.predict_row(&v.cols, i) - per_tree[t][i];
+                        if d != 0.0 {
+                            margin[t % k] += d;
+                            touched = true;
+                        }
+                    }
+                }
+                if touched {
+                    let p = model.to_predictions(margin);
+                    want[i * width..(i + 1) * width].copy_from_slice(&p.values);
+                }
             }
-            let want = model.to_predictions(want);
             let bits = |p: &[f64]| p.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&got.values), bits(&want.values), "{:?}", v.changed);
+            assert_eq!(bits(&got.values), bits(&want), "{:?}", v.changed);
+            // And the predictions of the permuted columns themselves, up to rounding.
+            let direct = model.predict(&v.cols, &rows);
+            assert!(got
+                .values
+                .iter()
+                .zip(&direct.values)
+                .all(|(a, b)| (a - b).abs() <= 1e-12));
         }
     }
 }
