@@ -99,25 +99,21 @@ fn coarse_map_of(counts: &[usize], class_counts: &[usize], k: usize) -> (Vec<u16
 }
 
 /// [`power`] for a class target from counts: one pass counts rows per fold, fine bin and class,
-/// each fold's table comes from the counts of the other folds, and one pass predicts. The
-/// tables hold sums of whole numbers, exact in any order, so the predictions are the row-by-row
-/// computation's, bit for bit (tested).
+/// each fold's table comes from the counts of the other folds ([`class_tables`]), and one pass
+/// predicts. The tables hold sums of whole numbers, exact in any order, so the predictions are
+/// the row-by-row computation's, bit for bit (tested).
 fn class_predictions(
+    fine: &[f64],
     bins: &[u8],
     n_bins: usize,
-    ordered: bool,
-    y: &[u32],
     k: usize,
     folds: &[u8],
-    k_folds: usize,
 ) -> Predictions {
-    let n = bins.len();
     let cells = n_bins * k;
-    let fine = class_tables(bins, n_bins, ordered, y, k, folds, k_folds);
-    let mut pred = vec![0.0; n * k];
-    for r in 0..n {
+    let mut pred = vec![0.0; bins.len() * k];
+    for (r, p) in pred.chunks_mut(k).enumerate() {
         let at = folds[r] as usize * cells + bins[r] as usize * k;
-        pred[r * k..(r + 1) * k].copy_from_slice(&fine[at..at + k]);
+        p.copy_from_slice(&fine[at..at + k]);
     }
     Predictions {
         width: k,
@@ -210,7 +206,8 @@ pub fn power(
             return binary_score(y, &positive);
         }
         Labels::Classes { y, k } if counted => {
-            class_predictions(bins, n_bins, ordered, y, *k, folds, k_folds)
+            let fine = class_tables(bins, n_bins, ordered, y, *k, folds, k_folds);
+            class_predictions(&fine, bins, n_bins, *k, folds)
         }
         _ => row_predictions(bins, n_bins, ordered, labels, folds, k_folds),
     };
@@ -563,7 +560,8 @@ mod tests {
                 .collect();
             let labels = Labels::Classes { y: &y, k };
             let folds: Vec<u8> = (0..n).map(|_| (next() % 5) as u8).collect();
-            let counted = class_predictions(&bins, n_bins, ordered, &y, k, &folds, 5);
+            let fine = class_tables(&bins, n_bins, ordered, &y, k, &folds, 5);
+            let counted = class_predictions(&fine, &bins, n_bins, k, &folds);
             let by_row = row_predictions(&bins, n_bins, ordered, &labels, &folds, 5);
             assert_eq!(counted.width, by_row.width);
             assert_eq!(counted.values.len(), by_row.values.len());
