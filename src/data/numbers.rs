@@ -103,6 +103,15 @@ fn from_short(d: i16) -> i32 {
     }
 }
 
+/// Short digits as a 32-bit decimal column (a copy, for the sorting, binning and appending
+/// written for those).
+fn widen_short(digits: &[i16], scale: u8) -> Numbers {
+    Numbers::Decimal {
+        digits: digits.iter().map(|&d| from_short(d)).collect(),
+        scale,
+    }
+}
+
 /// Held digits as 16-bit ones, markers included, if they fit.
 fn to_short(d: i32) -> Option<i16> {
     match d {
@@ -208,8 +217,8 @@ impl Numbers {
     /// sorted as integers, which orders their values the same way (`-0` just below `0`): by
     /// counting when their range is at most the row count, else by radix.
     pub(crate) fn sorted_present(&self) -> Vec<f64> {
-        if let Numbers::Short { .. } = self {
-            return self.widened().sorted_present();
+        if let Numbers::Short { digits, scale } = self {
+            return widen_short(digits, *scale).sorted_present();
         }
         let (digits, pow) = match self {
             Numbers::F64(v) => {
@@ -298,8 +307,8 @@ impl Numbers {
                 1 + edges.partition_point(|&e| e < x).min(edges.len() - 1) as u8
             }
         };
-        if let Numbers::Short { .. } = self {
-            return self.widened().bins(edges, missing);
+        if let Numbers::Short { digits, scale } = self {
+            return widen_short(digits, *scale).bins(edges, missing);
         }
         let Numbers::Decimal { digits, scale } = self else {
             return self.iter().map(search).collect();
@@ -355,22 +364,18 @@ impl Numbers {
         }
     }
 
-    /// A short column's digits at 32 bits (a copy, for the sorting and binning written for
-    /// them); other columns as they are.
-    fn widened(&self) -> Numbers {
+    /// A short column's digits at 32 bits; other columns as they are (not copied).
+    fn into_wide(self) -> Numbers {
         match self {
-            Numbers::Short { digits, scale } => Numbers::Decimal {
-                digits: digits.iter().map(|&d| from_short(d)).collect(),
-                scale: *scale,
-            },
-            other => other.clone(),
+            Numbers::Short { digits, scale } => widen_short(&digits, scale),
+            other => other,
         }
     }
 
     /// A short column back at 32 bits, in place, before values are added to it.
     fn unshort(&mut self) {
         if let Numbers::Short { .. } = self {
-            *self = self.widened();
+            *self = std::mem::take(self).into_wide();
         }
     }
 
@@ -490,7 +495,7 @@ impl Numbers {
     /// Append the values of `other` (the rows that follow).
     pub(crate) fn append(&mut self, other: Numbers) {
         self.unshort();
-        let other = other.widened();
+        let other = other.into_wide();
         if let Numbers::Decimal { scale: s2, .. } = &other {
             if self.fit_scale(*s2) {
                 if let (
