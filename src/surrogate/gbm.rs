@@ -319,46 +319,26 @@ pub struct GbmModel {
 }
 
 impl GbmModel {
+    /// Each row's margins: its trees' outputs added in order, then the base score.
     fn margins(&self, cols: &[&[u8]], rows: &[u32]) -> Vec<f64> {
-        let all: Vec<usize> = (0..self.trees.len()).collect();
-        let mut out = self.tree_sum(cols, rows, &all);
-        for o in out.chunks_mut(self.k_out) {
-            o.iter_mut().zip(&self.base).for_each(|(v, b)| *v += b);
-        }
-        out
-    }
-
-    /// Sum of the given trees' outputs per row and class (no base score).
-    fn tree_sum(&self, cols: &[&[u8]], rows: &[u32], trees: &[usize]) -> Vec<f64> {
-        self.tree_sum_with(trees, rows.len(), |t, start, out| {
-            self.trees[t].predict_rows(cols, &rows[start..start + out.len()], out)
-        })
-    }
-
-    /// Sum over `trees` of their outputs per row and class, trees in order. `outputs(tree,
-    /// start, out)` fills `out` with the tree's outputs on the row positions from `start`.
-    fn tree_sum_with(
-        &self,
-        trees: &[usize],
-        n: usize,
-        outputs: impl Fn(usize, usize, &mut [f64]) + Sync,
-    ) -> Vec<f64> {
         let k = self.k_out;
-        let mut out = vec![0.0; n * k];
-        // Tree by tree over a block of rows: a tree's nodes (and its cached outputs) are read
-        // for the whole block at once. Each row still adds its trees in order, so its sums are
-        // the same bits as row by row.
+        let mut out = vec![0.0; rows.len() * k];
+        // Tree by tree over a block of rows: a tree's nodes are read for the whole block at
+        // once. Each row still adds its trees in order, so its sums are the same bits as row by
+        // row.
         out.par_chunks_mut(k * 256)
             .enumerate()
             .for_each(|(chunk, buf)| {
-                let start = chunk * 256;
-                let mut tree_out = vec![0.0; buf.len() / k];
-                for &t in trees {
-                    outputs(t, start, &mut tree_out);
-                    let c = t % k;
+                let block = &rows[chunk * 256..chunk * 256 + buf.len() / k];
+                let mut tree_out = vec![0.0; block.len()];
+                for (t, tree) in self.trees.iter().enumerate() {
+                    tree.predict_rows(cols, block, &mut tree_out);
                     for (o, v) in buf.chunks_mut(k).zip(&tree_out) {
-                        o[c] += v;
+                        o[t % k] += v;
                     }
+                }
+                for o in buf.chunks_mut(k) {
+                    o.iter_mut().zip(&self.base).for_each(|(v, b)| *v += b);
                 }
             });
         out
