@@ -19,7 +19,7 @@ use crate::report::assemble::{assemble, Parts};
 use crate::report::Report;
 use crate::settings::Settings;
 use crate::split::{self, SplitMode};
-use crate::surrogate::{BinnedMatrix, Labels, Surrogate};
+use crate::surrogate::{BinnedMatrix, Labels};
 
 /// Features the surrogate models at most (the rest are screened out by single-feature power).
 const MAX_MODEL_FEATURES: usize = 500;
@@ -135,12 +135,14 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
         settings.seed,
         true,
     )?;
-    let run = refit_judged(
-        run,
-        (surrogate.as_ref(), &problem, &model_features),
+    let refits = importance::Refits::new(
+        surrogate.as_ref(),
+        problem,
+        &model_features,
         (&engine, settings.seed),
-        &settings.thresholds,
-    )?;
+        run.drop_column_base,
+    );
+    let run = refit_judged(run, &refits, &settings.thresholds)?;
     release_freed_memory();
     clock.lap("importance");
 
@@ -182,8 +184,8 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
             inp,
             &ctx,
             user_inputs,
-            (surrogate.as_ref(), &model_features),
             (&engine, settings.seed),
+            &refits,
             &mut findings,
         )?);
         clock.lap("user_model");
@@ -246,34 +248,27 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
 /// run's rows and seed, as the run would have.
 fn refit_judged(
     mut run: ModelRun,
-    (surrogate, problem, features): (&dyn Surrogate, &importance::Problem, &[usize]),
-    (engine, seed): (&EngineSettings, u64),
+    refits: &importance::Refits,
     t: &Thresholds,
 ) -> Result<ModelRun> {
-    let judged = t.dominant_share.min(t.determining_share);
-    let base = run.drop_column_base;
-    if !base.is_finite() {
+    if !run.drop_column_base.is_finite() {
         return Ok(run);
     }
-    let refit = |group: &[usize]| {
-        importance::drop_column_of(surrogate, problem, features, group, (engine, seed), base)
-    };
-    let mut refits = 0;
+    let judged = t.dominant_share.min(t.determining_share);
+    let mut refitted = 0;
     for f in 0..run.importance.len() {
         if let Some(imp) = run.importance[f].as_mut() {
-            if imp.share >= judged && imp.drop_column.is_nan() {
-                imp.drop_column = refit(&[f])?;
-                refits += 1;
+            if imp.share >= judged && refits.fill(imp, &[f])? {
+                refitted += 1;
             }
         }
     }
     for (members, imp) in &mut run.clusters {
-        if imp.share >= judged && imp.drop_column.is_nan() {
-            imp.drop_column = refit(members)?;
-            refits += 1;
+        if imp.share >= judged && refits.fill(imp, members)? {
+            refitted += 1;
         }
     }
-    run.drop_column_refits += refits;
+    run.drop_column_refits += refitted;
     Ok(run)
 }
 
@@ -309,8 +304,8 @@ fn user_model(
     inp: &Inputs,
     ctx: &Context,
     (model, features, scoring): (&dyn Scorer, &[String], Metric),
-    (surrogate, model_features): (&dyn Surrogate, &[usize]),
     (engine, seed): (&EngineSettings, u64),
+    refits: &importance::Refits,
     findings: &mut Vec<Finding>,
 ) -> Result<(UserModelInfo, Vec<String>)> {
     let eval = user_audit::EvalSource {
@@ -331,28 +326,14 @@ fn user_model(
     // importance, which the surrogate's work budget may have skipped (it ranks features by its
     // own importance, not the model's): refit those now.
     let inputs = user_audit::InputMap::new(ctx, &ev, &eval);
-    let problem = importance::Problem {
-        x: ctx.x,
-        labels: &ctx.labels,
-        folds: ctx.folds,
-    };
     let mut run: Option<ModelRun> = None;
     for (f, share) in inputs.train_of.iter().zip(&inputs.shares) {
         let Some(f) = *f else { continue };
-        let Some(imp) = ctx.run.importance[f] else {
+        let Some(mut imp) = ctx.run.importance[f] else {
             continue;
         };
-        if *share >= ctx.t.dominant_share && imp.drop_column.is_nan() {
-            let drop_column = importance::drop_column_of(
-                surrogate,
-                &problem,
-                model_features,
-                &[f],
-                (engine, seed),
-                ctx.run.drop_column_base,
-            )?;
-            run.get_or_insert_with(|| ctx.run.clone()).importance[f] =
-                Some(importance::Importance { drop_column, ..imp });
+        if *share >= ctx.t.dominant_share && refits.fill(&mut imp, &[f])? {
+            run.get_or_insert_with(|| ctx.run.clone()).importance[f] = Some(imp);
         }
     }
     let refitted = run.as_ref().map(|run| Context { run, ..*ctx });

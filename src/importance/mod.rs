@@ -306,31 +306,68 @@ fn drop_column_rows(
     (train0, test0)
 }
 
-/// The drop-column importance of one group of `features`, as [`run_model`] (given the same
-/// surrogate, problem, features, settings and seed, and its `drop_column_base`) computes it for
-/// the groups it refits: for a group its work budget skipped and that turns out to matter (a
-/// user's model leaning on it).
-pub fn drop_column_of(
-    surrogate: &dyn Surrogate,
-    problem: &Problem,
-    features: &[usize],
-    group: &[usize],
-    (settings, seed): (&EngineSettings, u64),
+/// Drop-column refits after [`run_model`], computed as it computes them for the groups it
+/// refits (given the same surrogate, problem, features, settings and seed, and its
+/// `drop_column_base`): for a group its work budget skipped that turns out to matter (one that
+/// can be judged dominant, or that a user's model leans on). The rows are drawn at the first
+/// refit, once.
+pub struct Refits<'a> {
+    light: Box<dyn Surrogate>,
+    problem: Problem<'a>,
+    features: &'a [usize],
+    settings: &'a EngineSettings,
+    seed: u64,
     base: f64,
-) -> Result<f64> {
-    let rows = drop_column_rows(problem, settings, seed);
-    let light = surrogate.light();
-    let drops = drop_column::drops(
-        light.as_ref(),
-        problem.x,
-        problem.labels,
-        (&rows.0, &rows.1),
-        features,
-        (&[group.to_vec()], &[true]),
-        seed,
-        base,
-    )?;
-    Ok(drops[0])
+    rows: std::cell::OnceCell<(Vec<u32>, Vec<u32>)>,
+}
+
+impl<'a> Refits<'a> {
+    /// Refits of `features` as the run with this surrogate, settings and seed made them.
+    pub fn new(
+        surrogate: &dyn Surrogate,
+        problem: Problem<'a>,
+        features: &'a [usize],
+        (settings, seed): (&'a EngineSettings, u64),
+        base: f64,
+    ) -> Self {
+        Refits {
+            light: surrogate.light(),
+            problem,
+            features,
+            settings,
+            seed,
+            base,
+            rows: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The drop-column importance of `group`.
+    pub fn drop_column(&self, group: &[usize]) -> Result<f64> {
+        let rows = self
+            .rows
+            .get_or_init(|| drop_column_rows(&self.problem, self.settings, self.seed));
+        let drops = drop_column::drops(
+            self.light.as_ref(),
+            self.problem.x,
+            self.problem.labels,
+            (&rows.0, &rows.1),
+            self.features,
+            (&[group.to_vec()], &[true]),
+            self.seed,
+            self.base,
+        )?;
+        Ok(drops[0])
+    }
+
+    /// Give `imp` (the importance of `group`) its drop-column importance when the run left it
+    /// out; whether it refitted.
+    pub fn fill(&self, imp: &mut Importance, group: &[usize]) -> Result<bool> {
+        if !imp.drop_column.is_nan() {
+            return Ok(false);
+        }
+        imp.drop_column = self.drop_column(group)?;
+        Ok(true)
+    }
 }
 
 /// Where a job run on the pool leaves its result.
@@ -473,16 +510,15 @@ mod tests {
         };
         let (gbm, settings, features) = (Gbm::default(), EngineSettings::default(), [0, 1, 2, 3]);
         let run = run_model(&gbm, &problem, &features, &settings, 7, true).unwrap();
+        let refits = Refits::new(
+            &gbm,
+            problem,
+            &features,
+            (&settings, 7),
+            run.drop_column_base,
+        );
         for f in features {
-            let alone = drop_column_of(
-                &gbm,
-                &problem,
-                &features,
-                &[f],
-                (&settings, 7),
-                run.drop_column_base,
-            )
-            .unwrap();
+            let alone = refits.drop_column(&[f]).unwrap();
             let in_run = run.importance[f].unwrap().drop_column;
             assert!(in_run.is_finite(), "feature {f} refitted in the run");
             assert_eq!(alone.to_bits(), in_run.to_bits(), "feature {f}");
