@@ -251,7 +251,8 @@ fn parse_compare_fail_on(s: &str) -> Result<CompareFailOn, String> {
 /// `audit` arguments.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// Data file: .csv, .tsv, .txt, .csv.gz, .tsv.gz or .parquet.
+    /// Data file: .csv, .tsv, .txt, .csv.gz, .tsv.gz or .parquet; or a directory of Parquet
+    /// files (the datafusion engine).
     pub input: PathBuf,
     /// The `target` option ([`OptionSpec`]).
     #[arg(long, help = help_for("target"), short)]
@@ -310,6 +311,12 @@ pub struct AuditArgs {
     /// The `memory_limit` option ([`OptionSpec`]).
     #[arg(long, help = help_for("memory_limit"), value_name = "GB")]
     pub memory_limit: Option<f64>,
+    /// The `engine` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("engine"), value_parser = ["auto", "in-memory", "datafusion"], default_value = default_for("engine"))]
+    pub engine: String,
+    /// The `sample_rows` option ([`OptionSpec`]).
+    #[arg(long, help = help_for("sample_rows"), default_value = default_for("sample_rows"), value_name = "N")]
+    pub sample_rows: usize,
     /// The `model` option ([`OptionSpec`]).
     #[arg(long, help = help_for("model"), value_name = "FILE")]
     pub model_file: Option<PathBuf>,

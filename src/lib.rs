@@ -67,6 +67,8 @@ mod audit;
 mod checks;
 pub mod compare;
 mod data;
+#[cfg(feature = "datafusion")]
+pub mod engines;
 pub mod error;
 pub mod finding;
 mod importance;
@@ -97,6 +99,7 @@ pub use model::{
 };
 pub use report::Report;
 pub use settings::{OptionKind, OptionSpec, OptionValue, Settings, OPTIONS};
+pub use split::exact::{DuplicateCounts, ExactStatistics, GroupCounts, TimeOrder};
 pub use split::SplitSettings;
 pub use surrogate::SurrogateKind;
 #[cfg(feature = "linfa")]

@@ -30,6 +30,9 @@ pub(crate) enum Stream {
     Validation,
     /// The rows the oversampling check examines.
     Oversampling,
+    /// The seeded sample an engine over unloaded rows (DataFusion, Spark) draws for the models.
+    #[cfg_attr(not(feature = "datafusion"), allow(dead_code))]
+    EngineSample,
 }
 
 impl Stream {
@@ -55,6 +58,7 @@ impl Stream {
             Stream::TestSample => 1,
             Stream::Validation => 11,
             Stream::Oversampling => 0x05A0,
+            Stream::EngineSample => 0xE5A3,
         }
     }
 }
@@ -76,6 +80,7 @@ mod tests {
             Stream::TestSample,
             Stream::Validation,
             Stream::Oversampling,
+            Stream::EngineSample,
         ];
         let mut seeds: Vec<u64> = all.iter().map(|s| s.seed(42)).collect();
         seeds.sort_unstable();

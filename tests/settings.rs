@@ -206,6 +206,8 @@ fn the_library_sets_every_audit_option_by_name() {
         "threads",
         "memory_limit",
         "delimiter",
+        "engine",
+        "sample_rows",
     ];
     for opt in OPTIONS {
         if inputs.contains(&opt.name) {

@@ -6,6 +6,8 @@ mod architecture;
 mod clean_data;
 mod cli;
 mod compare;
+#[cfg(feature = "datafusion")]
+mod engines;
 mod library;
 mod models;
 mod pipeline;

@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use arrow_array::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
+use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 use arrow_array::RecordBatchReader;
 use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -96,7 +96,7 @@ fn table(obj: &Bound<'_, PyAny>, name: &str, opts: &leakhound::ReadOptions) -> P
     // interface); `from_raw` moves it out and marks the original released, so the capsule's
     // destructor does not release it twice.
     let stream = unsafe { FFI_ArrowArrayStream::from_raw(capsule.pointer() as *mut _) };
-    let reader = RecordBatchStreamReader::try_new(stream)
+    let reader = ArrowArrayStreamReader::try_new(stream)
         .map_err(|e| error("DataError", format!("{name}: not an Arrow stream ({e})")))?;
     if reader.schema().fields().is_empty() {
         return Err(error(
@@ -422,7 +422,7 @@ fn threshold_names() -> Vec<&'static str> {
 #[pyfunction]
 #[pyo3(signature = (
     data, target, *, test = None, options = None, model = None, model_frame = None,
-    model_kind = None, model_file = None, name = None, test_name = None
+    model_kind = None, model_file = None, name = None, test_name = None, exact = None
 ))]
 #[allow(clippy::too_many_arguments)]
 fn audit(
@@ -437,6 +437,7 @@ fn audit(
     model_file: Option<String>,
     name: Option<String>,
     test_name: Option<String>,
+    exact: Option<String>,
 ) -> PyResult<NativeReport> {
     let mut a = Audit::new(target.clone());
     let (mut threads, mut memory_limit, mut delimiter) = (None, None, None);
@@ -491,11 +492,26 @@ fn audit(
     if let Some(d) = delimiter {
         opts.delimiter = Some(leakhound::settings::parse_delimiter(&d).map_err(to_py)?);
     }
+    // Counts over every row from an engine outside (Spark), as JSON: the tables given are then
+    // its samples, and the seconds it took to draw them.
+    let exact: Option<(leakhound::ExactStatistics, f64)> = match exact {
+        Some(json) => {
+            let stats = serde_json::from_str(&json)
+                .map_err(|e| PyValueError::new_err(format!("exact statistics: {e}")))?;
+            let value: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+            let seconds = value["sample_seconds"].as_f64().unwrap_or(0.0);
+            Some((stats, seconds))
+        }
+        None => None,
+    };
     // Settings are checked before any data is read.
     a.check().map_err(to_py)?;
     let mut data = table(data, "data", &opts)?;
     if let Some(n) = name {
         data = data.with_name(n);
+    }
+    if let Some((stats, seconds)) = &exact {
+        data = data.as_sample_of(stats.train_rows, *seconds);
     }
     if let Some(t) = test {
         let test_opts = leakhound::ReadOptions {
@@ -509,6 +525,10 @@ fn audit(
         let mut t = table(t, "test", &test_opts)?;
         if let Some(n) = test_name {
             t = t.with_name(n);
+        }
+        if let Some((stats, _)) = exact {
+            t = t.as_sample_of(stats.test_rows, 0.0);
+            a = a.exact_statistics(stats);
         }
         a = a.test(t);
     }

@@ -15,6 +15,7 @@ use crate::model::Scorer;
 #[cfg(feature = "models")]
 use crate::model::UserModel;
 use crate::settings::Settings;
+use crate::split::exact::ExactStatistics;
 use crate::split::SplitMode;
 use crate::surrogate::SurrogateKind;
 use crate::table::Table;
@@ -54,6 +55,7 @@ pub struct Audit {
     scoring: crate::metric::Metric,
     progress: Option<Box<Progress>>,
     cancel: Option<Arc<AtomicBool>>,
+    exact: Option<ExactStatistics>,
 }
 
 impl fmt::Debug for Audit {
@@ -86,6 +88,7 @@ impl Audit {
             scoring: crate::metric::Metric::Skill,
             progress: None,
             cancel: None,
+            exact: None,
         }
     }
 
@@ -197,6 +200,21 @@ impl Audit {
         self
     }
 
+    /// Counts over every row of the split, from an engine that did not load the rows
+    /// (DataFusion over Parquet, Spark): the data and [`Audit::test`] tables are then seeded
+    /// samples of them. The split checks decide on these counts, the rest of the audit runs on
+    /// the samples, and the report's `engine` says which is which. Needs a test table.
+    pub fn exact_statistics(mut self, counts: ExactStatistics) -> Self {
+        self.exact = Some(counts);
+        self
+    }
+
+    /// The roles and the validated settings, for an engine preparing the rows to audit.
+    #[cfg_attr(not(feature = "datafusion"), allow(dead_code))]
+    pub(crate) fn plan(&self) -> Result<(&Roles, Settings)> {
+        Ok((&self.roles, self.check()?))
+    }
+
     /// A column marking each row as train or test (values like train/test, 0/1).
     pub fn split_col(mut self, col: impl Into<String>) -> Self {
         self.split_col = Some(col.into());
@@ -252,7 +270,7 @@ impl Audit {
     /// Set the option `name` (its library name in [`OPTIONS`](crate::OPTIONS)) to `value`: what
     /// a front end taking options by name (Python's keywords) calls. The options about the
     /// inputs rather than the audit (`target`, `test`, `model`, `threads`, `memory_limit`,
-    /// `delimiter`) are the caller's. An unknown name or a value of the wrong kind is an
+    /// `delimiter`, `engine`, `sample_rows`) are the caller's. An unknown name or a value of the wrong kind is an
     /// [`Error::Setting`] naming the option; ranges are checked by [`Audit::check`].
     ///
     /// ```
@@ -349,6 +367,12 @@ impl Audit {
         for (name, value) in &self.threshold_overrides {
             s.thresholds.set_value(name, *value)?;
         }
+        if self.exact.is_some() && self.test.is_none() {
+            return Err(Error::Setting {
+                name: "exact_statistics".into(),
+                problem: "counts of a split need the test table they were counted on".into(),
+            });
+        }
         if self.test.is_some() && self.split_col.is_some() {
             return Err(Error::Setting {
                 name: "split_col".into(),
@@ -378,6 +402,9 @@ impl Audit {
         }
         if let Some(t) = self.test.as_ref().and_then(Table::read_seconds) {
             timings.insert("reading_test".to_string(), t);
+        }
+        if let Some(e) = &self.exact {
+            timings.insert("counting".to_string(), e.seconds);
         }
         let source = data.name().to_string();
         let columns = data.columns();
@@ -438,6 +465,7 @@ impl Audit {
                 columns,
                 cancel: self.cancel.as_deref(),
                 timings,
+                exact: self.exact.as_ref(),
             },
             &settings,
             phase,

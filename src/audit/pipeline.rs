@@ -18,6 +18,7 @@ use crate::model::Scorer;
 use crate::report::assemble::{assemble, Parts};
 use crate::report::Report;
 use crate::settings::Settings;
+use crate::split::exact::ExactStatistics;
 use crate::split::{self, SplitMode};
 use crate::surrogate::{BinnedMatrix, Labels};
 
@@ -41,6 +42,9 @@ pub(crate) struct Inputs<'a> {
     pub cancel: Option<&'a AtomicBool>,
     /// Seconds of the stages before the pipeline (reading the files, preparing the dataset).
     pub timings: BTreeMap<String, f64>,
+    /// Counts over every row of a real split, from an engine that did not load them (the
+    /// datasets above are then seeded samples).
+    pub exact: Option<&'a ExactStatistics>,
 }
 
 /// Seconds per phase.
@@ -114,6 +118,7 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
         settings: &settings.split,
         train_index: &sides.train_index,
         test_index: &sides.test_index,
+        exact: inp.exact,
     });
     sides.drop_features();
     release_freed_memory();
@@ -203,6 +208,7 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
         random_headline: importance::metrics::headline(&run.oof),
         seed: settings.seed,
         thresholds: &settings.thresholds,
+        exact: inp.exact,
     };
     findings.extend(row_findings);
     findings.extend(checks::run_split(&split_ctx, &mut split_info)?);
@@ -236,6 +242,7 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
         findings,
         peeling,
         split: split_info,
+        engine: crate::report::EngineInfo::of(inp.exact.map(|e| e.engine.as_str()), ds.sampled),
         user_model,
         warnings,
         timings: clock.timings,

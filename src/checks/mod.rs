@@ -297,7 +297,10 @@ pub fn run_all(ctx: &Context) -> Vec<Finding> {
 /// Run the row-level split checks (duplicates, oversampling), starting the split's report
 /// section; [`run_split`] completes it.
 pub fn run_rows(ctx: &RowContext) -> (Vec<Finding>, SplitInfo) {
-    let mut info = SplitInfo::new(ctx.mode, ctx.train.rows(), ctx.test.rows());
+    let mut info = match ctx.exact {
+        Some(e) => SplitInfo::new(ctx.mode, e.train_rows, e.test_rows),
+        None => SplitInfo::new(ctx.mode, ctx.train.rows(), ctx.test.rows()),
+    };
     let findings = of_stage(Stage::Rows)
         .flat_map(|c| declared(c, c.rows(ctx, &mut info)))
         .collect();

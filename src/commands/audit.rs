@@ -115,6 +115,11 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
         None => leakhound::ReadOptions::default_memory_limit(),
     };
     let progress = Progress::new(args.output.quiet);
+    if engine(&args)? == "datafusion" {
+        let report = datafusion(audit, &args, memory_limit, &progress)?;
+        drop(progress);
+        return deliver(&report, &args.output);
+    }
     let opts = ReadOptions {
         memory_limit,
         delimiter: args.delimiter,
@@ -137,4 +142,68 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
     let report = audit.on_progress(move |p| bar.phase(p)).run(data)?;
     drop(progress);
     deliver(&report, &args.output)
+}
+
+/// The engine that counts the rows: `--engine`, or for `auto` DataFusion over a directory.
+fn engine(args: &AuditArgs) -> Result<&'static str> {
+    let engine = match args.engine.as_str() {
+        "auto" if args.input.is_dir() => "datafusion",
+        "datafusion" => "datafusion",
+        _ => return Ok("in-memory"),
+    };
+    let conflict = |flag: &str, instead: &str| {
+        Error::Usage(format!(
+            "{flag} is not taken by the datafusion engine: {instead}"
+        ))
+    };
+    if args.max_rows.is_some() {
+        return Err(conflict(
+            "--max-rows",
+            "it models a seeded sample of --sample-rows rows",
+        ));
+    }
+    if args.split_col.is_some() {
+        return Err(conflict(
+            "--split-col",
+            "give the test rows as their own files with --test",
+        ));
+    }
+    Ok(engine)
+}
+
+/// Audit with DataFusion: the split checks counted over every row of `args.input` and
+/// `args.test`, the rest on a seeded sample.
+#[cfg(feature = "datafusion")]
+fn datafusion(
+    audit: Audit,
+    args: &AuditArgs,
+    memory_limit: Option<u64>,
+    progress: &Progress,
+) -> Result<leakhound::Report> {
+    if !args.input.exists() {
+        return Err(Error::FileNotFound {
+            path: args.input.clone(),
+        });
+    }
+    let mut engine = leakhound::engines::datafusion::DataFusion::new()
+        .sample_rows(args.sample_rows)
+        .threads(rayon::current_num_threads());
+    if let Some(bytes) = memory_limit {
+        engine = engine.memory_limit(bytes);
+    }
+    progress.phase("counting every row with DataFusion");
+    let bar = progress.clone();
+    engine.audit(
+        audit.on_progress(move |p| bar.phase(p)),
+        &args.input,
+        args.test.as_deref(),
+    )
+}
+
+/// Without the `datafusion` feature, the engine is not built in.
+#[cfg(not(feature = "datafusion"))]
+fn datafusion(_: Audit, _: &AuditArgs, _: Option<u64>, _: &Progress) -> Result<leakhound::Report> {
+    Err(Error::Usage(
+        "this leakhound was built without the datafusion engine; build it with `cargo install leakhound --features datafusion` (or pass a file with --engine in-memory)".into(),
+    ))
 }

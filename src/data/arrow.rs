@@ -314,7 +314,7 @@ fn numbers(array: &ArrayRef, out: &mut Vec<f64>) -> Option<()> {
 }
 
 /// Append a timestamp or date array as seconds since 1970-01-01 (NaN for nulls).
-fn seconds(array: &ArrayRef, out: &mut Vec<f64>) -> Option<()> {
+pub(crate) fn seconds(array: &ArrayRef, out: &mut Vec<f64>) -> Option<()> {
     macro_rules! scaled {
         ($t:ty, $per_second:expr) => {
             out.extend(

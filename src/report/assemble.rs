@@ -46,6 +46,8 @@ pub(crate) struct Parts<'a> {
     pub peeling: Option<Peeling>,
     /// The split checks' summary.
     pub split: SplitInfo,
+    /// The engine and what it counted exactly.
+    pub engine: crate::report::EngineInfo,
     /// The user's model, when one was audited.
     pub user_model: Option<UserModelInfo>,
     /// Non-fatal notes.
@@ -70,6 +72,7 @@ pub(crate) fn assemble(p: Parts) -> Report {
         findings,
         peeling,
         split,
+        engine,
         user_model,
         warnings,
         timings,
@@ -143,6 +146,7 @@ pub(crate) fn assemble(p: Parts) -> Report {
         peeling,
         honest_model,
         split: Some(split),
+        engine,
         distributions,
         user_model,
         warnings,

@@ -17,6 +17,8 @@
 //! - `peeling`: the refits without flagged features (iterative peeling), in order.
 //! - `honest_model` (when something is flagged and peeling ran): `{removed, metric, with_leaks,
 //!   without_leaks, out_of_fold, leans_on, rows}`, the surrogate without the likely leaks.
+//! - `engine`: `{name, exact, sampled}`: the engine that counted (`in-memory`, `datafusion`,
+//!   `spark`), what it counted over every row and what on the seeded sample.
 //! - `warnings`: non-fatal notes. `timings`: seconds per phase (the only non-deterministic part).
 
 pub(crate) mod assemble;
@@ -73,6 +75,68 @@ pub struct DatasetInfo {
     pub classes: Vec<String>,
     /// Whether rows were sampled with `--max-rows`.
     pub sampled: bool,
+}
+
+/// Which engine computed the report's statistics, and which of them are exact over every row
+/// and which come from the seeded sample of `dataset.rows_used` rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineInfo {
+    /// `in-memory` (the rows loaded), `datafusion` or `spark` (queries over every row, the
+    /// models on a sample).
+    pub name: String,
+    /// Statistics counted over every row.
+    pub exact: Vec<String>,
+    /// Statistics computed on the seeded sample (empty when every row was audited).
+    pub sampled: Vec<String>,
+}
+
+impl Default for EngineInfo {
+    fn default() -> Self {
+        EngineInfo {
+            name: "in-memory".into(),
+            exact: vec!["every statistic".into()],
+            sampled: Vec::new(),
+        }
+    }
+}
+
+/// What an engine over rows it did not load counts exactly: the split's needles.
+const EXACT_SPLIT: &[&str] = &[
+    "train_test_duplicates: exact, same-target and near repeats across the split, repeats within training",
+    "group_overlap: shared groups and the test rows in them",
+    "temporal_leak: test rows dated before the training end, shared timestamps",
+];
+
+/// What every engine computes on the sample it models.
+const ON_SAMPLE: &[&str] = &[
+    "single-feature power, permutation and drop-column importance, and every per-feature check",
+    "the surrogate's scores and the validation gaps (random, group and time-ordered K-fold)",
+    "peeling, adversarial validation, oversampled_before_split and the user's model",
+];
+
+impl EngineInfo {
+    /// The engine of an audit: counts from `engine` over every row of a split, or the loaded
+    /// rows (`sampled`: a seeded sample of them).
+    pub(crate) fn of(engine: Option<&str>, sampled: bool) -> Self {
+        let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        match (engine, sampled) {
+            (Some(name), false) => EngineInfo {
+                name: name.into(),
+                ..EngineInfo::default()
+            },
+            (Some(name), true) => EngineInfo {
+                name: name.into(),
+                exact: own(EXACT_SPLIT),
+                sampled: own(ON_SAMPLE),
+            },
+            (None, false) => EngineInfo::default(),
+            (None, true) => EngineInfo {
+                exact: Vec::new(),
+                sampled: vec!["every statistic".into()],
+                ..EngineInfo::default()
+            },
+        }
+    }
 }
 
 /// Surrogate scores.
@@ -386,6 +450,9 @@ pub struct Report {
     /// The split-aware audit: how train/test were obtained and the validation-scheme scores.
     #[serde(default)]
     pub split: Option<crate::split::SplitInfo>,
+    /// Which engine counted and what is exact over every row.
+    #[serde(default)]
+    pub engine: EngineInfo,
     /// Distributions of features flagged `high` or above, for plots.
     #[serde(default)]
     pub distributions: Vec<Distribution>,

@@ -6,6 +6,8 @@
 //! This module makes the two sides and holds the report's section on them; the checks that
 //! read them are in `checks::split`.
 
+pub mod exact;
+
 use std::borrow::Cow;
 
 use crate::seeds::Stream;

@@ -115,6 +115,16 @@ impl Table {
         self
     }
 
+    /// The same table as a seeded sample of a source of `rows_total` rows (the report's
+    /// `dataset.rows`, with `sampled` set when fewer rows are held), and `seconds` spent
+    /// reading it.
+    pub fn as_sample_of(mut self, rows_total: usize, seconds: f64) -> Table {
+        self.frame.sampled = rows_total > self.frame.rows;
+        self.frame.rows_total = rows_total.max(self.frame.rows);
+        self.read_seconds = Some(seconds);
+        self
+    }
+
     /// Rows held (after any `max_rows` sampling while reading).
     pub fn rows(&self) -> usize {
         self.frame.rows

@@ -4,6 +4,7 @@
 //! inflate cross-validation. Hash-based, linear time.
 
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
 use crate::data::keys::KeyMap;
@@ -13,6 +14,7 @@ use super::RowContext;
 use crate::checks::{About, Check, Stage};
 use crate::data::{Dataset, Target, Values};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
+use crate::split::exact::{DuplicateCounts, ExactStatistics};
 use crate::split::{SplitInfo, SplitMode};
 
 /// Exact repeats across the split are `high` from this share of the test rows, `medium` from
@@ -61,18 +63,18 @@ fn steps(ds: &Dataset, tolerance: f64) -> Vec<f64> {
 
 /// Mixes one value into a row hash: a bijection of `h ^ v`, so two rows that differ in a single
 /// value never collide, and otherwise collide only by chance (one in 2^64).
-fn mix(h: u64, v: u64) -> u64 {
+pub(crate) fn mix(h: u64, v: u64) -> u64 {
     splitmix64(h ^ v)
 }
 
 /// A missing value: mixed in by another path than any value's bits, so it matches a value only by
 /// chance (one in 2^64), not whenever a value's bits are all ones as when it was hashed as one.
-fn mix_missing(h: u64) -> u64 {
+pub(crate) fn mix_missing(h: u64) -> u64 {
     splitmix64(h.rotate_left(29) ^ 0x6D69_7373_696E_6700)
 }
 
 /// The hash of a text (a category level, a class), the same in both files whatever the codes.
-fn text_hash(t: &str) -> u64 {
+pub(crate) fn text_hash(t: &str) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     t.hash(&mut h);
     h.finish()
@@ -235,22 +237,78 @@ fn within(hashes: &[u64]) -> (usize, usize, Vec<(usize, usize)>) {
     (dup, seen.len(), sample)
 }
 
-/// The class (not a clear majority) that holds 90% or more of the exactly repeated test rows (at least 10 of
-/// them), and its share of them.
-fn oversampling(ctx: &RowContext, exact: &Matches) -> Option<(String, f64)> {
-    let Target::Classes { y, classes } = &ctx.test.target else {
-        return None;
-    };
-    if exact.test_rows < OVERSAMPLED_MIN_ROWS {
+/// The class (not a clear majority) that holds 90% or more of the exactly repeated test rows
+/// (at least 10 of them), and its share of them.
+fn oversampling(sides: &ExactStatistics, classes: bool) -> Option<(String, f64)> {
+    let d = &sides.duplicates;
+    if !classes || d.exact_test_rows < OVERSAMPLED_MIN_ROWS {
         return None;
     }
-    let (class, &count) = exact.by_class.iter().max_by_key(|e| *e.1)?;
-    let share = count as f64 / exact.test_rows as f64;
-    let index = classes.iter().position(|c| c == class)? as u32;
-    let class_share = y.iter().filter(|&&v| v == index).count() as f64 / y.len().max(1) as f64;
+    let (class, &count) = d.exact_test_rows_by_class.iter().max_by_key(|e| *e.1)?;
+    let share = count as f64 / d.exact_test_rows as f64;
+    let class_rows = sides.test_rows_by_class.get(class).copied().unwrap_or(0);
+    let class_share = class_rows as f64 / sides.test_rows.max(1) as f64;
     // Balancing makes the minority up to half the rows; a class far above that is the majority.
     (share >= OVERSAMPLED_CLASS_SHARE && class_share <= OVERSAMPLED_MAX_CLASS_SHARE)
         .then(|| (class.clone(), share))
+}
+
+/// Test rows per class of a loaded side (empty for a regression).
+pub(crate) fn rows_by_class(ds: &Dataset) -> BTreeMap<String, usize> {
+    let Target::Classes { y, classes } = &ds.target else {
+        return BTreeMap::new();
+    };
+    let mut counts = vec![0usize; classes.len()];
+    for &c in y {
+        counts[c as usize] += 1;
+    }
+    classes
+        .iter()
+        .cloned()
+        .zip(counts)
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+/// The check's statistics over the loaded sides: two hash passes (exact, and rounded to the
+/// tolerance) serve four counts: the exact hashes extended by the target, and, when the
+/// training rows were hashed over all their features (both sides share them all, as in an own
+/// split), the repeats within the training data.
+pub(crate) fn statistics(ctx: &RowContext) -> DuplicateCounts {
+    let ((tr_exact, te_exact), (tr_near, te_near)) = rayon::join(
+        || side_hashes(ctx.train, ctx.test, 0.0),
+        || side_hashes(ctx.train, ctx.test, ctx.settings.dup_tolerance),
+    );
+    let exact = matches_between(&tr_exact, &te_exact, ctx.test);
+    let exact_target = matches_between(
+        &with_target(ctx.train, &tr_exact),
+        &with_target(ctx.test, &te_exact),
+        ctx.test,
+    );
+    let near = matches_between(&tr_near, &te_near, ctx.test);
+    let every_feature = shared_columns(ctx.train, ctx.test).0.len() == ctx.train.features.len();
+    let (dup_train, distinct_train, within_sample) = if every_feature {
+        within(&tr_exact)
+    } else {
+        let all: Vec<usize> = (0..ctx.train.features.len()).collect();
+        within(&row_hashes(ctx.train, &all, &vec![0.0; all.len()]))
+    };
+    // 1-based data row numbers in the file(s) the rows came from.
+    let lines = |s: &[(usize, usize)], second: &[usize]| -> Vec<[usize; 2]> {
+        s.iter()
+            .map(|&(a, b)| [ctx.train_index[a] + 1, second[b] + 1])
+            .collect()
+    };
+    DuplicateCounts {
+        exact_test_rows: exact.test_rows,
+        exact_with_target_rows: exact_target.test_rows,
+        near_test_rows: near.test_rows,
+        within_train_rows: dup_train,
+        distinct_train_rows: distinct_train,
+        sample_rows_train_test: lines(&exact.sample, ctx.test_index),
+        sample_rows_within_train: lines(&within_sample, ctx.train_index),
+        exact_test_rows_by_class: exact.by_class,
+    }
 }
 
 /// The same or near-same rows on both sides of the split.
@@ -272,56 +330,52 @@ impl Check for Duplicates {
     }
 }
 
-/// Run the check.
+/// Run the check: on the exact counts an engine brought over every row, else on the
+/// statistics of the loaded sides.
 fn check(ctx: &RowContext, info: &mut SplitInfo) -> Vec<Finding> {
+    let counted;
+    let stats = match ctx.exact {
+        Some(e) => e,
+        None => {
+            counted = ExactStatistics {
+                engine: "in-memory".into(),
+                train_rows: ctx.train.rows(),
+                test_rows: ctx.test.rows(),
+                test_rows_by_class: rows_by_class(ctx.test),
+                duplicates: statistics(ctx),
+                ..Default::default()
+            };
+            &counted
+        }
+    };
+    let classes = matches!(ctx.test.target, Target::Classes { .. });
+    decide(stats, (ctx.mode, classes), ctx.settings.dup_tolerance, info)
+}
+
+/// The decision over the counts.
+fn decide(
+    stats: &ExactStatistics,
+    (mode, classes): (SplitMode, bool),
+    tolerance: f64,
+    info: &mut SplitInfo,
+) -> Vec<Finding> {
+    let d = &stats.duplicates;
     let mut out = Vec::new();
-    let n_test = ctx.test.rows().max(1) as f64;
-    // Two hash passes (exact, and rounded to the tolerance) serve four counts: the exact hashes
-    // extended by the target, and, when the training rows were hashed over all their features
-    // (both sides share them all, as in an own split), the repeats within the training data.
-    let ((tr_exact, te_exact), (tr_near, te_near)) = rayon::join(
-        || side_hashes(ctx.train, ctx.test, 0.0),
-        || side_hashes(ctx.train, ctx.test, ctx.settings.dup_tolerance),
-    );
-    let exact = matches_between(&tr_exact, &te_exact, ctx.test);
-    let exact_target = matches_between(
-        &with_target(ctx.train, &tr_exact),
-        &with_target(ctx.test, &te_exact),
-        ctx.test,
-    );
-    let near = matches_between(&tr_near, &te_near, ctx.test);
-    let every_feature = shared_columns(ctx.train, ctx.test).0.len() == ctx.train.features.len();
-    let (dup_train, distinct_train, within_sample) = if every_feature {
-        within(&tr_exact)
-    } else {
-        let all: Vec<usize> = (0..ctx.train.features.len()).collect();
-        within(&row_hashes(ctx.train, &all, &vec![0.0; all.len()]))
-    };
-    info.duplicate_test_rows = exact.test_rows;
-    info.duplicate_train_rows = dup_train;
+    let n_test = stats.test_rows.max(1) as f64;
+    info.duplicate_test_rows = d.exact_test_rows;
+    info.duplicate_train_rows = d.within_train_rows;
     // When most rows repeat anyway, the feature space is small and duplicates are expected.
-    let discrete = (distinct_train as f64) < DISCRETE_SHARE * ctx.train.rows() as f64;
-    // 1-based data row numbers in the file(s) the rows came from.
-    let lines = |s: &[(usize, usize)], second_is_test: bool| -> Vec<[usize; 2]> {
-        let second = if second_is_test {
-            ctx.test_index
-        } else {
-            ctx.train_index
-        };
-        s.iter()
-            .map(|&(a, b)| [ctx.train_index[a] + 1, second[b] + 1])
-            .collect()
-    };
-    let (what_train, what_test) = match ctx.mode {
+    let discrete = (d.distinct_train_rows as f64) < DISCRETE_SHARE * stats.train_rows as f64;
+    let (what_train, what_test) = match mode {
         SplitMode::Own => ("rows", "rows of leakhound's own 20% holdout"),
         _ => ("training rows", "test rows"),
     };
     // Duplicates that concentrate in a minority class are the trace of random oversampling
     // (copying minority rows) before the split.
-    let oversampled = oversampling(ctx, &exact);
-    if near.test_rows > 0 {
-        let frac = exact.test_rows as f64 / n_test;
-        let near_frac = near.test_rows as f64 / n_test;
+    let oversampled = oversampling(stats, classes);
+    if d.near_test_rows > 0 {
+        let frac = d.exact_test_rows as f64 / n_test;
+        let near_frac = d.near_test_rows as f64 / n_test;
         let severity = if discrete {
             Severity::Low
         } else if frac >= HIGH_SHARE {
@@ -338,8 +392,8 @@ fn check(ctx: &RowContext, info: &mut SplitInfo) -> Vec<Finding> {
             format!(
                 "{} of {what_test} ({} rows) exactly repeat one of the {what_train} ({} also with the same target), and {} nearly do; a model scored on them is scored on what it memorised{}{}.",
                 pct(frac),
-                exact.test_rows,
-                exact_target.test_rows,
+                d.exact_test_rows,
+                d.exact_with_target_rows,
                 pct(near_frac),
                 if discrete { " (the feature space is small, so some repeats are expected)" } else { "" },
                 match &oversampled {
@@ -351,23 +405,24 @@ fn check(ctx: &RowContext, info: &mut SplitInfo) -> Vec<Finding> {
                 }
             ),
             Evidence {
-                exact_test_rows: exact.test_rows,
+                exact_test_rows: d.exact_test_rows,
                 exact_fraction: r4(frac),
-                exact_with_target_rows: exact_target.test_rows,
-                near_test_rows: near.test_rows,
+                exact_with_target_rows: d.exact_with_target_rows,
+                near_test_rows: d.near_test_rows,
                 near_fraction: r4(near_frac),
-                tolerance_sd_fraction: ctx.settings.dup_tolerance,
-                sample_rows_train_test: lines(&exact.sample, true),
+                tolerance_sd_fraction: tolerance,
+                sample_rows_train_test: d.sample_rows_train_test.clone(),
                 discrete_feature_space: discrete,
                 duplicated_test_rows_by_class: oversampled
                     .as_ref()
-                    .map(|_| exact.by_class.clone()),
+                    .map(|_| d.exact_test_rows_by_class.clone()),
                 oversampled_class: oversampled.as_ref().map(|(class, _)| class.clone()),
             },
         ));
     }
-    if dup_train > 0 && ctx.mode != SplitMode::Own {
-        let frac = dup_train as f64 / ctx.train.rows() as f64;
+    let dup_train = d.within_train_rows;
+    if dup_train > 0 && mode != SplitMode::Own {
+        let frac = dup_train as f64 / stats.train_rows.max(1) as f64;
         out.push(Finding::new(
             None,
             FindingKind::TrainTestDuplicates,
@@ -376,7 +431,7 @@ fn check(ctx: &RowContext, info: &mut SplitInfo) -> Vec<Finding> {
             WithinTrainEvidence {
                 within_train_rows: dup_train,
                 fraction: r4(frac),
-                sample_rows: lines(&within_sample, false),
+                sample_rows: d.sample_rows_within_train.clone(),
                 discrete_feature_space: discrete,
             },
         ));

@@ -8,9 +8,11 @@ use std::collections::HashSet;
 use super::{validate, SplitContext};
 use crate::checks::{About, Check, Stage};
 use crate::data::sample::splitmix64;
+use crate::data::Dataset;
 use crate::error::Result;
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
 use crate::importance::folds;
+use crate::split::exact::GroupCounts;
 use crate::split::{SplitInfo, SplitMode};
 
 /// leakhound's own split: a group gap this many times `group_gap` is `high`. A multiple keeps
@@ -43,19 +45,20 @@ impl Check for GroupOverlap {
 
 /// Run the check.
 fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
-    let (Some(g_train), Some(g_test)) = (&ctx.train.group, &ctx.test.group) else {
+    let (Some(g_train), Some(_)) = (&ctx.train.group, &ctx.test.group) else {
         return Ok(Vec::new());
     };
-    let train_groups: HashSet<String> =
-        (0..g_train.len()).filter_map(|r| g_train.text(r)).collect();
-    let test_rows_overlapping = (0..g_test.len())
-        .filter(|&r| g_test.text(r).is_some_and(|g| train_groups.contains(&g)))
-        .count();
-    let test_groups: HashSet<String> = (0..g_test.len()).filter_map(|r| g_test.text(r)).collect();
-    let shared = test_groups
-        .iter()
-        .filter(|g| train_groups.contains(*g))
-        .count();
+    let counted;
+    let counts = match ctx.exact.and_then(|e| e.groups.as_ref()) {
+        Some(c) => c,
+        None => {
+            counted = statistics(ctx.train, ctx.test).unwrap_or_default();
+            &counted
+        }
+    };
+    let shared = counts.shared_groups;
+    let test_rows_overlapping = counts.test_rows_in_shared_groups;
+    let test_rows = ctx.exact.map_or(ctx.test.rows(), |e| e.test_rows);
 
     // Group K-fold on the audited data: all rows of an entity in the same fold.
     let Some(g_all) = &ctx.data.group else {
@@ -78,7 +81,7 @@ fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
     info.group_kfold = group_score;
     let (metric, random) = ctx.random_headline;
     let gap = group_score.map(|g| random - g);
-    let frac = test_rows_overlapping as f64 / ctx.test.rows().max(1) as f64;
+    let frac = test_rows_overlapping as f64 / test_rows.max(1) as f64;
     let severity = match (ctx.mode, gap) {
         (SplitMode::Own, Some(gap)) if gap >= HIGH_GAP * ctx.thresholds.group_gap => Severity::High,
         (SplitMode::Own, Some(gap)) if gap >= ctx.thresholds.group_gap => Severity::Medium,
@@ -108,7 +111,7 @@ fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
         Evidence {
             group_column: name.clone(),
             shared_groups: shared,
-            test_groups: test_groups.len(),
+            test_groups: counts.test_groups,
             test_rows_in_shared_groups: test_rows_overlapping,
             test_fraction: r4(frac),
             metric,
@@ -119,6 +122,28 @@ fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
     );
     f.features = vec![name.clone()];
     Ok(vec![f])
+}
+
+/// The check's counts over two loaded sides (`None` without a group column on both).
+pub(crate) fn statistics(train: &Dataset, test: &Dataset) -> Option<GroupCounts> {
+    let (Some(g_train), Some(g_test)) = (&train.group, &test.group) else {
+        return None;
+    };
+    let train_groups: HashSet<String> =
+        (0..g_train.len()).filter_map(|r| g_train.text(r)).collect();
+    let test_rows_in_shared_groups = (0..g_test.len())
+        .filter(|&r| g_test.text(r).is_some_and(|g| train_groups.contains(&g)))
+        .count();
+    let test_groups: HashSet<String> = (0..g_test.len()).filter_map(|r| g_test.text(r)).collect();
+    let shared_groups = test_groups
+        .iter()
+        .filter(|g| train_groups.contains(*g))
+        .count();
+    Some(GroupCounts {
+        shared_groups,
+        test_groups: test_groups.len(),
+        test_rows_in_shared_groups,
+    })
 }
 
 /// The evidence of `group_overlap`.

@@ -14,6 +14,7 @@ use crate::data::Dataset;
 use crate::error::Result;
 use crate::importance::Problem;
 use crate::seeds::Stream;
+use crate::split::exact::ExactStatistics;
 use crate::split::{SplitMode, SplitSettings};
 use crate::surrogate::Surrogate;
 
@@ -43,6 +44,8 @@ pub struct SplitContext<'a> {
     pub seed: u64,
     /// Detection thresholds.
     pub thresholds: &'a crate::checks::Thresholds,
+    /// Counts over every row an engine brought (the sides above are then samples of them).
+    pub exact: Option<&'a ExactStatistics>,
 }
 
 impl SplitContext<'_> {
@@ -75,6 +78,8 @@ pub struct RowContext<'a> {
     pub train_index: &'a [usize],
     /// Data row number (0-based, in its file) of each test row.
     pub test_index: &'a [usize],
+    /// Counts over every row an engine brought (the sides above are then samples of them).
+    pub exact: Option<&'a ExactStatistics>,
 }
 
 /// Out-of-fold headline score of the surrogate on the training data under custom

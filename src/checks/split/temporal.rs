@@ -14,6 +14,7 @@ use crate::checks::{About, Check, Stage};
 use crate::data::{Dataset, Target, Values};
 use crate::error::Result;
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
+use crate::split::exact::TimeOrder;
 use crate::split::{SplitInfo, SplitMode};
 
 /// A feature is tested for the target's future with this many complete windows at least: the
@@ -35,6 +36,37 @@ const DISTINCT_TIMES: f64 = 0.9;
 /// of the future, decided without the regression (`temporal_derived_r2` grades the rest). A
 /// copy's correlation is 1 up to rounding; this only allows the rounding.
 const FUTURE_COPY_CORR: f64 = 0.995;
+
+/// The order of the two periods over two loaded sides: test rows before the latest training
+/// row, test rows sharing a training timestamp.
+pub(crate) fn order_statistics(train: &Dataset, test: &Dataset) -> TimeOrder {
+    let time_of = |ds: &Dataset| -> Vec<f64> {
+        match ds.time.as_ref().map(|c| &c.values) {
+            Some(Values::Numeric(v)) => v.to_vec(),
+            _ => Vec::new(),
+        }
+    };
+    let (tr, te) = (time_of(train), time_of(test));
+    let last_train = tr
+        .iter()
+        .copied()
+        .filter(|t| !t.is_nan())
+        .fold(f64::NEG_INFINITY, f64::max);
+    // A missing time is no timestamp: two missing times are not shared.
+    let train_set: HashSet<u64> = tr
+        .iter()
+        .filter(|t| !t.is_nan())
+        .map(|t| t.to_bits())
+        .collect();
+    TimeOrder {
+        test_rows_before_train_end: te.iter().filter(|&&t| t < last_train).count(),
+        shared_timestamps: te
+            .iter()
+            .filter(|t| train_set.contains(&t.to_bits()))
+            .count(),
+        last_train_time: last_train.is_finite().then_some(last_train),
+    }
+}
 
 /// Future information: test rows before training rows, features from the future, and the
 /// validation gap of a time-ordered split.
@@ -62,29 +94,22 @@ fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
-    let time_of = |ds: &Dataset| -> Vec<f64> {
-        match ds.time.as_ref().map(|c| &c.values) {
-            Some(Values::Numeric(v)) => v.to_vec(),
-            _ => Vec::new(),
-        }
-    };
     let name = time_all.name.clone();
 
     // 1. Test rows dated before the latest training row.
     if ctx.mode != SplitMode::Own {
-        let (tr, te) = (time_of(ctx.train), time_of(ctx.test));
-        let last_train = tr
-            .iter()
-            .copied()
-            .filter(|t| !t.is_nan())
-            .fold(f64::NEG_INFINITY, f64::max);
-        let before = te.iter().filter(|&&t| t < last_train).count();
-        let train_set: HashSet<u64> = tr.iter().map(|t| t.to_bits()).collect();
-        let shared = te
-            .iter()
-            .filter(|t| train_set.contains(&t.to_bits()))
-            .count();
-        let frac = before as f64 / te.len().max(1) as f64;
+        let counted;
+        let order = match ctx.exact.and_then(|e| e.time_order.as_ref()) {
+            Some(o) => o,
+            None => {
+                counted = order_statistics(ctx.train, ctx.test);
+                &counted
+            }
+        };
+        let (before, shared) = (order.test_rows_before_train_end, order.shared_timestamps);
+        let last_train = order.last_train_time;
+        let test_rows = ctx.exact.map_or(ctx.test.rows(), |e| e.test_rows);
+        let frac = before as f64 / test_rows.max(1) as f64;
         if before > 0 || shared > 0 {
             let mut f = Finding::new(
                 None,
@@ -99,7 +124,7 @@ fn check(ctx: &SplitContext, info: &mut SplitInfo) -> Result<Vec<Finding>> {
                     test_rows_before_train_end: before,
                     fraction: r4(frac),
                     shared_timestamps: shared,
-                    last_train_time: last_train.is_finite().then_some(last_train),
+                    last_train_time: last_train,
                 },
             );
             f.features = vec![name.clone()];

@@ -1,0 +1,211 @@
+//! The engine's user-defined functions, each a plain function over Arrow arrays behind one
+//! [`Udf`] type:
+//!
+//! - `lh_row_hash(step, column, step, column, ...)`: the in-memory engine's row hash (see
+//!   `checks::split::duplicates`): numbers mixed by their bits, or rounded to `step` when it is
+//!   positive; texts (and anything else) by their text; missing values by their own path.
+//! - `lh_sample_key(seed, hash)`: where a row falls in the seeded sample.
+//! - `lh_seconds(time)`: a time column as the in-memory engine reads it: timestamps and dates as
+//!   seconds since 1970, numbers as they are, texts parsed as ISO-8601 dates (or numbers).
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, UInt64Array};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Float64Type, UInt64Type};
+use datafusion::common::{plan_err, Result};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
+
+use crate::checks::split::duplicates::{mix, mix_missing, text_hash};
+use crate::data::sample::splitmix64;
+use crate::seeds::Stream;
+
+/// The functions, to register.
+pub(super) fn all() -> Vec<ScalarUDF> {
+    let udf = |name, signature, returns, body| {
+        ScalarUDF::from(Udf {
+            name,
+            signature,
+            returns,
+            body,
+        })
+    };
+    vec![
+        udf(
+            "lh_row_hash",
+            Signature::variadic_any(Volatility::Immutable),
+            DataType::UInt64,
+            row_hash,
+        ),
+        udf(
+            "lh_sample_key",
+            Signature::any(2, Volatility::Immutable),
+            DataType::UInt64,
+            sample_key,
+        ),
+        udf(
+            "lh_seconds",
+            Signature::any(1, Volatility::Immutable),
+            DataType::Float64,
+            seconds,
+        ),
+    ]
+}
+
+/// A scalar function: its arguments as arrays and the number of rows in, an array out.
+type Body = fn(&[ArrayRef], usize) -> Result<ArrayRef>;
+
+#[derive(Debug)]
+struct Udf {
+    name: &'static str,
+    signature: Signature,
+    returns: DataType,
+    body: Body,
+}
+
+/// A function is its name (each is registered once); its body, a function pointer, has no
+/// meaningful identity to compare.
+impl PartialEq for Udf {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Udf {}
+
+impl std::hash::Hash for Udf {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for Udf {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(self.returns.clone())
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        Ok(ColumnarValue::Array((self.body)(
+            &arrays,
+            args.number_rows,
+        )?))
+    }
+}
+
+/// One argument's values as the hash reads them.
+enum Hashed {
+    Numbers(Float64Array, f64),
+    Texts(ArrayRef),
+}
+
+impl Hashed {
+    fn of(values: &ArrayRef, step: f64) -> Result<Hashed> {
+        let t = values.data_type();
+        Ok(if t.is_numeric() || *t == DataType::Boolean {
+            let v = cast(values, &DataType::Float64)?;
+            Hashed::Numbers(v.as_primitive::<Float64Type>().clone(), step)
+        } else if let Some(v) = seconds_of(values) {
+            Hashed::Numbers(v, step)
+        } else {
+            Hashed::Texts(cast(values, &DataType::Utf8)?)
+        })
+    }
+
+    fn mix_into(&self, h: u64, r: usize) -> u64 {
+        match self {
+            Hashed::Numbers(v, step) => {
+                if v.is_null(r) || v.value(r).is_nan() {
+                    mix_missing(h)
+                } else if *step > 0.0 {
+                    mix(h, ((v.value(r) / step).round() as i64) as u64)
+                } else {
+                    mix(h, (v.value(r) + 0.0).to_bits())
+                }
+            }
+            Hashed::Texts(v) => {
+                let v = v.as_string::<i32>();
+                if v.is_null(r) {
+                    mix_missing(h)
+                } else {
+                    mix(h, text_hash(v.value(r)))
+                }
+            }
+        }
+    }
+}
+
+fn row_hash(arrays: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let mut parts = Vec::with_capacity(arrays.len() / 2);
+    for pair in arrays.chunks(2) {
+        let [step, values] = pair else {
+            return plan_err!("lh_row_hash takes (step, column) pairs");
+        };
+        let step = cast(step, &DataType::Float64)?;
+        let step = step.as_primitive::<Float64Type>();
+        let step = if rows == 0 || step.is_null(0) {
+            0.0
+        } else {
+            step.value(0)
+        };
+        parts.push(Hashed::of(values, step)?);
+    }
+    let out: UInt64Array = (0..rows)
+        .map(|r| parts.iter().fold(0, |h, p| p.mix_into(h, r)))
+        .collect();
+    Ok(Arc::new(out))
+}
+
+fn sample_key(arrays: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let seed = cast(&arrays[0], &DataType::UInt64)?;
+    let seed = seed.as_primitive::<UInt64Type>();
+    let hash = cast(&arrays[1], &DataType::UInt64)?;
+    let hash = hash.as_primitive::<UInt64Type>();
+    let out: UInt64Array = (0..rows)
+        .map(|r| {
+            let s = if seed.is_null(r) { 0 } else { seed.value(r) };
+            splitmix64(Stream::EngineSample.seed(s) ^ hash.value(r))
+        })
+        .collect();
+    Ok(Arc::new(out))
+}
+
+/// A timestamp or date array as seconds (`None` for other types).
+fn seconds_of(values: &ArrayRef) -> Option<Float64Array> {
+    let mut out = Vec::with_capacity(values.len());
+    crate::data::arrow::seconds(values, &mut out)?;
+    Some(
+        out.into_iter()
+            .map(|x| (!x.is_nan()).then_some(x))
+            .collect(),
+    )
+}
+
+fn seconds(arrays: &[ArrayRef], _: usize) -> Result<ArrayRef> {
+    let values = &arrays[0];
+    let out = if let Some(v) = seconds_of(values) {
+        v
+    } else if values.data_type().is_numeric() {
+        cast(values, &DataType::Float64)?
+            .as_primitive::<Float64Type>()
+            .clone()
+    } else {
+        let text = cast(values, &DataType::Utf8)?;
+        text.as_string::<i32>()
+            .iter()
+            .map(|s| {
+                s.and_then(|s| {
+                    crate::data::time::parse_iso(s.trim()).or_else(|| s.trim().parse().ok())
+                })
+            })
+            .collect()
+    };
+    Ok(Arc::new(out))
+}
