@@ -17,7 +17,7 @@ import os
 import warnings
 from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Union
 
-from . import _leakhound
+from . import _leakhound, _spark
 from ._errors import (
     ColumnNotFoundError,
     DataError,
@@ -81,6 +81,7 @@ def audit(
     dup_tolerance: Optional[float] = None,
     delimiter: Optional[str] = None,
     memory_limit: Optional[float] = None,
+    sample_rows: Optional[int] = None,
     thresholds: Optional[Mapping[str, float]] = None,
     **legacy: Any,
 ) -> Report:
@@ -112,6 +113,12 @@ def audit(
     ``random_state``, ``max_rows``, ``n_jobs``, ``folds``, ``repeats``, ``peel``, ``surrogate``
     (gbm, tree or forest), ``dup_tolerance``, ``delimiter`` and ``memory_limit`` (for a path).
     ``thresholds``: detection thresholds by name, ``{"near_perfect_power": 0.97}``.
+
+    A Spark DataFrame (extra ``spark``) with a Spark ``test``: the split checks are counted
+    over every row on the cluster (repeated rows, shared groups, the test period against the
+    training period), the rest runs on a seeded sample of ``sample_rows`` training rows
+    (default 1,000,000; the test rows at the same rate) that alone reaches the driver, as
+    Arrow. The report's ``engine`` says which is which.
 
     ``seed`` and ``threads`` still work for ``random_state`` and ``n_jobs``, and thresholds as
     keywords for ``thresholds``, with a ``DeprecationWarning``; any other keyword is a
@@ -146,16 +153,12 @@ def audit(
             limits[key] = value
         else:
             raise _unexpected("audit", key, list(_BY_KEYWORD) + ["target", "test", "feature_names"])
+    if _spark.is_frame(data):
+        return _audit_spark(data, y, target, test, model, model_file_of(model), given, limits, sample_rows)
+    if sample_rows is not None:
+        raise SettingError("invalid setting `sample_rows`: it sizes the sample of a Spark DataFrame")
     inputs = Inputs(data, y, target, test, feature_names)
-    options: Dict[str, Any] = {}
-    for keyword, value in given.items():
-        if value is None:
-            continue
-        if keyword in ("id_cols", "ignore", "allow", "model_features") and not isinstance(value, str):
-            value = list(value)
-        options[_BY_KEYWORD[keyword]] = value
-    if limits:
-        options["thresholds"] = limits
+    options = _options(given, limits)
     model_frame, model_kind, model_file = None, None, None
     if isinstance(model, (str, os.PathLike)):
         model_file, model = os.fspath(model), None
@@ -183,6 +186,61 @@ def audit(
         test_name=inputs.test_name(),
     )
     return Report(native, inputs.kind if inputs.kind != "path" else None)
+
+
+def model_file_of(model: Any) -> Optional[str]:
+    """The path of an exported model file given as ``model``, else None."""
+    return os.fspath(model) if isinstance(model, (str, os.PathLike)) else None
+
+
+def _options(given: Dict[str, Any], limits: Dict[str, float]) -> Dict[str, Any]:
+    """The options by their library names, unset ones left out."""
+    options: Dict[str, Any] = {}
+    for keyword, value in given.items():
+        if value is None:
+            continue
+        if keyword in ("id_cols", "ignore", "allow", "model_features") and not isinstance(value, str):
+            value = list(value)
+        options[_BY_KEYWORD[keyword]] = value
+    if limits:
+        options["thresholds"] = limits
+    return options
+
+
+def _audit_spark(
+    data: Any,
+    y: Any,
+    target: Optional[str],
+    test: Any,
+    model: Any,
+    model_file: Optional[str],
+    given: Dict[str, Any],
+    limits: Dict[str, float],
+    sample_rows: Optional[int],
+) -> Report:
+    """``audit`` of a Spark DataFrame: the counts on the cluster, the models on the sample."""
+    import json
+
+    if y is not None or target is None:
+        raise SettingError("invalid setting `target`: a Spark DataFrame holds its target; give target=")
+    if model is not None and model_file is None:
+        raise ModelError(
+            "model: a Spark DataFrame's audit reads an exported model file (model='model.onnx'); "
+            "audit a live model on a pandas sample"
+        )
+    options = _options(given, limits)
+    train_sample, test_sample, exact = _spark.prepare(data, test, target, options, sample_rows)
+    native = _leakhound.audit(
+        train_sample,
+        target,
+        test=test_sample,
+        options=options,
+        model_file=model_file,
+        name="spark DataFrame",
+        test_name="spark test DataFrame",
+        exact=json.dumps(exact),
+    )
+    return Report(native, "pyarrow")
 
 
 def compare(
