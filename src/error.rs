@@ -138,6 +138,14 @@ pub enum Error {
     /// Not enough usable data to audit.
     #[error("{0}")]
     Data(String),
+    /// Loading the table would outgrow the memory limit: the message says what would fit.
+    #[error("{}: {message}", path.display())]
+    OverMemory {
+        /// The file.
+        path: PathBuf,
+        /// What it would need, and the advice.
+        message: String,
+    },
 }
 
 /// Library result type.

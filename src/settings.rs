@@ -318,7 +318,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         toml: false,
         kind: OptionKind::Choice(&["auto", "in-memory", "datafusion"]),
         default: Some("auto"),
-        doc: "Where the rows are counted: in-memory loads them; datafusion (a build with the `datafusion` feature) queries a Parquet file or directory without loading it, spilling to disk beyond `memory_limit`, counts the split checks over every row and models a seeded sample of `sample_rows`; auto is datafusion for a directory.",
+        doc: "Where the rows are counted: in-memory loads them; datafusion (a build with the `datafusion` feature) queries a Parquet file or directory without loading it, spilling to disk beyond `memory_limit`, counts the split checks over every row and models a seeded sample of `sample_rows`; auto is datafusion for a directory, and for a Parquet file too large to load.",
     },
     OptionSpec {
         name: "sample_rows",

@@ -375,3 +375,50 @@ fn the_command_line_audits_a_directory_and_names_bad_input() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_parquet_file_too_large_to_load_is_counted_by_datafusion() {
+    let dir = tempdir("engines-over-memory");
+    write_split(&dir);
+    let file = "train/region=north/part-0.parquet";
+    // In memory, named: the limit stops the read with advice that names the engine.
+    let o = run(
+        &dir,
+        &[
+            "audit",
+            file,
+            "--target",
+            "y",
+            "--engine",
+            "in-memory",
+            "--memory-limit",
+            "0.0001",
+            "--out",
+            "a",
+        ],
+    );
+    let (_, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--engine datafusion"), "{stderr}");
+    // Left to choose: DataFusion counts it.
+    let o = run(
+        &dir,
+        &[
+            "audit",
+            file,
+            "--target",
+            "y",
+            "--memory-limit",
+            "0.0001",
+            "--out",
+            "b",
+        ],
+    );
+    let (stdout, stderr) = text(&o);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{stdout}{stderr}");
+    assert!(stderr.contains("DataFusion"), "{stderr}");
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("b/report.json")).unwrap()).unwrap();
+    assert_eq!(json["engine"]["name"], "datafusion");
+    assert_eq!(json["dataset"]["rows"], 752);
+}

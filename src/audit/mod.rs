@@ -56,6 +56,7 @@ pub struct Audit {
     progress: Option<Box<Progress>>,
     cancel: Option<Arc<AtomicBool>>,
     exact: Option<ExactStatistics>,
+    engine: &'static str,
 }
 
 impl fmt::Debug for Audit {
@@ -89,6 +90,7 @@ impl Audit {
             progress: None,
             cancel: None,
             exact: None,
+            engine: "in-memory",
         }
     }
 
@@ -206,6 +208,13 @@ impl Audit {
     /// the samples, and the report's `engine` says which is which. Needs a test table.
     pub fn exact_statistics(mut self, counts: ExactStatistics) -> Self {
         self.exact = Some(counts);
+        self
+    }
+
+    /// The engine that read the data (the report's `engine.name`), when not this audit itself.
+    #[cfg_attr(not(feature = "datafusion"), allow(dead_code))]
+    pub(crate) fn read_by(mut self, engine: &'static str) -> Self {
+        self.engine = engine;
         self
     }
 
@@ -466,6 +475,10 @@ impl Audit {
                 cancel: self.cancel.as_deref(),
                 timings,
                 exact: self.exact.as_ref(),
+                engine: self
+                    .exact
+                    .as_ref()
+                    .map_or(self.engine, |e| e.engine.as_str()),
             },
             &settings,
             phase,

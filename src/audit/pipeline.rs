@@ -45,6 +45,8 @@ pub(crate) struct Inputs<'a> {
     /// Counts over every row of a real split, from an engine that did not load them (the
     /// datasets above are then seeded samples).
     pub exact: Option<&'a ExactStatistics>,
+    /// The engine that read the rows.
+    pub engine: &'a str,
 }
 
 /// Seconds per phase.
@@ -242,7 +244,7 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
         findings,
         peeling,
         split: split_info,
-        engine: crate::report::EngineInfo::of(inp.exact.map(|e| e.engine.as_str()), ds.sampled),
+        engine: crate::report::EngineInfo::of(inp.engine, ds.sampled, inp.exact.is_some()),
         user_model,
         warnings,
         timings: clock.timings,

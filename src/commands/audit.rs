@@ -129,17 +129,55 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
         progress: progress.reader("reading data"),
     };
     progress.phase("reading data");
-    let data = Table::read(&args.input, &opts)?;
+    // A Parquet table too large to load is counted by DataFusion instead, when it is built in
+    // and no engine was named.
+    let too_large = |e: &Error| {
+        matches!(e, Error::OverMemory { .. })
+            && args.engine == "auto"
+            && cfg!(feature = "datafusion")
+            && args.split_col.is_none()
+            && [Some(&args.input), args.test.as_ref()]
+                .into_iter()
+                .flatten()
+                .all(|p| p.extension().is_some_and(|e| e == "parquet"))
+    };
+    let data = match Table::read(&args.input, &opts) {
+        Err(e) if too_large(&e) => return over_memory(e, audit, &args, memory_limit, progress),
+        read => read?,
+    };
     if let Some(path) = &args.test {
         progress.phase("reading test data");
         let opts = ReadOptions {
             progress: progress.reader("reading test data"),
             ..opts
         };
-        audit = audit.test(Table::read(path, &opts)?);
+        let test = match Table::read(path, &opts) {
+            Err(e) if too_large(&e) => return over_memory(e, audit, &args, memory_limit, progress),
+            read => read?,
+        };
+        audit = audit.test(test);
     }
     let bar = progress.clone();
     let report = audit.on_progress(move |p| bar.phase(p)).run(data)?;
+    drop(progress);
+    deliver(&report, &args.output)
+}
+
+/// The DataFusion engine in place of loading a table `e` says is too large.
+fn over_memory(
+    e: Error,
+    audit: Audit,
+    args: &AuditArgs,
+    memory_limit: Option<u64>,
+    progress: Progress,
+) -> Result<Outcome> {
+    if let (Error::OverMemory { path, .. }, false) = (&e, args.output.quiet) {
+        eprintln!(
+            "leakhound: {} would not fit --memory-limit loaded: counting every row with DataFusion, modelling a seeded sample",
+            path.display()
+        );
+    }
+    let report = datafusion(audit, args, memory_limit, &progress)?;
     drop(progress);
     deliver(&report, &args.output)
 }

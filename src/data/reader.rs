@@ -309,13 +309,20 @@ fn memory_error(
         return None;
     }
     let fit = (limit as f64 / MEMORY_FACTOR / row_bytes.max(1) as f64) as u64;
-    Some(Error::Data(format!(
-        "{}: after {rows} rows of {columns} columns the audit would need about {:.1} GB, over the memory limit of {:.1} GB; rerun with `max_rows` {} (a seeded sample) or raise `memory_limit`",
-        path.display(),
-        need / 1e9,
-        limit as f64 / 1e9,
-        fit.max(1000) / 1000 * 1000
-    )))
+    Some(Error::OverMemory {
+        path: path.to_path_buf(),
+        message: format!(
+            "after {rows} rows of {columns} columns the audit would need about {:.1} GB, over the memory limit of {:.1} GB; rerun with `max_rows` {} (a seeded sample) or raise `memory_limit`{}",
+            need / 1e9,
+            limit as f64 / 1e9,
+            fit.max(1000) / 1000 * 1000,
+            if path.extension().is_some_and(|e| e == "parquet") {
+                ", or count every row without loading it (`engine` datafusion)"
+            } else {
+                ""
+            }
+        ),
+    })
 }
 
 fn open(path: &Path) -> Result<File> {

@@ -48,6 +48,10 @@ const MIN_CLASS_ROWS: usize = 1_000;
 /// value: more are a regression's, sampled at one rate.
 const MAX_STRATA: i64 = 256;
 
+/// DataFusion's pool holds at least this much: each of its sorts reserves 10 MB to merge its
+/// spill files with, and a smaller pool fails instead of spilling.
+const MIN_POOL: usize = 64 << 20;
+
 /// The DataFusion engine and its limits.
 #[derive(Debug, Clone)]
 pub struct DataFusion {
@@ -75,7 +79,8 @@ impl DataFusion {
         DataFusion::default()
     }
 
-    /// DataFusion's memory pool, in bytes: its joins and aggregates spill to disk beyond it.
+    /// DataFusion's memory pool, in bytes (at least 64 MB): its sorts and aggregates spill to
+    /// disk beyond it.
     pub fn memory_limit(mut self, bytes: u64) -> Self {
         self.memory_limit = Some(bytes);
         self
@@ -118,7 +123,7 @@ impl DataFusion {
         ));
         drop(work);
         let prepared = prepared?;
-        let mut audit = audit;
+        let mut audit = audit.read_by("datafusion");
         if let Some((table, counts)) = prepared.test {
             audit = audit.test(table).exact_statistics(counts);
         }
@@ -217,7 +222,8 @@ impl DataFusion {
                 .with_mode(DiskManagerMode::Directories(vec![work.to_path_buf()])),
         );
         if let Some(limit) = self.memory_limit {
-            runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit as usize)));
+            let pool = (limit as usize).max(MIN_POOL);
+            runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(pool)));
         }
         let runtime = runtime.build_arc().map_err(engine_error)?;
         let config = SessionConfig::new().with_target_partitions(self.threads);

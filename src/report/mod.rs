@@ -115,26 +115,20 @@ const ON_SAMPLE: &[&str] = &[
 ];
 
 impl EngineInfo {
-    /// The engine of an audit: counts from `engine` over every row of a split, or the loaded
-    /// rows (`sampled`: a seeded sample of them).
-    pub(crate) fn of(engine: Option<&str>, sampled: bool) -> Self {
+    /// The engine `name` of an audit of `sampled` rows, with its counts of a split over every
+    /// row or not (`exact_split`).
+    pub(crate) fn of(name: &str, sampled: bool, exact_split: bool) -> Self {
         let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
-        match (engine, sampled) {
-            (Some(name), false) => EngineInfo {
-                name: name.into(),
-                ..EngineInfo::default()
-            },
-            (Some(name), true) => EngineInfo {
-                name: name.into(),
-                exact: own(EXACT_SPLIT),
-                sampled: own(ON_SAMPLE),
-            },
-            (None, false) => EngineInfo::default(),
-            (None, true) => EngineInfo {
-                exact: Vec::new(),
-                sampled: vec!["every statistic".into()],
-                ..EngineInfo::default()
-            },
+        let every = || vec!["every statistic".to_string()];
+        let (exact, sampled) = match (sampled, exact_split) {
+            (false, _) => (every(), Vec::new()),
+            (true, true) => (own(EXACT_SPLIT), own(ON_SAMPLE)),
+            (true, false) => (Vec::new(), every()),
+        };
+        EngineInfo {
+            name: name.into(),
+            exact,
+            sampled,
         }
     }
 }
