@@ -655,9 +655,13 @@ impl Drop for WorkDir {
     }
 }
 
+/// A fresh work directory under `base` (the system's temporary directory by default): one per
+/// audit, so audits running at once in one process never share row hashes.
 fn tempdir_in(base: Option<&Path>) -> Result<WorkDir> {
+    static AUDITS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = AUDITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let base = base.map_or_else(std::env::temp_dir, Path::to_path_buf);
-    let dir = base.join(format!("leakhound-datafusion-{}", std::process::id()));
+    let dir = base.join(format!("leakhound-datafusion-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
         path: dir.clone(),
         source,
