@@ -307,16 +307,7 @@ impl Queries<'_> {
         } else {
             format!("SELECT '', COUNT(*) FROM {side} WHERE {y} IS NOT NULL")
         };
-        let mut out = BTreeMap::new();
-        for b in self.collect(&sql).await? {
-            let keys = cast(b.column(0), &DataType::Utf8).map_err(engine_error)?;
-            let keys = keys.as_string::<i32>();
-            let n = cast(b.column(1), &DataType::UInt64).map_err(engine_error)?;
-            let n = n.as_primitive::<UInt64Type>();
-            for r in 0..b.num_rows() {
-                out.insert(keys.value(r).to_string(), n.value(r) as usize);
-            }
-        }
+        let mut out = self.pairs(&sql).await?;
         out.retain(|_, n| *n > 0);
         if out.is_empty() {
             return Err(Error::BadTarget {
