@@ -31,6 +31,8 @@ def peak_kb(pid: int) -> int:
 
 
 def main(d: str) -> int:
+    # The workers run leakhound's binning of the features' cells: this interpreter.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = (
         SparkSession.builder.master("local[2]")
         .appName("leakhound-bench")

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray};
 use leakhound::engines::datafusion::DataFusion;
-use leakhound::{Audit, FindingKind, Report, Severity, Table, Task};
+use leakhound::{Audit, FeatureCounts, FindingKind, Report, Severity, Table, Task};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
@@ -178,10 +178,21 @@ fn evidence(r: &Report, kind: FindingKind, field: &str) -> Value {
     f.evidence[field].clone()
 }
 
+/// The counts of every row of `table`, in memory, under the plan of `like`.
+fn in_memory_counts(like: &FeatureCounts, table: &Table) -> FeatureCounts {
+    let rows = like.plan.cells(table.clone()).unwrap();
+    FeatureCounts::from_sums(like.plan.clone(), rows.sums()).unwrap()
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
 #[test]
 fn in_memory_and_datafusion_count_the_same_and_find_the_same() {
     let dir = tempdir("engines-equivalence");
     let (train, test) = write_split(&dir);
+    let train_table = train.clone();
     let memory = audit().test(test).run(train).unwrap();
     let engine = DataFusion::new().threads(2).spill_dir(&dir);
     let fused = engine
@@ -261,6 +272,32 @@ fn in_memory_and_datafusion_count_the_same_and_find_the_same() {
         v
     };
     assert_eq!(found(&memory), found(&fused));
+
+    // The features' cells: DataFusion's over the files are the table's own, counted in memory
+    // under the same plan, so every single-feature power is the same number, over every row.
+    let plan = audit().count_plan(&train_table).unwrap();
+    let counted = engine.feature_counts(&audit(), &dir.join("train")).unwrap();
+    assert_eq!(counted.plan, plan);
+    assert_eq!(
+        counted.cells,
+        in_memory_counts(&counted, &train_table).cells
+    );
+    assert_eq!(counted.rows, 3_010);
+    for (f, p) in plan.features.iter().enumerate() {
+        let info = &fused
+            .features
+            .iter()
+            .find(|x| x.name == p.name)
+            .unwrap()
+            .single_feature_power;
+        let power = counted.power(f);
+        assert_eq!(
+            (info.power, info.value),
+            (round6(power.power), round6(power.value)),
+            "{}",
+            p.name
+        );
+    }
     for leak in ["spend_after", "status_code"] {
         assert!(
             fused
@@ -276,6 +313,7 @@ fn in_memory_and_datafusion_count_the_same_and_find_the_same() {
 fn a_sample_is_stated_and_the_counts_stay_exact() {
     let dir = tempdir("engines-sample");
     let (train, test) = write_split(&dir);
+    let train_table = train.clone();
     let memory = audit().test(test).run(train).unwrap();
     let fused = DataFusion::new()
         .sample_rows(1_200)
@@ -303,6 +341,36 @@ fn a_sample_is_stated_and_the_counts_stay_exact() {
             evidence(&fused, kind, field),
             "{kind:?} {field}"
         );
+    }
+    // The features' cells are counted over every row, binned as the sample is: equal to the
+    // whole table's counted in memory under that plan, and stated exact.
+    let counted = DataFusion::new()
+        .sample_rows(1_200)
+        .spill_dir(&dir)
+        .feature_counts(&audit(), &dir.join("train"))
+        .unwrap();
+    assert_eq!(counted.rows, 3_010);
+    assert_eq!(
+        counted.cells,
+        in_memory_counts(&counted, &train_table).cells
+    );
+    assert!(
+        fused
+            .engine
+            .exact
+            .iter()
+            .any(|s| s.starts_with("single-feature power")),
+        "{:?}",
+        fused.engine
+    );
+    for (f, p) in counted.plan.features.iter().enumerate() {
+        let info = &fused
+            .features
+            .iter()
+            .find(|x| x.name == p.name)
+            .unwrap()
+            .single_feature_power;
+        assert_eq!(info.power, round6(counted.power(f).power), "{}", p.name);
     }
     // The same seed draws the same sample: the report is the same apart from timings.
     let again = DataFusion::new()

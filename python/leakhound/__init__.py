@@ -229,7 +229,9 @@ def _audit_spark(
             "audit a live model on a pandas sample"
         )
     options = _options(given, limits)
-    train_sample, test_sample, exact = _spark.prepare(data, test, target, options, sample_rows)
+    train_sample, test_sample, exact, features = _spark.prepare(
+        data, test, target, options, sample_rows
+    )
     native = _leakhound.audit(
         train_sample,
         target,
@@ -239,6 +241,7 @@ def _audit_spark(
         name="spark DataFrame",
         test_name="spark test DataFrame",
         exact=json.dumps(exact),
+        feature_counts=json.dumps(features),
     )
     return Report(native, "pyarrow")
 

@@ -169,6 +169,7 @@ def prepare(
     finally:
         train_h.unpersist()
         test_h.unpersist()
+    features = _feature_counts(train, train_sample, target, options)
     exact = {
         "engine": "spark",
         "train_rows": train_rows,
@@ -180,7 +181,56 @@ def prepare(
         "seconds": time.perf_counter() - counting,
         "sample_seconds": counting - started,
     }
-    return train_sample, test_sample, exact
+    return train_sample, test_sample, exact, features
+
+
+def _feature_counts(train: Any, sample: Any, target: str, options: Dict[str, Any]) -> Dict[str, Any]:
+    """The features' cells over every training row, binned as the audit bins ``sample``: each
+    partition's Arrow batches are placed in their cells by the library (``feature_cells``, the
+    same binning as the in-memory and DataFusion engines) and summed per cell, then Spark adds
+    the partitions' sums up per cell. Executors need leakhound installed, as for any Python
+    function Spark runs."""
+    import json
+
+    from pyspark.sql import functions as F
+
+    from . import _leakhound
+
+    started = time.perf_counter()
+    plan = _leakhound.count_plan(sample, target, options=options)
+    columns = [target] + [f["name"] for f in json.loads(plan)["features"]]
+
+    def count(batches: Any) -> Any:
+        import pyarrow as pa
+
+        from leakhound import _leakhound as native
+
+        for batch in batches:
+            cell, n, s, ss, r, rr = native.feature_cells(pa.Table.from_batches([batch]), plan)
+            yield pa.RecordBatch.from_arrays(
+                [
+                    pa.array(cell, pa.int64()),
+                    pa.array(n, pa.int64()),
+                    pa.array(s, pa.float64()),
+                    pa.array(ss, pa.float64()),
+                    pa.array(r, pa.float64()),
+                    pa.array(rr, pa.float64()),
+                ],
+                names=["cell", "n", "s", "ss", "r", "rr"],
+            )
+
+    schema = "cell long, n long, s double, ss double, r double, rr double"
+    sums = (
+        train.select(*[F.col(c) for c in columns])
+        .mapInArrow(count, schema)
+        .groupBy("cell")
+        .agg(*[F.sum(c).alias(c) for c in ("n", "s", "ss", "r", "rr")])
+        .collect()
+    )
+    cells = sorted(
+        (int(x["cell"]), int(x["n"]), x["s"], x["ss"], x["r"], x["rr"]) for x in sums
+    )
+    return {"plan": json.loads(plan), "cells": cells, "seconds": time.perf_counter() - started}
 
 
 def _listed(value: Any) -> List[str]:

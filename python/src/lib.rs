@@ -422,7 +422,8 @@ fn threshold_names() -> Vec<&'static str> {
 #[pyfunction]
 #[pyo3(signature = (
     data, target, *, test = None, options = None, model = None, model_frame = None,
-    model_kind = None, model_file = None, name = None, test_name = None, exact = None
+    model_kind = None, model_file = None, name = None, test_name = None, exact = None,
+    feature_counts = None
 ))]
 #[allow(clippy::too_many_arguments)]
 fn audit(
@@ -438,6 +439,7 @@ fn audit(
     name: Option<String>,
     test_name: Option<String>,
     exact: Option<String>,
+    feature_counts: Option<String>,
 ) -> PyResult<NativeReport> {
     let mut a = Audit::new(target.clone());
     let (mut threads, mut memory_limit, mut delimiter) = (None, None, None);
@@ -504,6 +506,34 @@ fn audit(
         }
         None => None,
     };
+    // The features' cells an engine outside counted over every row: its plan, the summed
+    // cells as (cell, n, sum, sum_sq, rank_sum, rank_sum_sq) rows, and the seconds it took.
+    if let Some(json) = feature_counts {
+        #[derive(serde::Deserialize)]
+        struct Counted {
+            plan: leakhound::CountPlan,
+            cells: Vec<(u64, u64, f64, f64, f64, f64)>,
+            seconds: f64,
+        }
+        let c: Counted = serde_json::from_str(&json)
+            .map_err(|e| PyValueError::new_err(format!("feature counts: {e}")))?;
+        let sums = c
+            .cells
+            .into_iter()
+            .map(|(cell, n, s, ss, r, rr)| leakhound::CellSums {
+                cell,
+                n,
+                sum: s,
+                sum_sq: ss,
+                rank_sum: r,
+                rank_sum_sq: rr,
+            });
+        let counts = leakhound::FeatureCounts::from_sums(c.plan, sums).map_err(to_py)?;
+        a = a.feature_counts(leakhound::FeatureCounts {
+            seconds: c.seconds,
+            ..counts
+        });
+    }
     // Settings are checked before any data is read.
     a.check().map_err(to_py)?;
     let mut data = table(data, "data", &opts)?;
@@ -575,6 +605,67 @@ fn audit(
     Ok(NativeReport { report })
 }
 
+/// How an engine outside (Spark) bins every row for the features' counts: the plan, as JSON, of
+/// an audit with `options` running on `sample` (the seeded sample it drew).
+#[pyfunction]
+#[pyo3(signature = (sample, target, *, options = None))]
+fn count_plan(
+    py: Python<'_>,
+    sample: &Bound<'_, PyAny>,
+    target: String,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<String> {
+    let mut a = Audit::new(target);
+    for (k, v) in options.into_iter().flat_map(|d| d.iter()) {
+        let key: String = k.extract()?;
+        let Some(spec) = leakhound::OPTIONS.iter().find(|o| o.name == key) else {
+            continue;
+        };
+        if v.is_none() || matches!(spec.name, "threads" | "memory_limit" | "delimiter") {
+            continue;
+        }
+        a = a.set(spec.name, option_value(spec, &v)?).map_err(to_py)?;
+    }
+    let table = table(sample, "data", &leakhound::ReadOptions::default())?;
+    let plan = py.detach(|| a.count_plan(&table)).map_err(to_py)?;
+    serde_json::to_string(&plan).map_err(|e| PyValueError::new_err(format!("count plan: {e}")))
+}
+
+/// The cells one part of a table holds under `plan` (JSON, from [`count_plan`]), summed per
+/// cell: `(cell, n, sum, sum_sq, rank_sum, rank_sum_sq)` lists, what an engine then adds up
+/// over the parts (Spark's `mapInArrow` and `groupBy`).
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn feature_cells(
+    py: Python<'_>,
+    part: &Bound<'_, PyAny>,
+    plan: &str,
+) -> PyResult<(Vec<u64>, Vec<u64>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>)> {
+    let plan: leakhound::CountPlan = serde_json::from_str(plan)
+        .map_err(|e| PyValueError::new_err(format!("count plan: {e}")))?;
+    let part = table(part, "part", &leakhound::ReadOptions::default())?;
+    let sums = py
+        .detach(|| plan.cells(part).map(|c| c.sums()))
+        .map_err(to_py)?;
+    let mut out = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    for c in sums {
+        out.0.push(c.cell);
+        out.1.push(c.n);
+        out.2.push(c.sum);
+        out.3.push(c.sum_sq);
+        out.4.push(c.rank_sum);
+        out.5.push(c.rank_sum_sq);
+    }
+    Ok(out)
+}
+
 /// The `leakhound` command: run it with `argv` (program name first); returns the exit code.
 #[pyfunction]
 fn main(py: Python<'_>, argv: Vec<String>) -> u8 {
@@ -594,5 +685,7 @@ fn _leakhound(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(compare_reports, m)?)?;
     m.add_function(wrap_pyfunction!(compare_versions, m)?)?;
     m.add_function(wrap_pyfunction!(main, m)?)?;
+    m.add_function(wrap_pyfunction!(count_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(feature_cells, m)?)?;
     Ok(())
 }

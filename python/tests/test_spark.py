@@ -5,6 +5,7 @@ installs it and sets it)."""
 
 import datetime as dt
 import os
+import sys
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,8 @@ COUNTS = [
 def spark():
     from pyspark.sql import SparkSession
 
+    # The workers run leakhound's binning: this interpreter, where it is installed.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     s = (
         SparkSession.builder.master("local[2]")
         .appName("leakhound-tests")
@@ -154,6 +157,43 @@ def test_a_spark_sample_is_stated_seeded_and_the_counts_stay_exact(spark):
         return d
 
     assert strip(first) == strip(again)
+
+
+def in_memory_cells(frame: pd.DataFrame, plan: str):
+    """The cells of every row of ``frame`` under ``plan``, counted in this process."""
+    import pyarrow as pa
+
+    from leakhound import _leakhound
+
+    return sorted(zip(*_leakhound.feature_cells(pa.Table.from_pandas(frame, preserve_index=False), plan)))
+
+
+@pytest.mark.parametrize("sample_rows", [None, 1200])
+def test_spark_counts_every_row_into_the_features_cells(spark, sample_rows):
+    """The features' cells Spark sums over the partitions are the table's own, counted in one
+    piece in memory under the same plan (that of the sample): single-feature power and the
+    missingness check read every row, and the report says so."""
+    import json
+
+    from leakhound import _spark
+
+    train, test = split()
+    frame = spark.createDataFrame(train).repartition(3)
+    options = {"task": "binary", "group_col": "customer", "time_col": "day", "seed": 7}
+    train_sample, _, _, counted = _spark.prepare(
+        frame, spark.createDataFrame(test), "y", options, sample_rows
+    )
+    plan = json.dumps(counted["plan"])
+    spark_cells = [tuple(c) for c in counted["cells"]]
+    assert spark_cells == in_memory_cells(train, plan)
+    assert sum(c[1] for c in spark_cells) == 3010 * len(counted["plan"]["features"])
+    report = leakhound.audit(
+        frame, target="y", test=spark.createDataFrame(test), sample_rows=sample_rows, **OPTIONS
+    ).to_dict()
+    if sample_rows:
+        assert any(e.startswith("single-feature power") for e in report["engine"]["exact"])
+    by_name = {f["name"]: f["single_feature_power"]["power"] for f in report["features"]}
+    assert by_name["spend_after"] > 0.9 and by_name["status_code"] > 0.9
 
 
 def test_spark_input_errors_name_the_problem(spark):

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::checks::Thresholds;
 use crate::data::{Dataset, Roles, TaskChoice};
 use crate::error::{Error, Result};
+use crate::importance::counts::{CountPlan, FeatureCounts};
 use crate::model::Scorer;
 #[cfg(feature = "models")]
 use crate::model::UserModel;
@@ -56,6 +57,7 @@ pub struct Audit {
     progress: Option<Box<Progress>>,
     cancel: Option<Arc<AtomicBool>>,
     exact: Option<ExactStatistics>,
+    features: Option<FeatureCounts>,
     engine: &'static str,
 }
 
@@ -90,6 +92,7 @@ impl Audit {
             progress: None,
             cancel: None,
             exact: None,
+            features: None,
             engine: "in-memory",
         }
     }
@@ -209,6 +212,31 @@ impl Audit {
     pub fn exact_statistics(mut self, counts: ExactStatistics) -> Self {
         self.exact = Some(counts);
         self
+    }
+
+    /// The features' cells counted over every row by an engine that did not load them, under
+    /// [`Audit::count_plan`] of the data table given to [`Audit::run`] (its seeded sample):
+    /// single-feature power and the missingness check then decide on every row.
+    pub fn feature_counts(mut self, counts: FeatureCounts) -> Self {
+        self.features = Some(counts);
+        self
+    }
+
+    /// How an engine bins every row for [`Audit::feature_counts`]: the bins this audit gives
+    /// the features of `sample` (the data table it will run on), its folds and its target.
+    /// Needs neither `max_rows` nor `split_col`, which an engine does not take.
+    pub fn count_plan(&self, sample: &Table) -> Result<CountPlan> {
+        let settings = self.check()?;
+        if self.split_col.is_some() || settings.max_rows.is_some() {
+            return Err(Error::Setting {
+                name: "feature_counts".into(),
+                problem: "not taken with `split_col` or `max_rows`".into(),
+            });
+        }
+        let ds = Dataset::from_frame(sample.clone().into_frame(), &self.roles)?;
+        let x = crate::surrogate::BinnedMatrix::from_columns(&ds.features);
+        let k = settings.engine.folds.clamp(2, ds.rows());
+        Ok(CountPlan::new(&ds, &x, settings.seed, k))
     }
 
     /// The engine that read the data (the report's `engine.name`), when not this audit itself.
@@ -412,8 +440,10 @@ impl Audit {
         if let Some(t) = self.test.as_ref().and_then(Table::read_seconds) {
             timings.insert("reading_test".to_string(), t);
         }
-        if let Some(e) = &self.exact {
-            timings.insert("counting".to_string(), e.seconds);
+        let counted = self.exact.as_ref().map_or(0.0, |e| e.seconds)
+            + self.features.as_ref().map_or(0.0, |c| c.seconds);
+        if self.exact.is_some() || self.features.is_some() {
+            timings.insert("counting".to_string(), counted);
         }
         let source = data.name().to_string();
         let columns = data.columns();
@@ -475,6 +505,7 @@ impl Audit {
                 cancel: self.cancel.as_deref(),
                 timings,
                 exact: self.exact.as_ref(),
+                features: self.features.as_ref(),
                 engine: self
                     .exact
                     .as_ref()

@@ -11,6 +11,7 @@ use crate::checks::{self, peel, Context, Thresholds};
 use crate::data::{ColumnType, Dataset, Target};
 use crate::error::{Error, Result};
 use crate::finding::{self, Finding};
+use crate::importance::counts::{CountPlan, FeatureCounts};
 use crate::importance::{self, folds, metrics::round6, EngineSettings, ModelRun};
 use crate::metric::Metric;
 use crate::model::audit::{self as user_audit, UserModelInfo};
@@ -45,6 +46,9 @@ pub(crate) struct Inputs<'a> {
     /// Counts over every row of a real split, from an engine that did not load them (the
     /// datasets above are then seeded samples).
     pub exact: Option<&'a ExactStatistics>,
+    /// The features' cells counted over every row by the same engine (the datasets above are
+    /// then seeded samples, binned as the counts were).
+    pub features: Option<&'a FeatureCounts>,
     /// The engine that read the rows.
     pub engine: &'a str,
 }
@@ -127,7 +131,18 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
     clock.lap("split");
 
     phase("single-feature power")?;
-    let powers = importance::single_feature_powers(&x, &labels, &fold_of, k);
+    let powers = match inp.features {
+        Some(counts) => {
+            if counts.plan != CountPlan::new(ds, &x, settings.seed, k) {
+                return Err(Error::Data(
+                    "the engine's feature counts were binned on another sample than the one audited"
+                        .into(),
+                ));
+            }
+            (0..x.features()).map(|f| counts.power(f)).collect()
+        }
+        None => importance::single_feature_powers(&x, &labels, &fold_of, k),
+    };
     release_freed_memory();
     clock.lap("single_feature_power");
 
@@ -163,6 +178,7 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
         powers: &powers,
         run: &run,
         t: &settings.thresholds,
+        counts: inp.features,
     };
     let mut findings = checks::run_all(&ctx);
     clock.lap("checks");
@@ -244,7 +260,12 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
         findings,
         peeling,
         split: split_info,
-        engine: crate::report::EngineInfo::of(inp.engine, ds.sampled, inp.exact.is_some()),
+        engine: crate::report::EngineInfo::of(
+            inp.engine,
+            ds.sampled,
+            inp.exact.is_some(),
+            inp.features.is_some(),
+        ),
         user_model,
         warnings,
         timings: clock.timings,

@@ -4,6 +4,7 @@
 
 use super::{noise_floor, About, Check, Context, Stage};
 use crate::finding::{pct, r4, Finding, FindingKind, Severity};
+use crate::importance::counts::MissingCounts;
 use crate::importance::metrics::roc_auc;
 use crate::importance::Power;
 use crate::surrogate::binned::MISSING_BIN;
@@ -74,14 +75,11 @@ impl Check for Missingness {
 
     fn data(&self, ctx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
-        let n = ctx.rows();
-        for (f, col) in ctx.ds.features.iter().enumerate() {
-            let missing = col.missing;
-            if missing < MIN_ROWS || missing + MIN_ROWS > n {
+        for f in 0..ctx.ds.features.len() {
+            let Some(s) = statistics(ctx, f) else {
                 continue;
-            }
-            let missing_mask: Vec<bool> = ctx.x.cols[f].iter().map(|&b| b == MISSING_BIN).collect();
-            let p = indicator_power(&missing_mask, &ctx.labels);
+            };
+            let (n, missing, p) = (s.rows as usize, s.missing as usize, s.power);
             let floor = noise_floor(2 * missing.min(n - missing));
             let t = ctx.t.missingness_power;
             let severity = if p.power >= HIGH_POWER && p.power > floor {
@@ -104,21 +102,9 @@ impl Check for Missingness {
                 target_mean_missing: None,
                 target_mean_present: None,
             };
-            let detail = match ctx.labels {
-                Labels::Classes { y, k } => {
-                    let mut miss = vec![0.0f64; k];
-                    let mut tot = vec![0.0f64; k];
-                    for (r, &b) in ctx.x.cols[f].iter().enumerate() {
-                        tot[y[r] as usize] += 1.0;
-                        if b == 0 {
-                            miss[y[r] as usize] += 1.0;
-                        }
-                    }
-                    let rates: Vec<f64> = (0..k).map(|c| r4(miss[c] / tot[c].max(1.0))).collect();
-                    let classes = match &ctx.ds.target {
-                        crate::data::Target::Classes { classes, .. } => classes.clone(),
-                        crate::data::Target::Values(_) => Vec::new(),
-                    };
+            let detail = match (&ctx.ds.target, s.means) {
+                (crate::data::Target::Classes { classes, .. }, _) => {
+                    let rates: Vec<f64> = s.rate_by_class.iter().map(|&r| r4(r)).collect();
                     let text: Vec<String> = classes
                         .iter()
                         .zip(&rates)
@@ -128,25 +114,14 @@ impl Check for Missingness {
                         Some(classes.iter().cloned().zip(rates).collect());
                     format!("it is missing in {}", text.join(", "))
                 }
-                Labels::Values(y) => {
-                    let (mut sm, mut nm, mut sp, mut np) = (0.0, 0.0, 0.0, 0.0);
-                    for (r, &b) in ctx.x.cols[f].iter().enumerate() {
-                        if b == 0 {
-                            sm += y[r];
-                            nm += 1.0;
-                        } else {
-                            sp += y[r];
-                            np += 1.0;
-                        }
-                    }
-                    evidence.target_mean_missing = Some(r4(sm / nm));
-                    evidence.target_mean_present = Some(r4(sp / np));
+                (crate::data::Target::Values(_), Some((when_missing, when_present))) => {
+                    evidence.target_mean_missing = Some(r4(when_missing));
+                    evidence.target_mean_present = Some(r4(when_present));
                     format!(
-                        "the mean target is {:.3} when missing and {:.3} when present",
-                        sm / nm,
-                        sp / np
+                        "the mean target is {when_missing:.3} when missing and {when_present:.3} when present"
                     )
                 }
+                (crate::data::Target::Values(_), None) => continue,
             };
             out.push(Finding::new(
                 Some(name),
@@ -161,6 +136,67 @@ impl Check for Missingness {
         }
         out
     }
+}
+
+/// The statistics of feature `f`'s missingness: over every row when an engine counted them,
+/// else over the rows audited. `None` when it is missing (or present) in too few rows.
+fn statistics(ctx: &Context, f: usize) -> Option<MissingCounts> {
+    let s = match ctx.counts {
+        Some(counts) => counts.missingness(f),
+        None => rows_statistics(ctx, f),
+    };
+    let (n, missing) = (s.rows as usize, s.missing as usize);
+    (missing >= MIN_ROWS && missing + MIN_ROWS <= n).then_some(s)
+}
+
+/// [`statistics`] over the rows audited.
+fn rows_statistics(ctx: &Context, f: usize) -> MissingCounts {
+    let n = ctx.rows();
+    let missing = ctx.ds.features[f].missing;
+    let bins = &ctx.x.cols[f];
+    let mut s = MissingCounts {
+        rows: n as u64,
+        missing: missing as u64,
+        power: Power {
+            power: 0.0,
+            metric: crate::metric::Metric::RocAuc,
+            value: 0.5,
+        },
+        rate_by_class: Vec::new(),
+        means: None,
+    };
+    if missing < MIN_ROWS || missing + MIN_ROWS > n {
+        return s;
+    }
+    let mask: Vec<bool> = bins.iter().map(|&b| b == MISSING_BIN).collect();
+    s.power = indicator_power(&mask, &ctx.labels);
+    match ctx.labels {
+        Labels::Classes { y, k } => {
+            let mut miss = vec![0.0f64; k];
+            let mut tot = vec![0.0f64; k];
+            for (r, &b) in bins.iter().enumerate() {
+                tot[y[r] as usize] += 1.0;
+                if b == MISSING_BIN {
+                    miss[y[r] as usize] += 1.0;
+                }
+            }
+            s.rate_by_class = (0..k).map(|c| miss[c] / tot[c].max(1.0)).collect();
+        }
+        Labels::Values(y) => {
+            let (mut sm, mut nm, mut sp, mut np) = (0.0, 0.0, 0.0, 0.0);
+            for (r, &b) in bins.iter().enumerate() {
+                if b == MISSING_BIN {
+                    sm += y[r];
+                    nm += 1.0;
+                } else {
+                    sp += y[r];
+                    np += 1.0;
+                }
+            }
+            s.means = Some((sm / nm, sp / np));
+        }
+    }
+    s
 }
 
 /// The evidence of `missingness_leak`.
@@ -181,4 +217,40 @@ struct Evidence {
     target_mean_missing: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     target_mean_present: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Dataset, Target};
+    use crate::importance::counts::tests::{roles, table};
+    use crate::importance::counts::{CountPlan, FeatureCounts};
+    use crate::surrogate::BinnedMatrix;
+
+    /// The statistics an engine counts give the indicator power of the rows.
+    #[test]
+    fn missingness_from_counts_matches_the_rows() {
+        let t = table(2_000, true);
+        let ds = Dataset::from_frame(t.into_frame(), &roles()).unwrap();
+        let x = BinnedMatrix::from_columns(&ds.features);
+        let counts = FeatureCounts::of_binned(CountPlan::new(&ds, &x, 1, 5), &ds, &x);
+        let f = ds.features.iter().position(|c| c.name == "gappy").unwrap();
+        let m = counts.missingness(f);
+        assert_eq!(m.missing as usize, ds.features[f].missing);
+        let Target::Classes { y, classes } = &ds.target else {
+            unreachable!()
+        };
+        let mask: Vec<bool> = x.cols[f].iter().map(|&b| b == MISSING_BIN).collect();
+        let by_row = indicator_power(
+            &mask,
+            &Labels::Classes {
+                y,
+                k: classes.len(),
+            },
+        );
+        assert!(
+            (by_row.power - m.power.power).abs() < 1e-12,
+            "{by_row:?} {m:?}"
+        );
+    }
 }

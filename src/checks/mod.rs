@@ -129,6 +129,7 @@ pub(crate) use crate::finding::sort;
 use crate::data::Dataset;
 use crate::error::Result;
 use crate::finding::{Finding, FindingKind, Severity};
+use crate::importance::counts::FeatureCounts;
 use crate::importance::{ModelRun, Power};
 use crate::split::SplitInfo;
 use crate::surrogate::{BinnedMatrix, Labels};
@@ -154,6 +155,9 @@ pub struct Context<'a> {
     pub run: &'a ModelRun,
     /// Thresholds.
     pub t: &'a Thresholds,
+    /// The features' cells over every row, when an engine counted a table it did not load
+    /// (the data above is then its sample).
+    pub counts: Option<&'a FeatureCounts>,
 }
 
 impl Context<'_> {

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type, UInt64Type};
 use datafusion::catalog::TableProvider;
@@ -30,11 +30,14 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use crate::audit::Audit;
 use crate::data::{Dataset, Roles, Target, TaskChoice, Values};
 use crate::error::{Error, Result};
+use crate::importance::counts::{CellSums, CountPlan, FeatureCounts, TargetPlan};
 use crate::report::Report;
 use crate::split::exact::{DuplicateCounts, ExactStatistics, GroupCounts, TimeOrder};
 use crate::table::Table;
 
 mod udf;
+
+use udf::PlanUdf;
 
 /// Rows the models see by default: a seeded stratified sample of this many training rows.
 pub const DEFAULT_SAMPLE_ROWS: usize = 1_000_000;
@@ -109,12 +112,10 @@ impl DataFusion {
     pub fn audit(&self, audit: Audit, train: &Path, test: Option<&Path>) -> Result<Report> {
         let (roles, settings) = audit.plan()?;
         let roles = roles.clone();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(self.threads)
-            .build()
-            .map_err(|e| Error::Data(format!("cannot start DataFusion's runtime: {e}")))?;
+        let runtime = self.runtime()?;
         let work = tempdir_in(self.spill_dir.as_deref())?;
         let prepared = runtime.block_on(self.prepare(
+            &audit,
             &roles,
             (settings.seed, settings.split.dup_tolerance),
             train,
@@ -123,15 +124,44 @@ impl DataFusion {
         ));
         drop(work);
         let prepared = prepared?;
-        let mut audit = audit.read_by("datafusion");
+        let mut audit = audit
+            .read_by("datafusion")
+            .feature_counts(prepared.features);
         if let Some((table, counts)) = prepared.test {
             audit = audit.test(table).exact_statistics(counts);
         }
         audit.run(prepared.train)
     }
 
+    /// The features' cells over every row of `train` (a Parquet file or a directory of them),
+    /// binned as `audit` bins the seeded sample this engine draws ([`FeatureCounts::plan`]):
+    /// what [`DataFusion::audit`] hands the audit, on its own.
+    pub fn feature_counts(&self, audit: &Audit, train: &Path) -> Result<FeatureCounts> {
+        let (roles, settings) = audit.plan()?;
+        let runtime = self.runtime()?;
+        let work = tempdir_in(self.spill_dir.as_deref())?;
+        let prepared = runtime.block_on(self.prepare(
+            audit,
+            roles,
+            (settings.seed, settings.split.dup_tolerance),
+            train,
+            None,
+            work.path(),
+        ));
+        drop(work);
+        Ok(prepared?.features)
+    }
+
+    fn runtime(&self) -> Result<tokio::runtime::Runtime> {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(self.threads)
+            .build()
+            .map_err(|e| Error::Data(format!("cannot start DataFusion's runtime: {e}")))
+    }
+
     async fn prepare(
         &self,
+        audit: &Audit,
         roles: &Roles,
         (seed, tolerance): (u64, f64),
         train: &Path,
@@ -174,9 +204,24 @@ impl DataFusion {
             .map_err(|e| in_file(train, e))?
             .with_name(train.display().to_string())
             .as_sample_of(train_rows, started.elapsed().as_secs_f64());
+        // The features' cells over every row, binned as the audit bins the sample.
+        let counting = Instant::now();
+        let plan = Arc::new(audit.count_plan(&train_table)?);
+        for f in PlanUdf::all(&plan) {
+            ctx.register_udf(f);
+        }
+        let features = q
+            .feature_counts(&plan)
+            .await
+            .map_err(|e| in_file(train, e))?;
+        let features = FeatureCounts {
+            seconds: counting.elapsed().as_secs_f64(),
+            ..features
+        };
         let Some((test_path, test_cols)) = test.zip(test_cols) else {
             return Ok(Prepared {
                 train: train_table,
+                features,
                 test: None,
             });
         };
@@ -198,6 +243,7 @@ impl DataFusion {
             .map_err(|e| in_file(test_path, e))?;
         Ok(Prepared {
             train: train_table,
+            features,
             test: Some((
                 test_table,
                 ExactStatistics {
@@ -234,6 +280,7 @@ impl DataFusion {
 /// The sampled sides and the counts over every row.
 struct Prepared {
     train: Table,
+    features: FeatureCounts,
     test: Option<(Table, ExactStatistics)>,
 }
 
@@ -544,6 +591,56 @@ impl Queries<'_> {
             time_order,
             ..Default::default()
         })
+    }
+
+    /// The features' cells over every training row: each row's cells (`lh_cells`, under
+    /// `plan`) unnested and grouped, with the sums of a numeric target and of its ranks.
+    async fn feature_counts(&self, plan: &CountPlan) -> Result<FeatureCounts> {
+        let y = &self.target;
+        let args: Vec<String> = std::iter::once(y.clone())
+            .chain(plan.features.iter().map(|f| quote(&f.name)))
+            .collect();
+        let cells = format!("unnest(lh_cells({})) AS cell", args.join(", "));
+        let sql = match plan.target {
+            TargetPlan::Classes { .. } => {
+                format!("SELECT cell, COUNT(*) FROM (SELECT {cells} FROM train) GROUP BY cell")
+            }
+            TargetPlan::Values { .. } => format!(
+                "SELECT cell, COUNT(*), SUM(v), SUM(v * v), SUM(r), SUM(r * r) FROM \
+                 (SELECT {cells}, lh_value({y}) AS v, lh_rank({y}) AS r FROM train) GROUP BY cell"
+            ),
+        };
+        let mut sums = Vec::new();
+        for b in self.collect(&sql).await? {
+            let column = |i: usize, to: &DataType| -> Result<ArrayRef> {
+                cast(b.column(i), to).map_err(engine_error)
+            };
+            let cell = column(0, &DataType::UInt64)?;
+            let n = column(1, &DataType::UInt64)?;
+            let floats: Vec<ArrayRef> = (2..b.num_columns())
+                .map(|i| column(i, &DataType::Float64))
+                .collect::<Result<_>>()?;
+            let float = |i: usize, r: usize| {
+                floats
+                    .get(i)
+                    .map_or(0.0, |a| a.as_primitive::<Float64Type>().value(r))
+            };
+            let (cell, n) = (
+                cell.as_primitive::<UInt64Type>(),
+                n.as_primitive::<UInt64Type>(),
+            );
+            for r in 0..b.num_rows() {
+                sums.push(CellSums {
+                    cell: cell.value(r),
+                    n: n.value(r),
+                    sum: float(0, r),
+                    sum_sq: float(1, r),
+                    rank_sum: float(2, r),
+                    rank_sum_sq: float(3, r),
+                });
+            }
+        }
+        FeatureCounts::from_sums(plan.clone(), sums)
     }
 
     async fn collect(&self, sql: &str) -> Result<Vec<RecordBatch>> {

@@ -2,6 +2,7 @@
 //! the labels, the folds and the seed.
 
 pub mod clusters;
+pub mod counts;
 pub mod drop_column;
 pub mod folds;
 pub mod metrics;

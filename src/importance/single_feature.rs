@@ -138,6 +138,19 @@ fn class_tables(
     for r in 0..n {
         by_fold[folds[r] as usize * cells + bins[r] as usize * k + y[r] as usize] += 1;
     }
+    class_tables_of(&by_fold, n_bins, ordered, k, k_folds)
+}
+
+/// [`class_tables`] from the rows counted per fold, fine bin and class
+/// (`fold * n_bins * k + bin * k + class`).
+fn class_tables_of(
+    by_fold: &[usize],
+    n_bins: usize,
+    ordered: bool,
+    k: usize,
+    k_folds: usize,
+) -> Vec<f64> {
+    let cells = n_bins * k;
     let mut all = vec![0usize; cells];
     for f in 0..k_folds {
         all.iter_mut()
@@ -212,6 +225,136 @@ pub fn power(
         _ => row_predictions(bins, n_bins, ordered, labels, folds, k_folds),
     };
     score(labels, &pred)
+}
+
+/// [`power`] of a class target from its rows counted per fold, fine bin and class
+/// (`(fold * n_bins + bin) * k + class`), as an engine counts every row of a table it does not
+/// load: the same out-of-fold tables, and the AUC of their predictions counted per cell (every
+/// row of a cell gets the same prediction), ties averaged.
+pub fn power_of_counts(
+    counts: &[u64],
+    n_bins: usize,
+    ordered: bool,
+    k: usize,
+    k_folds: usize,
+) -> Power {
+    let by_fold: Vec<usize> = counts.iter().map(|&c| c as usize).collect();
+    let fine = class_tables_of(&by_fold, n_bins, ordered, k, k_folds);
+    let cells = k_folds * n_bins;
+    // One class against the rest: (score, positives, negatives) per cell.
+    let auc_of = |class: usize| -> Option<f64> {
+        let groups: Vec<(f64, u64, u64)> = (0..cells)
+            .map(|i| {
+                let row = &counts[i * k..(i + 1) * k];
+                let pos = row[class];
+                (fine[i * k + class], pos, row.iter().sum::<u64>() - pos)
+            })
+            .filter(|g| g.1 + g.2 > 0)
+            .collect();
+        grouped_auc(groups)
+    };
+    if k == 2 {
+        let auc = auc_of(1).unwrap_or(0.5);
+        return Power {
+            power: (2.0 * auc - 1.0).max(0.0),
+            metric: crate::metric::Metric::RocAuc,
+            value: auc,
+        };
+    }
+    let aucs: Vec<f64> = (0..k).filter_map(auc_of).collect();
+    let auc = if aucs.is_empty() {
+        0.5
+    } else {
+        aucs.iter().sum::<f64>() / aucs.len() as f64
+    };
+    Power {
+        power: (2.0 * auc - 1.0).max(0.0),
+        metric: crate::metric::Metric::MacroAuc,
+        value: auc,
+    }
+}
+
+/// The AUC of scores given as (score, positives, negatives) groups, ties averaged; `None`
+/// without both positives and negatives. Whole numbers to the last division.
+fn grouped_auc(mut groups: Vec<(f64, u64, u64)>) -> Option<f64> {
+    groups.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (p, n): (u64, u64) = groups.iter().fold((0, 0), |(p, n), g| (p + g.1, n + g.2));
+    if p == 0 || n == 0 {
+        return None;
+    }
+    // Twice the Mann-Whitney U: 2 * pos * (negatives below) + pos * (negatives tied).
+    let (mut twice_u, mut below) = (0u128, 0u128);
+    let mut i = 0;
+    while i < groups.len() {
+        let j = i + groups[i..]
+            .iter()
+            .take_while(|g| g.0 == groups[i].0)
+            .count();
+        let (pos, neg) = groups[i..j].iter().fold((0u128, 0u128), |(a, b), g| {
+            (a + u128::from(g.1), b + u128::from(g.2))
+        });
+        twice_u += 2 * pos * below + pos * neg;
+        below += neg;
+        i = j;
+    }
+    Some(twice_u as f64 / (2.0 * p as f64 * n as f64))
+}
+
+/// [`power`] of a numeric target from its rows' count, sum and sum of squares per fold and fine
+/// bin (`fold * n_bins + bin`): the same out-of-fold tables, and R² from the sums (every row of
+/// a cell gets the same prediction).
+pub fn power_of_sums(
+    n: &[u64],
+    sum: &[f64],
+    sum_sq: &[f64],
+    n_bins: usize,
+    ordered: bool,
+    k_folds: usize,
+) -> Power {
+    let total_n: f64 = n.iter().map(|&c| c as f64).sum();
+    let total: f64 = sum.iter().sum();
+    let ss_tot = sum_sq.iter().sum::<f64>() - total * total / total_n.max(1.0);
+    let mut ss_res = 0.0;
+    for f in 0..k_folds {
+        let train = |b: usize| -> (usize, f64) {
+            (0..k_folds)
+                .filter(|&g| g != f)
+                .fold((0, 0.0), |(c, s), g| {
+                    (c + n[g * n_bins + b] as usize, s + sum[g * n_bins + b])
+                })
+        };
+        let per_bin: Vec<(usize, f64)> = (0..n_bins).map(train).collect();
+        let counts: Vec<usize> = per_bin.iter().map(|p| p.0).collect();
+        let (map, nc) = if ordered {
+            coarse_map_of(&counts, &[], 0)
+        } else {
+            ((0..n_bins as u16).collect(), n_bins)
+        };
+        let (mut stats, mut count) = (vec![0.0; nc], vec![0.0; nc]);
+        let (mut prior, mut n_train) = (0.0, 0.0);
+        for (b, &(c, s)) in per_bin.iter().enumerate() {
+            stats[map[b] as usize] += s;
+            count[map[b] as usize] += c as f64;
+            prior += s;
+            n_train += c as f64;
+        }
+        prior /= f64::max(n_train, 1.0);
+        for (b, &c) in map.iter().enumerate().take(n_bins) {
+            let (i, c) = (f * n_bins + b, c as usize);
+            let p = (stats[c] + SMOOTHING * prior) / (count[c] + SMOOTHING);
+            ss_res += sum_sq[i] - 2.0 * p * sum[i] + n[i] as f64 * p * p;
+        }
+    }
+    let v = if ss_tot <= 0.0 {
+        0.0
+    } else {
+        1.0 - ss_res / ss_tot
+    };
+    Power {
+        power: v.max(0.0),
+        metric: crate::metric::Metric::R2,
+        value: v,
+    }
 }
 
 /// Out-of-fold lookup-table predictions, row by row: each fold's table from the other folds'

@@ -107,23 +107,36 @@ const EXACT_SPLIT: &[&str] = &[
     "temporal_leak: test rows dated before the training end, shared timestamps",
 ];
 
+/// What an engine counts exactly per feature when it counted the features' cells too.
+const EXACT_FEATURES: &[&str] = &[
+    "single-feature power: out of fold over every row (a numeric target's rank variant reads its ranks from the sample's quantiles)",
+    "missingness_leak: the power of \"is missing\", the missing share per class, the target's means",
+];
+
 /// What every engine computes on the sample it models.
 const ON_SAMPLE: &[&str] = &[
-    "single-feature power, permutation and drop-column importance, and every per-feature check",
+    "permutation and drop-column importance, and the per-feature checks not counted above",
     "the surrogate's scores and the validation gaps (random, group and time-ordered K-fold)",
     "peeling, adversarial validation, oversampled_before_split and the user's model",
 ];
 
 impl EngineInfo {
     /// The engine `name` of an audit of `sampled` rows, with its counts of a split over every
-    /// row or not (`exact_split`).
-    pub(crate) fn of(name: &str, sampled: bool, exact_split: bool) -> Self {
-        let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+    /// row or not (`exact_split`), and of the features' cells or not (`exact_features`).
+    pub(crate) fn of(name: &str, sampled: bool, exact_split: bool, exact_features: bool) -> Self {
+        let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let every = || vec!["every statistic".to_string()];
-        let (exact, sampled) = match (sampled, exact_split) {
+        let mut exact = Vec::new();
+        if exact_split {
+            exact.extend(own(EXACT_SPLIT));
+        }
+        if exact_features {
+            exact.extend(own(EXACT_FEATURES));
+        }
+        let (exact, sampled) = match (sampled, exact.is_empty()) {
             (false, _) => (every(), Vec::new()),
-            (true, true) => (own(EXACT_SPLIT), own(ON_SAMPLE)),
-            (true, false) => (Vec::new(), every()),
+            (true, true) => (Vec::new(), every()),
+            (true, false) => (exact, own(ON_SAMPLE)),
         };
         EngineInfo {
             name: name.into(),

@@ -10,17 +10,23 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, UInt64Array};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Float64Array, ListArray, RecordBatch, UInt64Array,
+};
+use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::Field;
 use datafusion::arrow::datatypes::{DataType, Float64Type, UInt64Type};
-use datafusion::common::{plan_err, Result};
+use datafusion::common::{plan_err, DataFusionError, Result};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 
 use crate::checks::split::duplicates::{mix, mix_missing, text_hash};
 use crate::data::sample::splitmix64;
+use crate::importance::counts::CountPlan;
 use crate::seeds::Stream;
+use crate::table::Table;
 
 /// The functions, to register.
 pub(super) fn all() -> Vec<ScalarUDF> {
@@ -208,4 +214,106 @@ fn seconds(arrays: &[ArrayRef], _: usize) -> Result<ArrayRef> {
             .collect()
     };
     Ok(Arc::new(out))
+}
+
+/// The per-feature counts' functions, over the [`CountPlan`] they were made with:
+///
+/// - `lh_cells(target, feature, ...)`: each row's cells ([`CountPlan::cells`]), a list (empty
+///   for a row left out), to `unnest` and group by;
+/// - `lh_value(target)` and `lh_rank(target)`: a numeric target minus the plan's shift, and its
+///   rank read from the sample's quantiles.
+#[derive(Debug)]
+pub(super) struct PlanUdf {
+    name: &'static str,
+    plan: Arc<CountPlan>,
+    signature: Signature,
+}
+
+impl PlanUdf {
+    /// The three functions of `plan`, to register.
+    pub(super) fn all(plan: &Arc<CountPlan>) -> Vec<ScalarUDF> {
+        ["lh_cells", "lh_value", "lh_rank"]
+            .into_iter()
+            .map(|name| {
+                ScalarUDF::from(PlanUdf {
+                    name,
+                    plan: plan.clone(),
+                    signature: Signature::variadic_any(Volatility::Immutable),
+                })
+            })
+            .collect()
+    }
+
+    /// The table the arrays make under the plan's names: the target, then the features.
+    fn table(&self, arrays: &[ArrayRef]) -> Result<Table> {
+        let names = std::iter::once(self.plan.target_name())
+            .chain(self.plan.features.iter().map(|f| f.name.as_str()));
+        let columns: Vec<(&str, ArrayRef)> = names.zip(arrays.iter().cloned()).collect();
+        let batch = RecordBatch::try_from_iter(columns)?;
+        Table::from_record_batch(batch).map_err(|e| DataFusionError::External(Box::new(e)))
+    }
+}
+
+impl PartialEq for PlanUdf {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.plan == other.plan
+    }
+}
+
+impl Eq for PlanUdf {}
+
+impl std::hash::Hash for PlanUdf {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for PlanUdf {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(match self.name {
+            "lh_cells" => DataType::new_list(DataType::UInt64, true),
+            _ => DataType::Float64,
+        })
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let rows = args.number_rows;
+        let external = |e: crate::error::Error| DataFusionError::External(Box::new(e));
+        if self.name != "lh_cells" {
+            let y = cast(&arrays[0], &DataType::Float64)?;
+            let y = y.as_primitive::<Float64Type>();
+            let out: Float64Array = (0..rows)
+                .map(|r| {
+                    let (v, rank) = self.plan.value_and_rank(y.value(r));
+                    (!y.is_null(r)).then_some(if self.name == "lh_value" { v } else { rank })
+                })
+                .collect();
+            return Ok(ColumnarValue::Array(Arc::new(out)));
+        }
+        if arrays.len() != self.plan.features.len() + 1 {
+            return plan_err!("lh_cells takes the target and every feature of its plan");
+        }
+        let cells = self.plan.cells(self.table(&arrays)?).map_err(external)?;
+        let nf = cells.features;
+        let mut offsets = vec![0i32; rows + 1];
+        for &r in &cells.row {
+            offsets[r as usize + 1] = nf as i32;
+        }
+        for r in 0..rows {
+            offsets[r + 1] += offsets[r];
+        }
+        let list = ListArray::try_new(
+            Arc::new(Field::new_list_field(DataType::UInt64, true)),
+            OffsetBuffer::new(offsets.into()),
+            Arc::new(UInt64Array::from(cells.cells)),
+            None,
+        )?;
+        Ok(ColumnarValue::Array(Arc::new(list)))
+    }
 }
