@@ -372,6 +372,22 @@ fn a_sample_is_stated_and_the_counts_stay_exact() {
             .single_feature_power;
         assert_eq!(info.power, round6(counted.power(f).power), "{}", p.name);
     }
+    // The checks that read the counts judge every row: the code's pure levels and the
+    // post-outcome field's pure segment hold the whole table's rows, not the sample's.
+    for (kind, feature, field) in [
+        (FindingKind::TargetProxy, "status_code", "pure_level_rows"),
+        (FindingKind::PureSegment, "spend_after", "rows"),
+        (FindingKind::PureSegment, "spend_after", "support"),
+    ] {
+        let of = |r: &Report| {
+            r.findings
+                .iter()
+                .find(|f| f.kind == kind && f.feature.as_deref() == Some(feature))
+                .map(|f| f.evidence[field].clone())
+                .unwrap_or_else(|| panic!("no {kind:?} on {feature}"))
+        };
+        assert_eq!(of(&memory), of(&fused), "{kind:?} {feature} {field}");
+    }
     // The same seed draws the same sample: the report is the same apart from timings.
     let again = DataFusion::new()
         .sample_rows(1_200)

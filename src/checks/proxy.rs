@@ -47,17 +47,23 @@ impl Check for TargetProxy {
                 continue;
             }
             let nb = ctx.x.n_bins[f];
-            // Share of rows in levels (with >= 2 rows) whose target is (almost) constant.
-            let (pure_rows, levels) = match ctx.labels {
+            // Share of rows in levels (with >= 2 rows) whose target is (almost) constant: over
+            // every row when an engine counted them.
+            let (pure_rows, levels, rows) = match ctx.labels {
                 Labels::Classes { y, k } => {
-                    let mut counts = vec![0.0; nb * k];
-                    for (r, &b) in ctx.x.cols[f].iter().enumerate() {
-                        counts[b as usize * k + y[r] as usize] += 1.0;
-                    }
+                    let (counts, rows) = match ctx.counts {
+                        Some(c) => (c.bin_class_counts(f, nb), c.rows as f64),
+                        None => {
+                            let mut counts = vec![0.0; nb * k];
+                            for (r, &b) in ctx.x.cols[f].iter().enumerate() {
+                                counts[b as usize * k + y[r] as usize] += 1.0;
+                            }
+                            (counts, ctx.rows() as f64)
+                        }
+                    };
                     let mut pure = 0.0;
                     let mut levels = 0;
-                    for b in 0..nb {
-                        let c = &counts[b * k..(b + 1) * k];
+                    for c in counts.chunks(k) {
                         let tot: f64 = c.iter().sum();
                         if tot >= LEVEL_ROWS {
                             levels += 1;
@@ -66,19 +72,33 @@ impl Check for TargetProxy {
                             }
                         }
                     }
-                    (pure, levels)
+                    (pure, levels, rows)
                 }
                 Labels::Values(y) => {
-                    let mean = y.iter().sum::<f64>() / y.len() as f64;
-                    let sd =
-                        (y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / y.len() as f64).sqrt();
-                    let mut s = vec![(0.0, 0.0, 0.0); nb];
-                    for (r, &b) in ctx.x.cols[f].iter().enumerate() {
-                        let e = &mut s[b as usize];
-                        e.0 += 1.0;
-                        e.1 += y[r];
-                        e.2 += y[r] * y[r];
-                    }
+                    // Per level: rows, sum and sum of squares (of the target less a shift,
+                    // which variances do not see).
+                    let (s, n, sd) = match ctx.counts {
+                        Some(c) => {
+                            let s = c.bin_sums(f, nb);
+                            let (n, s1, s2) = s
+                                .iter()
+                                .fold((0.0, 0.0, 0.0), |a, e| (a.0 + e.0, a.1 + e.1, a.2 + e.2));
+                            (s, n, (s2 / n - (s1 / n).powi(2)).max(0.0).sqrt())
+                        }
+                        None => {
+                            let n = y.len() as f64;
+                            let mean = y.iter().sum::<f64>() / n;
+                            let sd = (y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+                            let mut s = vec![(0.0, 0.0, 0.0); nb];
+                            for (r, &b) in ctx.x.cols[f].iter().enumerate() {
+                                let e = &mut s[b as usize];
+                                e.0 += 1.0;
+                                e.1 += y[r];
+                                e.2 += y[r] * y[r];
+                            }
+                            (s, n, sd)
+                        }
+                    };
                     let mut pure = 0.0;
                     let mut levels = 0;
                     for &(c, s1, s2) in &s {
@@ -90,10 +110,10 @@ impl Check for TargetProxy {
                             }
                         }
                     }
-                    (pure, levels)
+                    (pure, levels, n)
                 }
             };
-            let share = pure_rows / ctx.rows() as f64;
+            let share = pure_rows / rows;
             if share < t.proxy_pure_share || levels < MIN_LEVELS {
                 continue;
             }
@@ -111,6 +131,7 @@ impl Check for TargetProxy {
                 Evidence {
                     levels,
                     rows_in_pure_levels: r4(share),
+                    pure_level_rows: pure_rows as u64,
                     single_feature_power: r4(p.power),
                     metric: p.metric,
                     metric_value: r4(p.value),
@@ -127,6 +148,8 @@ struct Evidence {
     levels: usize,
     /// Share of rows in levels (almost) of one class.
     rows_in_pure_levels: f64,
+    /// The rows in those levels (every row's, when an engine counted them).
+    pure_level_rows: u64,
     single_feature_power: f64,
     metric: crate::metric::Metric,
     metric_value: f64,

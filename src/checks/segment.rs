@@ -234,9 +234,9 @@ fn describe(bins: &Bins, shape: Shape) -> String {
     }
 }
 
-/// Rows a segment and its complement must each hold.
-fn min_side(ctx: &Context) -> f64 {
-    (ctx.t.segment_min_rows as f64).max(ctx.t.segment_min_support * ctx.rows() as f64)
+/// Rows a segment and its complement must each hold, of `n`.
+fn min_side(ctx: &Context, n: f64) -> f64 {
+    (ctx.t.segment_min_rows as f64).max(ctx.t.segment_min_support * n)
 }
 
 impl Check for PureSegment {
@@ -262,19 +262,32 @@ impl Check for PureSegment {
             Labels::Classes { y, k } => (y, k),
             Labels::Values(v) => return regression_segments(ctx, v),
         };
-        let n = ctx.rows() as f64;
-        let mut totals = vec![0.0; k];
-        y.iter().for_each(|&c| totals[c as usize] += 1.0);
+        // Rows per class, and per (bin, class) below: over every row when an engine counted
+        // them (what a bin's values are, sentinel or single value, is read off the sample).
+        let (n, totals) = match ctx.counts {
+            Some(c) => (c.rows as f64, c.class_totals()),
+            None => {
+                let mut totals = vec![0.0; k];
+                y.iter().for_each(|&c| totals[c as usize] += 1.0);
+                (ctx.rows() as f64, totals)
+            }
+        };
         let t = ctx.t;
-        let min_rows = min_side(ctx);
+        let min_rows = min_side(ctx, n);
         let mut out = Vec::new();
         for f in 0..ctx.x.features() {
             let bins = Bins::new(ctx, f);
             let nb = ctx.x.n_bins[f];
-            let mut counts = vec![0.0; nb * k];
-            for (r, &b) in ctx.x.cols[f].iter().enumerate() {
-                counts[b as usize * k + y[r] as usize] += 1.0;
-            }
+            let counts = match ctx.counts {
+                Some(c) => c.bin_class_counts(f, nb),
+                None => {
+                    let mut counts = vec![0.0; nb * k];
+                    for (r, &b) in ctx.x.cols[f].iter().enumerate() {
+                        counts[b as usize * k + y[r] as usize] += 1.0;
+                    }
+                    counts
+                }
+            };
             let present: Vec<f64> = (0..k)
                 .map(|c| (1..nb).map(|b| counts[b * k + c]).sum())
                 .collect();
@@ -495,7 +508,7 @@ fn class_indicator(
 fn regression_segments(ctx: &Context, y: &[f64]) -> Vec<Finding> {
     let n = y.len();
     let t = ctx.t;
-    let min_rows = min_side(ctx);
+    let min_rows = min_side(ctx, n as f64);
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| y[a].total_cmp(&y[b]));
     let mut out = Vec::new();

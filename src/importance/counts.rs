@@ -604,6 +604,50 @@ impl FeatureCounts {
         d
     }
 
+    /// Rows per (bin, class) of feature `f` over every counted row, all folds together, for
+    /// its first `bins` bins (the sample's: a level the sample never saw is left out):
+    /// `bin * classes + class`.
+    pub fn bin_class_counts(&self, f: usize, bins: usize) -> Vec<f64> {
+        let d = self.dense(f);
+        let (k, bins) = (d.classes, bins.min(d.bins));
+        let mut out = vec![0.0; bins * k];
+        for fold in 0..self.plan.folds {
+            for (b, row) in out.chunks_mut(k).enumerate() {
+                for (c, v) in row.iter_mut().enumerate() {
+                    *v += d.n[(fold * d.bins + b) * k + c] as f64;
+                }
+            }
+        }
+        out
+    }
+
+    /// Rows per class over every counted row.
+    pub fn class_totals(&self) -> Vec<f64> {
+        let d = self.dense(0);
+        let mut out = vec![0.0; d.classes];
+        for (i, &n) in d.n.iter().enumerate() {
+            out[i % d.classes] += n as f64;
+        }
+        out
+    }
+
+    /// A numeric target's rows, sum and sum of squares (of `y - shift`) per bin of feature `f`
+    /// over every counted row, for its first `bins` bins.
+    pub fn bin_sums(&self, f: usize, bins: usize) -> Vec<(f64, f64, f64)> {
+        let d = self.dense(f);
+        let bins = bins.min(d.bins);
+        let mut out = vec![(0.0, 0.0, 0.0); bins];
+        for fold in 0..self.plan.folds {
+            for (b, o) in out.iter_mut().enumerate() {
+                let s = &d.sums[fold * d.bins + b];
+                o.0 += s.n as f64;
+                o.1 += s.sum;
+                o.2 += s.sum_sq;
+            }
+        }
+        out
+    }
+
     /// The single-feature power of feature `f` over every counted row: the out-of-fold lookup
     /// table of [`single_feature::power`] built from the counts, scored on the counts.
     pub fn power(&self, f: usize) -> Power {

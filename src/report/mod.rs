@@ -111,11 +111,13 @@ const EXACT_SPLIT: &[&str] = &[
 const EXACT_FEATURES: &[&str] = &[
     "single-feature power: out of fold over every row (a numeric target's rank variant reads its ranks from the sample's quantiles)",
     "missingness_leak: the power of \"is missing\", the missing share per class, the target's means",
+    "pure_segment of a class target: rows per bin and class (whether a bin is a sentinel or one value is read off the sample)",
+    "target_proxy: rows per level and class, or the target's mean and spread per level",
 ];
 
 /// What every engine computes on the sample it models.
 const ON_SAMPLE: &[&str] = &[
-    "permutation and drop-column importance, and the per-feature checks not counted above",
+    "permutation and drop-column importance, and the per-feature checks not counted above (a numeric target's pure segments, encodings, identifiers, monotone and reconstruction tests)",
     "the surrogate's scores and the validation gaps (random, group and time-ordered K-fold)",
     "peeling, adversarial validation, oversampled_before_split and the user's model",
 ];
