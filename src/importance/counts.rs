@@ -649,7 +649,7 @@ impl FeatureCounts {
     }
 
     /// The single-feature power of feature `f` over every counted row: the out-of-fold lookup
-    /// table of [`single_feature::power`] built from the counts, scored on the counts.
+    /// table of the in-memory single-feature power, built from the counts and scored on them.
     pub fn power(&self, f: usize) -> Power {
         let d = self.dense(f);
         let ordered = self.plan.features[f].ordered;
