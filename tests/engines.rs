@@ -506,3 +506,94 @@ fn a_parquet_file_too_large_to_load_is_counted_by_datafusion() {
     assert_eq!(json["engine"]["name"], "datafusion");
     assert_eq!(json["dataset"]["rows"], 752);
 }
+
+/// A numeric target through DataFusion: the cells' rows are the table's own, their sums the
+/// same to rounding (DataFusion adds them in its own order), and so are the powers, the rank
+/// variant's included; a post-outcome copy of the target is found on the sample.
+#[test]
+fn a_numeric_target_is_counted_into_the_same_cells() {
+    let dir = tempdir("engines-regression");
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let n = 4_000;
+    let x1: Vec<f64> = (0..n).map(|_| rng.gen_range(0.0..10.0)).collect();
+    let x2: Vec<Option<f64>> = (0..n)
+        .map(|i| (i % 7 != 0).then(|| rng.gen_range(-1.0..1.0)))
+        .collect();
+    let y: Vec<f64> = x1
+        .iter()
+        .map(|x| ((x * 3.0 + rng.gen_range(-2.0..2.0_f64)).exp() * 100.0).round() / 100.0)
+        .collect();
+    let refund: Vec<f64> = y.iter().map(|v| (v.ln() * 1e4).round() / 1e4).collect();
+    let shop: Vec<String> = (0..n).map(|i| format!("s{}", i % 9)).collect();
+    let batch = |rows: std::ops::Range<usize>| {
+        RecordBatch::try_from_iter([
+            (
+                "x1",
+                Arc::new(Float64Array::from(x1[rows.clone()].to_vec())) as ArrayRef,
+            ),
+            (
+                "x2",
+                Arc::new(Float64Array::from(x2[rows.clone()].to_vec())) as ArrayRef,
+            ),
+            (
+                "refund",
+                Arc::new(Float64Array::from(refund[rows.clone()].to_vec())) as ArrayRef,
+            ),
+            (
+                "shop",
+                Arc::new(StringArray::from(shop[rows.clone()].to_vec())) as ArrayRef,
+            ),
+            (
+                "y",
+                Arc::new(Float64Array::from(y[rows].to_vec())) as ArrayRef,
+            ),
+        ])
+        .unwrap()
+    };
+    std::fs::create_dir_all(dir.join("train")).unwrap();
+    write(&dir.join("train").join("a.parquet"), &batch(0..n / 2));
+    write(&dir.join("train").join("b.parquet"), &batch(n / 2..n));
+    let table = Table::from_record_batch(batch(0..n)).unwrap();
+    let audit = || Audit::new("y").task(Task::Regression).seed(3);
+    let engine = DataFusion::new().sample_rows(1_500).spill_dir(&dir);
+    let counted = engine.feature_counts(&audit(), &dir.join("train")).unwrap();
+    let mine = in_memory_counts(&counted, &table);
+    assert_eq!(counted.rows, n as u64);
+    assert_eq!(counted.cells.len(), mine.cells.len());
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()));
+    for (a, b) in counted.cells.iter().zip(&mine.cells) {
+        assert_eq!((a.cell, a.n), (b.cell, b.n));
+        assert!(
+            close(a.sum, b.sum) && close(a.sum_sq, b.sum_sq),
+            "{a:?} {b:?}"
+        );
+        assert!(close(a.rank_sum, b.rank_sum) && close(a.rank_sum_sq, b.rank_sum_sq));
+    }
+    for (f, p) in counted.plan.features.iter().enumerate() {
+        let (a, b) = (counted.power(f), mine.power(f));
+        assert_eq!(a.metric, b.metric, "{}", p.name);
+        assert!(close(a.power, b.power), "{}: {a:?} {b:?}", p.name);
+    }
+    let refund_at = counted
+        .plan
+        .features
+        .iter()
+        .position(|p| p.name == "refund")
+        .unwrap();
+    // log(y), rounded: the rank variant sees the re-expression the raw R² cannot.
+    let power = counted.power(refund_at);
+    assert_eq!(power.metric.to_string(), "rank_r2");
+    assert!(power.power > 0.99, "{power:?}");
+
+    let report = engine.audit(audit(), &dir.join("train"), None).unwrap();
+    assert!(report.dataset.sampled);
+    assert!(report
+        .engine
+        .exact
+        .iter()
+        .any(|s| s.starts_with("single-feature power")));
+    assert!(report
+        .findings
+        .iter()
+        .any(|f| f.feature.as_deref() == Some("refund") && f.severity >= Severity::High));
+}
