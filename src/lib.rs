@@ -90,7 +90,9 @@ pub use checks::Thresholds;
 pub use data::{ColumnType, ReadOptions, ReadProgress, Task, TaskChoice};
 pub use error::{Error, Result};
 pub use finding::{Finding, FindingKind, Severity};
-pub use importance::counts::{CellSums, CountPlan, FeatureCounts, RowCells};
+pub use importance::counts::{
+    CellSums, CountPlan, EncodingPlan, FeatureCounts, LevelSums, RowCells,
+};
 pub use importance::EngineSettings;
 pub use metric::Metric;
 #[cfg(feature = "models")]

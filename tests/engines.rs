@@ -22,6 +22,7 @@ struct Rows {
     size: Vec<i64>,
     colour: Vec<Option<String>>,
     spend_after: Vec<f64>,
+    colour_rate: Vec<Option<f64>>,
     status_code: Vec<String>,
     customer: Vec<String>,
     day: Vec<i32>,
@@ -36,6 +37,7 @@ impl Rows {
         self.size.push(o.size[r]);
         self.colour.push(o.colour[r].clone());
         self.spend_after.push(o.spend_after[r]);
+        self.colour_rate.push(o.colour_rate[r]);
         self.status_code.push(o.status_code[r].clone());
         self.customer.push(o.customer[r].clone());
         self.day.push(o.day[r]);
@@ -65,6 +67,10 @@ impl Rows {
             (
                 "spend_after",
                 Arc::new(Float64Array::from(self.spend_after.clone())),
+            ),
+            (
+                "colour_rate",
+                Arc::new(Float64Array::from(self.colour_rate.clone())),
             ),
             (
                 "status_code",
@@ -103,6 +109,7 @@ fn side(rng: &mut ChaCha8Rng, n: usize, first_customer: usize, first_day: i32) -
         } else {
             0.0
         });
+        s.colour_rate.push(None);
         s.status_code
             .push(format!("S{}{}", if y { 9 } else { 1 }, rng.gen_range(0..3)));
         s.customer
@@ -123,7 +130,19 @@ fn write_split(dir: &Path) -> (Table, Table) {
     for r in 0..10 {
         train.push_from(&train.clone(), r * 7);
     }
+    // A target encoding of the colour computed on the training rows themselves (the same
+    // mapping on the test side): each colour's share of "yes" among its training rows.
+    let (colours, ys) = (train.colour.clone(), train.y.clone());
+    let rate = |colour: &Option<String>| -> Option<f64> {
+        let rows: Vec<usize> = (0..colours.len())
+            .filter(|&r| colour.is_some() && colours[r] == *colour)
+            .collect();
+        let yes = rows.iter().filter(|&&r| ys[r] == "yes").count();
+        (!rows.is_empty()).then(|| yes as f64 / rows.len() as f64)
+    };
+    train.colour_rate = train.colour.iter().map(rate).collect();
     let mut test = side(&mut rng, 800, 5_000, 19_000 + 358);
+    test.colour_rate = test.colour.iter().map(rate).collect();
     // 60 test rows copied from training (features and target), 40 customers shared.
     for r in 0..60 {
         test.push_from(&train, 100 + r * 13);
@@ -181,7 +200,11 @@ fn evidence(r: &Report, kind: FindingKind, field: &str) -> Value {
 /// The counts of every row of `table`, in memory, under the plan of `like`.
 fn in_memory_counts(like: &FeatureCounts, table: &Table) -> FeatureCounts {
     let rows = like.plan.cells(table.clone()).unwrap();
-    FeatureCounts::from_sums(like.plan.clone(), rows.sums()).unwrap()
+    let levels = like.plan.level_sums(table.clone()).unwrap();
+    FeatureCounts::from_sums(like.plan.clone(), rows.sums())
+        .unwrap()
+        .with_levels(levels)
+        .unwrap()
 }
 
 fn round6(x: f64) -> f64 {
@@ -378,6 +401,7 @@ fn a_sample_is_stated_and_the_counts_stay_exact() {
         (FindingKind::TargetProxy, "status_code", "pure_level_rows"),
         (FindingKind::PureSegment, "spend_after", "rows"),
         (FindingKind::PureSegment, "spend_after", "support"),
+        (FindingKind::TargetEncoding, "colour_rate", "levels"),
     ] {
         let of = |r: &Report| {
             r.findings

@@ -184,7 +184,9 @@ def prepare(
     return train_sample, test_sample, exact, features
 
 
-def _feature_counts(train: Any, sample: Any, target: str, options: Dict[str, Any]) -> Dict[str, Any]:
+def _feature_counts(
+    train: Any, sample: Any, target: str, options: Dict[str, Any]
+) -> Dict[str, Any]:
     """The features' cells over every training row, binned as the audit bins ``sample``: each
     partition's Arrow batches are placed in their cells by the library (``feature_cells``, the
     same binning as the in-memory and DataFusion engines) and summed per cell, then Spark adds
@@ -230,7 +232,71 @@ def _feature_counts(train: Any, sample: Any, target: str, options: Dict[str, Any
     cells = sorted(
         (int(x["cell"]), int(x["n"]), x["s"], x["ss"], x["r"], x["rr"]) for x in sums
     )
-    return {"plan": json.loads(plan), "cells": cells, "seconds": time.perf_counter() - started}
+    levels = _level_sums(train, plan, target)
+    return {
+        "plan": json.loads(plan),
+        "cells": cells,
+        "levels": levels,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def _level_sums(train: Any, plan: str, target: str) -> List[Any]:
+    """The target-encoding check's level aggregates over every training row: per (level
+    column, level, numeric feature) the rows where the feature is present, their sums of each
+    encoded target, the feature's least and greatest value. Each partition's batches are
+    aggregated by the library (``level_sums``), then Spark adds them up."""
+    import json
+
+    from pyspark.sql import functions as F
+
+    spec = json.loads(plan)
+    enc = spec.get("encodings", {})
+    if not enc.get("level_columns") or not enc.get("numeric"):
+        return []
+    # The encoded targets: the number, the positive class of two, or every class.
+    classes = spec["target"].get("Classes", {}).get("classes", [])
+    targets = len(classes) if len(classes) > 2 else 1
+    columns = list(dict.fromkeys([target, *enc["level_columns"], *enc["numeric"]]))
+    sums = [f"s{t}" for t in range(targets)]
+
+    def aggregate(batches: Any) -> Any:
+        import pyarrow as pa
+
+        from leakhound import _leakhound as native
+
+        for batch in batches:
+            c, lvl, f, n, s, mn, mx = native.level_sums(pa.Table.from_batches([batch]), plan)
+            keys = [
+                pa.array(c, pa.int32()),
+                pa.array(lvl, pa.string()),
+                pa.array(f, pa.int32()),
+                pa.array(n, pa.int64()),
+            ]
+            per_target = [pa.array([row[t] for row in s], pa.float64()) for t in range(targets)]
+            extremes = [pa.array(mn, pa.float64()), pa.array(mx, pa.float64())]
+            yield pa.RecordBatch.from_arrays(
+                keys + per_target + extremes, names=["c", "level", "f", "n", *sums, "mn", "mx"]
+            )
+
+    fields = ["c int", "level string", "f int", "n long", *[f"{x} double" for x in sums]]
+    schema = ", ".join(fields + ["mn double", "mx double"])
+    rows = (
+        train.select(*[F.col(c) for c in columns])
+        .mapInArrow(aggregate, schema)
+        .groupBy("c", "level", "f")
+        .agg(
+            F.sum("n").alias("n"),
+            *[F.sum(x).alias(x) for x in sums],
+            F.min("mn").alias("mn"),
+            F.max("mx").alias("mx"),
+        )
+        .collect()
+    )
+    return sorted(
+        (int(r["c"]), r["level"], int(r["f"]), int(r["n"]), [r[x] for x in sums], r["mn"], r["mx"])
+        for r in rows
+    )
 
 
 def _listed(value: Any) -> List[str]:

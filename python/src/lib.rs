@@ -513,6 +513,8 @@ fn audit(
         struct Counted {
             plan: leakhound::CountPlan,
             cells: Vec<(u64, u64, f64, f64, f64, f64)>,
+            #[serde(default)]
+            levels: Vec<LevelRow>,
             seconds: f64,
         }
         let c: Counted = serde_json::from_str(&json)
@@ -528,7 +530,23 @@ fn audit(
                 rank_sum: r,
                 rank_sum_sq: rr,
             });
-        let counts = leakhound::FeatureCounts::from_sums(c.plan, sums).map_err(to_py)?;
+        let levels = c
+            .levels
+            .into_iter()
+            .map(
+                |(column, level, feature, n, sums, min, max)| leakhound::LevelSums {
+                    column,
+                    level,
+                    feature,
+                    n,
+                    sums,
+                    min,
+                    max,
+                },
+            );
+        let counts = leakhound::FeatureCounts::from_sums(c.plan, sums)
+            .and_then(|c| c.with_levels(levels))
+            .map_err(to_py)?;
         a = a.feature_counts(leakhound::FeatureCounts {
             seconds: c.seconds,
             ..counts
@@ -666,6 +684,53 @@ fn feature_cells(
     Ok(out)
 }
 
+/// One level aggregate as the engine outside hands it over: (column, level, feature, n, sums,
+/// min, max).
+type LevelRow = (u32, String, u32, u64, Vec<f64>, f64, f64);
+
+/// The target-encoding check's level aggregates one part of a table holds under `plan` (JSON,
+/// from [`count_plan`]): `(column, level, feature, n, sums, min, max)` lists, `sums` one list
+/// per row (a sum per encoded target), what an engine then adds up over the parts.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn level_sums(
+    py: Python<'_>,
+    part: &Bound<'_, PyAny>,
+    plan: &str,
+) -> PyResult<(
+    Vec<u32>,
+    Vec<String>,
+    Vec<u32>,
+    Vec<u64>,
+    Vec<Vec<f64>>,
+    Vec<f64>,
+    Vec<f64>,
+)> {
+    let plan: leakhound::CountPlan = serde_json::from_str(plan)
+        .map_err(|e| PyValueError::new_err(format!("count plan: {e}")))?;
+    let part = table(part, "part", &leakhound::ReadOptions::default())?;
+    let sums = py.detach(|| plan.level_sums(part)).map_err(to_py)?;
+    let mut out = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    for l in sums {
+        out.0.push(l.column);
+        out.1.push(l.level);
+        out.2.push(l.feature);
+        out.3.push(l.n);
+        out.4.push(l.sums);
+        out.5.push(l.min);
+        out.6.push(l.max);
+    }
+    Ok(out)
+}
+
 /// The `leakhound` command: run it with `argv` (program name first); returns the exit code.
 #[pyfunction]
 fn main(py: Python<'_>, argv: Vec<String>) -> u8 {
@@ -687,5 +752,6 @@ fn _leakhound(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(main, m)?)?;
     m.add_function(wrap_pyfunction!(count_plan, m)?)?;
     m.add_function(wrap_pyfunction!(feature_cells, m)?)?;
+    m.add_function(wrap_pyfunction!(level_sums, m)?)?;
     Ok(())
 }

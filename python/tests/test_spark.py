@@ -186,6 +186,13 @@ def test_spark_counts_every_row_into_the_features_cells(spark, sample_rows):
     plan = json.dumps(counted["plan"])
     spark_cells = [tuple(c) for c in counted["cells"]]
     assert spark_cells == in_memory_cells(train, plan)
+    # The target-encoding check's level aggregates, the same way.
+    from leakhound import _leakhound
+    import pyarrow as pa
+
+    whole = pa.Table.from_pandas(train, preserve_index=False)
+    mine = sorted(zip(*_leakhound.level_sums(whole, plan)))
+    assert counted["levels"] and [tuple(l) for l in counted["levels"]] == mine
     assert sum(c[1] for c in spark_cells) == 3010 * len(counted["plan"]["features"])
     report = leakhound.audit(
         frame, target="y", test=spark.createDataFrame(test), sample_rows=sample_rows, **OPTIONS

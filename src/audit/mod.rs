@@ -74,6 +74,20 @@ impl fmt::Debug for Audit {
     }
 }
 
+/// The plan of the per-feature counts of an audit of `ds`, binned as `x`: the cells of
+/// [`CountPlan::new`] and the target-encoding check's level aggregates.
+pub(crate) fn count_plan(
+    ds: &Dataset,
+    x: &crate::surrogate::BinnedMatrix,
+    seed: u64,
+    folds: usize,
+) -> CountPlan {
+    CountPlan {
+        encodings: crate::checks::encoding_plan(ds, x),
+        ..CountPlan::new(ds, x, seed, folds)
+    }
+}
+
 impl Audit {
     /// An audit predicting the column `target`, with default settings.
     pub fn new(target: impl Into<String>) -> Self {
@@ -236,7 +250,7 @@ impl Audit {
         let ds = Dataset::from_frame(sample.clone().into_frame(), &self.roles)?;
         let x = crate::surrogate::BinnedMatrix::from_columns(&ds.features);
         let k = settings.engine.folds.clamp(2, ds.rows());
-        Ok(CountPlan::new(&ds, &x, settings.seed, k))
+        Ok(count_plan(&ds, &x, settings.seed, k))
     }
 
     /// The engine that read the data (the report's `engine.name`), when not this audit itself.

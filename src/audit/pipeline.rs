@@ -11,7 +11,7 @@ use crate::checks::{self, peel, Context, Thresholds};
 use crate::data::{ColumnType, Dataset, Target};
 use crate::error::{Error, Result};
 use crate::finding::{self, Finding};
-use crate::importance::counts::{CountPlan, FeatureCounts};
+use crate::importance::counts::FeatureCounts;
 use crate::importance::{self, folds, metrics::round6, EngineSettings, ModelRun};
 use crate::metric::Metric;
 use crate::model::audit::{self as user_audit, UserModelInfo};
@@ -133,7 +133,7 @@ pub(crate) fn run(inp: &Inputs, settings: &Settings, phase: &dyn Fn(&str)) -> Re
     phase("single-feature power")?;
     let powers = match inp.features {
         Some(counts) => {
-            if counts.plan != CountPlan::new(ds, &x, settings.seed, k) {
+            if counts.plan != super::count_plan(ds, &x, settings.seed, k) {
                 return Err(Error::Data(
                     "the engine's feature counts were binned on another sample than the one audited"
                         .into(),

@@ -16,9 +16,11 @@
 
 use super::{About, Check, Context, Stage};
 use crate::data::keys::KeyMap;
-use crate::data::{ColumnType, Values, MISSING_CODE};
+use crate::data::{ColumnType, Dataset, Values, MISSING_CODE};
 use crate::finding::{r4, Finding, FindingKind, Picture, PointSeries, Severity};
+use crate::importance::counts::{EncodingPlan, FeatureCounts};
 use crate::importance::metrics;
+use crate::surrogate::BinnedMatrix;
 use crate::surrogate::Labels;
 use serde::Serialize;
 
@@ -57,6 +59,10 @@ const ROUNDED_MIN_LEVELS: usize = 10;
 /// Rows the identities are tested on at most (whole levels are sampled above it).
 /// A work budget for large tables, not a threshold.
 const MAX_ROWS: usize = 100_000;
+/// Levels a level column may have in the sample for an engine to count its levels over every
+/// row (its aggregates are one row per level and numeric feature). A work budget, not a
+/// threshold: a column with more is judged on the sample.
+const MAX_COUNTED_LEVELS: usize = 10_000;
 /// Inflation of power (in sample minus out of fold) at which the finding is `critical`.
 /// Not a setting: an in-sample encoding is proven by its identity (`high` already); this only
 /// decides `critical` when the inflation it causes is material.
@@ -273,8 +279,8 @@ fn lookup_out_of_fold(
 }
 
 /// Levels of a grouping column as codes, with `MISSING_CODE` for missing.
-fn category_codes<'a>(ctx: &Context<'a>, c: usize) -> Option<&'a [u32]> {
-    let col = &ctx.ds.features[c];
+fn category_codes(ds: &Dataset, c: usize) -> Option<&[u32]> {
+    let col = &ds.features[c];
     match (&col.values, col.ty) {
         (Values::Categorical { codes, .. }, ColumnType::Categorical | ColumnType::Identifier) => {
             Some(codes)
@@ -285,13 +291,13 @@ fn category_codes<'a>(ctx: &Context<'a>, c: usize) -> Option<&'a [u32]> {
 
 /// Levels of an integer-coded category (a numeric column of whole numbers with few distinct
 /// values, each in a bin of its own): its bins. `None` for other columns.
-fn integer_levels(ctx: &Context, c: usize) -> Option<Vec<u32>> {
-    let col = &ctx.ds.features[c];
+fn integer_levels(ds: &Dataset, x: &BinnedMatrix, c: usize) -> Option<Vec<u32>> {
+    let col = &ds.features[c];
     let Values::Numeric(v) = &col.values else {
         return None;
     };
-    let edges = &ctx.x.edges[c];
-    let bins = &ctx.x.cols[c];
+    let edges = &x.edges[c];
+    let bins = &x.cols[c];
     // A category repeats: two rows a level on average at least.
     if col.ty != ColumnType::Numeric || edges.len() < MIN_LEVELS || 2 * edges.len() > v.len() {
         return None;
@@ -310,6 +316,52 @@ fn integer_levels(ctx: &Context, c: usize) -> Option<Vec<u32>> {
         levels.push(b as u32);
     }
     Some(levels)
+}
+
+/// The columns an encoding may be of, with their levels' codes: categories, and integer codes
+/// of categories (at most [`MAX_LEVEL_COLUMNS`], in column order).
+fn level_columns<'a>(
+    ds: &'a Dataset,
+    x: &BinnedMatrix,
+) -> Vec<(usize, std::borrow::Cow<'a, [u32]>)> {
+    (0..ds.features.len())
+        .filter_map(|c| match category_codes(ds, c) {
+            Some(codes) => Some((c, std::borrow::Cow::Borrowed(codes))),
+            None => integer_levels(ds, x, c).map(|l| (c, std::borrow::Cow::Owned(l))),
+        })
+        .take(MAX_LEVEL_COLUMNS)
+        .collect()
+}
+
+/// What an engine counts over every row for the in-sample identity ([`EncodingPlan`]): the
+/// level columns of the sample with at most [`MAX_COUNTED_LEVELS`] levels, and its numeric
+/// features.
+pub(crate) fn encoding_plan(ds: &Dataset, x: &BinnedMatrix) -> EncodingPlan {
+    let level_columns = level_columns(ds, x)
+        .into_iter()
+        .filter(|(_, codes)| {
+            let mut distinct: Vec<u32> = codes
+                .iter()
+                .copied()
+                .filter(|&c| c != MISSING_CODE)
+                .collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            distinct.len() <= MAX_COUNTED_LEVELS
+        })
+        .map(|(c, _)| ds.features[c].name.clone())
+        .collect();
+    let numeric = (0..ds.features.len())
+        .filter(|&f| {
+            let c = &ds.features[f];
+            matches!((&c.values, c.ty), (Values::Numeric(_), ColumnType::Numeric))
+        })
+        .map(|f| ds.features[f].name.clone())
+        .collect();
+    EncodingPlan {
+        level_columns,
+        numeric,
+    }
 }
 
 /// Levels of the feature's own exact values.
@@ -410,9 +462,7 @@ fn in_sample(
     let tested = |r: usize| level[r] != MISSING_CODE && !v[r].is_nan() && keep(level[r]);
     // Per level: rows, target sum, least and greatest value.
     let mut acc: KeyMap<u32, (f64, f64, f64, f64)> = KeyMap::default();
-    let mut present = 0usize;
     for r in (0..v.len()).filter(|&r| tested(r)) {
-        present += 1;
         let e = acc.entry(level[r]).or_insert((0.0, 0.0, v[r], v[r]));
         e.0 += 1.0;
         e.1 += y[r];
@@ -423,14 +473,44 @@ fn in_sample(
             return None;
         }
     }
-    let groups: Vec<&(f64, f64, f64, f64)> = acc.values().filter(|e| e.0 >= LEVEL_ROWS).collect();
+    let binary = y.iter().all(|&t| t == 0.0 || t == 1.0);
+    let (m, levels) = in_sample_identity(acc.values().copied(), binary, p, tol, min_levels)?;
+    // The rows of the repeated levels, in row order, gathered only for a match.
+    let rows = (0..v.len())
+        .filter(|&r| tested(r) && acc[&level[r]].0 >= LEVEL_ROWS)
+        .collect();
+    Some(Match {
+        mechanism: "in_sample_mean",
+        m,
+        levels,
+        rows,
+    })
+}
+
+/// The in-sample identity's decision over its statistics, per level `(rows, target sum, least
+/// value, greatest value)` of the rows where level and feature are present (a `binary` target
+/// is 0/1): the smoothing and the levels it holds on, if the feature is a function of the level
+/// and levels with enough rows obey `v = (S + m p) / (n + m)`.
+fn in_sample_identity(
+    acc: impl Iterator<Item = (f64, f64, f64, f64)>,
+    binary: bool,
+    p: f64,
+    tol: f64,
+    min_levels: usize,
+) -> Option<(f64, usize)> {
+    let acc: Vec<(f64, f64, f64, f64)> = acc.collect();
+    // The feature must be a function of the level.
+    if acc.iter().any(|e| e.3 - e.2 > tol * (1.0 + e.2.abs())) {
+        return None;
+    }
+    let present: f64 = acc.iter().map(|e| e.0).sum();
+    let groups: Vec<&(f64, f64, f64, f64)> = acc.iter().filter(|e| e.0 >= LEVEL_ROWS).collect();
     let covered: f64 = groups.iter().map(|e| e.0).sum();
-    if groups.len() < MIN_LEVELS || covered < COVERAGE * present as f64 {
+    if groups.len() < MIN_LEVELS || covered < COVERAGE * present {
         return None;
     }
     // Pure levels of a 0/1 target make "mean = value" trivial (the feature copies the label):
     // that is a near-perfect predictor's business, not an encoding's.
-    let binary = y.iter().all(|&t| t == 0.0 || t == 1.0);
     let informative = groups
         .iter()
         .filter(|e| !binary || (e.1 > 0.0 && e.1 < e.0))
@@ -439,17 +519,37 @@ fn in_sample(
         return None;
     }
     let levels: Vec<(f64, f64, f64)> = groups.iter().map(|e| (e.0, e.1, e.2)).collect();
-    let m = mean_identity(&levels, p, tol)?;
-    // The rows of the repeated levels, in row order, gathered only for a match.
+    Some((mean_identity(&levels, p, tol)?, groups.len()))
+}
+
+/// [`in_sample`] decided on every row's level aggregates, counted by an engine, for target
+/// `t` (its index among the encoded targets) of the feature `f` (of values `v` in the sample)
+/// by the levels of column `c` (codes `level` in the sample); `None` when the engine did not
+/// count that pair. The match's rows are the sample's, for the inflation measured on them.
+#[allow(clippy::too_many_arguments)]
+fn in_sample_counted(
+    counts: &FeatureCounts,
+    (feature, column): (&str, &str),
+    (t, p, binary): (usize, f64, bool),
+    v: &[f64],
+    level: &[u32],
+    tol: f64,
+    min_levels: usize,
+) -> Option<Option<Match>> {
+    let stats = counts.level_stats(column, feature)?;
+    let acc = stats.iter().map(|l| (l.n as f64, l.sums[t], l.min, l.max));
+    let Some((m, levels)) = in_sample_identity(acc, binary, p, tol, min_levels) else {
+        return Some(None);
+    };
     let rows = (0..v.len())
-        .filter(|&r| tested(r) && acc[&level[r]].0 >= LEVEL_ROWS)
+        .filter(|&r| level[r] != MISSING_CODE && !v[r].is_nan())
         .collect();
-    Some(Match {
+    Some(Some(Match {
         mechanism: "in_sample_mean",
         m,
-        levels: groups.len(),
+        levels,
         rows,
-    })
+    }))
 }
 
 /// Leave-one-out encoding of `level`: within each level `v_i (n - 1 + m) = S - y_i + m p`.
@@ -612,13 +712,7 @@ impl Check for TargetEncoding {
         let n = ctx.rows();
         let targets = targets(ctx);
         // Level columns: categories, and integer codes of categories.
-        let categories: Vec<(usize, std::borrow::Cow<[u32]>)> = (0..ctx.ds.features.len())
-            .filter_map(|c| match category_codes(ctx, c) {
-                Some(codes) => Some((c, std::borrow::Cow::Borrowed(codes))),
-                None => integer_levels(ctx, c).map(|l| (c, std::borrow::Cow::Owned(l))),
-            })
-            .take(MAX_LEVEL_COLUMNS)
-            .collect();
+        let categories = level_columns(ctx.ds, ctx.x);
         // On large tables a seeded share of the levels (with all their rows) is tested: the
         // identities hold level by level, so a sample of levels is as telling as all of them.
         let stride = n.div_ceil(MAX_ROWS).max(1) as u64;
@@ -676,13 +770,32 @@ impl Check for TargetEncoding {
             } else {
                 MIN_LEVELS
             };
-            'search: for t in &targets {
+            'search: for (ti, t) in targets.iter().enumerate() {
                 let (tol, p) = (t.tol, t.mean);
                 let rounded = tol + rounding;
+                let binary = t.y.iter().all(|&y| y == 0.0 || y == 1.0);
                 for (c, codes) in categories.iter().filter(|(c, _)| *c != f) {
                     let (c, codes) = (*c, codes.as_ref());
-                    if let Some(m) = in_sample(v, codes, &t.y, p, rounded, &keep, min_levels)
-                        .or_else(|| leave_one_out(v, codes, &t.y, p, tol, &keep))
+                    // The in-sample identity over every row when an engine counted the levels
+                    // (a sample of rows moves every level's mean), else over the rows here.
+                    let counted = ctx.counts.and_then(|counts| {
+                        let p = counts.encoded_means()[ti];
+                        let pair = (ctx.name(f), ctx.name(c));
+                        in_sample_counted(
+                            counts,
+                            pair,
+                            (ti, p, binary),
+                            v,
+                            codes,
+                            rounded,
+                            min_levels,
+                        )
+                    });
+                    let in_sample = counted.unwrap_or_else(|| {
+                        in_sample(v, codes, &t.y, p, rounded, &keep, min_levels)
+                    });
+                    if let Some(m) =
+                        in_sample.or_else(|| leave_one_out(v, codes, &t.y, p, tol, &keep))
                     {
                         found = Some((m, Some(c), t, codes.to_vec()));
                         break 'search;

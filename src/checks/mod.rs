@@ -106,6 +106,7 @@ mod column_names;
 pub mod conclude;
 pub(crate) mod dominance;
 mod encoding;
+pub(crate) use encoding::encoding_plan;
 mod identifier;
 mod missingness;
 mod near_perfect;

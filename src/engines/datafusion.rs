@@ -30,7 +30,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use crate::audit::Audit;
 use crate::data::{Dataset, Roles, Target, TaskChoice, Values};
 use crate::error::{Error, Result};
-use crate::importance::counts::{CellSums, CountPlan, FeatureCounts, TargetPlan};
+use crate::importance::counts::{CellSums, CountPlan, FeatureCounts, LevelSums, TargetPlan};
 use crate::report::Report;
 use crate::split::exact::{DuplicateCounts, ExactStatistics, GroupCounts, TimeOrder};
 use crate::table::Table;
@@ -214,9 +214,10 @@ impl DataFusion {
             .feature_counts(&plan)
             .await
             .map_err(|e| in_file(train, e))?;
+        let levels = q.level_counts(&plan).await.map_err(|e| in_file(train, e))?;
         let features = FeatureCounts {
             seconds: counting.elapsed().as_secs_f64(),
-            ..features
+            ..features.with_levels(levels)?
         };
         let Some((test_path, test_cols)) = test.zip(test_cols) else {
             return Ok(Prepared {
@@ -641,6 +642,83 @@ impl Queries<'_> {
             }
         }
         FeatureCounts::from_sums(plan.clone(), sums)
+    }
+
+    /// The target-encoding check's level aggregates over every training row: per level column
+    /// one query grouped by its level (`lh_level`), with every other numeric feature's present
+    /// rows, target sums (`lh_target`), least and greatest value (`lh_number`).
+    async fn level_counts(&self, plan: &CountPlan) -> Result<Vec<LevelSums>> {
+        let y = &self.target;
+        let targets = plan.encoded_targets().len();
+        let mut out = Vec::new();
+        for (c, column) in plan.encodings.level_columns.iter().enumerate() {
+            let features: Vec<(usize, String)> = plan
+                .encodings
+                .numeric
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| *f != column)
+                .map(|(i, f)| (i, format!("lh_number({})", quote(f))))
+                .collect();
+            if features.is_empty() {
+                continue;
+            }
+            let mut aggregates = Vec::new();
+            for (_, v) in &features {
+                aggregates.push(format!("COUNT({v})"));
+                for t in 0..targets {
+                    aggregates.push(format!(
+                        "SUM(CASE WHEN {v} IS NOT NULL THEN lh_target({y}, {t}) END)"
+                    ));
+                }
+                aggregates.push(format!("MIN({v})"));
+                aggregates.push(format!("MAX({v})"));
+            }
+            let level = format!("lh_level({})", quote(column));
+            let sql = format!(
+                "SELECT {level} AS lvl, {} FROM train WHERE {level} IS NOT NULL \
+                 AND lh_target({y}, 0) IS NOT NULL GROUP BY 1",
+                aggregates.join(", ")
+            );
+            for b in self.collect(&sql).await? {
+                let levels = cast(b.column(0), &DataType::Utf8).map_err(engine_error)?;
+                let levels = levels.as_string::<i32>();
+                let floats: Vec<ArrayRef> = (1..b.num_columns())
+                    .map(|i| cast(b.column(i), &DataType::Float64).map_err(engine_error))
+                    .collect::<Result<_>>()?;
+                let value = |i: usize, r: usize| {
+                    let a = floats[i].as_primitive::<Float64Type>();
+                    (!a.is_null(r)).then(|| a.value(r))
+                };
+                let width = targets + 3;
+                for r in 0..b.num_rows() {
+                    for (j, (f, _)) in features.iter().enumerate() {
+                        let at = j * width;
+                        let n = value(at, r).unwrap_or(0.0) as u64;
+                        let (Some(min), Some(max)) =
+                            (value(at + targets + 1, r), value(at + targets + 2, r))
+                        else {
+                            continue;
+                        };
+                        if n == 0 {
+                            continue;
+                        }
+                        out.push(LevelSums {
+                            column: c as u32,
+                            level: levels.value(r).to_string(),
+                            feature: *f as u32,
+                            n,
+                            sums: (0..targets)
+                                .map(|t| value(at + 1 + t, r).unwrap_or(0.0))
+                                .collect(),
+                            min,
+                            max,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     async fn collect(&self, sql: &str) -> Result<Vec<RecordBatch>> {

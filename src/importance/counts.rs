@@ -39,6 +39,68 @@ pub struct CountPlan {
     pub features: Vec<FeaturePlan>,
     /// The target.
     pub target: TargetPlan,
+    /// The level aggregates of the target-encoding check (none counted when empty).
+    #[serde(default)]
+    pub encodings: EncodingPlan,
+}
+
+/// What the target-encoding check's identities read over every row: per level of each level
+/// column, per numeric feature, the rows where the feature is present, their target sums and
+/// the feature's least and greatest value.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EncodingPlan {
+    /// Columns whose levels an encoding may be of (categories, integer codes).
+    pub level_columns: Vec<String>,
+    /// Numeric features an encoding may be.
+    pub numeric: Vec<String>,
+}
+
+/// One (level column, level, numeric feature)'s rows, over every counted row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LevelSums {
+    /// Index into [`EncodingPlan::level_columns`].
+    pub column: u32,
+    /// The level, as the audit names it.
+    pub level: String,
+    /// Index into [`EncodingPlan::numeric`].
+    pub feature: u32,
+    /// Rows of the level where the feature is present.
+    pub n: u64,
+    /// Their target sums, one per encoded target ([`CountPlan::encoded_targets`]).
+    pub sums: Vec<f64>,
+    /// The feature's least value there.
+    pub min: f64,
+    /// The feature's greatest value there.
+    pub max: f64,
+}
+
+impl LevelSums {
+    fn merge(&mut self, o: &LevelSums) {
+        self.n += o.n;
+        self.sums.iter_mut().zip(&o.sums).for_each(|(a, b)| *a += b);
+        self.min = self.min.min(o.min);
+        self.max = self.max.max(o.max);
+    }
+}
+
+/// What [`CountPlan::column_values`] reads of a column.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ColumnRead {
+    /// Its levels.
+    Level,
+    /// Its numbers.
+    Number,
+    /// The target's encoded target of this index.
+    Target(usize),
+}
+
+/// A column's values as [`CountPlan::column_values`] reads them (`None` missing).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnValues {
+    /// Levels.
+    Texts(Vec<Option<String>>),
+    /// Numbers.
+    Numbers(Vec<Option<f64>>),
 }
 
 /// One feature's bins, from the sample.
@@ -136,7 +198,178 @@ impl CountPlan {
             folds,
             features,
             target,
+            encodings: EncodingPlan::default(),
         }
+    }
+
+    /// The targets an encoding may be of: one class's indicator per class (the positive class
+    /// only of two), or the number itself.
+    pub fn encoded_targets(&self) -> Vec<Option<u32>> {
+        match &self.target {
+            TargetPlan::Classes { classes, .. } if classes.len() == 2 => vec![Some(1)],
+            TargetPlan::Classes { classes, .. } => (0..classes.len() as u32).map(Some).collect(),
+            TargetPlan::Values { .. } => vec![None],
+        }
+    }
+
+    /// The class index (classes) or the value (a number) of each row of `table`'s target;
+    /// `None` for a row left out (missing, or a class the sample did not have).
+    fn target_of(&self, table: &crate::data::Frame) -> Result<Vec<Option<(u32, f64)>>> {
+        let name = self.target_name();
+        let col = table
+            .index_of(name)
+            .map(|i| &table.columns[i])
+            .ok_or_else(|| Error::UnknownColumn {
+                column: name.to_string(),
+                role: "the counted target".into(),
+                suggestion: crate::error::suggest(name, &table.names()),
+            })?;
+        let rows = table.rows;
+        let mut out = vec![None; rows];
+        match &self.target {
+            TargetPlan::Classes { classes, .. } => {
+                let index: HashMap<&str, u32> = classes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.as_str(), i as u32))
+                    .collect();
+                match &col.values {
+                    Values::Numeric(v) => {
+                        for (r, x) in v.iter().enumerate() {
+                            if !x.is_nan() {
+                                out[r] = index.get(class_label(x).as_str()).map(|&c| (c, 0.0));
+                            }
+                        }
+                    }
+                    Values::Categorical { codes, levels } => {
+                        let by_code: Vec<Option<u32>> = levels
+                            .iter()
+                            .map(|l| index.get(l.as_str()).copied())
+                            .collect();
+                        for (r, &c) in codes.iter().enumerate() {
+                            if c != MISSING_CODE {
+                                out[r] = by_code[c as usize].map(|c| (c, 0.0));
+                            }
+                        }
+                    }
+                }
+            }
+            TargetPlan::Values { .. } => {
+                let Values::Numeric(v) = &col.values else {
+                    return Err(Error::Data(format!(
+                        "the target '{name}' is not numeric in every part of the table"
+                    )));
+                };
+                for (r, y) in v.iter().enumerate() {
+                    if !y.is_nan() {
+                        out[r] = Some((0, y));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Per row of a one-column `table`: its level (`level`), its number (`number`), or, for
+    /// the target, encoded target `t`'s value (`target`), as the level aggregates read them:
+    /// what an engine's functions give its query, one call a batch.
+    pub fn column_values(&self, table: Table, what: ColumnRead) -> Result<ColumnValues> {
+        let frame = table.into_frame();
+        let Some(col) = frame.columns.first() else {
+            return Err(Error::Data("feature counts: an empty batch".into()));
+        };
+        Ok(match what {
+            ColumnRead::Level => ColumnValues::Texts(level_texts(col)),
+            ColumnRead::Number => ColumnValues::Numbers(
+                numbers_of(col)
+                    .into_iter()
+                    .map(|x| (!x.is_nan()).then_some(x))
+                    .collect(),
+            ),
+            ColumnRead::Target(t) => {
+                let targets = self.encoded_targets();
+                let which = targets.get(t).copied().flatten();
+                ColumnValues::Numbers(
+                    self.target_of(&frame)?
+                        .into_iter()
+                        .map(|v| {
+                            v.map(|(class, y)| match which {
+                                Some(k) => f64::from(u8::from(class == k)),
+                                None => y,
+                            })
+                        })
+                        .collect(),
+                )
+            }
+        })
+    }
+
+    /// The level aggregates of one part of a table ([`EncodingPlan`]), summed per (level
+    /// column, level, numeric feature): what an engine then adds up over the parts.
+    pub fn level_sums(&self, table: Table) -> Result<Vec<LevelSums>> {
+        let frame = table.into_frame();
+        let target = self.target_of(&frame)?;
+        let targets = self.encoded_targets();
+        let column = |name: &str| -> Result<&Column> {
+            frame
+                .index_of(name)
+                .map(|i| &frame.columns[i])
+                .ok_or_else(|| Error::UnknownColumn {
+                    column: name.to_string(),
+                    role: "the counted levels".into(),
+                    suggestion: crate::error::suggest(name, &frame.names()),
+                })
+        };
+        let numbers: Vec<Vec<f64>> = self
+            .encodings
+            .numeric
+            .iter()
+            .map(|n| Ok(numbers_of(column(n)?)))
+            .collect::<Result<_>>()?;
+        let mut by: HashMap<(u32, String, u32), LevelSums> = HashMap::new();
+        for (c, name) in self.encodings.level_columns.iter().enumerate() {
+            let levels = level_texts(column(name)?);
+            for (r, level) in levels.iter().enumerate() {
+                let (Some(level), Some((class, y))) = (level, target[r]) else {
+                    continue;
+                };
+                let values: Vec<f64> = targets
+                    .iter()
+                    .map(|t| match t {
+                        Some(k) => f64::from(u8::from(class == *k)),
+                        None => y,
+                    })
+                    .collect();
+                for (f, v) in numbers.iter().enumerate() {
+                    if self.encodings.numeric[f] == *name || v[r].is_nan() {
+                        continue;
+                    }
+                    let e = by
+                        .entry((c as u32, level.clone(), f as u32))
+                        .or_insert_with(|| LevelSums {
+                            column: c as u32,
+                            level: level.clone(),
+                            feature: f as u32,
+                            n: 0,
+                            sums: vec![0.0; targets.len()],
+                            min: v[r],
+                            max: v[r],
+                        });
+                    e.merge(&LevelSums {
+                        column: 0,
+                        level: String::new(),
+                        feature: 0,
+                        n: 1,
+                        sums: values.clone(),
+                        min: v[r],
+                        max: v[r],
+                    });
+                }
+            }
+        }
+        let mut out: Vec<LevelSums> = by.into_values().collect();
+        out.sort_by(|a, b| (a.column, &a.level, a.feature).cmp(&(b.column, &b.level, b.feature)));
+        Ok(out)
     }
 
     /// The target's column name.
@@ -189,58 +422,15 @@ impl CountPlan {
                 })
         };
         let rows = frame.rows;
-        let (target_name, target) = match &self.target {
-            TargetPlan::Classes { name, .. } | TargetPlan::Values { name, .. } => {
-                (name, column(name)?)
-            }
-        };
+        let target = self.target_of(&frame)?;
         // The class (or value) of each row; None leaves the row out.
         let mut class = vec![None::<u32>; rows];
         let mut value = vec![0.0; rows];
         let mut rank = vec![0.0; rows];
-        match &self.target {
-            TargetPlan::Classes { classes, .. } => {
-                let index: HashMap<&str, u32> = classes
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| (c.as_str(), i as u32))
-                    .collect();
-                match &target.values {
-                    Values::Numeric(v) => {
-                        for (r, x) in v.iter().enumerate() {
-                            if !x.is_nan() {
-                                class[r] = index.get(class_label(x).as_str()).copied();
-                            }
-                        }
-                    }
-                    Values::Categorical { codes, levels } => {
-                        let by_code: Vec<Option<u32>> = levels
-                            .iter()
-                            .map(|l| index.get(l.as_str()).copied())
-                            .collect();
-                        for (r, &c) in codes.iter().enumerate() {
-                            if c != MISSING_CODE {
-                                class[r] = by_code[c as usize];
-                            }
-                        }
-                    }
-                }
-            }
-            TargetPlan::Values {
-                shift, quantiles, ..
-            } => {
-                let Values::Numeric(v) = &target.values else {
-                    return Err(Error::Data(format!(
-                        "the target '{target_name}' is not numeric in every part of the table"
-                    )));
-                };
-                for (r, y) in v.iter().enumerate() {
-                    if !y.is_nan() {
-                        class[r] = Some(0);
-                        value[r] = y - shift;
-                        rank[r] = rank_of(quantiles, y);
-                    }
-                }
+        for (r, t) in target.iter().enumerate() {
+            if let Some((c, y)) = *t {
+                class[r] = Some(c);
+                (value[r], rank[r]) = self.value_and_rank(y);
             }
         }
         let bins: Vec<Vec<u8>> = self
@@ -280,6 +470,44 @@ fn class_label(x: f64) -> String {
         format!("{}", x as i64)
     } else {
         x.to_string()
+    }
+}
+
+/// A column's values as numbers (NaN missing): text that spells numbers is read as them.
+fn numbers_of(col: &Column) -> Vec<f64> {
+    match &col.values {
+        Values::Numeric(v) => v.iter().collect(),
+        Values::Categorical { codes, levels } => {
+            let parsed: Vec<f64> = levels
+                .iter()
+                .map(|l| l.trim().parse::<f64>().unwrap_or(f64::NAN))
+                .collect();
+            codes
+                .iter()
+                .map(|&c| {
+                    if c == MISSING_CODE {
+                        f64::NAN
+                    } else {
+                        parsed[c as usize]
+                    }
+                })
+                .collect()
+        }
+    }
+}
+
+/// A column's values as levels (`None` missing): categories by their text, numbers (integer
+/// codes) as the audit names a number.
+fn level_texts(col: &Column) -> Vec<Option<String>> {
+    match &col.values {
+        Values::Numeric(v) => v
+            .iter()
+            .map(|x| (!x.is_nan()).then(|| class_label(x)))
+            .collect(),
+        Values::Categorical { codes, levels } => codes
+            .iter()
+            .map(|&c| (c != MISSING_CODE).then(|| levels[c as usize].clone()))
+            .collect(),
     }
 }
 
@@ -483,6 +711,9 @@ pub struct FeatureCounts {
     pub rows: u64,
     /// The cells that hold rows, by cell id.
     pub cells: Vec<CellSums>,
+    /// The level aggregates of [`EncodingPlan`], by (column, level, feature).
+    #[serde(default)]
+    pub levels: Vec<LevelSums>,
     /// Seconds the engine took to count.
     #[serde(default)]
     pub seconds: f64,
@@ -543,8 +774,70 @@ impl FeatureCounts {
             plan,
             rows,
             cells,
+            levels: Vec::new(),
             seconds: 0.0,
         })
+    }
+
+    /// These counts with the level aggregates of [`EncodingPlan`] (an engine's parts, in any
+    /// order; a (column, level, feature) may come in several parts, which are added).
+    pub fn with_levels(mut self, parts: impl IntoIterator<Item = LevelSums>) -> Result<Self> {
+        let (columns, features) = (
+            self.plan.encodings.level_columns.len() as u32,
+            self.plan.encodings.numeric.len() as u32,
+        );
+        let width = self.plan.encoded_targets().len();
+        let mut by: std::collections::BTreeMap<(u32, String, u32), LevelSums> = Default::default();
+        for l in parts {
+            if l.column >= columns || l.feature >= features || l.sums.len() != width {
+                return Err(Error::Data(format!(
+                    "feature counts: level aggregate ({}, {}) is outside the plan",
+                    l.column, l.feature
+                )));
+            }
+            match by.entry((l.column, l.level.clone(), l.feature)) {
+                std::collections::btree_map::Entry::Occupied(mut e) => e.get_mut().merge(&l),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(l);
+                }
+            }
+        }
+        self.levels = by.into_values().collect();
+        Ok(self)
+    }
+
+    /// The level aggregates of level column `column` (by name) and numeric feature `feature`
+    /// (by name): `(rows, target sums, least, greatest)` per level; `None` when the plan did
+    /// not count that pair.
+    pub fn level_stats(&self, column: &str, feature: &str) -> Option<Vec<&LevelSums>> {
+        let e = &self.plan.encodings;
+        let c = e.level_columns.iter().position(|n| n == column)? as u32;
+        let f = e.numeric.iter().position(|n| n == feature)? as u32;
+        Some(
+            self.levels
+                .iter()
+                .filter(|l| l.column == c && l.feature == f)
+                .collect(),
+        )
+    }
+
+    /// The mean of each encoded target over every counted row.
+    pub fn encoded_means(&self) -> Vec<f64> {
+        let n = self.rows.max(1) as f64;
+        match &self.plan.target {
+            TargetPlan::Classes { .. } => {
+                let totals = self.class_totals();
+                self.plan
+                    .encoded_targets()
+                    .iter()
+                    .map(|t| totals[t.unwrap_or(0) as usize] / n)
+                    .collect()
+            }
+            TargetPlan::Values { shift, .. } => {
+                let d = self.dense(0);
+                vec![shift + d.sums.iter().map(|s| s.sum).sum::<f64>() / n]
+            }
+        }
     }
 
     /// The in-memory producer: the counts of the rows of `ds`, binned as `x`, under `plan`

@@ -113,11 +113,12 @@ const EXACT_FEATURES: &[&str] = &[
     "missingness_leak: the power of \"is missing\", the missing share per class, the target's means",
     "pure_segment of a class target: rows per bin and class (whether a bin is a sentinel or one value is read off the sample)",
     "target_proxy: rows per level and class, or the target's mean and spread per level",
+    "target_encoding's in-sample identity: per level of a category (10,000 levels at most), each numeric feature's rows, target sums and range",
 ];
 
 /// What every engine computes on the sample it models.
 const ON_SAMPLE: &[&str] = &[
-    "permutation and drop-column importance, and the per-feature checks not counted above (a numeric target's pure segments, encodings, identifiers, monotone and reconstruction tests)",
+    "permutation and drop-column importance, and the per-feature checks not counted above (a numeric target's pure segments, leave-one-out encodings, identifiers, monotone and reconstruction tests)",
     "the surrogate's scores and the validation gaps (random, group and time-ordered K-fold)",
     "peeling, adversarial validation, oversampled_before_split and the user's model",
 ];

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, Float64Array, ListArray, RecordBatch, UInt64Array,
+    Array, ArrayRef, AsArray, Float64Array, ListArray, RecordBatch, StringArray, UInt64Array,
 };
 use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::compute::cast;
@@ -24,7 +24,7 @@ use datafusion::logical_expr::{
 
 use crate::checks::split::duplicates::{mix, mix_missing, text_hash};
 use crate::data::sample::splitmix64;
-use crate::importance::counts::CountPlan;
+use crate::importance::counts::{ColumnRead, ColumnValues, CountPlan};
 use crate::seeds::Stream;
 use crate::table::Table;
 
@@ -230,18 +230,25 @@ pub(super) struct PlanUdf {
 }
 
 impl PlanUdf {
-    /// The three functions of `plan`, to register.
+    /// The functions of `plan`, to register.
     pub(super) fn all(plan: &Arc<CountPlan>) -> Vec<ScalarUDF> {
-        ["lh_cells", "lh_value", "lh_rank"]
-            .into_iter()
-            .map(|name| {
-                ScalarUDF::from(PlanUdf {
-                    name,
-                    plan: plan.clone(),
-                    signature: Signature::variadic_any(Volatility::Immutable),
-                })
+        [
+            "lh_cells",
+            "lh_value",
+            "lh_rank",
+            "lh_level",
+            "lh_number",
+            "lh_target",
+        ]
+        .into_iter()
+        .map(|name| {
+            ScalarUDF::from(PlanUdf {
+                name,
+                plan: plan.clone(),
+                signature: Signature::variadic_any(Volatility::Immutable),
             })
-            .collect()
+        })
+        .collect()
     }
 
     /// The table the arrays make under the plan's names: the target, then the features.
@@ -278,6 +285,7 @@ impl ScalarUDFImpl for PlanUdf {
     fn return_type(&self, _: &[DataType]) -> Result<DataType> {
         Ok(match self.name {
             "lh_cells" => DataType::new_list(DataType::UInt64, true),
+            "lh_level" => DataType::Utf8,
             _ => DataType::Float64,
         })
     }
@@ -285,6 +293,32 @@ impl ScalarUDFImpl for PlanUdf {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let rows = args.number_rows;
         let external = |e: crate::error::Error| DataFusionError::External(Box::new(e));
+        if let Some(what) = match self.name {
+            "lh_level" => Some(ColumnRead::Level),
+            "lh_number" => Some(ColumnRead::Number),
+            "lh_target" => {
+                let t = cast(&arrays[1], &DataType::UInt64)?;
+                let t = t.as_primitive::<UInt64Type>();
+                Some(ColumnRead::Target(if t.is_empty() {
+                    0
+                } else {
+                    t.value(0) as usize
+                }))
+            }
+            _ => None,
+        } {
+            let name = match what {
+                ColumnRead::Target(_) => self.plan.target_name(),
+                _ => "column",
+            };
+            let batch = RecordBatch::try_from_iter([(name, arrays[0].clone())])?;
+            let table = Table::from_record_batch(batch).map_err(external)?;
+            let out: ArrayRef = match self.plan.column_values(table, what).map_err(external)? {
+                ColumnValues::Texts(v) => Arc::new(StringArray::from(v)),
+                ColumnValues::Numbers(v) => Arc::new(Float64Array::from(v)),
+            };
+            return Ok(ColumnarValue::Array(out));
+        }
         if self.name != "lh_cells" {
             let y = cast(&arrays[0], &DataType::Float64)?;
             let y = y.as_primitive::<Float64Type>();
