@@ -644,77 +644,92 @@ impl Queries<'_> {
         FeatureCounts::from_sums(plan.clone(), sums)
     }
 
-    /// The target-encoding check's level aggregates over every training row: per level column
-    /// one query grouped by its level (`lh_level`), with every other numeric feature's present
-    /// rows, target sums (`lh_target`), least and greatest value (`lh_number`).
+    /// The target-encoding check's level aggregates over every training row, in one scan: each
+    /// row's levels (`lh_level`), numbers (`lh_number`) and encoded targets (`lh_target`) read
+    /// once, then grouped by each level column in turn (`GROUPING SETS`) into every numeric
+    /// feature's present rows, target sums, least and greatest value.
     async fn level_counts(&self, plan: &CountPlan) -> Result<Vec<LevelSums>> {
+        let enc = &plan.encodings;
+        if enc.level_columns.is_empty() || enc.numeric.is_empty() {
+            return Ok(Vec::new());
+        }
         let y = &self.target;
         let targets = plan.encoded_targets().len();
+        let mut read: Vec<String> = Vec::new();
+        read.extend(
+            (enc.level_columns.iter().enumerate())
+                .map(|(i, c)| format!("lh_level({}) AS l{i}", quote(c))),
+        );
+        read.extend(
+            (enc.numeric.iter().enumerate())
+                .map(|(j, f)| format!("lh_number({}) AS v{j}", quote(f))),
+        );
+        read.extend((0..targets).map(|t| format!("lh_target({y}, {t}) AS t{t}")));
+        let mut aggregates = Vec::new();
+        for j in 0..enc.numeric.len() {
+            aggregates.push(format!("COUNT(v{j})"));
+            for t in 0..targets {
+                aggregates.push(format!("SUM(CASE WHEN v{j} IS NOT NULL THEN t{t} END)"));
+            }
+            aggregates.push(format!("MIN(v{j})"));
+            aggregates.push(format!("MAX(v{j})"));
+        }
+        let levels: Vec<String> = (0..enc.level_columns.len())
+            .map(|i| format!("l{i}"))
+            .collect();
+        let sets: Vec<String> = levels.iter().map(|l| format!("({l})")).collect();
+        let sql = format!(
+            "SELECT {}, {} FROM (SELECT {} FROM train) WHERE t0 IS NOT NULL \
+             GROUP BY GROUPING SETS ({})",
+            levels.join(", "),
+            aggregates.join(", "),
+            read.join(", "),
+            sets.join(", ")
+        );
+        let columns = enc.level_columns.len();
+        let width = targets + 3;
         let mut out = Vec::new();
-        for (c, column) in plan.encodings.level_columns.iter().enumerate() {
-            let features: Vec<(usize, String)> = plan
-                .encodings
-                .numeric
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| *f != column)
-                .map(|(i, f)| (i, format!("lh_number({})", quote(f))))
-                .collect();
-            if features.is_empty() {
-                continue;
-            }
-            let mut aggregates = Vec::new();
-            for (_, v) in &features {
-                aggregates.push(format!("COUNT({v})"));
-                for t in 0..targets {
-                    aggregates.push(format!(
-                        "SUM(CASE WHEN {v} IS NOT NULL THEN lh_target({y}, {t}) END)"
-                    ));
-                }
-                aggregates.push(format!("MIN({v})"));
-                aggregates.push(format!("MAX({v})"));
-            }
-            let level = format!("lh_level({})", quote(column));
-            let sql = format!(
-                "SELECT {level} AS lvl, {} FROM train WHERE {level} IS NOT NULL \
-                 AND lh_target({y}, 0) IS NOT NULL GROUP BY 1",
-                aggregates.join(", ")
-            );
-            for b in self.collect(&sql).await? {
-                let levels = cast(b.column(0), &DataType::Utf8).map_err(engine_error)?;
-                let levels = levels.as_string::<i32>();
-                let floats: Vec<ArrayRef> = (1..b.num_columns())
-                    .map(|i| cast(b.column(i), &DataType::Float64).map_err(engine_error))
-                    .collect::<Result<_>>()?;
-                let value = |i: usize, r: usize| {
-                    let a = floats[i].as_primitive::<Float64Type>();
-                    (!a.is_null(r)).then(|| a.value(r))
+        for b in self.collect(&sql).await? {
+            let texts: Vec<ArrayRef> = (0..columns)
+                .map(|i| cast(b.column(i), &DataType::Utf8).map_err(engine_error))
+                .collect::<Result<_>>()?;
+            let floats: Vec<ArrayRef> = (columns..b.num_columns())
+                .map(|i| cast(b.column(i), &DataType::Float64).map_err(engine_error))
+                .collect::<Result<_>>()?;
+            let value = |i: usize, r: usize| {
+                let a = floats[i].as_primitive::<Float64Type>();
+                (!a.is_null(r)).then(|| a.value(r))
+            };
+            for r in 0..b.num_rows() {
+                // The set a row belongs to is its one present level (a missing level's group,
+                // all levels null, is not an encoding's level).
+                let Some((c, level)) = texts.iter().enumerate().find_map(|(c, t)| {
+                    let t = t.as_string::<i32>();
+                    (!t.is_null(r)).then(|| (c, t.value(r).to_string()))
+                }) else {
+                    continue;
                 };
-                let width = targets + 3;
-                for r in 0..b.num_rows() {
-                    for (j, (f, _)) in features.iter().enumerate() {
-                        let at = j * width;
-                        let n = value(at, r).unwrap_or(0.0) as u64;
-                        let (Some(min), Some(max)) =
-                            (value(at + targets + 1, r), value(at + targets + 2, r))
-                        else {
-                            continue;
-                        };
-                        if n == 0 {
-                            continue;
-                        }
-                        out.push(LevelSums {
-                            column: c as u32,
-                            level: levels.value(r).to_string(),
-                            feature: *f as u32,
-                            n,
-                            sums: (0..targets)
-                                .map(|t| value(at + 1 + t, r).unwrap_or(0.0))
-                                .collect(),
-                            min,
-                            max,
-                        });
+                for (j, name) in enc.numeric.iter().enumerate() {
+                    let at = j * width;
+                    let n = value(at, r).unwrap_or(0.0) as u64;
+                    let extremes = (value(at + targets + 1, r), value(at + targets + 2, r));
+                    let (Some(min), Some(max)) = extremes else {
+                        continue;
+                    };
+                    if n == 0 || *name == enc.level_columns[c] {
+                        continue;
                     }
+                    out.push(LevelSums {
+                        column: c as u32,
+                        level: level.clone(),
+                        feature: j as u32,
+                        n,
+                        sums: (0..targets)
+                            .map(|t| value(at + 1 + t, r).unwrap_or(0.0))
+                            .collect(),
+                        min,
+                        max,
+                    });
                 }
             }
         }

@@ -307,6 +307,15 @@ impl ScalarUDFImpl for PlanUdf {
             }
             _ => None,
         } {
+            // Numbers stored as numbers are read as the audit reads them (as f64, non-finite
+            // missing) without building a column; dates, times and texts are built as columns.
+            let t = arrays[0].data_type();
+            if what == ColumnRead::Number && (t.is_numeric() || *t == DataType::Boolean) {
+                let v = cast(&arrays[0], &DataType::Float64)?;
+                let v = v.as_primitive::<Float64Type>();
+                let out: Float64Array = v.iter().map(|x| x.filter(|x| x.is_finite())).collect();
+                return Ok(ColumnarValue::Array(Arc::new(out)));
+            }
             let name = match what {
                 ColumnRead::Target(_) => self.plan.target_name(),
                 _ => "column",
