@@ -80,6 +80,8 @@ struct Target {
     tol: f64,
     /// Least and greatest of `y`.
     range: (f64, f64),
+    /// Whether `y` is 0/1.
+    binary: bool,
 }
 
 impl Target {
@@ -91,12 +93,14 @@ impl Target {
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &t| {
                 (a.min(t), b.max(t))
             });
+        let binary = y.iter().all(|&t| t == 0.0 || t == 1.0);
         Target {
             y,
             class,
             mean,
             tol,
             range,
+            binary,
         }
     }
 }
@@ -773,7 +777,6 @@ impl Check for TargetEncoding {
             'search: for (ti, t) in targets.iter().enumerate() {
                 let (tol, p) = (t.tol, t.mean);
                 let rounded = tol + rounding;
-                let binary = t.y.iter().all(|&y| y == 0.0 || y == 1.0);
                 for (c, codes) in categories.iter().filter(|(c, _)| *c != f) {
                     let (c, codes) = (*c, codes.as_ref());
                     // The in-sample identity over every row when an engine counted the levels
@@ -784,7 +787,7 @@ impl Check for TargetEncoding {
                         in_sample_counted(
                             counts,
                             pair,
-                            (ti, p, binary),
+                            (ti, p, t.binary),
                             v,
                             codes,
                             rounded,
