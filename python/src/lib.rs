@@ -649,6 +649,16 @@ fn count_plan(
     serde_json::to_string(&plan).map_err(|e| PyValueError::new_err(format!("count plan: {e}")))
 }
 
+/// A count plan (JSON, from [`count_plan`]) and the part of a table an engine hands over.
+fn plan_and_part(plan: &str, part: &Bound<'_, PyAny>) -> PyResult<(leakhound::CountPlan, Table)> {
+    let plan = serde_json::from_str(plan)
+        .map_err(|e| PyValueError::new_err(format!("count plan: {e}")))?;
+    Ok((
+        plan,
+        table(part, "part", &leakhound::ReadOptions::default())?,
+    ))
+}
+
 /// The cells one part of a table holds under `plan` (JSON, from [`count_plan`]), summed per
 /// cell: `(cell, n, sum, sum_sq, rank_sum, rank_sum_sq)` lists, what an engine then adds up
 /// over the parts (Spark's `mapInArrow` and `groupBy`).
@@ -659,9 +669,7 @@ fn feature_cells(
     part: &Bound<'_, PyAny>,
     plan: &str,
 ) -> PyResult<(Vec<u64>, Vec<u64>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>)> {
-    let plan: leakhound::CountPlan = serde_json::from_str(plan)
-        .map_err(|e| PyValueError::new_err(format!("count plan: {e}")))?;
-    let part = table(part, "part", &leakhound::ReadOptions::default())?;
+    let (plan, part) = plan_and_part(plan, part)?;
     let sums = py
         .detach(|| plan.cells(part).map(|c| c.sums()))
         .map_err(to_py)?;
@@ -706,9 +714,7 @@ fn level_sums(
     Vec<f64>,
     Vec<f64>,
 )> {
-    let plan: leakhound::CountPlan = serde_json::from_str(plan)
-        .map_err(|e| PyValueError::new_err(format!("count plan: {e}")))?;
-    let part = table(part, "part", &leakhound::ReadOptions::default())?;
+    let (plan, part) = plan_and_part(plan, part)?;
     let sums = py.detach(|| plan.level_sums(part)).map_err(to_py)?;
     let mut out = (
         Vec::new(),

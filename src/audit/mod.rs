@@ -240,6 +240,14 @@ impl Audit {
     /// the features of `sample` (the data table it will run on), its folds and its target.
     /// Needs neither `max_rows` nor `split_col`, which an engine does not take.
     pub fn count_plan(&self, sample: &Table) -> Result<CountPlan> {
+        self.count_plan_of(&Dataset::from_frame(
+            sample.clone().into_frame(),
+            &self.roles,
+        )?)
+    }
+
+    /// [`Audit::count_plan`] of the sample's dataset, for an engine that has built it.
+    pub(crate) fn count_plan_of(&self, ds: &Dataset) -> Result<CountPlan> {
         let settings = self.check()?;
         if self.split_col.is_some() || settings.max_rows.is_some() {
             return Err(Error::Setting {
@@ -247,10 +255,9 @@ impl Audit {
                 problem: "not taken with `split_col` or `max_rows`".into(),
             });
         }
-        let ds = Dataset::from_frame(sample.clone().into_frame(), &self.roles)?;
         let x = crate::surrogate::BinnedMatrix::from_columns(&ds.features);
         let k = settings.engine.folds.clamp(2, ds.rows());
-        Ok(count_plan(&ds, &x, settings.seed, k))
+        Ok(count_plan(ds, &x, settings.seed, k))
     }
 
     /// The engine that read the data (the report's `engine.name`), when not this audit itself.

@@ -715,6 +715,8 @@ impl Check for TargetEncoding {
     fn data(&self, ctx: &Context) -> Vec<Finding> {
         let n = ctx.rows();
         let targets = targets(ctx);
+        // Each target's mean over every row, when an engine counted them.
+        let counted_means = ctx.counts.map(FeatureCounts::encoded_means);
         // Level columns: categories, and integer codes of categories.
         let categories = level_columns(ctx.ds, ctx.x);
         // On large tables a seeded share of the levels (with all their rows) is tested: the
@@ -781,19 +783,22 @@ impl Check for TargetEncoding {
                     let (c, codes) = (*c, codes.as_ref());
                     // The in-sample identity over every row when an engine counted the levels
                     // (a sample of rows moves every level's mean), else over the rows here.
-                    let counted = ctx.counts.and_then(|counts| {
-                        let p = counts.encoded_means()[ti];
-                        let pair = (ctx.name(f), ctx.name(c));
-                        in_sample_counted(
-                            counts,
-                            pair,
-                            (ti, p, t.binary),
-                            v,
-                            codes,
-                            rounded,
-                            min_levels,
-                        )
-                    });
+                    let counted =
+                        ctx.counts
+                            .zip(counted_means.as_ref())
+                            .and_then(|(counts, means)| {
+                                let p = means[ti];
+                                let pair = (ctx.name(f), ctx.name(c));
+                                in_sample_counted(
+                                    counts,
+                                    pair,
+                                    (ti, p, t.binary),
+                                    v,
+                                    codes,
+                                    rounded,
+                                    min_levels,
+                                )
+                            });
                     let in_sample = counted.unwrap_or_else(|| {
                         in_sample(v, codes, &t.y, p, rounded, &keep, min_levels)
                     });

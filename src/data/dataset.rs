@@ -286,6 +286,15 @@ impl Dataset {
     }
 }
 
+/// The label of a numeric class: a whole number without its decimals.
+pub(crate) fn class_label(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{}", x as i64)
+    } else {
+        x.to_string()
+    }
+}
+
 fn build_target(col: &Column, choice: TaskChoice) -> Result<(Target, Task)> {
     let bad = |problem: String| Error::BadTarget {
         column: col.name.clone(),
@@ -363,14 +372,7 @@ fn build_target(col: &Column, choice: TaskChoice) -> Result<(Target, Task)> {
                 .iter()
                 .map(|x| uniq.partition_point(|&u| u < x) as u32)
                 .collect();
-            let fmt = |x: f64| {
-                if x.fract() == 0.0 {
-                    format!("{}", x as i64)
-                } else {
-                    x.to_string()
-                }
-            };
-            (y, uniq.into_iter().map(fmt).collect())
+            (y, uniq.into_iter().map(class_label).collect())
         }
         Values::Categorical { codes, levels } => {
             let mut used: Vec<u32> = codes.clone();

@@ -15,6 +15,7 @@ pub mod sample;
 pub mod time;
 
 pub use builder::ColumnBuilder;
+pub(crate) use dataset::class_label;
 pub(crate) use dataset::split_by_column;
 pub use dataset::{Dataset, Roles, Target, Task, TaskChoice};
 pub use numbers::Numbers;
@@ -154,6 +155,20 @@ impl Column {
         c.missing = (0..c.len()).filter(|&i| c.is_missing(i)).count();
         c
     }
+}
+
+/// Each row's value of its category code (`of_level[code]`), `missing` for a missing code.
+pub(crate) fn by_code<T: Copy>(codes: &[u32], of_level: &[T], missing: T) -> Vec<T> {
+    codes
+        .iter()
+        .map(|&c| {
+            if c == MISSING_CODE {
+                missing
+            } else {
+                of_level[c as usize]
+            }
+        })
+        .collect()
 }
 
 /// Compact number formatting for evidence strings.

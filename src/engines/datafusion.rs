@@ -204,9 +204,11 @@ impl DataFusion {
             .map_err(|e| in_file(train, e))?
             .with_name(train.display().to_string())
             .as_sample_of(train_rows, started.elapsed().as_secs_f64());
-        // The features' cells over every row, binned as the audit bins the sample.
+        // The sample's dataset says which columns are features and which are numbers, and how
+        // the audit bins them: the features' cells over every row are binned so.
+        let ds = Dataset::from_frame(train_table.clone().into_frame(), roles)?;
         let counting = Instant::now();
-        let plan = Arc::new(audit.count_plan(&train_table)?);
+        let plan = Arc::new(audit.count_plan_of(&ds)?);
         for f in PlanUdf::all(&plan) {
             ctx.register_udf(f);
         }
@@ -235,9 +237,7 @@ impl DataFusion {
             .map_err(|e| in_file(test_path, e))?
             .with_name(test_path.display().to_string())
             .as_sample_of(test_rows, started.elapsed().as_secs_f64());
-        // The sample's dataset says which columns are features and which are numbers.
         let counting = Instant::now();
-        let ds = Dataset::from_frame(train_table.clone().into_frame(), roles)?;
         let counts = q
             .exact(&ds, roles, &test_cols, tolerance, work)
             .await

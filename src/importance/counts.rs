@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::single_feature::{self, Power};
 use crate::data::sample::splitmix64;
-use crate::data::{Column, Dataset, Target, Values, MISSING_CODE};
+use crate::data::{by_code, class_label, Column, Dataset, Target, Values, MISSING_CODE};
 use crate::error::{Error, Result};
 use crate::surrogate::binned::{BinKind, MISSING_BIN};
 use crate::surrogate::BinnedMatrix;
@@ -216,14 +216,7 @@ impl CountPlan {
     /// `None` for a row left out (missing, or a class the sample did not have).
     fn target_of(&self, table: &crate::data::Frame) -> Result<Vec<Option<(u32, f64)>>> {
         let name = self.target_name();
-        let col = table
-            .index_of(name)
-            .map(|i| &table.columns[i])
-            .ok_or_else(|| Error::UnknownColumn {
-                column: name.to_string(),
-                role: "the counted target".into(),
-                suggestion: crate::error::suggest(name, &table.names()),
-            })?;
+        let col = column_of(table, name, "the counted target")?;
         let rows = table.rows;
         let mut out = vec![None; rows];
         match &self.target {
@@ -310,16 +303,7 @@ impl CountPlan {
         let frame = table.into_frame();
         let target = self.target_of(&frame)?;
         let targets = self.encoded_targets();
-        let column = |name: &str| -> Result<&Column> {
-            frame
-                .index_of(name)
-                .map(|i| &frame.columns[i])
-                .ok_or_else(|| Error::UnknownColumn {
-                    column: name.to_string(),
-                    role: "the counted levels".into(),
-                    suggestion: crate::error::suggest(name, &frame.names()),
-                })
-        };
+        let column = |name: &str| column_of(&frame, name, "the counted levels");
         let numbers: Vec<Vec<f64>> = self
             .encodings
             .numeric
@@ -411,16 +395,7 @@ impl CountPlan {
     /// ignored), typed as the audit types them (see [`Table`]).
     pub fn cells(&self, table: Table) -> Result<RowCells> {
         let frame = table.into_frame();
-        let column = |name: &str| -> Result<&Column> {
-            frame
-                .index_of(name)
-                .map(|i| &frame.columns[i])
-                .ok_or_else(|| Error::UnknownColumn {
-                    column: name.to_string(),
-                    role: "the counted features".into(),
-                    suggestion: crate::error::suggest(name, &frame.names()),
-                })
-        };
+        let column = |name: &str| column_of(&frame, name, "the counted features");
         let rows = frame.rows;
         let target = self.target_of(&frame)?;
         // The class (or value) of each row; None leaves the row out.
@@ -454,7 +429,6 @@ impl CountPlan {
             out.row.push(r as u32);
         }
         out.features = nf;
-        out.rows_in = rows;
         Ok(out)
     }
 }
@@ -464,13 +438,16 @@ fn fold_of(key: u64, seed: u64, folds: usize) -> u8 {
     (splitmix64(seed.wrapping_mul(0x9E37_79B9) ^ key) % folds as u64) as u8
 }
 
-/// The label of a numeric class, as the audit names it.
-fn class_label(x: f64) -> String {
-    if x.fract() == 0.0 {
-        format!("{}", x as i64)
-    } else {
-        x.to_string()
-    }
+/// The column `name` of a part being counted, or an error naming it and its `role`.
+fn column_of<'a>(frame: &'a crate::data::Frame, name: &str, role: &str) -> Result<&'a Column> {
+    frame
+        .index_of(name)
+        .map(|i| &frame.columns[i])
+        .ok_or_else(|| Error::UnknownColumn {
+            column: name.to_string(),
+            role: role.into(),
+            suggestion: crate::error::suggest(name, &frame.names()),
+        })
 }
 
 /// A column's values as numbers (NaN missing): text that spells numbers is read as them.
@@ -482,16 +459,7 @@ fn numbers_of(col: &Column) -> Vec<f64> {
                 .iter()
                 .map(|l| l.trim().parse::<f64>().unwrap_or(f64::NAN))
                 .collect();
-            codes
-                .iter()
-                .map(|&c| {
-                    if c == MISSING_CODE {
-                        f64::NAN
-                    } else {
-                        parsed[c as usize]
-                    }
-                })
-                .collect()
+            by_code(codes, &parsed, f64::NAN)
         }
     }
 }
@@ -547,40 +515,22 @@ impl FeaturePlan {
             (Values::Numeric(v), true) => v.iter().map(|x| u8::from(!x.is_nan())).collect(),
             (Values::Categorical { codes, levels }, true) => {
                 // Text in this part that the sample read as numbers: the numbers it spells.
-                let by_code: Vec<u8> = levels
+                let of_level: Vec<u8> = levels
                     .iter()
                     .map(|l| match l.trim().parse::<f64>() {
                         Ok(x) if x.is_finite() => self.ordered_bin(x),
                         _ => MISSING_BIN,
                     })
                     .collect();
-                codes
-                    .iter()
-                    .map(|&c| {
-                        if c == MISSING_CODE {
-                            MISSING_BIN
-                        } else {
-                            by_code[c as usize]
-                        }
-                    })
-                    .collect()
+                by_code(codes, &of_level, MISSING_BIN)
             }
             (Values::Categorical { codes, levels }, false) => {
                 let index = self.level_index();
-                let by_code: Vec<u8> = levels
+                let of_level: Vec<u8> = levels
                     .iter()
                     .map(|l| index.get(l.as_str()).copied().unwrap_or(self.other))
                     .collect();
-                codes
-                    .iter()
-                    .map(|&c| {
-                        if c == MISSING_CODE {
-                            MISSING_BIN
-                        } else {
-                            by_code[c as usize]
-                        }
-                    })
-                    .collect()
+                by_code(codes, &of_level, MISSING_BIN)
             }
             (Values::Numeric(v), false) => {
                 // Levels that this part read as numbers: matched by the number they spell.
@@ -638,8 +588,6 @@ pub struct RowCells {
     pub ranks: Vec<f64>,
     /// The row of the table counted each row is (rows left out have none).
     pub row: Vec<u32>,
-    /// Rows of the table counted.
-    pub rows_in: usize,
 }
 
 impl RowCells {
@@ -969,14 +917,7 @@ impl FeatureCounts {
                     ordered,
                     folds,
                 );
-                if on_ranks.power > raw.power {
-                    Power {
-                        metric: crate::metric::Metric::RankR2,
-                        ..on_ranks
-                    }
-                } else {
-                    raw
-                }
+                single_feature::better_of(raw, on_ranks)
             }
         }
     }

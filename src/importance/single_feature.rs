@@ -446,6 +446,12 @@ pub fn power_with_ranks(
         folds,
         k_folds,
     );
+    better_of(raw, on_ranks)
+}
+
+/// The better of a numeric target's power on its values and on its ranks, the latter reported
+/// as `rank_r2`.
+pub fn better_of(raw: Power, on_ranks: Power) -> Power {
     if on_ranks.power > raw.power {
         Power {
             metric: crate::metric::Metric::RankR2,

@@ -208,16 +208,7 @@ fn bin_categorical(codes: &[u32], levels: &[String]) -> Binned {
     if order.len() > own {
         labels.push(format!("(other: {} rare levels)", order.len() - own));
     }
-    let col = codes
-        .iter()
-        .map(|&c| {
-            if c == MISSING_CODE {
-                MISSING_BIN
-            } else {
-                map[c as usize]
-            }
-        })
-        .collect();
+    let col = crate::data::by_code(codes, &map, MISSING_BIN);
     let n = labels.len() + 1;
     (col, n, BinKind::Categorical, Vec::new(), labels)
 }
